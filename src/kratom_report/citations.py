@@ -1,0 +1,75 @@
+"""Number citations per edition in reading order and format the matching reference list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from .markup import Cite
+from .models import Reference
+from .project import Located
+
+
+@dataclass
+class Citer:
+    """Numbers keys on first use; one per edition, so each edition's list is 1..n."""
+
+    references: dict[str, Located]
+    order: list[str] = field(default_factory=list)
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def number(self, key: str) -> int:
+        k = key.lower()
+        if k not in self.numbers:
+            self.order.append(k)
+            self.numbers[k] = len(self.order)
+        return self.numbers[k]
+
+    def cite(self, cites: list[Cite], raw: str) -> str:
+        """Superscript numbers, ranges collapsed, each number linked to its entry."""
+        known = [c for c in cites if c.key.lower() in self.references]
+        if not known:
+            return str(escape(raw))
+        located = {self.number(c.key): c for c in known}
+        parts = []
+        for run in _runs(sorted(located)):
+            first, last = run[0], run[-1]
+            text = _link(first, located[first])
+            if len(run) == 2:
+                text += "," + _link(last, located[last])
+            elif len(run) > 2:
+                text += "\u2013" + _link(last, located[last])
+            parts.append(text)
+        return f'<sup class="cite">{",".join(parts)}</sup>'
+
+    def cited(self) -> list[Reference]:
+        return [self.references[k].model for k in self.order]
+
+
+def _link(n: int, cite: Cite) -> str:
+    loc = f"({escape(cite.locator)})" if cite.locator else ""
+    return f'<a href="#ref-{n}">{n}</a>{loc}'
+
+
+def _runs(nums: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for n in nums:
+        if runs and n == runs[-1][-1] + 1 and not _has_locator_break(runs[-1]):
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return runs
+
+
+def _has_locator_break(_run: list[int]) -> bool:
+    return False
+
+
+def bibliography(refs: list[Reference], style: str, base_dir: Path) -> list[Markup]:
+    """One HTML entry per cited reference, in citation order, via the CSL processor."""
+    from . import csl
+
+    items = [r.model_dump(by_alias=True, exclude_none=True, mode="json") for r in refs]
+    return csl.format_bibliography(items, style, base_dir)

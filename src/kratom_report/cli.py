@@ -1,0 +1,154 @@
+"""Command line: options → one library call → output. Errors become exit codes here only."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .build import BuildRequest, UnknownEdition
+from .errors import OutputError, ProblemsError, ReportError, SourceNotFound
+from .project import find_root
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--source and --debug on every command, and one place that maps errors to exit codes."""
+
+    @click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Folder holding report/ (default: nearest one upward from here).")
+    @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, source: Path | None, debug: bool, **kwargs: Any) -> None:
+        try:
+            func(*args, root=find_root(source), **kwargs)
+        except ProblemsError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(EXIT_PROBLEM)
+        except OutputError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(EXIT_PROBLEM)
+        except (SourceNotFound, UnknownEdition) as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except KeyboardInterrupt:
+            click.echo("interrupted; no output was changed", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except ReportError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(EXIT_PROBLEM)
+        except Exception as exc:  # noqa: BLE001 - last resort: one line unless --debug
+            if debug:
+                traceback.print_exc()
+            else:
+                click.echo(f"internal error: {type(exc).__name__}: {exc} "
+                           "(run again with --debug for details)", err=True)
+            sys.exit(EXIT_PROBLEM)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kratom-report")
+def main() -> None:
+    """Build versioned, printable evidence briefings from the YAML sources in report/."""
+
+
+@main.command()
+@click.option("--edition", "editions", multiple=True, metavar="ID",
+              help="Edition to build (repeatable; default: every edition).")
+@click.option("--all", "all_editions", is_flag=True, help="Build every edition (the default).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf",
+              show_default=True, help="PDF, or one self-contained HTML file per edition.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
+              help="Output folder.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default=None,
+              help="Paper size for every edition (default: per edition, then report.yaml).")
+@click.option("--pdf-variant", "variant", type=click.Choice(["pdf/ua-1", "pdf/a-3a"]),
+              default="pdf/ua-1", show_default=True,
+              help="Tagged PDF/UA, or tagged archival PDF/A-3 with its sources attached.")
+@_common
+def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, out: Path,
+          paper: str | None, variant: str) -> None:
+    """Build editions into OUT as <slug>-<edition>-v<version>.pdf (or .html)."""
+    from .build import build as run_build
+
+    request = BuildRequest(editions=() if all_editions else editions, fmt=fmt, out=out,
+                           paper=paper, variant=variant)
+    for built in run_build(root, request, progress=lambda m: click.echo(m, err=True)):
+        pages = f"{built.pages} pages" if built.pages is not None else "html"
+        click.echo(f"{built.path}\t{pages}\t{_size(built.size)}")
+
+
+@main.command()
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--stats", is_flag=True, help="Also print per-edition statistics.")
+@_common
+def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
+    """Validate everything and render every edition's HTML in memory; write nothing."""
+    from .build import check as run_check
+
+    result = run_check(root)
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
+    if strict and result.warnings:
+        sys.exit(EXIT_PROBLEM)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "editions": {r.edition.id: {"words": r.words, "pages_estimate": _pages(r)}
+                         for r in result.editions},
+            "problems": [str(w) for w in result.warnings],
+        }, indent=2))
+        return
+    names = ", ".join(r.edition.id for r in result.editions)
+    click.echo(f"ok: {len(result.editions)} editions ({names}), "
+               f"{len(result.project.sections)} sections, "
+               f"{len(result.project.references)} references")
+    if stats:
+        for r in result.editions:
+            click.echo(f"{r.edition.id}\t{r.words} words\t~{_pages(r)} pp")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@_common
+def editions(root: Path, fmt: str) -> None:
+    """List the editions with their sections and an estimated page count."""
+    from .build import check as run_check
+
+    result = run_check(root)
+    rows = []
+    for r in result.editions:
+        from .editions import select
+
+        sections = [s.section.id for s in select(result.project, r.edition)]
+        rows.append({"id": r.edition.id, "title": r.edition.title, "sections": sections,
+                     "pages_estimate": _pages(r)})
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['id']}\t{row['title']}\t{len(row['sections'])} sections\t"
+                   f"~{row['pages_estimate']} pp")
+
+
+def _pages(rendered: Any) -> int:
+    from .estimate import estimate_pages
+
+    return estimate_pages(rendered)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} bytes"

@@ -1,0 +1,62 @@
+"""Select each edition's content from the one source, by audience, in data (never by CSS)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .models import Edition, Section
+from .project import Located, Project, block_in_edition
+
+
+@dataclass(frozen=True)
+class SelectedSection:
+    """A section as one edition sees it: only the blocks meant for that edition."""
+
+    section: Section
+    located: Located
+    blocks: tuple[tuple[int, Any], ...]  # (index in the file, block)
+
+
+def get_edition(project: Project, edition_id: str) -> Edition:
+    for ed in project.report.editions:
+        if ed.id == edition_id:
+            return ed
+    raise KeyError(edition_id)
+
+
+def select(project: Project, edition: Edition) -> list[SelectedSection]:
+    """Sections in report order; sections the audience filter leaves empty are dropped."""
+    out = []
+    for located in project.sections:
+        section = located.model
+        blocks = tuple((i, b) for i, b in enumerate(section.blocks)
+                       if block_in_edition(section, b, edition.id))
+        if blocks:
+            out.append(SelectedSection(section, located, blocks))
+    return out
+
+
+def content_fingerprint(edition: Edition, selected: list[SelectedSection],
+                        cited: list[Any], data: dict[str, Any]) -> str:
+    """Hash of the edition's own content only: no version, no date, no other edition's text."""
+    payload = {
+        "edition": edition.model_dump(mode="json", by_alias=True),
+        "sections": [
+            {"id": s.section.id, "title": s.section.title, "kind": s.section.kind,
+             "blocks": [b.model_dump(mode="json", by_alias=True, exclude={"audiences"})
+                        for _, b in s.blocks]}
+            for s in selected
+        ],
+        "references": [r.model_dump(mode="json", by_alias=True, exclude_none=True)
+                       for r in cited],
+        "data": {k: v.model_dump(mode="json", by_alias=True) for k, v in sorted(data.items())},
+    }
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")

@@ -1,0 +1,66 @@
+"""Problems found in a report, and the exceptions that carry them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One located finding, printed as ``path:line:column: message``."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+    message: str = ""
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{self.message}"
+
+
+class ReportError(Exception):
+    """Base of every error the library raises on purpose; the CLI maps them to exit codes."""
+
+
+class ProblemsError(ReportError):
+    """Raised when loading, validating or rendering found content problems (exit 1)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=_problem_order)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class OutputError(ReportError):
+    """Raised when an output file or folder cannot be written (exit 1, ``path: reason``)."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class SourceNotFound(ReportError):
+    """Raised when no report folder is found from the given or current directory (exit 2)."""
+
+
+def _problem_order(p: Problem) -> tuple:
+    return (p.path, p.line or 0, p.column or 0, p.message)
+
+
+def relpath(path: Path, root: Path) -> str:
+    """Paths in messages are relative to the report root, so they read the same on every machine."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,234 @@
+"""Strict models of the report folder: what authors may write, and nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+
+Cell = str | int | float
+Kind = Literal["front", "evidence", "guidance", "policy", "back"]
+Certainty = Literal["high", "moderate", "low", "very-low"]
+Paper = Literal["a4", "letter"]
+
+_SLUG = r"^[a-z0-9][a-z0-9-]*$"
+_SEMVER = r"^\d+\.\d+\.\d+$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+
+class Author(Strict):
+    name: StrictStr
+    affiliation: StrictStr | None = None
+
+
+class StaleAfter(Strict):
+    references_years: int = 10
+    data_days: int = 365
+
+
+class Edition(Strict):
+    id: Annotated[StrictStr, Field(pattern=_SLUG)]
+    title: StrictStr
+    audience: StrictStr
+    accent: Annotated[StrictStr, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+    paper: Paper | None = None
+    citation_style: StrictStr | None = None
+    key_messages: list[StrictStr] = Field(min_length=1)
+    cover_note: StrictStr | None = None
+
+
+class Report(Strict):
+    title: StrictStr
+    subtitle: StrictStr | None = None
+    slug: Annotated[StrictStr, Field(pattern=_SLUG)]
+    version: Annotated[StrictStr, Field(pattern=_SEMVER)]
+    language: StrictStr = "en"
+    authors: list[Author] = Field(min_length=1)
+    organisation: StrictStr
+    contact: StrictStr | None = None
+    licence: StrictStr
+    citation_style: StrictStr = "american-medical-association"
+    paper: Paper = "a4"
+    subject: StrictStr | None = None
+    keywords: list[StrictStr] = []
+    max_file_mb: float = Field(default=5, gt=0)
+    stale_after: StaleAfter = StaleAfter()
+    editions: list[Edition] = Field(min_length=1)
+    sections: list[StrictStr] = Field(min_length=1)
+    references: list[StrictStr] = ["references.yaml"]
+    changelog: StrictStr = "changelog.yaml"
+
+
+class _Block(Strict):
+    audiences: list[StrictStr] | None = None
+
+
+class MarkdownBlock(_Block):
+    type: Literal["markdown"]
+    text: StrictStr
+
+
+class CalloutBlock(_Block):
+    type: Literal["callout"]
+    title: StrictStr | None = None
+    text: StrictStr
+
+
+class TableBlock(_Block):
+    type: Literal["table"]
+    caption: StrictStr
+    header: list[Cell] = Field(min_length=1)
+    rows: list[list[Cell]] = Field(min_length=1)
+    source: StrictStr | None = None
+
+
+class EvidenceRow(Strict):
+    study: StrictStr
+    design: StrictStr
+    n: Cell | None = None
+    population: StrictStr
+    finding: StrictStr
+    certainty: Certainty
+
+
+class EvidenceTableBlock(_Block):
+    type: Literal["evidence_table"]
+    caption: StrictStr
+    rows: list[EvidenceRow] = Field(min_length=1)
+    source: StrictStr | None = None
+
+
+class FigureBlock(_Block):
+    type: Literal["figure"]
+    kind: Literal["timeline", "series", "state-map"]
+    data: StrictStr
+    caption: StrictStr
+    alt: Annotated[StrictStr, Field(min_length=1)]
+    source: StrictStr | None = None
+
+    @field_validator("alt")
+    @classmethod
+    def _alt_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("alt text must describe the figure")
+        return value
+
+
+Block = Annotated[
+    MarkdownBlock | CalloutBlock | TableBlock | EvidenceTableBlock | FigureBlock,
+    Field(discriminator="type"),
+]
+BLOCK_TYPES = ("markdown", "callout", "table", "evidence_table", "figure")
+
+
+class Section(Strict):
+    id: Annotated[StrictStr, Field(pattern=_SLUG)]
+    title: StrictStr
+    kind: Kind
+    audiences: list[StrictStr] | None = None
+    blocks: list[Block] = Field(min_length=1)
+
+
+Name = dict[str, Any]
+
+
+class Reference(Strict):
+    key: StrictStr
+    type: StrictStr
+    author: list[dict[str, StrictStr]] | None = None
+    editor: list[dict[str, StrictStr]] | None = None
+    title: StrictStr
+    container_title: StrictStr | None = Field(None, alias="container-title")
+    container_title_short: StrictStr | None = Field(None, alias="container-title-short")
+    collection_title: StrictStr | None = Field(None, alias="collection-title")
+    issued: int | dt.date | StrictStr | dict[str, Any] | None = None
+    volume: Cell | None = None
+    issue: Cell | None = None
+    page: Cell | None = None
+    number: Cell | None = None
+    edition: Cell | None = None
+    genre: StrictStr | None = None
+    DOI: StrictStr | None = None
+    PMID: Cell | None = None
+    URL: StrictStr | None = None
+    accessed: dt.date | StrictStr | dict[str, Any] | None = None
+    publisher: StrictStr | None = None
+    publisher_place: StrictStr | None = Field(None, alias="publisher-place")
+    note: StrictStr | None = None
+    study_design: StrictStr | None = None
+    n: Cell | None = None
+    topics: list[StrictStr] = []
+    confidence: StrictStr | None = None
+    verified_by: StrictStr | None = None
+    identifier_note: StrictStr | None = None
+
+
+class ReferenceFile(Strict):
+    references: list[dict[str, Any]]
+
+
+class ChangelogEntry(Strict):
+    version: Annotated[StrictStr, Field(pattern=_SEMVER)]
+    date: dt.date | None = None
+    changes: list[StrictStr] = []
+
+
+class Changelog(Strict):
+    entries: list[ChangelogEntry] = Field(min_length=1)
+
+
+class Event(Strict):
+    date: Annotated[StrictStr, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | dt.date
+    label: StrictStr
+    source: StrictStr | None = None
+
+
+class Point(Strict):
+    x: int | float | StrictStr
+    y: int | float
+
+
+class Series(Strict):
+    label: StrictStr
+    unit: StrictStr
+    source: StrictStr | None = None
+    points: list[Point] = Field(min_length=1)
+
+
+class Status(Strict):
+    id: StrictStr
+    label: StrictStr
+    mark: StrictStr | None = None
+
+
+class StateEntry(Strict):
+    state: Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}$")]
+    status: StrictStr
+    since: StrictStr | int | None = None
+    law: StrictStr | None = None
+    note: StrictStr | None = None
+
+
+class DataFile(Strict):
+    title: StrictStr
+    as_of: StrictStr | dt.date
+    sources: list[StrictStr] = []
+    caveat: StrictStr | None = None
+    events: list[Event] | None = None
+    series: list[Series] | None = None
+    statuses: list[Status] | None = None
+    states: list[StateEntry] | None = None
+
+    @property
+    def kind(self) -> str | None:
+        if self.events is not None:
+            return "timeline"
+        if self.series is not None:
+            return "series"
+        if self.states is not None:
+            return "state-map"
+        return None

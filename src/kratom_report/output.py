@@ -1,0 +1,61 @@
+"""Output names and atomic writes: a reader never sees a half-written file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import OutputError
+
+
+def output_name(slug: str, edition: str, version: str, fmt: str, variant: str = "pdf/ua-1") -> str:
+    suffix = "-pdfa" if variant.startswith("pdf/a") else ""
+    return f"{slug}-{edition}-v{version}{suffix}.{fmt}"
+
+
+def ensure_folder(folder: Path) -> None:
+    """Create ``folder`` and prove it is writable before any rendering time is spent."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(folder, "exists and is not a folder") from None
+    except OSError as exc:
+        raise OutputError(folder, exc.strerror or str(exc)) from None
+    if not folder.is_dir():
+        raise OutputError(folder, "exists and is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(folder, "permission denied (folder is not writable)")
+
+
+def write_all(files: list[tuple[Path, bytes]]) -> None:
+    """Write every file to a unique temp name first, then rename them all into place.
+
+    If any write fails (disk full, permissions), every temp file is removed and nothing that
+    was already in the folder is touched. Renames are atomic, so two concurrent builds of the
+    same file leave one complete version, never a mix.
+    """
+    temps: list[tuple[str, Path]] = []
+    current = files[0][0] if files else Path(".")
+    try:
+        for path, data in files:
+            current = path
+            if path.is_dir():
+                raise OutputError(path, "is a folder; remove it or choose another --out")
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps.append((tmp, path))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+        for tmp, path in temps:
+            os.replace(tmp, path)
+        temps = []
+    except OSError as exc:
+        raise OutputError(current, exc.strerror or str(exc)) from None
+    finally:
+        for tmp, _ in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

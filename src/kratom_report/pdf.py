@@ -1,0 +1,100 @@
+"""HTML → PDF bytes with WeasyPrint, reading nothing but data: URLs and files inside the report.
+
+Only this module imports WeasyPrint (about 0.4 s), so ``check`` and ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .errors import Problem, ProblemsError
+
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3a", "none")
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    data: bytes
+    pages: int
+
+
+def fetch_refusal(url: str, root: Path) -> str | None:
+    """Why ``url`` may not be read, or None when it is a data: URL or a file inside ``root``."""
+    parts = urlsplit(url)
+    if parts.scheme == "data":
+        return None
+    if parts.scheme != "file":
+        return f"refused to fetch '{url}': only files inside the report folder are read " \
+               "(no network access)"
+    raw = unquote(parts.path)
+    if ".." in Path(raw).parts:
+        return f"refused to read '{url}': '..' is not allowed in paths"
+    path = Path(raw).resolve()
+    if not path.is_relative_to(root.resolve()):
+        return f"refused to read '{url}': outside the report folder"
+    return None
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
+              attachments: list[tuple[str, bytes, str]] | None = None,
+              date: str | None = None) -> PdfResult:
+    """Render; any WeasyPrint warning or error (fonts, fetches, CSS) fails the render."""
+    import weasyprint
+
+    root = root.resolve()
+    refusals: list[str] = []
+
+    class LocalFetcher(weasyprint.URLFetcher):
+        def fetch(self, url, headers=None):  # noqa: ANN001 - WeasyPrint's signature
+            reason = fetch_refusal(url, root)
+            if reason:
+                refusals.append(reason)
+                raise ValueError(reason)
+            return super().fetch(url, headers)
+
+    capture = _Capture()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(capture)
+    previous = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        document = weasyprint.HTML(string=html, base_url=(root / "report").as_uri() + "/",
+                                   url_fetcher=LocalFetcher())
+        options: dict = {"uncompressed_pdf": False}
+        if variant != "none":
+            options["pdf_variant"] = variant
+        if attachments:
+            options["attachments"] = [
+                weasyprint.Attachment(string=data, name=name, description=desc,
+                                      created=date, modified=date, relationship="Source")
+                for name, data, desc in attachments
+            ]
+        rendered = document.render(**{k: v for k, v in options.items()
+                                       if k not in ("attachments",)})
+        out = io.BytesIO()
+        rendered.write_pdf(out, **options)
+    finally:
+        logger.removeHandler(capture)
+        logger.setLevel(previous)
+    problems = [Problem(display, None, None, r) for r in dict.fromkeys(refusals)]
+    for record in capture.records:
+        message = record.getMessage()
+        if any(r in message for r in refusals):
+            continue
+        problems.append(Problem(display, None, None, f"renderer: {message}"))
+    if problems:
+        raise ProblemsError(problems)
+    return PdfResult(out.getvalue(), len(rendered.pages))

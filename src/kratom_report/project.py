@@ -1,0 +1,371 @@
+"""Load and validate a whole report folder, collecting every problem before failing once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import sources
+from .errors import Problem, ProblemsError, SourceNotFound, relpath
+from .loader import Loc, YamlDoc, YamlLoadError, load_yaml
+from .markup import citations_in, make_markdown
+from .models import (
+    CalloutBlock,
+    Changelog,
+    DataFile,
+    EvidenceTableBlock,
+    FigureBlock,
+    MarkdownBlock,
+    Reference,
+    Report,
+    Section,
+    TableBlock,
+)
+from .schema import did_you_mean, validate
+
+REPORT_FILE = Path("report") / "report.yaml"
+
+
+@dataclass
+class Located:
+    """A validated model together with the document and place it came from."""
+
+    model: Any
+    doc: YamlDoc
+    loc: Loc = ()
+
+
+@dataclass
+class Project:
+    """Everything a build needs, validated; positions kept for later located messages."""
+
+    root: Path
+    report: Report
+    report_doc: YamlDoc
+    sections: list[Located]
+    references: dict[str, Located]  # by lower-cased key
+    changelog: Changelog
+    changelog_doc: YamlDoc
+    data: dict[str, Located]  # by path relative to report/
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def report_dir(self) -> Path:
+        return self.root / "report"
+
+
+def find_root(start: Path | None) -> Path:
+    """The given folder, or the nearest folder upward holding report/report.yaml."""
+    if start is not None:
+        if not (start / REPORT_FILE).is_file():
+            raise SourceNotFound(f"{start}: no report/report.yaml here; pass --source to the "
+                                 "folder that holds report/")
+        return start.resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / REPORT_FILE).is_file():
+            return folder
+    raise SourceNotFound("no report/report.yaml found in this folder or any parent; "
+                         "run inside a report folder or pass --source DIR")
+
+
+def load_project(root: Path) -> Project:
+    """Load every file of the report; raise ProblemsError listing all problems found."""
+    problems: list[Problem] = []
+    report_doc = _load(root, root / REPORT_FILE, problems, 5_000_000)
+    if report_doc is None:
+        raise ProblemsError(problems)
+    report, errs = validate(Report, report_doc)
+    problems += errs
+    raw = report_doc.data if isinstance(report_doc.data, dict) else {}
+    max_bytes = int(report.max_file_mb * 1_000_000) if report else 5_000_000
+    edition_ids = _edition_ids(report, raw)
+
+    sections = _load_sections(root, report, raw, report_doc, edition_ids, problems, max_bytes)
+    references = _load_references(root, report, raw, report_doc, problems, max_bytes)
+    changelog, changelog_doc = _load_changelog(root, report, raw, report_doc, problems, max_bytes)
+    data = _load_data(root, sections, problems, max_bytes)
+
+    if report is not None:
+        _check_editions_select(report, report_doc, sections, problems)
+    warnings: list[Problem] = []
+    _check_citations(report, report_doc, sections, data, references, problems, warnings)
+    if problems or report is None or changelog is None or changelog_doc is None:
+        raise ProblemsError(problems + warnings)
+    return Project(root, report, report_doc, sections, references, changelog, changelog_doc,
+                   data, warnings)
+
+
+def _load(root: Path, path: Path, problems: list[Problem], max_bytes: int) -> YamlDoc | None:
+    try:
+        doc = load_yaml(path, relpath(path, root), max_bytes=max_bytes)
+    except YamlLoadError as exc:
+        problems += exc.problems
+        return None
+    return doc
+
+
+def _edition_ids(report: Report | None, raw: dict) -> list[str]:
+    if report is not None:
+        return [e.id for e in report.editions]
+    eds = raw.get("editions")
+    if isinstance(eds, list):
+        return [e["id"] for e in eds if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    return []
+
+
+def _load_sections(root: Path, report: Report | None, raw: dict, report_doc: YamlDoc,
+                   edition_ids: list[str], problems: list[Problem],
+                   max_bytes: int) -> list[Located]:
+    order = raw.get("sections") if isinstance(raw.get("sections"), list) else []
+    folder = root / "report" / "sections"
+    seen: dict[str, int] = {}
+    out: list[Located] = []
+    for i, sid in enumerate(order):
+        if not isinstance(sid, str):
+            continue
+        if sid in seen:
+            problems.append(report_doc.problem(("sections", i), (
+                f"section '{sid}' is listed twice in 'sections' (first at item {seen[sid] + 1})")))
+            continue
+        seen[sid] = i
+        path = folder / f"{sid}.yaml"
+        if not path.is_file():
+            on_disk = [p.stem for p in folder.glob("*.yaml")] if folder.is_dir() else []
+            problems.append(report_doc.problem(("sections", i), (
+                f"section '{sid}' has no file report/sections/{sid}.yaml"
+                f"{did_you_mean(sid, on_disk)}")))
+            continue
+        doc = _load(root, path, problems, max_bytes)
+        if doc is None:
+            continue
+        section, errs = validate(Section, doc)
+        problems += errs
+        if section is None:
+            continue
+        if section.id != sid:
+            problems.append(doc.problem(("id",), (
+                f"section id '{section.id}' does not match its file name '{sid}.yaml'")))
+        _check_audiences(section, doc, edition_ids, problems)
+        out.append(Located(section, doc))
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.yaml")):
+            if path.stem not in seen:
+                problems.append(Problem(relpath(path, root), None, None, (
+                    f"section file is not listed in report.yaml 'sections'; add '{path.stem}' "
+                    "to the order or delete the file")))
+    return out
+
+
+def _check_audiences(section: Section, doc: YamlDoc, edition_ids: list[str],
+                     problems: list[Problem]) -> None:
+    if not edition_ids:
+        return
+    lists: list[tuple[Loc, list[str]]] = []
+    if section.audiences is not None:
+        lists.append((("audiences",), section.audiences))
+    for b, block in enumerate(section.blocks):
+        if block.audiences is not None:
+            lists.append((("blocks", b, "audiences"), block.audiences))
+    for loc, names in lists:
+        for j, name in enumerate(names):
+            if name not in edition_ids:
+                problems.append(doc.problem(loc + (j,), (
+                    f"unknown edition '{name}' in audiences{did_you_mean(name, edition_ids)} "
+                    f"(editions: {', '.join(edition_ids)})")))
+
+
+def _load_references(root: Path, report: Report | None, raw: dict, report_doc: YamlDoc,
+                     problems: list[Problem], max_bytes: int) -> dict[str, Located]:
+    files = report.references if report else ["references.yaml"]
+    out: dict[str, Located] = {}
+    for i, name in enumerate(files):
+        path = root / "report" / name
+        if not path.is_file():
+            problems.append(report_doc.problem(("references", i), (
+                f"reference file 'report/{name}' not found")))
+            continue
+        for located, errs in sources.load_reference_file(root, path, max_bytes):
+            problems += errs
+            if located is None:
+                continue
+            ref: Reference = located.model
+            key = ref.key.lower()
+            if key in out:
+                first = out[key]
+                line, _ = first.doc.at(first.loc + ("key",))
+                problems.append(located.doc.problem(located.loc + ("key",), (
+                    f"duplicate reference key '{ref.key}' (keys are case-insensitive; first "
+                    f"defined in {first.doc.display}:{line})")))
+                continue
+            out[key] = located
+    return out
+
+
+def _load_changelog(root: Path, report: Report | None, raw: dict, report_doc: YamlDoc,
+                    problems: list[Problem], max_bytes: int):
+    name = report.changelog if report else "changelog.yaml"
+    path = root / "report" / name
+    if not path.is_file():
+        problems.append(report_doc.problem(("changelog",), f"changelog 'report/{name}' not found"))
+        return None, None
+    doc = _load(root, path, problems, max_bytes)
+    if doc is None:
+        return None, None
+    changelog, errs = validate(Changelog, doc)
+    problems += errs
+    if changelog is not None:
+        seen: set[str] = set()
+        for i, entry in enumerate(changelog.entries):
+            if entry.version in seen:
+                problems.append(doc.problem(("entries", i, "version"), (
+                    f"version '{entry.version}' appears twice in the changelog")))
+            seen.add(entry.version)
+        if report is not None and report.version not in seen:
+            problems.append(report_doc.problem(("version",), (
+                f"version '{report.version}' has no entry in report/{name}; add one "
+                "(or run 'kratom-report version bump')")))
+    return changelog, doc
+
+
+def _load_data(root: Path, sections: list[Located], problems: list[Problem],
+               max_bytes: int) -> dict[str, Located]:
+    out: dict[str, Located] = {}
+    report_dir = (root / "report").resolve()
+    for located in sections:
+        for b, block in enumerate(located.model.blocks):
+            if not isinstance(block, FigureBlock):
+                continue
+            loc = ("blocks", b, "data")
+            target = (report_dir / block.data).resolve()
+            if Path(block.data).is_absolute() or not target.is_relative_to(report_dir):
+                problems.append(located.doc.problem(loc, (
+                    f"data file '{block.data}' must be a path inside report/ "
+                    "(like data/timeline.yaml)")))
+                continue
+            if block.data not in out:
+                if not target.is_file():
+                    problems.append(located.doc.problem(loc, (
+                        f"data file 'report/{block.data}' not found")))
+                    continue
+                doc = _load(root, target, problems, max_bytes)
+                if doc is None:
+                    continue
+                model, errs = validate(DataFile, doc)
+                problems += errs
+                if model is None:
+                    continue
+                if model.kind is None:
+                    problems.append(doc.problem((), (
+                        "data file has none of 'events', 'series' or 'states'")))
+                    continue
+                if model.kind == "state-map":
+                    _check_statuses(model, doc, problems)
+                out[block.data] = Located(model, doc)
+            data = out.get(block.data)
+            if data is not None and data.model.kind != block.kind:
+                problems.append(located.doc.problem(("blocks", b, "kind"), (
+                    f"figure kind '{block.kind}' does not match data file "
+                    f"'report/{block.data}', which holds a {data.model.kind}")))
+    return out
+
+
+def _check_statuses(model: DataFile, doc: YamlDoc, problems: list[Problem]) -> None:
+    ids = [s.id for s in model.statuses or []]
+    if not ids:
+        problems.append(doc.problem((), "a state map needs a 'statuses' legend"))
+    for i, st in enumerate(model.states or []):
+        if st.status not in ids:
+            problems.append(doc.problem(("states", i, "status"), (
+                f"unknown status '{st.status}'{did_you_mean(st.status, ids)} "
+                f"(statuses: {', '.join(ids)})")))
+
+
+def _check_editions_select(report: Report, doc: YamlDoc, sections: list[Located],
+                           problems: list[Problem]) -> None:
+    for i, ed in enumerate(report.editions):
+        if not any(block_in_edition(s.model, blk, ed.id)
+                   for s in sections for blk in s.model.blocks):
+            problems.append(doc.problem(("editions", i, "id"), (
+                f"edition '{ed.id}' selects no content: no block's audiences include it")))
+
+
+def block_in_edition(section: Section, block: Any, edition_id: str) -> bool:
+    """A block's own audiences win; else the section's; absent means every edition."""
+    audiences = block.audiences if block.audiences is not None else section.audiences
+    return audiences is None or edition_id in audiences
+
+
+def iter_texts(section: Section) -> Iterator[tuple[Loc, str, Any]]:
+    """Every author-written text of a section, in reading order, with its place and block."""
+    for b, block in enumerate(section.blocks):
+        base: Loc = ("blocks", b)
+        if isinstance(block, MarkdownBlock):
+            yield base + ("text",), block.text, block
+        elif isinstance(block, CalloutBlock):
+            if block.title:
+                yield base + ("title",), block.title, block
+            yield base + ("text",), block.text, block
+        elif isinstance(block, TableBlock):
+            yield base + ("caption",), block.caption, block
+            for c, cell in enumerate(block.header):
+                yield base + ("header", c), str(cell), block
+            for r, row in enumerate(block.rows):
+                for c, cell in enumerate(row):
+                    yield base + ("rows", r, c), str(cell), block
+            if block.source:
+                yield base + ("source",), block.source, block
+        elif isinstance(block, EvidenceTableBlock):
+            yield base + ("caption",), block.caption, block
+            for r, row in enumerate(block.rows):
+                for name in ("study", "design", "n", "population", "finding"):
+                    value = getattr(row, name)
+                    if value is not None:
+                        yield base + ("rows", r, name), str(value), block
+            if block.source:
+                yield base + ("source",), block.source, block
+        elif isinstance(block, FigureBlock):
+            yield base + ("caption",), block.caption, block
+            if block.source:
+                yield base + ("source",), block.source, block
+
+
+_MD = make_markdown()
+
+
+def _check_citations(report: Report | None, report_doc: YamlDoc, sections: list[Located],
+                     data: dict[str, Located], references: dict[str, Located],
+                     problems: list[Problem], warnings: list[Problem]) -> None:
+    if not references and not any(True for _ in sections):
+        return
+    known = set(references)
+    texts: list[tuple[YamlDoc, Loc, str]] = []
+    if report is not None:
+        for i, ed in enumerate(report.editions):
+            for j, msg in enumerate(ed.key_messages):
+                texts.append((report_doc, ("editions", i, "key_messages", j), msg))
+            if ed.cover_note:
+                texts.append((report_doc, ("editions", i, "cover_note"), ed.cover_note))
+    for s in sections:
+        for loc, text, _block in iter_texts(s.model):
+            texts.append((s.doc, loc, text))
+    for d in data.values():
+        for j, key in enumerate(d.model.sources):
+            if key.lower() not in known:
+                problems.append(d.doc.problem(("sources", j), _unknown(key, known)))
+    for doc, loc, text in texts:
+        for cite in citations_in(_MD, text):
+            if cite.key.lower() not in known:
+                line, col = doc.find(loc, "@" + cite.key)
+                problems.append(Problem(doc.display, line, col, _unknown(cite.key, known)))
+    _ = warnings
+
+
+def _unknown(key: str, known: set[str]) -> str:
+    return f"unknown citation key '{key}'{did_you_mean(key.lower(), known)}"
+
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")

@@ -1,0 +1,293 @@
+"""Render one edition to a self-contained HTML document (CSS, fonts and figures inline)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import __version__
+from .citations import Citer, bibliography
+from .editions import SelectedSection, content_fingerprint, get_edition, select
+from .errors import Problem, ProblemsError
+from .loader import Loc, YamlDoc
+from .markup import MarkupEnv, local_image_data_uri, make_markdown, render
+from .models import (
+    CalloutBlock,
+    ChangelogEntry,
+    Edition,
+    EvidenceTableBlock,
+    FigureBlock,
+    MarkdownBlock,
+    TableBlock,
+)
+from .project import Project
+from .templating import Templates
+
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+_LICENCES = {
+    "CC-BY-4.0": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+    "CC-BY-SA-4.0": "Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)",
+    "CC-BY-NC-4.0": "Creative Commons Attribution-NonCommercial 4.0 International (CC BY-NC 4.0)",
+    "CC-BY-NC-ND-4.0": "Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 "
+                       "International (CC BY-NC-ND 4.0)",
+    "CC0-1.0": "CC0 1.0 Universal (public domain dedication)",
+}
+_CERTAINTY = {"high": "High", "moderate": "Moderate", "low": "Low", "very-low": "Very low"}
+
+
+@dataclass(frozen=True)
+class Release:
+    """Which version this build is, and the one date every printed or embedded date comes from."""
+
+    version: str
+    date: dt.date | None
+    entry: ChangelogEntry | None
+
+    @property
+    def draft(self) -> bool:
+        return self.date is None
+
+
+@dataclass(frozen=True)
+class RenderedEdition:
+    edition: Edition
+    html: str
+    paper: str
+    content_fingerprint: str
+    release: Release
+    cited: tuple[str, ...]
+    words: int
+
+
+def release_of(project: Project) -> Release:
+    """A changelog entry with a date and changes is a release; anything else is a draft."""
+    version = project.report.version
+    entry = next((e for e in project.changelog.entries if e.version == version), None)
+    date = entry.date if entry is not None and entry.date and entry.changes else None
+    return Release(version, date, entry)
+
+
+def format_date(date: dt.date) -> str:
+    return f"{date.day} {date.strftime('%B')} {date.year}"
+
+
+def render_edition(project: Project, edition_id: str, *, paper: str | None = None,
+                   templates: Templates | None = None) -> RenderedEdition:
+    """Everything WeasyPrint needs for one edition, as one HTML string."""
+    templates = templates or Templates.for_root(project.root)
+    edition = get_edition(project, edition_id)
+    selected = select(project, edition)
+    release = release_of(project)
+    paper_id = paper or edition.paper or project.report.paper
+    ctx = _Context(project, edition)
+
+    cover_note = ctx.text(project.report_doc, _ed_loc(project, edition, "cover_note"),
+                          edition.cover_note, inline=False) if edition.cover_note else None
+    key_messages = [ctx.text(project.report_doc,
+                             _ed_loc(project, edition, "key_messages") + (i,), m, inline=True)
+                    for i, m in enumerate(edition.key_messages)]
+    sections = [ctx.section(s) for s in selected]
+    style = edition.citation_style or project.report.citation_style
+    cited = ctx.citer.cited()
+    try:
+        entries = bibliography(cited, style, project.report_dir)
+    except ValueError as exc:
+        raise ProblemsError([project.report_doc.problem(("citation_style",), str(exc))]) from None
+    if ctx.problems:
+        raise ProblemsError(ctx.problems)
+
+    fingerprint = content_fingerprint(edition, selected, cited, ctx.data_used)
+    report = project.report
+    document = {
+        "lang": report.language,
+        "title": report.title,
+        "subtitle": report.subtitle,
+        "slug": report.slug,
+        "authors": [a.name for a in report.authors],
+        "author_affiliations": [a.model_dump() for a in report.authors],
+        "organisation": report.organisation,
+        "contact": report.contact,
+        "licence": _LICENCES.get(report.licence, report.licence),
+        "licence_id": report.licence,
+        "subject": report.subject,
+        "keywords": report.keywords,
+        "version": release.version,
+        "draft": release.draft,
+        "date_text": format_date(release.date) if release.date else "Draft",
+        "date_iso": release.date.isoformat() if release.date else None,
+        "generator": f"kratom-report {__version__}",
+        "fingerprint": fingerprint[:16],
+        "how_to_cite": _how_to_cite(project, edition, release),
+    }
+    html = _render_template(templates, {
+        "doc": document,
+        "edition": {"id": edition.id, "title": edition.title, "audience": edition.audience,
+                    "accent": edition.accent, "cover_note": cover_note},
+        "paper": PAPER_SIZES[paper_id],
+        "css": Markup(templates.inline_css("briefing.css")),
+        "key_messages": key_messages,
+        "sections": sections,
+        "references": [{"n": i + 1, "html": e} for i, e in enumerate(entries)],
+        "changelog": _changelog(project, release),
+    })
+    return RenderedEdition(edition, html, paper_id, fingerprint, release,
+                           tuple(ctx.citer.order), _words(html))
+
+
+def _render_template(templates: Templates, context: dict[str, Any]) -> str:
+    env = templates.environment()
+    try:
+        return env.get_template("document.html").render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = _template_path(templates, exc.name or exc.filename or "")
+        raise ProblemsError([Problem(where, exc.lineno, None,
+                                     f"template syntax error: {exc.message}")]) from None
+    except jinja2.UndefinedError as exc:
+        name, line = _template_frame(exc)
+        raise ProblemsError([Problem(_template_path(templates, name), line, None,
+                                     f"template error: {exc.message}")]) from None
+
+
+def _template_path(templates: Templates, name: str) -> str:
+    try:
+        found = templates.find(name)
+    except FileNotFoundError:
+        return name or "templates"
+    for folder in templates.folders:
+        if found.is_relative_to(folder) and folder.parent.name != "kratom_report":
+            return f"templates/{found.relative_to(folder).as_posix()}"
+    return f"templates/{name} (built-in)"
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int | None]:
+    tb = exc.__traceback__
+    name, line = "document.html", None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".css", ".j2")) or "<template>" in filename:
+            name, line = filename, tb.tb_lineno
+        tb = tb.tb_next
+    return name.rsplit("/", 1)[-1], line
+
+
+def _ed_loc(project: Project, edition: Edition, key: str) -> Loc:
+    index = next(i for i, e in enumerate(project.report.editions) if e.id == edition.id)
+    return ("editions", index, key)
+
+
+class _Context:
+    """Rendering state for one edition: its citer, figure data used and problems found."""
+
+    def __init__(self, project: Project, edition: Edition) -> None:
+        self.project = project
+        self.edition = edition
+        self.citer = Citer(project.references)
+        self.md = make_markdown()
+        self.problems: list[Problem] = []
+        self.data_used: dict[str, Any] = {}
+
+    def text(self, doc: YamlDoc, loc: Loc, text: str, *, inline: bool) -> Markup:
+        def image(src: str, alt: str) -> str:
+            if not alt.strip():
+                line, col = doc.find(loc, src)
+                self.problems.append(Problem(doc.display, line, col, (
+                    f"image '{src}' has no alt text; describe it: ![what it shows]({src})")))
+                return ""
+            uri, reason = local_image_data_uri(src, self.project.report_dir, self.project.root)
+            if reason:
+                line, col = doc.find(loc, src)
+                self.problems.append(Problem(doc.display, line, col, reason))
+                return ""
+            return f'<img src="{uri}" alt="{escape(alt)}">'
+
+        env = MarkupEnv(cite=self.citer.cite, image=image)
+        return render(self.md, str(text), env, inline=inline)
+
+    def section(self, selected: SelectedSection) -> dict[str, Any]:
+        s, doc = selected.section, selected.located.doc
+        return {"id": s.id, "title": s.title, "kind": s.kind,
+                "blocks": [self.block(doc, ("blocks", i), b) for i, b in selected.blocks]}
+
+    def block(self, doc: YamlDoc, loc: Loc, block: Any) -> dict[str, Any]:
+        def t(key: Any, value: Any, inline: bool = True) -> Markup:
+            path = loc + (key if isinstance(key, tuple) else (key,))
+            return self.text(doc, path, str(value), inline=inline)
+
+        if isinstance(block, MarkdownBlock):
+            return {"type": "markdown", "html": t("text", block.text, inline=False)}
+        if isinstance(block, CalloutBlock):
+            return {"type": "callout", "title": t("title", block.title) if block.title else None,
+                    "html": t("text", block.text, inline=False)}
+        if isinstance(block, TableBlock):
+            return {"type": "table", "caption": t("caption", block.caption),
+                    "header": [t(("header", c), h) for c, h in enumerate(block.header)],
+                    "rows": [[t(("rows", r, c), v) for c, v in enumerate(row)]
+                             for r, row in enumerate(block.rows)],
+                    "source": t("source", block.source) if block.source else None}
+        if isinstance(block, EvidenceTableBlock):
+            rows = []
+            for r, row in enumerate(block.rows):
+                rows.append({
+                    "study": t(("rows", r, "study"), row.study),
+                    "design": t(("rows", r, "design"), row.design),
+                    "n": t(("rows", r, "n"), row.n) if row.n is not None else "",
+                    "population": t(("rows", r, "population"), row.population),
+                    "finding": t(("rows", r, "finding"), row.finding),
+                    "certainty": row.certainty,
+                    "certainty_label": _CERTAINTY[row.certainty],
+                })
+            return {"type": "evidence_table", "caption": t("caption", block.caption),
+                    "rows": rows, "source": t("source", block.source) if block.source else None}
+        if isinstance(block, FigureBlock):
+            return self.figure(doc, loc, block, t)
+        raise TypeError(type(block).__name__)
+
+    def figure(self, doc: YamlDoc, loc: Loc, block: FigureBlock, t) -> dict[str, Any]:
+        from .figures import render_figure
+
+        caption = t("caption", block.caption)
+        data = self.project.data[block.data]
+        self.data_used[block.data] = data.model
+        source = t("source", block.source) if block.source else None
+        raw = data.model.model_dump(mode="json", by_alias=True, exclude_none=True)
+        try:
+            svg = render_figure(block.kind, raw, title=block.alt, accent=self.edition.accent,
+                                font_family="Inter")
+        except ValueError as exc:
+            self.problems.append(doc.problem(loc + ("data",), f"figure: {exc}"))
+            svg = ""
+        as_of = data.model.as_of
+        return {"type": "figure", "kind": block.kind, "svg": Markup(svg), "caption": caption,
+                "source": source, "alt": block.alt, "as_of": str(as_of),
+                "caveat": data.model.caveat, "id": f"fig-{loc[1] + 1}"}
+
+
+def _changelog(project: Project, release: Release) -> dict[str, Any]:
+    entries = []
+    for e in project.changelog.entries:
+        entries.append({"version": e.version,
+                        "date": format_date(e.date) if e.date else "Draft",
+                        "changes": list(e.changes),
+                        "current": e.version == release.version})
+    return {"current": next((e for e in entries if e["current"]), None), "entries": entries}
+
+
+def _how_to_cite(project: Project, edition: Edition, release: Release) -> str:
+    r = project.report
+    authors = ", ".join(a.name for a in r.authors)
+    title = f"{r.title}: {r.subtitle}" if r.subtitle else r.title
+    year = str(release.date.year) if release.date else "draft, not for citation"
+    return f"{authors}. {title}. {edition.title}, version {release.version}. " \
+           f"{r.organisation}; {year}."
+
+
+def _words(html: str) -> int:
+    body = html.split("<body", 1)[-1]
+    text = re.sub(r"<(style|svg)\b.*?</\1>", " ", body, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return len(re.findall(r"\w+", text))

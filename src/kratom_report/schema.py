@@ -1,0 +1,244 @@
+"""Turn pydantic validation errors into located, author-friendly problems.
+
+pydantic reports *where in the data* a value failed (its ``loc``); the loader kept *where in the
+file* each value stands. This module joins the two and rewrites pydantic's wording into messages
+that tell an author what to type instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem
+from .loader import Loc, YamlDoc
+
+M = TypeVar("M", bound=BaseModel)
+
+_FRIENDLY_PATTERNS = {
+    "version": 'a version like "1.2.0" (quoted, major.minor.patch)',
+    "slug": "lowercase letters, digits and hyphens",
+    "id": "lowercase letters, digits and hyphens",
+    "accent": 'a hex colour like "#1f5f8b"',
+    "state": "a two-letter code like \"AL\"",
+    "date": 'a date like "2016", "2016-08" or "2016-08-31"',
+}
+
+
+def did_you_mean(word: str, options: typing.Iterable[str]) -> str:
+    """Suffix suggesting the closest valid option, or nothing when none is close."""
+    match = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def validate(model: type[M], doc: YamlDoc, data: Any = None, base: Loc = ()) -> tuple[M | None,
+                                                                                     list[Problem]]:
+    """Validate ``data`` (default: the whole document) found at ``base`` in ``doc``."""
+    data = doc.data if data is None else data
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        # include_input=False: reprs of user data can be huge (see library notes).
+        errors = exc.errors(include_input=False, include_url=False)
+        return None, _problems(model, doc, data, base, errors)
+
+
+def _problems(model: type[BaseModel], doc: YamlDoc, data: Any, base: Loc,
+              errors: list[dict[str, Any]]) -> list[Problem]:
+    resolved = [(_data_loc(data, err["loc"]), err) for err in errors]
+    missing = {(loc[:-1], loc[-1]) for loc, err in resolved if err["type"] == "missing"}
+    extra_used: set[tuple[Loc, str]] = set()
+    out: list[Problem] = []
+    for loc, err in resolved:
+        if err["type"] == "extra_forbidden":
+            parent, key = loc[:-1], str(loc[-1])
+            allowed = _allowed_keys(model, data, parent)
+            wanted = [m for (p, m) in missing if p == parent]
+            hint = did_you_mean(key, wanted) or did_you_mean(key, allowed)
+            for name in wanted:
+                if hint == f" (did you mean '{name}'?)":
+                    extra_used.add((parent, name))
+            out.append(doc.problem(base + loc, f"unknown key '{key}'{hint}", key=True))
+    for loc, err in resolved:
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            continue
+        if kind == "missing":
+            parent, key = loc[:-1], str(loc[-1])
+            if (parent, key) in extra_used:
+                continue
+            where = _describe(parent)
+            out.append(doc.problem(base + parent, f"missing required key '{key}'{where}"))
+            continue
+        if kind in {"union_tag_invalid"}:
+            loc = loc + ("type",)
+        raw = doc.raw.get(base + loc)
+        out.append(doc.problem(base + loc, _message(model, data, loc, err, raw)))
+    return _dedupe(out)
+
+
+def _describe(parent: Loc) -> str:
+    if not parent:
+        return ""
+    names = [p for p in parent if isinstance(p, str)]
+    idx = [p for p in parent if isinstance(p, int)]
+    if names and idx and isinstance(parent[-1], int):
+        return f" in {names[-1]} item {parent[-1] + 1}"
+    return f" in '{names[-1]}'" if names else ""
+
+
+def _data_loc(data: Any, loc: tuple) -> Loc:
+    """Drop union-member and tag names pydantic puts into ``loc`` but the data does not have."""
+    out: list[Any] = []
+    cur = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(cur, dict) and part in cur:
+            out.append(part)
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            out.append(part)
+            cur = cur[part]
+        elif last and isinstance(cur, dict):
+            out.append(part)  # a missing key: keep it so the message can name it
+        # else: a union member or discriminator tag ('markdown', 'str', 'list[...]'): skip
+    return tuple(out)
+
+
+def _value_at(data: Any, loc: Loc) -> Any:
+    cur = data
+    for part in loc:
+        try:
+            cur = cur[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return cur
+
+
+def _message(model: type[BaseModel], data: Any, loc: Loc, err: dict[str, Any],
+             raw: str | None) -> str:
+    kind = err["type"]
+    field = str(next((p for p in reversed(loc) if isinstance(p, str)), "value"))
+    value = _value_at(data, loc)
+    ctx = err.get("ctx") or {}
+    if field == "version" and kind == "string_type" and isinstance(value, int | float):
+        written = raw or value
+        return (f"version must be a quoted string: write version: \"{written}\" "
+                f"(unquoted, YAML reads it as the number {value})")
+    if kind == "union_tag_invalid":
+        tag = ctx.get("tag")
+        expected = str(ctx.get("expected_tags", "")).replace("'", "")
+        return (f"unknown block type '{tag}', expected one of: {expected}"
+                f"{did_you_mean(tag, expected.split(', '))}")
+    if kind == "union_tag_not_found":
+        return "block has no 'type' (expected one of: markdown, callout, table, " \
+               "evidence_table, figure)"
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", "")).replace("'", "")
+        options = [o.strip() for o in expected.replace(" or ", ", ").split(",")]
+        return (f"'{field}' has invalid value {_short(value)}, expected one of: "
+                f"{', '.join(options)}{did_you_mean(value, options)}")
+    if kind == "string_pattern_mismatch":
+        want = _FRIENDLY_PATTERNS.get(field, f"text matching {ctx.get('pattern')}")
+        return f"'{field}' has invalid value {_short(value)} (expected {want})"
+    if kind in {"string_type", "int_type", "float_type", "list_type", "dict_type",
+                "model_type", "bool_type", "model_attributes_type"}:
+        want = {"string_type": "text", "int_type": "a whole number", "float_type": "a number",
+                "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping",
+                "model_attributes_type": "a mapping", "bool_type": "true or false"}[kind]
+        hint = "; quote it" if kind == "string_type" and isinstance(value, int | float) else ""
+        return f"'{field}' must be {want}, not {_type_name(value)}{hint}"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return f"'{field}' has invalid date {_short(value)} (expected YYYY-MM-DD)"
+    if kind in {"too_short", "too_long"}:
+        if isinstance(value, list) and not value:
+            return f"'{field}' must not be empty"
+        return f"'{field}' is too short" if kind == "too_short" else f"'{field}' is too long"
+    if kind == "greater_than":
+        return f"'{field}' must be greater than {ctx.get('gt')}"
+    if kind == "value_error":
+        return f"'{field}': {str(ctx.get('error', err['msg']))}"
+    return f"'{field}': {err['msg']}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 60 else text[:57] + "...'"
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "empty"
+    return {bool: "true/false", int: "a number", float: "a number", str: "text",
+            list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def _allowed_keys(model: type[BaseModel], data: Any, parent: Loc) -> list[str]:
+    """Field names (as written in YAML) of the model that validates the mapping at ``parent``."""
+    tp: Any = model
+    cur = data
+    for part in parent:
+        tp = _step(tp, part, cur)
+        try:
+            cur = cur[part]
+        except (KeyError, IndexError, TypeError):
+            cur = None
+        if tp is None:
+            return []
+    tp = _pick_model(tp, cur)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [f.alias or name for name, f in tp.model_fields.items()]
+    return []
+
+
+def _step(tp: Any, part: Any, cur: Any) -> Any:
+    tp = _pick_model(tp, cur)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        for name, f in tp.model_fields.items():
+            if (f.alias or name) == part:
+                return f.annotation
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (list, tuple) and isinstance(part, int):
+        return typing.get_args(tp)[0]
+    if origin is dict:
+        return typing.get_args(tp)[1]
+    return None
+
+
+def _pick_model(tp: Any, cur: Any) -> Any:
+    """Unwrap Annotated/Optional/unions to the member that fits ``cur``."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+            if isinstance(cur, dict) and models:
+                tag = cur.get("type")
+                for m in models:
+                    t = m.model_fields.get("type")
+                    if t is not None and tag in typing.get_args(t.annotation):
+                        return m
+                return models[0]
+            lists = [m for m in members if typing.get_origin(m) is list]
+            if isinstance(cur, list) and lists:
+                return lists[0]
+            return members[0] if members else None
+        return tp
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[Problem] = set()
+    out = []
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
