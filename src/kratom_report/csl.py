@@ -78,6 +78,15 @@ def _ref_label(ref: Mapping[str, Any]) -> str:
     return str(ref.get("key", ref.get("id", "?")))
 
 
+def _valid_parts(parts: list[int]) -> bool:
+    """[year, month?, day?] with a real month and day (citeproc-py crashes on month 13)."""
+    if not 1 <= len(parts) <= 3:
+        return False
+    if len(parts) >= 2 and not 1 <= parts[1] <= 12:
+        return False
+    return len(parts) < 3 or 1 <= parts[2] <= 31
+
+
 def _date_parts(value: Any, field: str, label: str) -> dict:
     """Normalise a year, ISO date, date object or CSL date to ``{"date-parts": [[y, m, d]]}``.
 
@@ -100,7 +109,10 @@ def _date_parts(value: Any, field: str, label: str) -> dict:
         match = _ISO_DATE.match(value.strip())
         if not match:
             raise ValueError(problem)
-        return {"date-parts": [[int(p) for p in match.groups() if p is not None]]}
+        parts = [int(p) for p in match.groups() if p is not None]
+        if not _valid_parts(parts):
+            raise ValueError(problem)
+        return {"date-parts": [parts]}
     if isinstance(value, list | tuple):  # [2016, 8] shorthand
         value = {"date-parts": [list(value)]}
     if isinstance(value, Mapping):
@@ -110,7 +122,7 @@ def _date_parts(value: Any, field: str, label: str) -> dict:
                 out["date-parts"] = [[int(p) for p in part] for part in value["date-parts"]]
             except (TypeError, ValueError):
                 raise ValueError(problem) from None
-            if not out["date-parts"] or not all(1 <= len(p) <= 3 for p in out["date-parts"]):
+            if not out["date-parts"] or not all(_valid_parts(p) for p in out["date-parts"]):
                 raise ValueError(problem)
         elif "raw" in value and "literal" not in value:
             # Zotero may export {"raw": "2016-08-31"}.

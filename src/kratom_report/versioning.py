@@ -1,0 +1,283 @@
+"""Bump the report version and open a draft changelog entry, keeping both YAML files' layout.
+
+``report/report.yaml`` holds ``version: "X.Y.Z"``; ``report/changelog.yaml`` (or the file named by
+report.yaml's ``changelog`` key) lists ``entries`` newest first. An entry with a ``date`` and at
+least one change is a release; anything else is a draft. :func:`bump` raises the version and
+inserts a draft entry for it at the top, editing both files with ruamel.yaml's round-trip mode
+so comments, blank lines, key order and quoting survive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from .errors import ReportError
+
+Part = Literal["major", "minor", "patch"]
+PARTS: tuple[str, ...] = ("major", "minor", "patch")
+
+_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_BOM = "\ufeff"
+# Indentation styles tried, in order, when looking for the one a file already uses:
+# (mapping, sequence, offset). The first is the project's own style and the fallback.
+_INDENTS: tuple[tuple[int, int, int], ...] = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0))
+_WIDTH = 4096  # never re-wrap long lines
+
+
+class VersionError(ReportError):
+    """Raised when the version cannot be bumped: report.yaml or the changelog is missing,
+    unreadable or malformed, report.yaml has no valid ``version``, the current version's
+    changelog entry is still a draft, or the new version already has an entry. Nothing has
+    been written when it is raised."""
+
+
+def next_version(version: str, part: Part) -> str:
+    """``1.2.3`` → major ``2.0.0``, minor ``1.3.0``, patch ``1.2.4``."""
+    m = _SEMVER.match(version)
+    if m is None:
+        raise VersionError(f"version {version!r} is not of the form MAJOR.MINOR.PATCH")
+    major, minor, patch = (int(g) for g in m.groups())
+    if part == "major":
+        return f"{major + 1}.0.0"
+    if part == "minor":
+        return f"{major}.{minor + 1}.0"
+    if part == "patch":
+        return f"{major}.{minor}.{patch + 1}"
+    raise VersionError(f"unknown version part {part!r}; use one of {', '.join(PARTS)}")
+
+
+def is_release(entry: Any) -> bool:
+    """A changelog entry is a release when it has a date and at least one change."""
+    if not isinstance(entry, dict):
+        return False
+    changes = entry.get("changes")
+    return bool(entry.get("date")) and isinstance(changes, list) and len(changes) > 0
+
+
+def bump(root: Path, part: Part) -> tuple[str, str]:
+    """Raise report.yaml's version and add a draft changelog entry at the top; return (old, new).
+
+    ``root`` is the folder holding ``report/``. Both files are rendered in memory first and
+    only then written, each through a temp file in its own folder and ``os.replace``. Raises
+    :class:`VersionError` (and writes nothing) when the bump is refused or impossible.
+    """
+    if part not in PARTS:
+        raise VersionError(f"unknown version part {part!r}; use one of {', '.join(PARTS)}")
+    report_dir = Path(root) / "report"
+    report_file = _YamlFile.read(report_dir / "report.yaml", "report/report.yaml")
+    report = report_file.data
+    if not isinstance(report, dict):
+        raise VersionError(f"{report_file.display}: expected a mapping of keys at the top level")
+
+    if "version" not in report:
+        raise VersionError(f"{report_file.display}: no 'version' key; add version: \"1.0.0\"")
+    old = report["version"]
+    if not isinstance(old, str) or _SEMVER.match(old) is None:
+        raise VersionError(f"{report_file.display}: version {old!r} is not a quoted "
+                           "MAJOR.MINOR.PATCH string such as \"1.0.0\"")
+    new = next_version(old, part)
+
+    name = report.get("changelog", "changelog.yaml")
+    if not isinstance(name, str) or not name.strip():
+        raise VersionError(f"{report_file.display}: changelog must be a file name, got {name!r}")
+    changelog_path = report_dir / name
+    changelog_display = f"report/{name}"
+    if _same_file(changelog_path, report_file.path):
+        raise VersionError(f"{report_file.display}: changelog must be a separate file")
+    changelog_file = _YamlFile.read(changelog_path, changelog_display)
+    entries = _entries(changelog_file)
+
+    for entry in entries:
+        if str(entry.get("version")) == old and not is_release(entry):
+            raise VersionError(f"{changelog_display}: version {old} is still a draft; release it "
+                               "(add a date and changes) before bumping again")
+    for entry in entries:
+        if str(entry.get("version")) == new:
+            raise VersionError(f"{changelog_display}: version {new} already has an entry; "
+                               f"cannot bump {old} to {new}")
+
+    report["version"] = DoubleQuotedScalarString(new)
+    draft = CommentedMap()
+    draft["version"] = DoubleQuotedScalarString(new)
+    draft["changes"] = CommentedSeq()
+    entries.insert(0, draft)
+
+    new_report = report_file.render()
+    new_changelog = changelog_file.render()
+    _replace_both([(changelog_file, new_changelog), (report_file, new_report)])
+    return old, new
+
+
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _YamlFile:
+    """One YAML file loaded for round-trip editing, with what is needed to write it back alike."""
+
+    path: Path
+    display: str
+    original: bytes
+    data: Any
+    yaml: YAML
+    bom: bool
+    crlf: bool
+
+    @classmethod
+    def read(cls, path: Path, display: str) -> _YamlFile:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise VersionError(f"{display}: file not found") from None
+        except IsADirectoryError:
+            raise VersionError(f"{display}: is a folder, not a file") from None
+        except OSError as exc:
+            raise VersionError(f"{display}: {exc.strerror or exc}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise VersionError(f"{display}: not valid UTF-8 (byte {exc.start})") from None
+        bom = text.startswith(_BOM)
+        text = text.removeprefix(_BOM)
+        crlf = "\r\n" in text
+        text = text.replace("\r\n", "\n")
+        try:
+            data = _new_yaml(_INDENTS[0], text).load(text)
+        except YAMLError as exc:
+            raise VersionError(f"{display}: not valid YAML: {_one_line(exc)}") from None
+        return cls(path, display, raw, data, _matching_yaml(data, text), bom, crlf)
+
+    def render(self) -> bytes:
+        out = io.StringIO()
+        try:
+            self.yaml.dump(self.data, out)
+        except YAMLError as exc:  # pragma: no cover - data came from the same parser
+            raise VersionError(f"{self.display}: cannot write YAML: {_one_line(exc)}") from None
+        text = out.getvalue()
+        if self.crlf:
+            text = text.replace("\n", "\r\n")
+        if self.bom:
+            text = _BOM + text
+        return text.encode("utf-8")
+
+
+def _new_yaml(indent: tuple[int, int, int], text: str) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = _WIDTH
+    mapping, sequence, offset = indent
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    # ruamel drops document markers unless told to write them.
+    yaml.explicit_start = re.match(r"(?:\s*#[^\n]*\n|\s*\n)*---(?:[ \t]|$)", text, re.M) is not None
+    yaml.explicit_end = re.search(r"^\.\.\.[ \t]*$", text, re.M) is not None
+    return yaml
+
+
+def _matching_yaml(data: Any, text: str) -> YAML:
+    """The dumper whose output reproduces ``text`` unchanged; the project style if none does."""
+    for indent in _INDENTS:
+        yaml = _new_yaml(indent, text)
+        out = io.StringIO()
+        try:
+            yaml.dump(data, out)
+        except YAMLError:  # pragma: no cover - defensive
+            continue
+        if out.getvalue() == text:
+            return yaml
+    return _new_yaml(_INDENTS[0], text)
+
+
+def _entries(changelog: _YamlFile) -> CommentedSeq:
+    data = changelog.data
+    if not isinstance(data, dict) or "entries" not in data:
+        raise VersionError(f"{changelog.display}: expected a top-level 'entries' list")
+    entries = data["entries"]
+    if entries is None:
+        entries = data["entries"] = CommentedSeq()
+    if not isinstance(entries, CommentedSeq):
+        raise VersionError(f"{changelog.display}: 'entries' must be a list")
+    if not entries:
+        entries.fa.set_block_style()  # `entries: []` becomes a block list once it has an entry
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise VersionError(f"{changelog.display}: entries[{i}] must be a mapping with a "
+                               "version")
+    return entries
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:  # pragma: no cover - resolve() rarely fails
+        return False
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def _replace_both(files: list[tuple[_YamlFile, bytes]]) -> None:
+    """Write every file to a temp file beside it, then rename them all into place.
+
+    Nothing is renamed until every temp file is complete. If a later rename fails, the files
+    already replaced get their original bytes back, so the pair never disagrees.
+    """
+    temps: list[tuple[str, _YamlFile]] = []
+    done: list[_YamlFile] = []
+    current = files[0][0]
+    try:
+        for yf, data in files:
+            current = yf
+            target = yf.path.resolve()  # write through a symlink, not over it
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            temps.append((tmp, yf))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, target.stat().st_mode & 0o7777)
+        for tmp, yf in temps:
+            current = yf
+            os.replace(tmp, yf.path.resolve())
+            done.append(yf)
+        temps = []
+    except OSError as exc:
+        unrestored = []
+        for yf in done:
+            try:
+                _restore(yf)
+            except OSError:
+                unrestored.append(yf.display)
+        outcome = ("nothing was changed" if not unrestored
+                   else f"could not restore {', '.join(unrestored)}; check it by hand")
+        raise VersionError(f"{current.display}: {exc.strerror or exc}; {outcome}") from None
+    finally:
+        for tmp, _ in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _restore(yf: _YamlFile) -> None:
+    target = yf.path.resolve()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(yf.original)
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,52 @@
+"""Shared helpers: copy fixture reports, run the CLI, read PDFs back."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from kratom_report.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """A writable copy of the tiny fixture report."""
+    dest = tmp_path / "tiny"
+    shutil.copytree(FIXTURES / "tiny", dest)
+    return dest
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    def run(*args: str | Path) -> Result:
+        runner = CliRunner()
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return run
+
+
+def pdftext(path: Path) -> str:
+    """Extracted text, with hyphenation at line ends joined so words can be searched."""
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    return out.replace("\u2010\n", "").replace("-\n", "-")
+
+
+def pdfinfo(path: Path) -> dict[str, str]:
+    out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True,
+                         text=True).stdout
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in
+                                                  out.splitlines())}
+
+
+def tree_snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

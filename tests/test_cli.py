@@ -1,0 +1,81 @@
+"""The command-line surface: help, version, documented commands, exit codes."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO
+
+from kratom_report import __version__
+from kratom_report.cli import main
+
+
+def test_every_command_has_help_and_is_in_the_readme(cli):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert main.commands, "no commands registered"
+    for name, command in main.commands.items():
+        assert command.help, f"{name} has no help text"
+        result = cli(name, "--help")
+        assert result.exit_code == 0, result.output
+        assert "--source" in result.output and "--debug" in result.output, name
+        assert re.search(rf"kratom-report {re.escape(name)}\b", readme), \
+            f"README does not document 'kratom-report {name}'"
+
+
+def test_version(cli):
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"kratom-report, version {__version__}"
+
+
+def test_missing_source_is_a_usage_error(cli, tmp_path):
+    result = cli("check", "--source", tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {tmp_path}: no report/report.yaml here; pass --source to "
+                             "the folder that holds report/\n")
+
+
+def test_unknown_edition_is_a_usage_error(cli, tiny, tmp_path):
+    out = tmp_path / "out"
+    result = cli("build", "--source", tiny, "--edition", "clinican", "--out", out)
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: unknown edition 'clinican' (did you mean 'clinician'?) "
+                             "(editions: clinician, policymaker)\n")
+    assert not out.exists()
+
+
+def test_editions_text_and_json(cli, tiny):
+    result = cli("editions", "--source", tiny)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [line.split("\t")[:3] for line in lines] == [
+        ["clinician", "Clinician edition", "2 sections"],
+        ["policymaker", "Policymaker edition", "2 sections"],
+    ]
+    assert all(re.fullmatch(r"~\d+ pp", line.split("\t")[3]) for line in lines)
+    result = cli("editions", "--source", tiny, "--format", "json")
+    import json
+
+    data = json.loads(result.stdout)
+    assert [(e["id"], e["sections"]) for e in data] == [
+        ("clinician", ["intro", "practice"]), ("policymaker", ["intro", "practice"])]
+    assert all(isinstance(e["pages_estimate"], int) for e in data)
+
+
+def test_check_passes_on_the_real_report(cli):
+    result = cli("check", "--source", REPO)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ok: 2 editions (clinician, policymaker)")
+
+
+def test_check_writes_nothing_and_never_imports_weasyprint(tiny):
+    import subprocess
+    import sys
+
+    before = sorted(p for p in tiny.rglob("*"))
+    code = ("import sys; from kratom_report.cli import main\n"
+            "try:\n    main(['check', '--source', sys.argv[1]])\n"
+            "except SystemExit as e:\n    assert e.code in (0, None), e.code\n"
+            "assert 'weasyprint' not in sys.modules, 'check imported weasyprint'\n")
+    subprocess.run([sys.executable, "-c", code, str(tiny)], check=True)
+    assert sorted(p for p in tiny.rglob("*")) == before
