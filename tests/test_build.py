@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import shutil
 
-from conftest import FIXTURES, REPO, pdfinfo, pdftext, tree_snapshot
 from pypdf import PdfReader
+
+from conftest import FIXTURES, REPO, pdfinfo, pdftext, tree_snapshot
 
 
 def test_build_writes_one_pdf_per_edition(cli, tiny, tmp_path):

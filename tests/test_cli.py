@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from conftest import REPO
-
 from kratom_report import __version__
 from kratom_report.cli import main
 
