@@ -189,8 +189,9 @@ def _build(node: yaml.Node, loc: Loc, doc: YamlDoc, problems: list[Problem],
     try:
         return constructor.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
-        problems.append(Problem(doc.display, node.start_mark.line + 1,
-                                node.start_mark.column + 1, f"invalid value: {exc}"))
+        kind = node.tag.rsplit(":", 1)[-1].replace("timestamp", "date")
+        problems.append(Problem(doc.display, node.start_mark.line + 1, node.start_mark.column + 1,
+                                f"invalid {kind} '{node.value}': {exc}"))
         return None
 
 

@@ -114,7 +114,7 @@ class FigureBlock(_Block):
     @classmethod
     def _alt_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("alt text must describe the figure")
+            raise ValueError("is blank; describe what the figure shows")
         return value
 
 

@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from . import sources
 from .errors import Problem, ProblemsError, SourceNotFound, relpath
 from .loader import Loc, YamlDoc, YamlLoadError, load_yaml
 from .markup import citations_in, make_markdown
 from .models import (
+    Block,
     CalloutBlock,
     Changelog,
     DataFile,
@@ -145,6 +148,12 @@ def _load_sections(root: Path, report: Report | None, raw: dict, report_doc: Yam
         section, errs = validate(Section, doc)
         problems += errs
         if section is None:
+            section = _salvage(doc)
+            if section is None:
+                continue
+            # Keep checking the blocks that are valid, but never build from this section.
+            _check_audiences(section, doc, edition_ids, problems)
+            out.append(Located(section, doc, ("salvaged",)))
             continue
         if section.id != sid:
             problems.append(doc.problem(("id",), (
@@ -158,6 +167,27 @@ def _load_sections(root: Path, report: Report | None, raw: dict, report_doc: Yam
                     f"section file is not listed in report.yaml 'sections'; add '{path.stem}' "
                     "to the order or delete the file")))
     return out
+
+
+def _salvage(doc: YamlDoc) -> Section | None:
+    """The valid blocks of an invalid section, so their own mistakes are reported in one run."""
+    raw = doc.data if isinstance(doc.data, dict) else {}
+    blocks = raw.get("blocks") if isinstance(raw.get("blocks"), list) else []
+    adapter = TypeAdapter(Block)
+    kept = []
+    for block in blocks:
+        try:
+            kept.append(adapter.validate_python(block))
+        except ValidationError:
+            # A placeholder in no edition keeps the other blocks at their real index.
+            kept.append(MarkdownBlock.model_construct(type="markdown", text="", audiences=[]))
+    audiences = raw.get("audiences")
+    if not (isinstance(audiences, list) and all(isinstance(a, str) for a in audiences)):
+        audiences = None
+    if not kept:
+        return None
+    return Section.model_construct(id=str(raw.get("id", doc.path.stem)), title="", kind="back",
+                                   audiences=audiences, blocks=kept)
 
 
 def _check_audiences(section: Section, doc: YamlDoc, edition_ids: list[str],

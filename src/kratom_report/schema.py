@@ -129,6 +129,8 @@ def _message(model: type[BaseModel], data: Any, loc: Loc, err: dict[str, Any],
         written = raw or value
         return (f"version must be a quoted string: write version: \"{written}\" "
                 f"(unquoted, YAML reads it as the number {value})")
+    if not loc and kind in {"model_type", "dict_type", "model_attributes_type"}:
+        return f"the file must hold a mapping (key: value lines), not {_type_name(value)}"
     if kind == "union_tag_invalid":
         tag = ctx.get("tag")
         expected = str(ctx.get("expected_tags", "")).replace("'", "")
