@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(libharfbuzz-subset0)  # fast font subsetting for WeasyPrint
 if [ "${1:-}" = "--test" ]; then
-  packages+=(poppler-utils qpdf)
+  packages+=(poppler-utils qpdf faketime)
 fi
 missing=()
 for pkg in "${packages[@]}"; do

@@ -14,7 +14,7 @@ def test_build_writes_one_pdf_per_edition(cli, tiny, tmp_path):
     out = tmp_path / "dist"
     result = cli("build", "--source", tiny, "--out", out)
     assert result.exit_code == 0, result.stderr
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if p.is_file())
     assert names == ["tiny-briefing-clinician-v1.0.0.pdf", "tiny-briefing-policymaker-v1.0.0.pdf"]
     lines = result.stdout.splitlines()
     assert len(lines) == 2

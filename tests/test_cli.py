@@ -12,10 +12,15 @@ from kratom_report.cli import main
 def test_every_command_has_help_and_is_in_the_readme(cli):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert main.commands, "no commands registered"
+    leaves = []
     for name, command in main.commands.items():
         assert command.help, f"{name} has no help text"
-        result = cli(name, "--help")
+        sub = getattr(command, "commands", None)
+        leaves += [f"{name} {s}" for s in sub] if sub else [name]
+    for name in leaves:
+        result = cli(*name.split(), "--help")
         assert result.exit_code == 0, result.output
+        assert result.output.split("\n\n")[1].strip(), f"{name} has no help text"
         assert "--source" in result.output and "--debug" in result.output, name
         assert re.search(rf"kratom-report {re.escape(name)}\b", readme), \
             f"README does not document 'kratom-report {name}'"

@@ -1,17 +1,28 @@
 """The pipeline as one readable function: load → validate → per edition (select → cite →
-figures → HTML → PDF) → write everything atomically, only after every edition rendered."""
+figures → HTML) → PDFs in parallel workers → write everything atomically, only after every
+edition rendered."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import os
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from importlib import metadata
 from pathlib import Path
 
+from . import __version__
+from .editions import canonical_json
 from .errors import Problem, ProblemsError, ReportError
 from .output import ensure_folder, output_name, write_all
 from .project import Project, load_project
 from .render import RenderedEdition, render_edition
 from .schema import did_you_mean
+from .templating import Templates
 
 
 class UnknownEdition(ReportError):
@@ -25,6 +36,8 @@ class BuildRequest:
     out: Path = Path("dist")
     paper: str | None = None
     variant: str = "pdf/ua-1"
+    jobs: int | None = None  # None: one per core
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,10 @@ class BuiltFile:
     edition: str
     pages: int | None
     size: int
+    sha256: str
+    content_fingerprint: str
+    build_fingerprint: str
+    skipped: bool = False
 
 
 @dataclass
@@ -48,14 +65,7 @@ Progress = Callable[[str], None]
 def check(root: Path, *, paper: str | None = None) -> CheckResult:
     """Validate everything and render every edition's HTML in memory; write nothing."""
     project = load_project(root)
-    rendered, problems = [], []
-    for edition in project.report.editions:
-        try:
-            rendered.append(render_edition(project, edition.id, paper=paper))
-        except ProblemsError as exc:
-            problems += exc.problems
-    if problems:
-        raise ProblemsError(_unique(problems))
+    rendered = render_html(project, [e.id for e in project.report.editions], paper)
     return CheckResult(project, rendered, list(project.warnings))
 
 
@@ -65,29 +75,184 @@ def build(root: Path, request: BuildRequest, progress: Progress | None = None) -
     project = load_project(root)
     edition_ids = _requested(project, request.editions)
     ensure_folder(request.out)
-    rendered: list[tuple[Path, bytes, str, int | None]] = []
-    problems: list[Problem] = []
-    for edition_id in edition_ids:
-        say(f"rendering {edition_id}")
-        try:
-            result = render_edition(project, edition_id, paper=request.paper)
-            name = output_name(project.report.slug, edition_id, result.release.version,
-                               request.fmt, request.variant)
-            if request.fmt == "html":
-                rendered.append((request.out / name, result.html.encode("utf-8"), edition_id,
-                                 None))
-                continue
-            from .pdf import write_pdf
+    editions = render_html(project, edition_ids, request.paper)
+    templates = Templates.for_root(project.root)
 
-            pdf = write_pdf(result.html, project.root, f"{edition_id} edition",
-                            variant=request.variant)
-            rendered.append((request.out / name, pdf.data, edition_id, pdf.pages))
+    plans: list[tuple[RenderedEdition, Path, str]] = []
+    skipped: list[BuiltFile] = []
+    for r in editions:
+        name = output_name(project.report.slug, r.edition.id, r.release.version, request.fmt,
+                           request.variant)
+        fp = build_fingerprint(r, templates, request.fmt, request.variant)
+        previous = None if request.force else _unchanged(request.out / name, fp)
+        if previous is not None:
+            say(f"{r.edition.id}: unchanged since the last build, skipped (--force rebuilds)")
+            skipped.append(replace(previous, edition=r.edition.id))
+        else:
+            plans.append((r, request.out / name, fp))
+
+    outputs: dict[str, tuple[bytes, int | None]] = {}
+    if request.fmt == "html":
+        outputs = {r.edition.id: (r.html.encode("utf-8"), None) for r, _, _ in plans}
+    elif plans:
+        outputs = render_pdfs(project.root, [r for r, _, _ in plans], request.variant,
+                              request.jobs, say)
+    files: list[tuple[Path, bytes]] = []
+    built: list[BuiltFile] = []
+    for r, path, fp in plans:
+        data, pages = outputs[r.edition.id]
+        sha = hashlib.sha256(data).hexdigest()
+        record = {"build_fingerprint": fp, "content_fingerprint": r.content_fingerprint,
+                  "sha256": sha, "pages": pages}
+        files += [(path, data), (_record_path(path), _json_bytes(record))]
+        built.append(BuiltFile(path, r.edition.id, pages, len(data), sha,
+                               r.content_fingerprint, fp))
+    if files:
+        ensure_folder(request.out / ".build")
+    write_all(files)
+    order = {e: i for i, e in enumerate(edition_ids)}
+    return sorted(built + skipped, key=lambda b: order[b.edition])
+
+
+def render_html(project: Project, edition_ids: list[str], paper: str | None
+                ) -> list[RenderedEdition]:
+    """Every requested edition's HTML, collecting all editions' problems before failing."""
+    rendered, problems = [], []
+    for edition_id in edition_ids:
+        try:
+            rendered.append(render_edition(project, edition_id, paper=paper))
         except ProblemsError as exc:
             problems += exc.problems
     if problems:
-        raise ProblemsError(_unique(problems))
-    write_all([(path, data) for path, data, _, _ in rendered])
-    return [BuiltFile(path, ed, pages, len(data)) for path, data, ed, pages in rendered]
+        raise ProblemsError(list(dict.fromkeys(problems)))
+    return rendered
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What a worker needs to render one PDF; plain data so it crosses a process boundary."""
+
+    edition: str
+    html: str
+    root: Path
+    variant: str
+    attachments: tuple[tuple[str, bytes, str], ...]
+    date: dt.datetime | None
+
+
+def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float]:
+    """Runs in a worker; WeasyPrint's log is captured here, where it is emitted."""
+    from .pdf import write_pdf
+    from .pdfpost import fix_table_header_scope
+
+    start = time.perf_counter()
+    try:
+        result = write_pdf(job.html, job.root, f"{job.edition} edition", variant=job.variant,
+                           attachments=list(job.attachments) or None, date=job.date)
+    except ProblemsError as exc:
+        return job.edition, None, 0, exc.problems, time.perf_counter() - start
+    data = fix_table_header_scope(result.data)
+    return job.edition, data, result.pages, [], time.perf_counter() - start
+
+
+def render_pdfs(root: Path, editions: list[RenderedEdition], variant: str, jobs: int | None,
+                say: Progress) -> dict[str, tuple[bytes, int | None]]:
+    """PDF bytes per edition; several editions render at once in forked worker processes."""
+    work = [_job(root, r, variant) for r in editions]
+    workers = min(len(work), jobs or os.cpu_count() or 1)
+    say(f"rendering {len(work)} edition{'s' if len(work) != 1 else ''} "
+        f"with {workers} worker{'s' if workers != 1 else ''}")
+    results = []
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for job in work:
+            results.append(_render_job(job))
+            _report(results[-1], len(results), len(work), say)
+    else:
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        try:
+            for result in pool.imap_unordered(_render_job, work):
+                results.append(result)
+                _report(result, len(results), len(work), say)
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+    problems = [p for *_, ps, _ in results for p in ps]
+    if problems:
+        raise ProblemsError(problems)
+    return {edition: (data, pages) for edition, data, pages, _, _ in results if data}
+
+
+def _report(result: tuple, done: int, total: int, say: Progress) -> None:
+    edition, data, pages, problems, seconds = result
+    status = "failed" if problems else f"{pages} pages in {seconds:.1f} s"
+    say(f"[{done}/{total}] {edition}: {status}")
+
+
+def _job(root: Path, r: RenderedEdition, variant: str) -> _Job:
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
+    date = None
+    if r.release.date is not None:
+        date = dt.datetime.combine(r.release.date, dt.time(), tzinfo=dt.UTC)
+    if variant.startswith("pdf/a"):
+        # The edition's own resolved sources, never another edition's text.
+        attachments = (
+            (f"{r.edition.id}-content.json", canonical_json(r.payload),
+             f"Resolved content of the {r.edition.title}"),
+            (f"{r.edition.id}-references.json",
+             json.dumps(list(r.cited_refs), indent=2, sort_keys=True,
+                        ensure_ascii=False).encode("utf-8"),
+             f"References cited in the {r.edition.title} (CSL-JSON)"),
+        )
+    return _Job(r.edition.id, r.html, root, variant, attachments, date)
+
+
+def build_fingerprint(r: RenderedEdition, templates: Templates, fmt: str, variant: str) -> str:
+    """Everything that can change the output bytes: content, templates, fonts, tools, options."""
+    h = hashlib.sha256()
+    h.update(r.content_fingerprint.encode())
+    for path in templates.files():
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    tools = {name: _version(name) for name in ("weasyprint", "pydyf", "pikepdf", "fonttools",
+                                               "citeproc-py", "markdown-it-py")}
+    options = {"format": fmt, "variant": variant, "paper": r.paper, "tool": __version__,
+               "tools": tools, "version": r.release.version,
+               "date": r.release.date.isoformat() if r.release.date else None,
+               "html": hashlib.sha256(r.html.encode()).hexdigest()}
+    h.update(canonical_json(options))
+    return h.hexdigest()
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _record_path(path: Path) -> Path:
+    """Where the fingerprint of a built file is kept, out of the reader's way."""
+    return path.parent / ".build" / f"{path.name}.json"
+
+
+def _json_bytes(value: object) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _unchanged(path: Path, fingerprint: str) -> BuiltFile | None:
+    """The existing output when its recorded fingerprint and bytes both still match."""
+    try:
+        record = json.loads(_record_path(path).read_text(encoding="utf-8"))
+        data = path.read_bytes()
+    except (OSError, ValueError):
+        return None
+    sha = hashlib.sha256(data).hexdigest()
+    if record.get("build_fingerprint") != fingerprint or record.get("sha256") != sha:
+        return None
+    return BuiltFile(path, "", record.get("pages"), len(data), sha,
+                     record.get("content_fingerprint", ""), fingerprint, skipped=True)
 
 
 def _requested(project: Project, wanted: tuple[str, ...]) -> list[str]:
@@ -97,7 +262,3 @@ def _requested(project: Project, wanted: tuple[str, ...]) -> list[str]:
             raise UnknownEdition(f"unknown edition '{name}'{did_you_mean(name, known)} "
                                  f"(editions: {', '.join(known)})")
     return list(dict.fromkeys(wanted)) if wanted else known
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    return list(dict.fromkeys(problems))

@@ -57,6 +57,15 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--jobs", type=click.IntRange(min=1), default=None,
+                        help="Editions rendered at once (default: number of cores).")(func)
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kratom-report")
 def main() -> None:
@@ -76,17 +85,70 @@ def main() -> None:
 @click.option("--pdf-variant", "variant", type=click.Choice(["pdf/ua-1", "pdf/a-3a"]),
               default="pdf/ua-1", show_default=True,
               help="Tagged PDF/UA, or tagged archival PDF/A-3 with its sources attached.")
+@_jobs_option
+@click.option("--force", is_flag=True, help="Rebuild editions even when nothing changed.")
 @_common
 def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, out: Path,
-          paper: str | None, variant: str) -> None:
+          paper: str | None, variant: str, jobs: int, force: bool) -> None:
     """Build editions into OUT as <slug>-<edition>-v<version>.pdf (or .html)."""
     from .build import build as run_build
 
     request = BuildRequest(editions=() if all_editions else editions, fmt=fmt, out=out,
-                           paper=paper, variant=variant)
-    for built in run_build(root, request, progress=lambda m: click.echo(m, err=True)):
+                           paper=paper, variant=variant, jobs=jobs, force=force)
+    for built in run_build(root, request, progress=_progress):
         pages = f"{built.pages} pages" if built.pages is not None else "html"
         click.echo(f"{built.path}\t{pages}\t{_size(built.size)}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
+              help="Releases go to OUT/<version>/.")
+@_jobs_option
+@_common
+def release(root: Path, out: Path, jobs: int) -> None:
+    """Check, refuse drafts, build every edition and write OUT/<version>/ with checksums."""
+    from .release import release as run_release
+
+    result = run_release(root, out, jobs, progress=_progress)
+    for row in result.manifest["editions"]:
+        click.echo(f"{result.folder / row['file']}\t{row['pages']} pages\t"
+                   f"{_size(row['bytes'])}\t{row['sha256']}")
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_common
+def verify(root: Path, pdf: Path) -> None:
+    """Rebuild the edition PDF claims to be from the sources and compare the bytes."""
+    from .verify import verify as run_verify
+
+    result = run_verify(root, pdf)
+    if result.matches:
+        click.echo(f"{pdf}: identical to a rebuild of the {result.edition} edition, "
+                   f"version {result.version} (sha256 {result.actual_sha256})")
+        return
+    click.echo(f"{pdf}: differs from a rebuild of the {result.edition} edition, version "
+               f"{result.version} (file sha256 {result.actual_sha256}, rebuild "
+               f"{result.expected_sha256})", err=True)
+    sys.exit(EXIT_PROBLEM)
+
+
+@main.group()
+def version() -> None:
+    """Manage the report's version."""
+
+
+@version.command("bump")
+@click.argument("part", type=click.Choice(["major", "minor", "patch"]))
+@_common
+def version_bump(root: Path, part: str) -> None:
+    """Raise the version and add a draft changelog entry (comments are kept)."""
+    from .versioning import bump
+
+    old, new = bump(root, part)  # type: ignore[arg-type]
+    click.echo(f"{old} -> {new}")
+    click.echo("a draft changelog entry was added; describe the changes and give it a date "
+               "to release", err=True)
 
 
 @main.command()

@@ -39,10 +39,10 @@ def select(project: Project, edition: Edition) -> list[SelectedSection]:
     return out
 
 
-def content_fingerprint(edition: Edition, selected: list[SelectedSection],
-                        cited: list[Any], data: dict[str, Any]) -> str:
-    """Hash of the edition's own content only: no version, no date, no other edition's text."""
-    payload = {
+def content_payload(edition: Edition, selected: list[SelectedSection],
+                    cited: list[Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The edition's own resolved content: what its fingerprint hashes and PDF/A attaches."""
+    return {
         "edition": edition.model_dump(mode="json", by_alias=True),
         "sections": [
             {"id": s.section.id, "title": s.section.title, "kind": s.section.kind,
@@ -54,6 +54,10 @@ def content_fingerprint(edition: Edition, selected: list[SelectedSection],
                        for r in cited],
         "data": {k: v.model_dump(mode="json", by_alias=True) for k, v in sorted(data.items())},
     }
+
+
+def content_fingerprint(payload: dict[str, Any]) -> str:
+    """Hash of the edition's own content only: no version, no date, no other edition's text."""
     return hashlib.sha256(canonical_json(payload)).hexdigest()
 
 

@@ -5,6 +5,7 @@ Only this module imports WeasyPrint (about 0.4 s), so ``check`` and ``--help`` s
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ class _Capture(logging.Handler):
 
 def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
               attachments: list[tuple[str, bytes, str]] | None = None,
-              date: str | None = None) -> PdfResult:
+              date: dt.datetime | None = None) -> PdfResult:
     """Render; any WeasyPrint warning or error (fonts, fetches, CSS) fails the render."""
     import weasyprint
 
@@ -73,17 +74,18 @@ def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
     try:
         document = weasyprint.HTML(string=html, base_url=(root / "report").as_uri() + "/",
                                    url_fetcher=LocalFetcher())
-        options: dict = {"uncompressed_pdf": False}
+        options: dict = {"custom_metadata": True}
         if variant != "none":
             options["pdf_variant"] = variant
+        rendered = document.render(**options)
         if attachments:
+            # Fixed dates: otherwise WeasyPrint stamps attachments with the clock.
+            stamp = date or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
             options["attachments"] = [
-                weasyprint.Attachment(string=data, name=name, description=desc,
-                                      created=date, modified=date, relationship="Source")
+                weasyprint.Attachment(file_obj=io.BytesIO(data), name=name, description=desc,
+                                      created=stamp, modified=stamp, relationship="Source")
                 for name, data, desc in attachments
             ]
-        rendered = document.render(**{k: v for k, v in options.items()
-                                       if k not in ("attachments",)})
         out = io.BytesIO()
         rendered.write_pdf(out, **options)
     finally:

@@ -12,7 +12,13 @@ from markupsafe import Markup, escape
 
 from . import __version__
 from .citations import Citer, bibliography
-from .editions import SelectedSection, content_fingerprint, get_edition, select
+from .editions import (
+    SelectedSection,
+    content_fingerprint,
+    content_payload,
+    get_edition,
+    select,
+)
 from .errors import Problem, ProblemsError
 from .loader import Loc, YamlDoc
 from .markup import MarkupEnv, local_image_data_uri, make_markdown, render
@@ -62,6 +68,8 @@ class RenderedEdition:
     release: Release
     cited: tuple[str, ...]
     words: int
+    payload: dict[str, Any]
+    cited_refs: tuple[dict[str, Any], ...]
 
 
 def release_of(project: Project) -> Release:
@@ -101,7 +109,8 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     if ctx.problems:
         raise ProblemsError(ctx.problems)
 
-    fingerprint = content_fingerprint(edition, selected, cited, ctx.data_used)
+    payload = content_payload(edition, selected, cited, ctx.data_used)
+    fingerprint = content_fingerprint(payload)
     report = project.report
     document = {
         "lang": report.language,
@@ -122,6 +131,7 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
         "date_iso": release.date.isoformat() if release.date else None,
         "generator": f"kratom-report {__version__}",
         "fingerprint": fingerprint[:16],
+        "fingerprint_full": fingerprint,
         "how_to_cite": _how_to_cite(project, edition, release),
     }
     html = _render_template(templates, {
@@ -135,8 +145,9 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
         "references": [{"n": i + 1, "html": e} for i, e in enumerate(entries)],
         "changelog": _changelog(project, release),
     })
+    refs = tuple(r.model_dump(by_alias=True, exclude_none=True, mode="json") for r in cited)
     return RenderedEdition(edition, html, paper_id, fingerprint, release,
-                           tuple(ctx.citer.order), _words(html))
+                           tuple(ctx.citer.order), _words(html), payload, refs)
 
 
 def _render_template(templates: Templates, context: dict[str, Any]) -> str:

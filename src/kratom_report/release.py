@@ -1,0 +1,113 @@
+"""Releases: immutable, checksummed folders of every edition of one version."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .build import Progress, build_fingerprint, render_html, render_pdfs
+from .errors import OutputError, ReportError, relpath
+from .output import ensure_folder, output_name
+from .project import load_project
+from .render import release_of
+from .templating import Templates
+
+VARIANT = "pdf/ua-1"
+
+
+class ReleaseError(ReportError):
+    """Raised when a release is refused: a draft version, or a version already released with
+    different content (exit 1, nothing written)."""
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    folder: Path
+    created: bool
+    manifest: dict
+
+
+def release(root: Path, out: Path, jobs: int | None = None, progress: Progress | None = None
+            ) -> ReleaseResult:
+    """Build every edition of a released version into ``out/<version>/``, once and for good."""
+    say = progress or (lambda _msg: None)
+    project = load_project(root)
+    rel = release_of(project)
+    changelog = relpath(project.report_dir / project.report.changelog, root)
+    if rel.draft:
+        raise ReleaseError(f"{changelog}: version {rel.version} is a draft; give its changelog "
+                           "entry a date and at least one change before releasing")
+    ids = [e.id for e in project.report.editions]
+    editions = render_html(project, ids, None)
+    templates = Templates.for_root(project.root)
+    fingerprints = {r.edition.id: build_fingerprint(r, templates, "pdf", VARIANT)
+                    for r in editions}
+    target = out / rel.version
+    record = root / "releases" / rel.version
+    existing = [folder for folder in (target, record) if (folder / "manifest.json").is_file()]
+    for folder in existing:
+        if _fingerprints(folder) != fingerprints:
+            raise ReleaseError(
+                f"{folder}: version {rel.version} was already released with different content; "
+                "a release never changes. Run 'kratom-report version bump patch' (or minor, "
+                "major), describe the change in the changelog, and release the new version")
+    if target.is_dir() and target in existing and record in existing:
+        say(f"release {rel.version} already exists and is identical; nothing to do")
+        return ReleaseResult(target, False, json.loads((target / "manifest.json").read_text()))
+    if target.exists() and target not in existing:
+        raise OutputError(target, "exists but is not a release folder; move it away first")
+
+    say(f"releasing version {rel.version} ({rel.date.isoformat()})")
+    pdfs = render_pdfs(project.root, editions, VARIANT, jobs, say)
+    rows, files = [], {}
+    for r in sorted(editions, key=lambda e: e.edition.id):
+        data, pages = pdfs[r.edition.id]
+        name = output_name(project.report.slug, r.edition.id, rel.version, "pdf", VARIANT)
+        files[name] = data
+        rows.append({"edition": r.edition.id, "file": name, "version": rel.version,
+                     "date": rel.date.isoformat(), "pages": pages, "bytes": len(data),
+                     "sha256": hashlib.sha256(data).hexdigest(),
+                     "content_fingerprint": r.content_fingerprint,
+                     "build_fingerprint": fingerprints[r.edition.id]})
+    manifest = {"slug": project.report.slug, "title": project.report.title,
+                "version": rel.version, "date": rel.date.isoformat(), "editions": rows}
+    manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    sums = "".join(f"{row['sha256']}  {row['file']}\n" for row in rows).encode()
+    if target not in existing:
+        ensure_folder(out)
+        _write_folder(target, {**files, "manifest.json": manifest_bytes, "SHA256SUMS": sums})
+    if record not in existing:
+        ensure_folder(record.parent)
+        _write_folder(record, {"manifest.json": manifest_bytes, "SHA256SUMS": sums})
+    return ReleaseResult(target, True, manifest)
+
+
+def _fingerprints(folder: Path) -> dict[str, str]:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return {row["edition"]: row["build_fingerprint"] for row in manifest["editions"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _write_folder(target: Path, files: dict[str, bytes]) -> None:
+    """Fill a temp folder beside ``target``, then rename it: the folder appears complete or not."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+            os.chmod(tmp / name, 0o644)
+        os.chmod(tmp, 0o755)
+        os.rename(tmp, target)
+    except OSError as exc:
+        raise OutputError(target, exc.strerror or str(exc)) from None
+    finally:
+        if tmp.exists():
+            with contextlib.suppress(OSError):
+                shutil.rmtree(tmp)

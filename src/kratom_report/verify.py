@@ -1,0 +1,72 @@
+"""Rebuild the edition a PDF claims to be and compare bytes: proof a file is what it says."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .build import render_html, render_pdfs
+from .errors import ReportError
+
+
+class VerifyError(ReportError):
+    """Raised when the PDF cannot be read or does not say which edition and version it is."""
+
+
+@dataclass(frozen=True)
+class Verification:
+    path: Path
+    edition: str
+    version: str
+    matches: bool
+    expected_sha256: str
+    actual_sha256: str
+
+
+def read_identity(path: Path) -> tuple[str, str, bool]:
+    """(edition, version, archival) from the metadata every build writes into the PDF."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(path) as pdf:
+            # WeasyPrint writes custom <meta> names lower-cased, without hyphens.
+            info = {str(k).lstrip("/").lower(): str(v) for k, v in pdf.docinfo.items()}
+            archival = "/EmbeddedFiles" in pdf.Root.get("/Names", {})
+    except (OSError, pikepdf.PdfError) as exc:
+        raise VerifyError(f"{path}: not a readable PDF ({exc})") from None
+    edition, version = info.get("briefingedition"), info.get("briefingversion")
+    if not edition or not version:
+        raise VerifyError(f"{path}: this PDF does not name its edition and version; "
+                          "it was not built by this tool")
+    return edition, version, archival
+
+
+def verify(root: Path, path: Path, jobs: int = 1) -> Verification:
+    """Rebuild from the tree at ``root`` with the options the file was built with."""
+    from .project import load_project
+
+    edition, version, archival = read_identity(path)
+    project = load_project(root)
+    if project.report.version != version:
+        raise VerifyError(f"{path}: is version {version}, but the sources are at version "
+                          f"{project.report.version}; check out the sources of {version}")
+    known = [e.id for e in project.report.editions]
+    if edition not in known:
+        raise VerifyError(f"{path}: edition '{edition}' is not defined in the sources")
+    rendered = render_html(project, [edition], _paper(path))
+    variant = "pdf/a-3a" if archival else "pdf/ua-1"
+    data, _ = render_pdfs(project.root, rendered, variant, jobs, lambda _m: None)[edition]
+    actual = path.read_bytes()
+    expected_sha = hashlib.sha256(data).hexdigest()
+    actual_sha = hashlib.sha256(actual).hexdigest()
+    return Verification(path, edition, version, expected_sha == actual_sha, expected_sha,
+                        actual_sha)
+
+
+def _paper(path: Path) -> str:
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        width = float(pdf.pages[0].mediabox[2])
+    return "letter" if abs(width - 612) < 2 else "a4"

@@ -1,0 +1,179 @@
+"""Editions, versions and releases: reproducible bytes, immutable releases, verifiable files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import pdfinfo, pdftext, tree_snapshot
+
+CLIN = "tiny-briefing-clinician-v1.0.0.pdf"
+POL = "tiny-briefing-policymaker-v1.0.0.pdf"
+
+
+def _build_in_process(root, out, seed: str, fake_time: str) -> None:
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    cmd = [sys.executable, "-m", "kratom_report", "build", "--source", str(root), "--out",
+           str(out), "--jobs", "1"]
+    subprocess.run(["faketime", fake_time, *cmd], check=True, env=env, capture_output=True)
+
+
+def test_builds_are_byte_reproducible_across_processes_seeds_and_clocks(tiny, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    _build_in_process(tiny, a, "1", "2001-02-03 04:05:06")
+    _build_in_process(tiny, b, "4242", "2031-12-30 23:59:59")
+    assert (a / CLIN).read_bytes() == (b / CLIN).read_bytes()
+    assert (a / POL).read_bytes() == (b / POL).read_bytes()
+
+
+def test_clinician_only_change_leaves_policymaker_bytes_identical(cli, tiny, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    cli("build", "--source", tiny, "--out", first)
+    practice = tiny / "report" / "sections" / "practice.yaml"
+    practice.write_text(practice.read_text().replace("Clinician-only advice",
+                                                     "Clinician-only guidance"))
+    cli("build", "--source", tiny, "--out", second)
+    assert (first / CLIN).read_bytes() != (second / CLIN).read_bytes()
+    assert (first / POL).read_bytes() == (second / POL).read_bytes()
+
+
+def test_every_page_after_the_cover_shows_edition_version_and_date(cli, tiny, tmp_path):
+    cli("build", "--source", tiny, "--out", tmp_path)
+    pages = pdftext(tmp_path / CLIN).split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert "Version" in pages[0] and "1.0.0" in pages[0]
+    for text in pages[1:]:
+        assert "Clinician edition · Version 1.0.0 · 25 November 2026" in text
+        assert "DRAFT" not in text
+
+
+def test_pdf_metadata(cli, tiny, tmp_path):
+    cli("build", "--source", tiny, "--out", tmp_path)
+    info = pdfinfo(tmp_path / CLIN)
+    assert info["Title"] == "Tiny evidence briefing — Clinician edition"
+    assert info["Author"] == "Test Author"
+    assert info["Subject"] == "Test fixture (Clinician edition, version 1.0.0)"
+    assert "version 1.0.0" in info["Keywords"]
+    assert info["CreationDate"] == "Wed Nov 25 00:00:00 2026 UTC"
+    assert info["Tagged"] == "yes"
+
+
+def test_draft_is_stamped_on_every_page_and_embeds_no_date(cli, tiny, tmp_path):
+    result = cli("version", "bump", "minor", "--source", tiny)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "1.0.0 -> 1.1.0\n"
+    cli("build", "--source", tiny, "--out", tmp_path)
+    path = tmp_path / "tiny-briefing-clinician-v1.1.0.pdf"
+    pages = [p for p in pdftext(path).split("\f") if p.strip()]
+    assert all("DRAFT — NOT FOR DISTRIBUTION" in p for p in pages)
+    assert "Clinician edition · Version 1.1.0 · Draft" in pages[1]
+    assert "CreationDate" not in pdfinfo(path)
+
+
+def test_version_bump_keeps_comments(cli, tiny):
+    report = tiny / "report" / "report.yaml"
+    assert "# A tiny report that exercises every block type" in report.read_text()
+    cli("version", "bump", "patch", "--source", tiny)
+    text = report.read_text()
+    assert "# A tiny report that exercises every block type" in text
+    assert 'version: "1.0.1"' in text
+    changelog = (tiny / "report" / "changelog.yaml").read_text()
+    assert changelog.index('version: "1.0.1"') < changelog.index('version: "1.0.0"')
+
+
+def test_unchanged_editions_are_skipped_unless_forced(cli, tiny, tmp_path):
+    cli("build", "--source", tiny, "--out", tmp_path)
+    stamp = (tmp_path / CLIN).stat().st_mtime_ns
+    result = cli("build", "--source", tiny, "--out", tmp_path)
+    assert "clinician: unchanged since the last build, skipped (--force rebuilds)" in \
+        result.stderr
+    assert (tmp_path / CLIN).stat().st_mtime_ns == stamp
+    result = cli("build", "--source", tiny, "--out", tmp_path, "--force")
+    assert "skipped" not in result.stderr
+    assert (tmp_path / CLIN).stat().st_mtime_ns != stamp
+
+
+def test_release_writes_checksummed_folder_and_repository_record(cli, tiny, tmp_path):
+    out = tmp_path / "rel"
+    result = cli("release", "--source", tiny, "--out", out, "--jobs", "2")
+    assert result.exit_code == 0, result.stderr
+    folder = out / "1.0.0"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "SHA256SUMS", "manifest.json", CLIN, POL]
+    subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, check=True,
+                   capture_output=True)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert [e["edition"] for e in manifest["editions"]] == ["clinician", "policymaker"]
+    row = manifest["editions"][0]
+    assert set(row) == {"edition", "file", "version", "date", "pages", "bytes", "sha256",
+                        "content_fingerprint", "build_fingerprint"}
+    assert row["date"] == "2026-11-25" and row["version"] == "1.0.0"
+    record = tiny / "releases" / "1.0.0"
+    assert sorted(p.name for p in record.iterdir()) == ["SHA256SUMS", "manifest.json"]
+    assert (record / "manifest.json").read_bytes() == (folder / "manifest.json").read_bytes()
+
+    before = tree_snapshot(out)
+    again = cli("release", "--source", tiny, "--out", out)
+    assert again.exit_code == 0
+    assert "release 1.0.0 already exists and is identical; nothing to do" in again.stderr
+    assert tree_snapshot(out) == before
+
+    practice = tiny / "report" / "sections" / "practice.yaml"
+    practice.write_text(practice.read_text().replace("advice", "guidance"))
+    changed = cli("release", "--source", tiny, "--out", out)
+    assert changed.exit_code == 1
+    assert changed.stderr == (
+        f"{folder}: version 1.0.0 was already released with different content; a release "
+        "never changes. Run 'kratom-report version bump patch' (or minor, major), describe "
+        "the change in the changelog, and release the new version\n")
+    assert tree_snapshot(out) == before
+
+
+def test_release_refuses_drafts(cli, tiny, tmp_path):
+    cli("version", "bump", "patch", "--source", tiny)
+    result = cli("release", "--source", tiny, "--out", tmp_path / "rel")
+    assert result.exit_code == 1
+    assert result.stderr == ("report/changelog.yaml: version 1.0.1 is a draft; give its "
+                             "changelog entry a date and at least one change before releasing\n")
+    assert not (tmp_path / "rel").exists()
+
+
+def test_verify(cli, tiny, tmp_path):
+    cli("build", "--source", tiny, "--out", tmp_path)
+    ok = cli("verify", "--source", tiny, tmp_path / POL)
+    assert ok.exit_code == 0
+    assert ok.stdout.startswith(f"{tmp_path / POL}: identical to a rebuild of the policymaker "
+                                "edition, version 1.0.0 (sha256 ")
+    practice = tiny / "report" / "sections" / "practice.yaml"
+    practice.write_text(practice.read_text().replace("POLICYONLY", "POLICY-ONLY"))
+    bad = cli("verify", "--source", tiny, tmp_path / POL)
+    assert bad.exit_code == 1
+    assert bad.stderr.startswith(f"{tmp_path / POL}: differs from a rebuild of the policymaker "
+                                 "edition, version 1.0.0")
+    other = tmp_path / "other.pdf"
+    other.write_bytes(b"not a pdf")
+    result = cli("verify", "--source", tiny, other)
+    assert result.exit_code == 1 and result.stderr.startswith(f"{other}: not a readable PDF")
+
+
+def test_archival_variant_attaches_own_sources_and_is_reproducible(cli, tiny, tmp_path):
+    import pikepdf
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        result = cli("build", "--source", tiny, "--out", out, "--pdf-variant", "pdf/a-3a",
+                     "--force")
+        assert result.exit_code == 0, result.stderr
+    name = "tiny-briefing-clinician-v1.0.0-pdfa.pdf"
+    assert (a / name).read_bytes() == (b / name).read_bytes()
+    with pikepdf.open(a / name) as pdf:
+        files = {k: v.get_file().read_bytes() for k, v in pdf.attachments.items()}
+    assert sorted(files) == ["clinician-content.json", "clinician-references.json"]
+    content = files["clinician-content.json"].decode()
+    assert "CLINICIANONLY" in content and "POLICYONLY" not in content
+    refs = json.loads(files["clinician-references.json"])
+    assert [r["key"] for r in refs] == ["kruegel2016synthetic", "dea2016notice",
+                                        "cdc2018salmonella"]
+    assert "pdf/a-3a" not in pdftext(a / name)
