@@ -206,6 +206,41 @@ def editions(root: Path, fmt: str) -> None:
                    f"~{row['pages_estimate']} pp")
 
 
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format of the listing.")
+@click.option("--export", "export_fmt", type=click.Choice(["csljson", "bibtex"]), default=None,
+              help="Export all references for a reference manager instead of listing them.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE instead of stdout.")
+@_common
+def refs(root: Path, fmt: str, export_fmt: str | None, output: Path | None) -> None:
+    """List references with where each edition cites them, or export them."""
+    from .project import load_project
+    from .refs import export, reference_uses
+
+    project = load_project(root)
+    if export_fmt:
+        text = export(project, export_fmt)
+    elif fmt == "json":
+        text = json.dumps([{"key": u.key, "title": u.title, "doi": u.doi, "url": u.url,
+                            "cited_in": u.cited_in} for u in reference_uses(project)],
+                          indent=2, ensure_ascii=False) + "\n"
+    else:
+        lines = []
+        for u in reference_uses(project):
+            where = "; ".join(f"{ed}: {', '.join(ids)}" for ed, ids in u.cited_in.items())
+            lines.append(f"{u.key}\t{u.title}\t{where or 'not cited'}")
+        text = "\n".join(lines) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from .output import write_all
+
+    write_all([(output, text.encode("utf-8"))])
+    click.echo(f"{output}\t{len(text.encode('utf-8'))} bytes", err=True)
+
+
 def _pages(rendered: Any) -> int:
     from .estimate import estimate_pages
 

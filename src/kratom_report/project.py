@@ -95,7 +95,8 @@ def load_project(root: Path) -> Project:
     if report is not None:
         _check_editions_select(report, report_doc, sections, problems)
     warnings: list[Problem] = []
-    _check_citations(report, report_doc, sections, data, references, problems, warnings)
+    cited = _check_citations(report, report_doc, sections, data, references, problems)
+    _lint_references(references, cited, problems, warnings)
     if problems or report is None or changelog is None or changelog_doc is None:
         raise ProblemsError(problems + warnings)
     return Project(root, report, report_doc, sections, references, changelog, changelog_doc,
@@ -368,10 +369,10 @@ _MD = make_markdown()
 
 def _check_citations(report: Report | None, report_doc: YamlDoc, sections: list[Located],
                      data: dict[str, Located], references: dict[str, Located],
-                     problems: list[Problem], warnings: list[Problem]) -> None:
-    if not references and not any(True for _ in sections):
-        return
+                     problems: list[Problem]) -> set[str]:
+    """Report unknown keys where they stand; return every key some text cites."""
     known = set(references)
+    cited: set[str] = set()
     texts: list[tuple[YamlDoc, Loc, str]] = []
     if report is not None:
         for i, ed in enumerate(report.editions):
@@ -388,10 +389,40 @@ def _check_citations(report: Report | None, report_doc: YamlDoc, sections: list[
                 problems.append(d.doc.problem(("sources", j), _unknown(key, known)))
     for doc, loc, text in texts:
         for cite in citations_in(_MD, text):
+            cited.add(cite.key.lower())
             if cite.key.lower() not in known:
                 line, col = doc.find(loc, "@" + cite.key)
                 problems.append(Problem(doc.display, line, col, _unknown(cite.key, known)))
-    _ = warnings
+    return cited
+
+
+def _lint_references(references: dict[str, Located], cited: set[str],
+                     problems: list[Problem], warnings: list[Problem]) -> None:
+    """What a reference manager would flag: bad or shared DOIs, untraceable or unused entries."""
+    dois: dict[str, Located] = {}
+    for key, located in references.items():
+        ref: Reference = located.model
+        if ref.DOI is not None:
+            doi = ref.DOI.strip()
+            if not _DOI.match(doi):
+                problems.append(located.doc.problem(located.loc + ("DOI",), (
+                    f"malformed DOI '{ref.DOI}' (expected 10.<registrant>/<suffix>, without "
+                    "'doi:' or 'https://doi.org/')")))
+            elif doi.lower() in dois:
+                first = dois[doi.lower()]
+                line, _ = first.doc.at(first.loc + ("DOI",))
+                problems.append(located.doc.problem(located.loc + ("DOI",), (
+                    f"DOI '{doi}' is also used by '{first.model.key}' "
+                    f"({first.doc.display}:{line}); one work needs one key")))
+            else:
+                dois[doi.lower()] = located
+        if not (ref.DOI or ref.URL or ref.PMID) and not ref.identifier_note:
+            warnings.append(located.doc.problem(located.loc + ("key",), (
+                f"reference '{ref.key}' has no DOI, URL or PMID; add one, or an "
+                "identifier_note saying why none is confirmed"), severity="warning"))
+        if key not in cited:
+            warnings.append(located.doc.problem(located.loc + ("key",), (
+                f"reference '{ref.key}' is not cited by any edition"), severity="warning"))
 
 
 def _unknown(key: str, known: set[str]) -> str:
