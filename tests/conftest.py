@@ -16,6 +16,16 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--regen-images", action="store_true",
+                     help="Rewrite the stored reference page images instead of comparing.")
+
+
+@pytest.fixture
+def regen_images(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--regen-images"))
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     """A writable copy of the tiny fixture report."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from conftest import REPO
 from kratom_report import __version__
 from kratom_report.cli import main
+
+from conftest import REPO
 
 
 def test_every_command_has_help_and_is_in_the_readme(cli):

@@ -146,7 +146,7 @@ def test_edition_selecting_nothing(cli, tiny):
                                                  "  - id: policymaker"))
     result = cli("check", "--source", tiny)
     assert result.exit_code == 1
-    assert result.stderr == ("report/report.yaml:21:9: edition 'nobody' selects no content: "
+    assert result.stderr == ("report/report.yaml:23:9: edition 'nobody' selects no content: "
                              "no block's audiences include it\n")
 
 

@@ -94,6 +94,7 @@ def load_project(root: Path) -> Project:
 
     if report is not None:
         _check_editions_select(report, report_doc, sections, problems)
+        _check_contrast(report, report_doc, problems)
     warnings: list[Problem] = []
     cited = _check_citations(report, report_doc, sections, data, references, problems)
     _lint_references(references, cited, problems, warnings)
@@ -322,6 +323,28 @@ def _check_editions_select(report: Report, doc: YamlDoc, sections: list[Located]
                    for s in sections for blk in s.model.blocks):
             problems.append(doc.problem(("editions", i, "id"), (
                 f"edition '{ed.id}' selects no content: no block's audiences include it")))
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    def lum(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+                   for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _check_contrast(report: Report, doc: YamlDoc, problems: list[Problem]) -> None:
+    # Accents colour headings on white and white text in table headers: both must read (AA).
+    for i, ed in enumerate(report.editions):
+        ratio = contrast_ratio(ed.accent, "#ffffff")
+        if ratio < 4.5:
+            problems.append(doc.problem(("editions", i, "accent"), (
+                f"accent '{ed.accent}' has a contrast of {ratio:.1f}:1 with white; text needs "
+                "at least 4.5:1 (WCAG AA): choose a darker colour")))
 
 
 def block_in_edition(section: Section, block: Any, edition_id: str) -> bool:
