@@ -45,7 +45,7 @@ def cli() -> Callable[..., Result]:
 
 def pdftext(path: Path) -> str:
     """Extracted text, with hyphenation at line ends joined so words can be searched."""
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+    out = subprocess.run(["pdftotext", str(path), "-"], check=True,
                          capture_output=True, text=True).stdout
     return out.replace("\u2010\n", "").replace("-\n", "-")
 

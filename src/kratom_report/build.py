@@ -9,6 +9,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -168,7 +169,7 @@ def render_pdfs(root: Path, editions: list[RenderedEdition], variant: str, jobs:
             results.append(_render_job(job))
             _report(results[-1], len(results), len(work), say)
     else:
-        pool = multiprocessing.get_context("fork").Pool(workers)
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
         try:
             for result in pool.imap_unordered(_render_job, work):
                 results.append(result)
@@ -183,6 +184,11 @@ def render_pdfs(root: Path, editions: list[RenderedEdition], variant: str, jobs:
     if problems:
         raise ProblemsError(problems)
     return {edition: (data, pages) for edition, data, pages, _, _ in results if data}
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C is the parent's to handle: it stops the pool and removes partial output."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _report(result: tuple, done: int, total: int, say: Progress) -> None:

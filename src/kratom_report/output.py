@@ -25,8 +25,12 @@ def ensure_folder(folder: Path) -> None:
         raise OutputError(folder, exc.strerror or str(exc)) from None
     if not folder.is_dir():
         raise OutputError(folder, "exists and is not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if not _writable(folder):
         raise OutputError(folder, "permission denied (folder is not writable)")
+
+
+def _writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def write_all(files: list[tuple[Path, bytes]]) -> None:
