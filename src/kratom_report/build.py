@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
+from .citations import BibCache
 from .editions import canonical_json
 from .errors import Problem, ProblemsError, ReportError
 from .output import ensure_folder, output_name, write_all
@@ -119,9 +120,11 @@ def render_html(project: Project, edition_ids: list[str], paper: str | None
                 ) -> list[RenderedEdition]:
     """Every requested edition's HTML, collecting all editions' problems before failing."""
     rendered, problems = [], []
+    bib_cache: BibCache = {}
     for edition_id in edition_ids:
         try:
-            rendered.append(render_edition(project, edition_id, paper=paper))
+            rendered.append(render_edition(project, edition_id, paper=paper,
+                                           bib_cache=bib_cache))
         except ProblemsError as exc:
             problems += exc.problems
     if problems:

@@ -67,9 +67,23 @@ def _has_locator_break(_run: list[int]) -> bool:
     return False
 
 
-def bibliography(refs: list[Reference], style: str, base_dir: Path) -> list[Markup]:
-    """One HTML entry per cited reference, in citation order, via the CSL processor."""
+BibCache = dict[tuple[str, str], Markup]
+
+
+def bibliography(refs: list[Reference], style: str, base_dir: Path,
+                 cache: BibCache | None = None) -> list[Markup]:
+    """One HTML entry per cited reference, in citation order, via the CSL processor.
+
+    Numeric styles format each entry on its own, so an entry formatted for one edition is
+    reused by the next (``cache``), which halves the work of a two-edition check.
+    """
     from . import csl
 
-    items = [r.model_dump(by_alias=True, exclude_none=True, mode="json") for r in refs]
-    return csl.format_bibliography(items, style, base_dir)
+    cache = {} if cache is None else cache
+    missing = [r for r in refs if (style, r.key.lower()) not in cache]
+    if missing:
+        items = [r.model_dump(by_alias=True, exclude_none=True, mode="json") for r in missing]
+        for ref, entry in zip(missing, csl.format_bibliography(items, style, base_dir),
+                              strict=True):
+            cache[(style, ref.key.lower())] = entry
+    return [cache[(style, r.key.lower())] for r in refs]

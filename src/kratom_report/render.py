@@ -11,7 +11,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import __version__
-from .citations import Citer, bibliography
+from .citations import BibCache, Citer, bibliography
 from .editions import (
     SelectedSection,
     content_fingerprint,
@@ -85,7 +85,8 @@ def format_date(date: dt.date) -> str:
 
 
 def render_edition(project: Project, edition_id: str, *, paper: str | None = None,
-                   templates: Templates | None = None) -> RenderedEdition:
+                   templates: Templates | None = None,
+                   bib_cache: BibCache | None = None) -> RenderedEdition:
     """Everything WeasyPrint needs for one edition, as one HTML string."""
     templates = templates or Templates.for_root(project.root)
     edition = get_edition(project, edition_id)
@@ -103,7 +104,7 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     style = edition.citation_style or project.report.citation_style
     cited = ctx.citer.cited()
     try:
-        entries = bibliography(cited, style, project.report_dir)
+        entries = bibliography(cited, style, project.report_dir, bib_cache)
     except ValueError as exc:
         raise ProblemsError([project.report_doc.problem(("citation_style",), str(exc))]) from None
     if ctx.problems:
