@@ -152,6 +152,83 @@ def version_bump(root: Path, part: str) -> None:
 
 
 @main.command()
+@click.option("--edition", "editions", multiple=True, metavar="ID",
+              help="Edition to build (repeatable; default: every edition).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf",
+              show_default=True, help="PDF, or one self-contained HTML file per edition.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
+              help="Output folder.")
+@_common
+def watch(root: Path, editions: tuple[str, ...], fmt: str, out: Path) -> None:
+    """Build, then build again after every saved change to the sources (Ctrl-C stops)."""
+    from .watch import watch as run_watch
+
+    def on_cycle(cycle: Any) -> None:
+        for line in cycle.lines():
+            click.echo(line, err=True)
+        if cycle.number == 1:
+            click.echo(f"watching report/ and templates/ in {root}; Ctrl-C stops", err=True)
+
+    request = BuildRequest(editions=editions, fmt=fmt, out=out)
+    try:
+        run_watch(root, request, on_cycle=on_cycle)
+    except KeyboardInterrupt:
+        # A build cut short writes nothing, so the last good output is still in place.
+        click.echo("stopped watching", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+@main.group()
+def new() -> None:
+    """Scaffold new parts of the report."""
+
+
+def _section_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .scaffold import id_problem
+
+    reason = id_problem(value)
+    if reason:
+        raise click.BadParameter(reason, ctx=ctx, param=param)
+    return value
+
+
+def _audiences(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    names = list(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    if not names:
+        raise click.BadParameter("name at least one edition, like clinician,policymaker",
+                                 ctx=ctx, param=param)
+    return names
+
+
+def _title(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("the title is empty", ctx=ctx, param=param)
+    return value.strip()
+
+
+@new.command("section")
+@click.argument("section_id", metavar="ID", callback=_section_id)
+@click.option("--title", required=True, callback=_title, help="The section's title.")
+@click.option("--audiences", callback=_audiences, metavar="A,B",
+              help="Editions that show the section (comma-separated; default: every edition).")
+@click.option("--kind", type=click.Choice(["front", "evidence", "guidance", "policy", "back"]),
+              default="evidence", show_default=True, help="Kind of section.")
+@_common
+def new_section(root: Path, section_id: str, title: str, audiences: list[str] | None,
+                kind: str) -> None:
+    """Write report/sections/ID.yaml and add ID to the section order in report.yaml."""
+    from .scaffold import new_section as scaffold_section
+
+    made = scaffold_section(root, section_id, title, kind=kind, audiences=audiences)
+    click.echo(made.display)
+    where = f"after '{made.after}'" if made.after else "as the first section"
+    click.echo(f"added '{section_id}' to sections in report/report.yaml ({where}); write its "
+               "text, then run 'kratom-report check'", err=True)
+
+
+@main.command()
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
@@ -166,20 +243,47 @@ def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
         click.echo(str(warning), err=True)
     if strict and result.warnings:
         sys.exit(EXIT_PROBLEM)
+    numbers = []
+    if fmt == "json" or stats:  # a pass over every text: only when asked for
+        from .stats import edition_stats
+
+        numbers = edition_stats(result)
     if fmt == "json":
         click.echo(json.dumps({
-            "editions": {r.edition.id: {"words": r.words, "pages_estimate": _pages(r)}
-                         for r in result.editions},
+            "editions": {s.edition: s.as_json() for s in numbers},
             "problems": [str(w) for w in result.warnings],
-        }, indent=2))
+        }, indent=2, ensure_ascii=False))
         return
     names = ", ".join(r.edition.id for r in result.editions)
     click.echo(f"ok: {len(result.editions)} editions ({names}), "
                f"{len(result.project.sections)} sections, "
                f"{len(result.project.references)} references")
-    if stats:
-        for r in result.editions:
-            click.echo(f"{r.edition.id}\t{r.words} words\t~{_pages(r)} pp")
+    stale = result.project.report.stale_after
+    for s in numbers:
+        click.echo("")
+        click.echo(_stats_text(s, stale.references_years, stale.data_days))
+
+
+def _stats_text(s: Any, years: int, days: int) -> str:
+    """One readable block per edition for ``check --stats``."""
+    def grade(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.1f}"
+
+    def listing(title: str, items: list[str]) -> list[str]:
+        return [f"  {title}: {len(items) or 'none'}"] + [f"    {item}" for item in items]
+
+    lines = [f"{s.edition}: {s.words:,} words, ~{s.pages_estimate} pages",
+             f"  reading grade (Flesch-Kincaid): key messages {grade(s.fk_key_messages)}, "
+             f"all text {grade(s.fk_all)}"]
+    lines += listing("uncited paragraphs in evidence sections", list(s.uncited))
+    lines += listing("TODO/FIXME markers", list(s.todo))
+    lines += listing(f"evidence references older than {years} years",
+                     [f"{r.key} ({r.year})" for r in s.old_refs])
+    lines += listing(f"data older than {days} days",
+                     [f"{d.file} (as of {d.as_of}"
+                      + (f", {d.age_days} days)" if d.age_days is not None else ": not a date)")
+                      for d in s.stale_data])
+    return "\n".join(lines)
 
 
 @main.command()

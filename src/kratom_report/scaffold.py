@@ -1,0 +1,226 @@
+"""Scaffold a new section: a valid skeleton file, added to the section order in report.yaml.
+
+report.yaml is edited with ruamel.yaml's round trip (as ``version bump`` does), so its comments,
+blank lines, key order and quoting survive. Everything is checked before anything is written; the
+section file and report.yaml are both rendered in memory first, then written through temp files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from .errors import Problem, ProblemsError, ReportError
+from .loader import YamlLoadError, load_yaml
+from .models import Section
+from .project import REPORT_FILE
+from .schema import did_you_mean
+
+# The private helpers of versioning are the project's one way to round-trip YAML files.
+from .versioning import VersionError, _YamlFile
+
+KINDS = ("front", "evidence", "guidance", "policy", "back")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_PLACEHOLDER = "TODO: write this section.\n"
+
+
+class ScaffoldError(ReportError):
+    """Raised when a section cannot be scaffolded for a reason that is not in a report file:
+    an invalid id, title or kind, or a file that cannot be read or written (exit 1). Nothing
+    has been written when it is raised."""
+
+
+@dataclass(frozen=True)
+class NewSection:
+    path: Path  # the section file written
+    display: str  # the same, relative to the report root
+    after: str | None  # the section it follows in the order (None: it is the first)
+
+
+def id_problem(section_id: str) -> str | None:
+    """Why ``section_id`` cannot name a section, or None when it can."""
+    if _ID.match(section_id):
+        return None
+    return (f"'{section_id}' is not a valid section id: use lowercase letters, digits and "
+            "hyphens, starting with a letter or digit (like 'side-effects')")
+
+
+def new_section(root: Path, section_id: str, title: str, *, kind: str = "evidence",
+                audiences: list[str] | None = None) -> NewSection:
+    """Write ``report/sections/<id>.yaml`` and append the id to ``sections`` in report.yaml.
+
+    Raises :class:`ProblemsError` (located) when the id is taken or an audience is not an
+    edition, and :class:`ScaffoldError` for an invalid argument; in both cases nothing is
+    written.
+    """
+    reason = id_problem(section_id)
+    if reason:
+        raise ScaffoldError(reason)
+    if not title.strip():
+        raise ScaffoldError("the section title is empty; give one with --title")
+    if kind not in KINDS:
+        raise ScaffoldError(f"unknown section kind '{kind}'{did_you_mean(kind, KINDS)} "
+                            f"(kinds: {', '.join(KINDS)})")
+
+    report_path = root / REPORT_FILE
+    display = REPORT_FILE.as_posix()
+    try:
+        doc = load_yaml(report_path, display)
+    except YamlLoadError as exc:
+        raise ProblemsError(exc.problems) from None
+    raw = doc.data if isinstance(doc.data, dict) else {}
+    section_path = root / "report" / "sections" / f"{section_id}.yaml"
+    section_display = f"report/sections/{section_id}.yaml"
+
+    problems: list[Problem] = []
+    order = raw.get("sections")
+    if not isinstance(order, list):
+        problems.append(doc.problem(("sections",), (
+            "'sections' must be a list of section ids to add a section to"), key=True))
+        order = []
+    if section_id in order:
+        problems.append(doc.problem(("sections", order.index(section_id)), (
+            f"section '{section_id}' already exists in sections; choose another id")))
+    elif section_path.exists():
+        problems.append(Problem(section_display, None, None, (
+            f"file already exists; choose another id, or add '{section_id}' to sections in "
+            f"{display} to use it")))
+    editions = [e.get("id") for e in raw.get("editions") or [] if isinstance(e, dict)]
+    for name in audiences or []:
+        if name not in editions:
+            problems.append(doc.problem(("editions",), (
+                f"unknown edition '{name}' in --audiences{did_you_mean(name, editions)} "
+                f"(editions: {', '.join(map(str, editions))})"), key=True))
+    if problems:
+        raise ProblemsError(problems)
+
+    try:
+        report = _YamlFile.read(report_path, display)
+    except VersionError as exc:
+        raise ScaffoldError(str(exc)) from None
+    sections = report.data["sections"]
+    after = str(sections[-1]) if sections else None
+    _append_keeping_comments(sections, section_id)
+    section_text = render_section(section_id, title, kind, audiences)
+    _write_new_then_replace(section_path, section_display, section_text.encode("utf-8"),
+                            report)
+    return NewSection(section_path, section_display, after)
+
+
+def render_section(section_id: str, title: str, kind: str,
+                   audiences: list[str] | None) -> str:
+    """The YAML of a minimal valid section with one Markdown block holding a TODO line."""
+    data = CommentedMap()
+    data["id"] = section_id
+    data["title"] = title
+    data["kind"] = kind
+    if audiences:
+        seq = CommentedSeq(audiences)
+        seq.fa.set_flow_style()
+        data["audiences"] = seq
+    block = CommentedMap()
+    block["type"] = "markdown"
+    block["text"] = LiteralScalarString(_PLACEHOLDER)
+    data["blocks"] = CommentedSeq([block])
+    data.yaml_set_start_comment(
+        "Cite sources as [@key]; every paragraph of an evidence section cites."
+        if kind == "evidence" else "Cite sources as [@key]; the README lists every block type.")
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    text = out.getvalue()
+    # The skeleton must itself pass validation, whatever title it was given.
+    Section.model_validate(YAML(typ="safe").load(text))
+    return text
+
+
+def _append_keeping_comments(seq: CommentedSeq, item: Any) -> None:
+    """Append to a block list; a comment after the old last item stays after the list.
+
+    ruamel attaches the comment lines that follow a list to its last item, so a plain append
+    would put the new item below them. The old last item keeps only its own end-of-line comment.
+    """
+    last = len(seq) - 1
+    seq.append(item)
+    tokens = seq.ca.items.get(last) if last >= 0 else None
+    if not tokens or tokens[0] is None:
+        return
+    token = tokens[0]
+    head, _, rest = token.value.partition("\n")
+    if not rest:
+        return
+    moved = copy.copy(token)
+    moved.value = "\n" + rest
+    seq.ca.items[last + 1] = [moved, None, None, None]
+    if head.strip():
+        token.value = head + "\n"
+    else:
+        del seq.ca.items[last]
+
+
+def _write_new_then_replace(path: Path, display: str, data: bytes, report: _YamlFile) -> None:
+    """Create the section file, then replace report.yaml; undo the first if the second fails."""
+    report_bytes = report.render()
+    created_folder = not path.parent.exists()
+    temps: list[str] = []
+    created = False
+    where = display
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        temps.append(tmp)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        target = report.path.resolve()
+        where = report.display
+        fd, tmp_report = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                          dir=target.parent)
+        temps.append(tmp_report)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(report_bytes)
+        with contextlib.suppress(OSError):
+            os.chmod(tmp_report, target.stat().st_mode & 0o7777)
+        where = display
+        _create(tmp, path)
+        created = True
+        where = report.display
+        os.replace(tmp_report, target)
+        temps.remove(tmp_report)
+    except OSError as exc:
+        if created:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        if created_folder:
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()
+        raise ScaffoldError(f"{where}: {exc.strerror or exc}; nothing was changed") from None
+    finally:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _create(tmp: str, path: Path) -> None:
+    """Move ``tmp`` to ``path``, refusing to overwrite a file created there meanwhile."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename
+        if path.exists():
+            raise FileExistsError(17, "File exists") from None
+        os.replace(tmp, path)

@@ -1,0 +1,180 @@
+"""kratom-report watch: rebuild on every saved change, keep the last good output on errors."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kratom_report.build import BuildRequest, UnknownEdition
+from kratom_report.watch import Cycle, snapshot, watch
+
+TIMEOUT = 15  # seconds; a cycle normally arrives well within one
+
+
+def save_like_an_editor(path: Path, old: str, new: str) -> None:
+    """Write a new file beside the old one and rename it over it, as most editors do."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    tmp = path.with_name(f".{path.name}.swp")
+    tmp.write_text(text.replace(old, new, 1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class Watcher:
+    """``watch`` running in a thread; each finished cycle arrives on a queue."""
+
+    def __init__(self, root: Path, request: BuildRequest, debounce: float = 0.1) -> None:
+        self.debounce = debounce
+        self.cycles: queue.Queue[Cycle] = queue.Queue()
+        self.stop = threading.Event()
+        self.errors: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run, args=(root, request), daemon=True)
+        self.thread.start()
+
+    def _run(self, root: Path, request: BuildRequest) -> None:
+        try:
+            watch(root, request, stop=self.stop, on_cycle=self.cycles.put, poll=0.05,
+                  debounce=self.debounce)
+        except BaseException as exc:  # noqa: BLE001 - surfaced by the test
+            self.errors.append(exc)
+
+    def next(self) -> Cycle:
+        try:
+            return self.cycles.get(timeout=TIMEOUT)
+        except queue.Empty:
+            raise AssertionError(f"no build within {TIMEOUT} s (errors: {self.errors})") from None
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(TIMEOUT)
+        assert not self.thread.is_alive(), "watch did not stop"
+        assert not self.errors, self.errors
+
+
+@pytest.fixture
+def watching(tiny, tmp_path):
+    out = tmp_path / "out"
+    watcher = Watcher(tiny, BuildRequest(fmt="html", out=out))
+    yield tiny, out, watcher
+    watcher.close()
+
+
+def test_rebuilds_after_a_save_and_keeps_the_last_good_output_on_errors(watching):
+    root, out, watcher = watching
+    html = out / "tiny-briefing-clinician-v1.0.0.html"
+    intro = root / "report" / "sections" / "intro.yaml"
+
+    first = watcher.next()
+    assert first.ok and first.number == 1
+    assert first.lines()[0].startswith("built clinician, policymaker in ")
+    assert "Shared paragraph" in html.read_text(encoding="utf-8")
+
+    save_like_an_editor(intro, "Shared paragraph", "Freshly saved paragraph")
+    second = watcher.next()
+    assert second.ok, second.lines()
+    assert second.changed == (str(intro),)
+    assert "Freshly saved paragraph" in html.read_text(encoding="utf-8")
+    assert second.lines()[0].startswith("rebuilt clinician, policymaker in ")
+    good = html.read_bytes()
+
+    save_like_an_editor(intro, "title: Introduction", "tittle: Introduction")
+    third = watcher.next()
+    assert not third.ok
+    assert third.lines() == [
+        "report/sections/intro.yaml:2:1: unknown key 'tittle' (did you mean 'title'?)",
+        "not rebuilt: 1 problem; the last good output is kept",
+    ]
+    assert html.read_bytes() == good
+
+    save_like_an_editor(intro, "tittle: Introduction", "title: Introduction")
+    fourth = watcher.next()
+    assert fourth.ok, fourth.lines()
+    # Content is back to what was built last: both editions are up to date already.
+    assert fourth.lines()[0].startswith("rebuilt nothing in ")
+    assert fourth.lines()[0].endswith(" s (clinician, policymaker unchanged)")
+
+
+def test_a_change_to_one_edition_rebuilds_only_that_one(watching):
+    root, out, watcher = watching
+    assert watcher.next().ok
+    save_like_an_editor(root / "report" / "sections" / "practice.yaml",
+                        "Clinician-only advice", "Revised clinician-only advice")
+    cycle = watcher.next()
+    assert cycle.lines()[0].endswith(" s (policymaker unchanged)")
+    assert cycle.lines()[0].startswith("rebuilt clinician in ")
+
+
+def test_several_quick_saves_build_once(tiny, tmp_path):
+    root, out = tiny, tmp_path / "out"
+    watcher = Watcher(root, BuildRequest(fmt="html", out=out), debounce=0.5)
+    assert watcher.next().ok
+    intro = root / "report" / "sections" / "intro.yaml"
+    for n in range(3):
+        save_like_an_editor(intro, "Shared paragraph" if n == 0 else f"Edit {n - 1}",
+                            f"Edit {n}")
+        time.sleep(0.02)
+    cycle = watcher.next()
+    assert cycle.ok
+    assert "Edit 2" in (out / "tiny-briefing-clinician-v1.0.0.html").read_text(encoding="utf-8")
+    time.sleep(0.8)
+    assert watcher.cycles.empty()
+    watcher.close()
+
+
+def test_unknown_edition_stops_at_once(tiny, tmp_path):
+    with pytest.raises(UnknownEdition, match="unknown edition 'clinican'"):
+        watch(tiny, BuildRequest(editions=("clinican",), fmt="html", out=tmp_path / "out"),
+              stop=threading.Event())
+    assert not (tmp_path / "out").exists()
+
+
+def test_snapshot_sees_templates_and_outside_reference_files_but_not_hidden_or_output(tiny,
+                                                                                      tmp_path):
+    (tiny / "templates").mkdir()
+    (tiny / "templates" / "cover.html").write_text("x", encoding="utf-8")
+    (tiny / "report" / ".intro.yaml.swp").write_text("x", encoding="utf-8")
+    (tiny / "report" / "dist").mkdir()
+    (tiny / "report" / "dist" / "a.html").write_text("x", encoding="utf-8")
+    shared = tmp_path / "shared.bib"
+    shared.write_text("", encoding="utf-8")
+    seen = snapshot(tiny, [shared], tiny / "report" / "dist")
+    names = sorted(Path(p).relative_to(tmp_path).as_posix() for p in seen)
+    assert names == ["shared.bib", "tiny/report/changelog.yaml", "tiny/report/data/timeline.yaml",
+                     "tiny/report/references.yaml", "tiny/report/report.yaml",
+                     "tiny/report/sections/intro.yaml", "tiny/report/sections/practice.yaml",
+                     "tiny/templates/cover.html"]
+
+
+def test_ctrl_c_exits_130_and_leaves_the_output(tiny, tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kratom_report", "watch", "--format", "html", "--out", str(out),
+         "--source", str(tiny)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        target = out / "tiny-briefing-policymaker-v1.0.0.html"
+        while not target.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert target.exists(), proc.stderr.read() if proc.poll() is not None else "no output"
+        time.sleep(0.3)  # let it reach the polling loop
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    lines = stderr.splitlines()
+    assert lines[0].startswith("built clinician, policymaker in ")
+    assert lines[1] == f"watching report/ and templates/ in {tiny}; Ctrl-C stops"
+    assert lines[-1] == "stopped watching"
+    assert stdout == ""
+    assert target.exists()
