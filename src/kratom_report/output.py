@@ -29,6 +29,26 @@ def ensure_folder(folder: Path) -> None:
         raise OutputError(folder, "permission denied (folder is not writable)")
 
 
+def write_temp(path: Path, data: bytes, mode: int = 0o644) -> str:
+    """Write ``data`` to a new, uniquely named temp file beside ``path``; return its name.
+
+    The caller renames it into place (``os.replace``) or removes it: two writers never share a
+    temp file, so the last complete file wins and a reader never sees a partial one.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
 def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
@@ -47,13 +67,7 @@ def write_all(files: list[tuple[Path, bytes]]) -> None:
             current = path
             if path.is_dir():
                 raise OutputError(path, "is a folder; remove it or choose another --out")
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temps.append((tmp, path))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
+            temps.append((write_temp(path, data), path))
         for tmp, path in temps:
             os.replace(tmp, path)
         temps = []

@@ -12,7 +12,6 @@ import copy
 import io
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from .errors import Problem, ProblemsError, ReportError
 from .loader import YamlLoadError, load_yaml
 from .models import Section
+from .output import write_temp
 from .project import REPORT_FILE
 from .schema import did_you_mean
 
@@ -180,20 +180,12 @@ def _write_new_then_replace(path: Path, display: str, data: bytes, report: _Yaml
     where = display
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = write_temp(path, data)
         temps.append(tmp)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
         target = report.path.resolve()
         where = report.display
-        fd, tmp_report = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                          dir=target.parent)
+        tmp_report = write_temp(target, report_bytes, target.stat().st_mode & 0o7777)
         temps.append(tmp_report)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(report_bytes)
-        with contextlib.suppress(OSError):
-            os.chmod(tmp_report, target.stat().st_mode & 0o7777)
         where = display
         _create(tmp, path)
         created = True

@@ -13,7 +13,6 @@ import contextlib
 import io
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +23,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from .errors import ReportError
+from .output import write_temp
 
 Part = Literal["major", "minor", "patch"]
 PARTS: tuple[str, ...] = ("major", "minor", "patch")
@@ -241,14 +241,7 @@ def _replace_both(files: list[tuple[_YamlFile, bytes]]) -> None:
         for yf, data in files:
             current = yf
             target = yf.path.resolve()  # write through a symlink, not over it
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            temps.append((tmp, yf))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, target.stat().st_mode & 0o7777)
+            temps.append((write_temp(target, data, target.stat().st_mode & 0o7777), yf))
         for tmp, yf in temps:
             current = yf
             os.replace(tmp, yf.path.resolve())
@@ -272,10 +265,8 @@ def _replace_both(files: list[tuple[_YamlFile, bytes]]) -> None:
 
 def _restore(yf: _YamlFile) -> None:
     target = yf.path.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = write_temp(target, yf.original, target.stat().st_mode & 0o7777)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(yf.original)
         os.replace(tmp, target)
     except OSError:
         with contextlib.suppress(OSError):
