@@ -124,3 +124,20 @@ def test_no_topic_words_in_code_or_default_templates():
             if re.search(r"kratom|mitragyn|opioid", text):
                 hits.append(path.name)
     assert hits == []
+
+
+def test_html_renders_to_the_same_pages_with_plain_weasyprint(cli, tiny, tmp_path):
+    import subprocess
+    import sys
+
+    cli("build", "--source", tiny, "--out", tmp_path, "--edition", "clinician")
+    cli("build", "--source", tiny, "--out", tmp_path, "--edition", "clinician", "--format",
+        "html")
+    plain = tmp_path / "plain.pdf"
+    subprocess.run([sys.executable, "-m", "weasyprint", str(tmp_path /
+                    "tiny-briefing-clinician-v1.0.0.html"), str(plain)], check=True,
+                   capture_output=True)
+    ours = pdftext(tmp_path / "tiny-briefing-clinician-v1.0.0.pdf").split("\f")
+    theirs = pdftext(plain).split("\f")
+    assert len(ours) == len(theirs)
+    assert ours == theirs
