@@ -167,7 +167,7 @@ def test_unexpected_errors_are_one_line_unless_debug(cli, tiny, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("kratom_report.build.load_project", crash)
+    monkeypatch.setattr("kratom_report.project.load_project", crash)
     result = cli("check", "--source", tiny)
     assert result.exit_code == 1
     assert result.stderr == ("internal error: RuntimeError: boom (run again with --debug for "

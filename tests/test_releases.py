@@ -177,3 +177,19 @@ def test_archival_variant_attaches_own_sources_and_is_reproducible(cli, tiny, tm
     assert [r["key"] for r in refs] == ["kruegel2016synthetic", "dea2016notice",
                                         "cdc2018salmonella"]
     assert "pdf/a-3a" not in pdftext(a / name)
+
+
+def test_a_change_rebuilds_only_the_edition_it_touches(cli, tiny, tmp_path):
+    cli("build", "--source", tiny, "--out", tmp_path)
+    stamps = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.pdf")}
+    practice = tiny / "report" / "sections" / "practice.yaml"
+    practice.write_text(practice.read_text().replace("Clinician-only advice",
+                                                     "Clinician-only guidance"))
+    result = cli("build", "--source", tiny, "--out", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "policymaker: unchanged since the last build, skipped (--force rebuilds)" in \
+        result.stderr
+    assert "clinician: unchanged" not in result.stderr
+    assert (tmp_path / POL).stat().st_mtime_ns == stamps[POL]
+    assert (tmp_path / CLIN).stat().st_mtime_ns != stamps[CLIN]
+    assert "Clinician-only guidance" in pdftext(tmp_path / CLIN)

@@ -12,23 +12,22 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
 
 from . import __version__
-from .citations import BibCache
-from .editions import canonical_json
-from .errors import Problem, ProblemsError, ReportError
-from .output import ensure_folder, output_name, write_all
-from .project import Project, load_project
-from .render import RenderedEdition, render_edition
-from .schema import did_you_mean
+from .errors import Problem, ProblemsError, UnknownEdition, did_you_mean
+from .locate import REPORT_FILE
+from .output import canonical_json, ensure_folder, output_name, write_all
 from .templating import Templates
 
-
-class UnknownEdition(ReportError):
-    """Raised when ``--edition`` names an edition the report does not define (exit 2)."""
+if TYPE_CHECKING:  # the pipeline is imported on first use: an unchanged rebuild never needs it
+    from .project import Project
+    from .render import RenderedEdition
 
 
 @dataclass(frozen=True)
@@ -62,10 +61,13 @@ class CheckResult:
 
 
 Progress = Callable[[str], None]
+_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def check(root: Path, *, paper: str | None = None) -> CheckResult:
     """Validate everything and render every edition's HTML in memory; write nothing."""
+    from .project import load_project
+
     project = load_project(root)
     rendered = render_html(project, [e.id for e in project.report.editions], paper)
     return CheckResult(project, rendered, list(project.warnings))
@@ -74,6 +76,22 @@ def check(root: Path, *, paper: str | None = None) -> CheckResult:
 def build(root: Path, request: BuildRequest, progress: Progress | None = None) -> list[BuiltFile]:
     """Build the requested editions; on any failure nothing in ``request.out`` changes."""
     say = progress or (lambda _msg: None)
+    sources = None if request.force else source_fingerprint(root, request)
+    unchanged = _unchanged_request(request, sources) if sources else None
+    if unchanged is not None:
+        for b in unchanged:
+            say(f"{b.edition}: unchanged since the last build, skipped (--force rebuilds)")
+        return unchanged
+    # Fork the PDF workers first: they import the PDF engine while we load and render HTML.
+    count = _worker_count(root, request) if request.fmt == "pdf" else 0
+    with Workers(count) as workers:
+        return _build(root, request, say, workers, sources)
+
+
+def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
+           sources: str | None) -> list[BuiltFile]:
+    from .project import load_project
+
     project = load_project(root)
     edition_ids = _requested(project, request.editions)
     ensure_folder(request.out)
@@ -98,7 +116,7 @@ def build(root: Path, request: BuildRequest, progress: Progress | None = None) -
         outputs = {r.edition.id: (r.html.encode("utf-8"), None) for r, _, _ in plans}
     elif plans:
         outputs = render_pdfs(project.root, [r for r, _, _ in plans], request.variant,
-                              request.jobs, say)
+                              request.jobs, say, workers)
     files: list[tuple[Path, bytes]] = []
     built: list[BuiltFile] = []
     for r, path, fp in plans:
@@ -109,16 +127,23 @@ def build(root: Path, request: BuildRequest, progress: Progress | None = None) -
         files += [(path, data), (_record_path(path), _json_bytes(record))]
         built.append(BuiltFile(path, r.edition.id, pages, len(data), sha,
                                r.content_fingerprint, fp))
-    if files:
-        ensure_folder(request.out / ".build")
-    write_all(files)
     order = {e: i for i, e in enumerate(edition_ids)}
-    return sorted(built + skipped, key=lambda b: order[b.edition])
+    result = sorted(built + skipped, key=lambda b: order[b.edition])
+    if sources:
+        files.append((_request_record(request), _json_bytes({
+            "source_fingerprint": sources,
+            "files": [{**asdict(b), "path": b.path.name, "skipped": False} for b in result]})))
+    ensure_folder(request.out / ".build")
+    write_all(files)
+    return result
 
 
 def render_html(project: Project, edition_ids: list[str], paper: str | None
                 ) -> list[RenderedEdition]:
     """Every requested edition's HTML, collecting all editions' problems before failing."""
+    from .citations import BibCache
+    from .render import render_edition
+
     rendered, problems = [], []
     bib_cache: BibCache = {}
     for edition_id in edition_ids:
@@ -159,39 +184,112 @@ def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float
     return job.edition, data, result.pages, [], time.perf_counter() - start
 
 
+class Workers:
+    """Forked PDF workers, started early so each imports the PDF engine in parallel with the
+    parent's loading and HTML rendering; with ``count`` 0 or no fork, work runs in-process."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.pool = None
+        if count > 0 and "fork" in multiprocessing.get_all_start_methods():
+            self.pool = multiprocessing.get_context("fork").Pool(count, initializer=_worker_init)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, exc_type: object, *_rest: object) -> None:
+        if self.pool is None:
+            return
+        if exc_type is None:
+            self.pool.close()
+        else:
+            self.pool.terminate()
+        self.pool.join()
+
+    def run(self, jobs: list[_Job]):
+        if self.pool is None:
+            return map(_render_job, jobs)
+        return self.pool.imap_unordered(_render_job, jobs)
+
+
 def render_pdfs(root: Path, editions: list[RenderedEdition], variant: str, jobs: int | None,
-                say: Progress) -> dict[str, tuple[bytes, int | None]]:
+                say: Progress, workers: Workers | None = None
+                ) -> dict[str, tuple[bytes, int | None]]:
     """PDF bytes per edition; several editions render at once in forked worker processes."""
     work = [_job(root, r, variant) for r in editions]
-    workers = min(len(work), jobs or os.cpu_count() or 1)
+    if workers is None:
+        with Workers(min(len(work), jobs or os.cpu_count() or 1)) as own:
+            return render_pdfs(root, editions, variant, jobs, say, own)
+    count = max(1, min(len(work), workers.count))
     say(f"rendering {len(work)} edition{'s' if len(work) != 1 else ''} "
-        f"with {workers} worker{'s' if workers != 1 else ''}")
+        f"with {count} worker{'s' if count != 1 else ''}")
     results = []
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for job in work:
-            results.append(_render_job(job))
-            _report(results[-1], len(results), len(work), say)
-    else:
-        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
-        try:
-            for result in pool.imap_unordered(_render_job, work):
-                results.append(result)
-                _report(result, len(results), len(work), say)
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
+    for result in workers.run(work):
+        results.append(result)
+        _report(result, len(results), len(work), say)
     problems = [p for *_, ps, _ in results for p in ps]
     if problems:
         raise ProblemsError(problems)
     return {edition: (data, pages) for edition, data, pages, _, _ in results if data}
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C is the parent's to handle: it stops the pool and removes partial output."""
+def _worker_init() -> None:
+    """Ctrl-C is the parent's to handle; and load the PDF engine before any job arrives."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import weasyprint  # noqa: F401
+
+    from . import pdf, pdfpost  # noqa: F401
+
+
+def _worker_count(root: Path, request: BuildRequest) -> int:
+    """Workers worth forking: one per requested edition, at most ``--jobs`` or one per core."""
+    wanted = len(set(request.editions)) if request.editions else _edition_count(root)
+    return max(1, min(wanted, request.jobs or os.cpu_count() or 1))
+
+
+def _edition_count(root: Path) -> int:
+    try:
+        data = yaml.load((root / REPORT_FILE).read_bytes(), Loader=_FastLoader)
+        return max(1, len(data.get("editions") or []))
+    except Exception:  # noqa: BLE001 - a guess only; loading reports the real problem
+        return 1
+
+
+def source_fingerprint(root: Path, request: BuildRequest) -> str:
+    """Hash of every input file and option: equal means the outputs cannot have changed."""
+    h = hashlib.sha256()
+    for path in sorted((root / "report").rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    for path in Templates.for_root(root).files():
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    h.update(canonical_json({"tool": __version__, "tools": _tool_versions(),
+                             "request": [sorted(set(request.editions)), request.fmt,
+                                         request.paper, request.variant]}))
+    return h.hexdigest()
+
+
+def _request_record(request: BuildRequest) -> Path:
+    key = hashlib.sha256(canonical_json([sorted(set(request.editions)), request.fmt,
+                                         request.paper, request.variant])).hexdigest()[:16]
+    return request.out / ".build" / f"request-{key}.json"
+
+
+def _unchanged_request(request: BuildRequest, sources: str) -> list[BuiltFile] | None:
+    """The previous result of this very request, if no input changed and every file is intact."""
+    try:
+        record = json.loads(_request_record(request).read_text(encoding="utf-8"))
+        if record["source_fingerprint"] != sources:
+            return None
+        out = []
+        for row in record["files"]:
+            path = request.out / row["path"]
+            if hashlib.sha256(path.read_bytes()).hexdigest() != row["sha256"]:
+                return None
+            out.append(BuiltFile(**{**row, "path": path, "skipped": True}))
+        return out or None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _report(result: tuple, done: int, total: int, say: Progress) -> None:
@@ -224,14 +322,17 @@ def build_fingerprint(r: RenderedEdition, templates: Templates, fmt: str, varian
     h.update(r.content_fingerprint.encode())
     for path in templates.files():
         h.update(path.name.encode() + b"\0" + path.read_bytes())
-    tools = {name: _version(name) for name in ("weasyprint", "pydyf", "pikepdf", "fonttools",
-                                               "citeproc-py", "markdown-it-py")}
     options = {"format": fmt, "variant": variant, "paper": r.paper, "tool": __version__,
-               "tools": tools, "version": r.release.version,
+               "tools": _tool_versions(), "version": r.release.version,
                "date": r.release.date.isoformat() if r.release.date else None,
                "html": hashlib.sha256(r.html.encode()).hexdigest()}
     h.update(canonical_json(options))
     return h.hexdigest()
+
+
+def _tool_versions() -> dict[str, str]:
+    return {name: _version(name) for name in ("weasyprint", "pydyf", "pikepdf", "fonttools",
+                                              "citeproc-py", "markdown-it-py")}
 
 
 def _version(dist: str) -> str:

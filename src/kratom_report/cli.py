@@ -13,9 +13,8 @@ from typing import Any
 import click
 
 from . import __version__
-from .build import BuildRequest, UnknownEdition
-from .errors import OutputError, ProblemsError, ReportError, SourceNotFound
-from .project import find_root
+from .errors import OutputError, ProblemsError, ReportError, SourceNotFound, UnknownEdition
+from .locate import find_root
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -91,6 +90,7 @@ def main() -> None:
 def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, out: Path,
           paper: str | None, variant: str, jobs: int, force: bool) -> None:
     """Build editions into OUT as <slug>-<edition>-v<version>.pdf (or .html)."""
+    from .build import BuildRequest
     from .build import build as run_build
 
     request = BuildRequest(editions=() if all_editions else editions, fmt=fmt, out=out,
@@ -161,6 +161,7 @@ def version_bump(root: Path, part: str) -> None:
 @_common
 def watch(root: Path, editions: tuple[str, ...], fmt: str, out: Path) -> None:
     """Build, then build again after every saved change to the sources (Ctrl-C stops)."""
+    from .build import BuildRequest
     from .watch import watch as run_watch
 
     def on_cycle(cycle: Any) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from .models import Edition, Section
+from .output import canonical_json
 from .project import Located, Project, block_in_edition
 
 
@@ -59,8 +59,3 @@ def content_payload(edition: Edition, selected: list[SelectedSection],
 def content_fingerprint(payload: dict[str, Any]) -> str:
     """Hash of the edition's own content only: no version, no date, no other edition's text."""
     return hashlib.sha256(canonical_json(payload)).hexdigest()
-
-
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -50,8 +52,18 @@ class OutputError(ReportError):
         super().__init__(f"{path}: {reason}")
 
 
+class UnknownEdition(ReportError):
+    """Raised when ``--edition`` names an edition the report does not define (exit 2)."""
+
+
 class SourceNotFound(ReportError):
     """Raised when no report folder is found from the given or current directory (exit 2)."""
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """Suffix suggesting the closest valid option, or nothing when none is close."""
+    match = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 def _problem_order(p: Problem) -> tuple:

@@ -11,8 +11,9 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from . import sources
-from .errors import Problem, ProblemsError, SourceNotFound, relpath
+from .errors import Problem, ProblemsError, relpath
 from .loader import Loc, YamlDoc, YamlLoadError, load_yaml
+from .locate import REPORT_FILE, find_root  # noqa: F401 - re-exported
 from .markup import citations_in, make_markdown
 from .models import (
     Block,
@@ -28,8 +29,6 @@ from .models import (
     TableBlock,
 )
 from .schema import did_you_mean, validate
-
-REPORT_FILE = Path("report") / "report.yaml"
 
 
 @dataclass
@@ -58,21 +57,6 @@ class Project:
     @property
     def report_dir(self) -> Path:
         return self.root / "report"
-
-
-def find_root(start: Path | None) -> Path:
-    """The given folder, or the nearest folder upward holding report/report.yaml."""
-    if start is not None:
-        if not (start / REPORT_FILE).is_file():
-            raise SourceNotFound(f"{start}: no report/report.yaml here; pass --source to the "
-                                 "folder that holds report/")
-        return start.resolve()
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / REPORT_FILE).is_file():
-            return folder
-    raise SourceNotFound("no report/report.yaml found in this folder or any parent; "
-                         "run inside a report folder or pass --source DIR")
 
 
 def load_project(root: Path) -> Project:

@@ -7,14 +7,13 @@ that tell an author what to type instead.
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem
+from .errors import Problem, did_you_mean  # noqa: F401 - re-exported
 from .loader import Loc, YamlDoc
 
 M = TypeVar("M", bound=BaseModel)
@@ -27,12 +26,6 @@ _FRIENDLY_PATTERNS = {
     "state": "a two-letter code like \"AL\"",
     "date": 'a date like "2016", "2016-08" or "2016-08-31"',
 }
-
-
-def did_you_mean(word: str, options: typing.Iterable[str]) -> str:
-    """Suffix suggesting the closest valid option, or nothing when none is close."""
-    match = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 def validate(model: type[M], doc: YamlDoc, data: Any = None, base: Loc = ()) -> tuple[M | None,

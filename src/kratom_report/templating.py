@@ -7,8 +7,10 @@ import mimetypes
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
@@ -26,6 +28,8 @@ class Templates:
         return cls((own, PACKAGE_TEMPLATES) if own.is_dir() else (PACKAGE_TEMPLATES,))
 
     def environment(self) -> jinja2.Environment:
+        import jinja2
+
         return jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(f) for f in self.folders]),
             autoescape=True,
