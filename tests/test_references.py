@@ -70,6 +70,8 @@ def test_citations_collapse_and_link(cli, tiny, tmp_path):
     html = (tmp_path / "tiny-briefing-clinician-v1.0.0.html").read_text()
     assert '<sup class="cite"><a href="#ref-1">1</a>\u2013<a href="#ref-3">3</a></sup>' in html
     assert '<li id="ref-1">' in html
+    # A locator keeps its number apart, so no page reference is hidden inside a range.
+    assert '<a href="#ref-2">2</a>,<a href="#ref-3">3</a>(p. 2)' in html
     assert 'href="https://doi.org/10.1021/jacs.6b00360"' in html
 
 

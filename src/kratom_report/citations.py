@@ -34,7 +34,7 @@ class Citer:
             return str(escape(raw))
         located = {self.number(c.key): c for c in known}
         parts = []
-        for run in _runs(sorted(located)):
+        for run in _runs(sorted(located), {n for n, c in located.items() if c.locator}):
             first, last = run[0], run[-1]
             text = _link(first, located[first])
             if len(run) == 2:
@@ -53,18 +53,17 @@ def _link(n: int, cite: Cite) -> str:
     return f'<a href="#ref-{n}">{n}</a>{loc}'
 
 
-def _runs(nums: list[int]) -> list[list[int]]:
+def _runs(nums: list[int], pinned: set[int]) -> list[list[int]]:
+    """Consecutive numbers form a run; a number with a locator (p. 12) always stands alone."""
     runs: list[list[int]] = []
     for n in nums:
-        if runs and n == runs[-1][-1] + 1 and not _has_locator_break(runs[-1]):
+        joinable = runs and n == runs[-1][-1] + 1 and n not in pinned and \
+            runs[-1][-1] not in pinned
+        if joinable:
             runs[-1].append(n)
         else:
             runs.append([n])
     return runs
-
-
-def _has_locator_break(_run: list[int]) -> bool:
-    return False
 
 
 BibCache = dict[tuple[str, str], Markup]
