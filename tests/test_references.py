@@ -71,7 +71,7 @@ def test_citations_collapse_and_link(cli, tiny, tmp_path):
     assert '<sup class="cite"><a href="#ref-1">1</a>\u2013<a href="#ref-3">3</a></sup>' in html
     assert '<li id="ref-1">' in html
     # A locator keeps its number apart, so no page reference is hidden inside a range.
-    assert '<a href="#ref-2">2</a>,<a href="#ref-3">3</a>(p. 2)' in html
+    assert '<a href="#ref-2">2</a>(p. 2),<a href="#ref-3">3</a>' in html
     assert 'href="https://doi.org/10.1021/jacs.6b00360"' in html
 
 
