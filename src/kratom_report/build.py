@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -90,17 +90,27 @@ def build(root: Path, request: BuildRequest, progress: Progress | None = None) -
 
 def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
            sources: str | None) -> list[BuiltFile]:
+    from .citations import BibCache
     from .project import load_project
+    from .render import render_edition
 
     project = load_project(root)
     edition_ids = _requested(project, request.editions)
     ensure_folder(request.out)
-    editions = render_html(project, edition_ids, request.paper)
     templates = Templates.for_root(project.root)
 
+    # Each edition goes to a PDF worker as soon as its HTML is ready, while the next one renders.
     plans: list[tuple[RenderedEdition, Path, str]] = []
     skipped: list[BuiltFile] = []
-    for r in editions:
+    pending: list[Any] = []
+    problems: list[Problem] = []
+    bib_cache: BibCache = {}
+    for edition_id in edition_ids:
+        try:
+            r = render_edition(project, edition_id, paper=request.paper, bib_cache=bib_cache)
+        except ProblemsError as exc:
+            problems += exc.problems
+            continue
         name = output_name(project.report.slug, r.edition.id, r.release.version, request.fmt,
                            request.variant)
         fp = build_fingerprint(r, templates, request.fmt, request.variant)
@@ -108,15 +118,26 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
         if previous is not None:
             say(f"{r.edition.id}: unchanged since the last build, skipped (--force rebuilds)")
             skipped.append(replace(previous, edition=r.edition.id))
-        else:
-            plans.append((r, request.out / name, fp))
+            continue
+        plans.append((r, request.out / name, fp))
+        if request.fmt == "pdf" and not problems:
+            if not pending:
+                say(f"rendering PDFs with {max(1, workers.count)} "
+                    f"worker{'s' if workers.count > 1 else ''}")
+            pending.append(workers.submit(_job(project.root, r, request.variant)))
+    if problems:
+        raise ProblemsError(list(dict.fromkeys(problems)))
 
     outputs: dict[str, tuple[bytes, int | None]] = {}
     if request.fmt == "html":
         outputs = {r.edition.id: (r.html.encode("utf-8"), None) for r, _, _ in plans}
-    elif plans:
-        outputs = render_pdfs(project.root, [r for r, _, _ in plans], request.variant,
-                              request.jobs, say, workers)
+    results = []
+    for handle in pending:
+        results.append(handle.get())
+        _report(results[-1], len(results), len(pending), say)
+    if any(ps for *_, ps, _ in results):
+        raise ProblemsError([p for *_, ps, _ in results for p in ps])
+    outputs.update({edition: (data, pages) for edition, data, pages, _, _ in results if data})
     files: list[tuple[Path, bytes]] = []
     built: list[BuiltFile] = []
     for r, path, fp in plans:
@@ -206,10 +227,24 @@ class Workers:
             self.pool.terminate()
         self.pool.join()
 
+    def submit(self, job: _Job) -> Any:
+        """A handle whose ``get()`` returns the job's result (computed here without a pool)."""
+        if self.pool is None:
+            return _Deferred(job)
+        return self.pool.apply_async(_render_job, (job,))
+
     def run(self, jobs: list[_Job]):
         if self.pool is None:
             return map(_render_job, jobs)
         return self.pool.imap_unordered(_render_job, jobs)
+
+
+@dataclass
+class _Deferred:
+    job: _Job
+
+    def get(self) -> tuple[str, bytes | None, int, list[Problem], float]:
+        return _render_job(self.job)
 
 
 def render_pdfs(root: Path, editions: list[RenderedEdition], variant: str, jobs: int | None,
