@@ -2,7 +2,7 @@
 
 Expected strings follow the AMA Manual of Style, 11th ed., as encoded by the CSL style
 american-medical-association (the entry number is rendered by the template, not here).
-Bibliographic data comes from /work/shared/evidence/references.yaml.
+Bibliographic data comes from the briefing's vetted reference list (report/references.yaml).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Our reference data (report/references.yaml) uses CSL-JSON field names plus a few
 This module turns it into CSL-JSON, renders bibliography entries as safe HTML fragments with
 citeproc-py, and converts from and to BibTeX and CSL-JSON.
 
-citeproc-py 0.11.1 has gaps (see /work/shared/library-notes.md); the work-arounds live here and
+citeproc-py 0.11.1 has known gaps; the work-arounds live here and
 each one is marked "GAP" with the reason:
 
 * ``second-field-align`` is ignored, so entries would read ``1.Kruegel``: we drop the
