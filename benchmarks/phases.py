@@ -1,0 +1,128 @@
+"""Time the phases of one edition's PDF build inside one process, and print them as JSON.
+
+Runs what ``kratom-report build --edition E --jobs 1`` runs, step by step, through the tool's
+own functions (nothing re-implemented), with WeasyPrint's layout and PDF writing timed apart by
+wrapping ``HTML.render`` and ``Document.write_pdf``:
+
+    python benchmarks/phases.py --source DIR --edition ID [--variant pdf/ua-1]
+
+Run it as its own process (the benchmark does): import times are only honest in a fresh one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+_T0 = time.perf_counter()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--source", type=Path, required=True)
+    parser.add_argument("--edition", required=True)
+    parser.add_argument("--variant", default="pdf/ua-1")
+    parser.add_argument("--no-pdf", action="store_true", help="stop after the HTML (cheap)")
+    args = parser.parse_args()
+    t: dict[str, float] = {}
+
+    def lap(name: str, start: float) -> float:
+        now = time.perf_counter()
+        t[name] = now - start
+        return now
+
+    now = time.perf_counter()
+    from kratom_report import build as b
+    from kratom_report.project import load_project
+    from kratom_report.templating import Templates
+
+    now = lap("import_tool", now)
+    # Parts of the HTML render, timed by wrapping the functions render_edition calls.
+    from kratom_report import figures, render, templating
+
+    parts: dict[str, float] = {}
+
+    def timed(owner: object, name: str, label: str) -> None:
+        original = getattr(owner, name, None)
+        if original is None:  # renamed in the tool: that part is simply not broken out
+            return
+
+        def wrapper(*a, **k):  # noqa: ANN002, ANN003, ANN202
+            s = time.perf_counter()
+            try:
+                return original(*a, **k)
+            finally:
+                parts[label] = parts.get(label, 0.0) + time.perf_counter() - s
+
+        setattr(owner, name, wrapper)
+
+    timed(render, "bibliography", "html.bibliography_citeproc")
+    timed(render, "_render_template", "html.jinja_template")
+    timed(render, "render", "html.markdown")
+    timed(render, "_words", "html.word_count")
+    timed(figures, "render_figure", "html.figures_svg")
+    timed(templating.Templates, "inline_css", "html.inline_css_fonts")
+    project = load_project(args.source.resolve())
+    now = lap("load_validate", now)
+    (rendered,) = b.render_html(project, [args.edition], None)
+    now = lap("html_render", now)
+    t.update(parts)
+    fp = b.build_fingerprint(rendered, Templates.for_root(project.root), "pdf", args.variant)
+    now = lap("build_fingerprint", now)
+    job = b._job(project.root, rendered, args.variant)
+    now = lap("job_prepare", now)
+    if args.no_pdf:
+        t["total_in_process"] = now - _T0
+        print(json.dumps({"edition": args.edition, "pages": None,
+                          "html_bytes": len(job.html.encode()), "pdf_bytes": None,
+                          "fingerprint": fp[:12],
+                          "seconds": {k: round(v, 4) for k, v in t.items()}}))
+        return
+
+    import weasyprint
+    from weasyprint.document import Document
+
+    from kratom_report.pdf import write_pdf
+    from kratom_report.pdfpost import fix_table_header_scope
+
+    now = lap("import_weasyprint_pikepdf", now)
+    inner: dict[str, float] = {"layout": 0.0, "pdf_write": 0.0}
+    html_render, doc_write = weasyprint.HTML.render, Document.write_pdf
+
+    def timed_render(self, *a, **k):  # noqa: ANN001, ANN202
+        s = time.perf_counter()
+        try:
+            return html_render(self, *a, **k)
+        finally:
+            inner["layout"] += time.perf_counter() - s
+
+    def timed_write(self, *a, **k):  # noqa: ANN001, ANN202
+        s = time.perf_counter()
+        try:
+            return doc_write(self, *a, **k)
+        finally:
+            inner["pdf_write"] += time.perf_counter() - s
+
+    weasyprint.HTML.render = timed_render
+    Document.write_pdf = timed_write
+    result = write_pdf(job.html, job.root, f"{job.edition} edition", variant=job.variant,
+                       attachments=list(job.attachments) or None, date=job.date)
+    now = lap("write_pdf_total", now)
+    t["weasyprint_layout"] = inner["layout"]
+    t["weasyprint_pdf_write"] = inner["pdf_write"]
+    t["write_pdf_wrapper_other"] = t["write_pdf_total"] - inner["layout"] - inner["pdf_write"]
+    data = fix_table_header_scope(result.data)
+    now = lap("pdf_postprocess_pikepdf", now)
+    t["total_in_process"] = now - _T0
+    print(json.dumps({
+        "edition": args.edition, "pages": result.pages, "html_bytes": len(job.html.encode()),
+        "pdf_bytes": len(data), "fingerprint": fp[:12],
+        "seconds": {k: round(v, 4) for k, v in t.items()},
+    }))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
