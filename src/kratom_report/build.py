@@ -4,6 +4,7 @@ edition rendered."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -207,36 +208,105 @@ def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float
 
 class Workers:
     """Forked PDF workers, started early so each imports the PDF engine in parallel with the
-    parent's loading and HTML rendering; with ``count`` 0 or no fork, work runs in-process."""
+    parent's loading and HTML rendering; with ``count`` 0 or no fork, work runs in-process.
+
+    Each worker owns one pipe and has at most one job in flight, so neither side can block
+    the other on a full pipe. No lock is shared between processes, so an interrupted build can
+    always kill its workers without waiting on them.
+    """
 
     def __init__(self, count: int) -> None:
         self.count = count
-        self.pool = None
+        self.workers: list[_Worker] = []
+        self.sent = 0
         if count > 0 and "fork" in multiprocessing.get_all_start_methods():
-            self.pool = multiprocessing.get_context("fork").Pool(count, initializer=_worker_init)
+            ctx = multiprocessing.get_context("fork")
+            for _ in range(count):
+                parent, child = ctx.Pipe()
+                proc = ctx.Process(target=_serve, args=(child,), daemon=True)
+                proc.start()
+                child.close()
+                self.workers.append(_Worker(proc, parent))
 
     def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, exc_type: object, *_rest: object) -> None:
-        if self.pool is None:
-            return
-        if exc_type is None:
-            self.pool.close()
-        else:
-            self.pool.terminate()
-        self.pool.join()
+        for worker in self.workers:
+            if exc_type is None:
+                with contextlib.suppress(OSError):
+                    worker.conn.send(None)
+                worker.proc.join()
+            else:
+                worker.proc.kill()
+                worker.proc.join()
+            worker.conn.close()
 
     def submit(self, job: _Job) -> Any:
-        """A handle whose ``get()`` returns the job's result (computed here without a pool)."""
-        if self.pool is None:
+        """A handle whose ``get()`` returns the job's result (computed here without workers)."""
+        if not self.workers:
             return _Deferred(job)
-        return self.pool.apply_async(_render_job, (job,))
+        worker = self.workers[self.sent % len(self.workers)]
+        self.sent += 1
+        return worker.add(job)
 
     def run(self, jobs: list[_Job]):
-        if self.pool is None:
-            return map(_render_job, jobs)
-        return self.pool.imap_unordered(_render_job, jobs)
+        handles = [self.submit(job) for job in jobs]
+        return (handle.get() for handle in handles)
+
+
+@dataclass
+class _Worker:
+    proc: Any
+    conn: Any
+    queue: list[int] = field(default_factory=list)
+    jobs: dict[int, _Job] = field(default_factory=dict)
+    results: dict[int, Any] = field(default_factory=dict)
+    in_flight: int | None = None
+    counter: int = 0
+
+    def add(self, job: _Job) -> _Reply:
+        ticket = self.counter
+        self.counter += 1
+        self.jobs[ticket] = job
+        self.queue.append(ticket)
+        self._send_next()
+        return _Reply(self, ticket)
+
+    def _send_next(self) -> None:
+        if self.in_flight is None and self.queue:
+            self.in_flight = self.queue.pop(0)
+            self.conn.send(self.jobs.pop(self.in_flight))
+
+    def result(self, ticket: int) -> Any:
+        while ticket not in self.results:
+            try:
+                answer = self.conn.recv()
+            except EOFError:
+                raise ProblemsError([Problem("build", None, None,
+                                             "a PDF worker stopped unexpectedly")]) from None
+            self.results[self.in_flight] = answer
+            self.in_flight = None
+            self._send_next()
+        return self.results.pop(ticket)
+
+
+@dataclass
+class _Reply:
+    worker: _Worker
+    ticket: int
+
+    def get(self) -> tuple[str, bytes | None, int, list[Problem], float]:
+        return self.worker.result(self.ticket)
+
+
+def _serve(conn: Any) -> None:
+    _worker_init()
+    while True:
+        job = conn.recv()
+        if job is None:
+            return
+        conn.send(_render_job(job))
 
 
 @dataclass
