@@ -7,10 +7,13 @@ descendants the child waited for (the largest single process among them, not the
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,15 +37,40 @@ class CommandFailed(RuntimeError):
         self.proc = proc
 
 
+class TimedOut(RuntimeError):
+    pass
+
+
 def run(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
-        check: bool = True) -> Proc:
-    """One run of ``cmd``; output goes to temporary files so nothing blocks on a pipe."""
+        check: bool = True, timeout: float = 600) -> Proc:
+    """One run of ``cmd``; output goes to temporary files so nothing blocks on a pipe.
+
+    The child gets its own process group; if it is still running after ``timeout`` seconds
+    (a hung build), that group — the child and its workers, nothing else — is killed and
+    ``TimedOut`` raised.
+    """
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         child = subprocess.Popen(list(cmd), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                 env=env, cwd=cwd)
-        _, status, usage = os.wait4(child.pid, 0)
+                                 env=env, cwd=cwd, start_new_session=True)
+        fired: list[bool] = []
+
+        def kill() -> None:
+            fired.append(True)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(child.pid, 0)
+        finally:
+            timer.cancel()
         wall = time.perf_counter() - start
+        if fired:
+            err.seek(0)
+            raise TimedOut(f"no result after {timeout:.0f} s (hung?), killed: {' '.join(cmd)}\n"
+                           f"{err.read()[-2000:]}")
         child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
         err.seek(0)

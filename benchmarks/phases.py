@@ -5,6 +5,7 @@ own functions (nothing re-implemented), with WeasyPrint's layout and PDF writing
 wrapping ``HTML.render`` and ``Document.write_pdf``:
 
     python benchmarks/phases.py --source DIR --edition ID [--variant pdf/ua-1]
+    python benchmarks/phases.py --source DIR --check     # what `check` does: every edition's HTML
 
 Run it as its own process (the benchmark does): import times are only honest in a fresh one.
 """
@@ -23,10 +24,14 @@ _T0 = time.perf_counter()
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--source", type=Path, required=True)
-    parser.add_argument("--edition", required=True)
+    parser.add_argument("--edition")
+    parser.add_argument("--check", action="store_true",
+                        help="every edition's HTML, as `check` renders it; no PDF")
     parser.add_argument("--variant", default="pdf/ua-1")
     parser.add_argument("--no-pdf", action="store_true", help="stop after the HTML (cheap)")
     args = parser.parse_args()
+    if not args.check and not args.edition:
+        parser.error("--edition ID or --check")
     t: dict[str, float] = {}
 
     def lap(name: str, start: float) -> float:
@@ -67,6 +72,16 @@ def main() -> None:
     timed(templating.Templates, "inline_css", "html.inline_css_fonts")
     project = load_project(args.source.resolve())
     now = lap("load_validate", now)
+    if args.check:
+        rendered_all = b.render_html(project, [e.id for e in project.report.editions], None)
+        now = lap("html_render", now)
+        t.update(parts)
+        t["total_in_process"] = now - _T0
+        print(json.dumps({"edition": "(all, as check)", "pages": None,
+                          "html_bytes": sum(len(r.html.encode()) for r in rendered_all),
+                          "pdf_bytes": None, "fingerprint": "",
+                          "seconds": {k: round(v, 4) for k, v in t.items()}}))
+        return
     (rendered,) = b.render_html(project, [args.edition], None)
     now = lap("html_render", now)
     t.update(parts)

@@ -6,10 +6,13 @@ benchmark's wall-clock phase timings (``phases.py``) are the numbers to quote.
 
 from __future__ import annotations
 
+import os
 import pstats
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -52,10 +55,13 @@ def timeline(cmd: list[str], env: dict[str, str]) -> list[str]:
     """The command's progress lines (stderr), each stamped with seconds since it started."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                            text=True)
+                            text=True, start_new_session=True)
+    timer = threading.Timer(600, lambda: os.killpg(proc.pid, signal.SIGKILL))  # a hung build
+    timer.start()
     assert proc.stderr is not None
     lines = [f"{time.perf_counter() - start:6.2f} s  {line.rstrip()}" for line in proc.stderr]
     proc.wait()
+    timer.cancel()
     lines.append(f"{time.perf_counter() - start:6.2f} s  (exit {proc.returncode})")
     return lines
 
