@@ -41,12 +41,12 @@ def main() -> None:
 
     now = time.perf_counter()
     from kratom_report import build as b
-    from kratom_report.project import load_project
-    from kratom_report.templating import Templates
+    from kratom_report.compose.templating import Templates
+    from kratom_report.source.project import load_project
 
     now = lap("import_tool", now)
     # Parts of the HTML render, timed by wrapping the functions render_edition calls.
-    from kratom_report import figures, render, templating
+    from kratom_report.compose import figures, render, templating
 
     parts: dict[str, float] = {}
 
@@ -100,8 +100,8 @@ def main() -> None:
     import weasyprint
     from weasyprint.document import Document
 
-    from kratom_report.pdf import write_pdf
-    from kratom_report.pdfpost import fix_table_header_scope
+    from kratom_report.publish.pdf import write_pdf
+    from kratom_report.publish.pdfpost import fix_table_header_scope
 
     now = lap("import_weasyprint_pikepdf", now)
     inner: dict[str, float] = {"layout": 0.0, "pdf_write": 0.0}

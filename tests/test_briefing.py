@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -9,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from kratom_report.cli import main
-from kratom_report.pdfpost import structure_report
+from kratom_report.publish.pdfpost import structure_report
 
 from conftest import REPO, pdftext
 
@@ -44,9 +45,23 @@ def test_both_editions_are_released_and_within_page_budget(briefing):
         assert "DRAFT" not in text
 
 
+def test_a_released_version_rebuilds_to_the_recorded_bytes(briefing):
+    """While report.yaml is at a released version, the tree must rebuild exactly what was released.
+
+    This is what keeps refactors honest: moving code may not change one byte of the PDFs.
+    """
+    version = briefing["report"]["version"]
+    record = REPO / "releases" / version / "SHA256SUMS"
+    if not record.is_file():
+        pytest.skip(f"version {version} is a draft: no release record to compare with")
+    recorded = dict(reversed(line.split("  ", 1)) for line in record.read_text().splitlines())
+    for path in briefing["pdfs"].values():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == recorded[path.name], path.name
+
+
 def test_page_estimate_is_within_two_pages(briefing):
     from kratom_report.build import check
-    from kratom_report.estimate import estimate_pages
+    from kratom_report.compose.estimate import estimate_pages
 
     for rendered in check(REPO).editions:
         text = briefing["texts"][rendered.edition.id]

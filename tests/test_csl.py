@@ -1,4 +1,4 @@
-"""Tests for kratom_report.csl: CSL items, bibliography rendering, BibTeX/CSL-JSON conversion.
+"""Tests for kratom_report.references: CSL items, bibliography, BibTeX/CSL-JSON conversion.
 
 Expected strings follow the AMA Manual of Style, 11th ed., as encoded by the CSL style
 american-medical-association (the entry number is rendered by the template, not here).
@@ -18,17 +18,15 @@ import pytest
 import yaml
 from markupsafe import Markup
 
-from kratom_report.csl import (
+from kratom_report.references.bibliography import (
     BUILTIN_STYLES,
-    bibtex_to_csl,
     collapse_numbers,
-    csljson_to_refs,
-    export_bibtex,
-    export_csljson,
     format_bibliography,
     load_style,
-    to_csl_item,
 )
+from kratom_report.references.bibtex import bibtex_to_csl, export_bibtex
+from kratom_report.references.csldata import to_csl_item
+from kratom_report.references.csljson import csljson_to_refs, export_csljson
 
 FIXTURES = Path(__file__).parent / "fixtures" / "refs"
 AMA = "american-medical-association"

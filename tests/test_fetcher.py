@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from kratom_report.errors import ProblemsError
-from kratom_report.pdf import fetch_refusal, write_pdf
+from kratom_report.publish.pdf import fetch_refusal, write_pdf
 
 
 @pytest.mark.parametrize(("url", "reason"), [

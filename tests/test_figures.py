@@ -1,4 +1,4 @@
-"""Tests for kratom_report.figures: SVG structure, data fidelity, accessibility, WeasyPrint."""
+"""Tests for kratom_report.compose.figures: SVG structure, data, accessibility, WeasyPrint."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import weasyprint
 
-from kratom_report.figures import render_figure
+from kratom_report.compose.figures import render_figure
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 PREFIX_RE = re.compile(

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from kratom_report import output
 from kratom_report.errors import OutputError
+from kratom_report.publish import output
 
 from conftest import tree_snapshot
 
@@ -167,7 +167,7 @@ def test_unexpected_errors_are_one_line_unless_debug(cli, tiny, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("kratom_report.project.load_project", crash)
+    monkeypatch.setattr("kratom_report.source.project.load_project", crash)
     result = cli("check", "--source", tiny)
     assert result.exit_code == 1
     assert result.stderr == ("internal error: RuntimeError: boom (run again with --debug for "

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from kratom_report.pdfpost import structure_report
+from kratom_report.publish.pdfpost import structure_report
 
 from conftest import FIXTURES, pdfinfo
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kratom_report.errors import ProblemsError
-from kratom_report.project import load_project
+from kratom_report.source.project import load_project
 
 from conftest import FIXTURES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from kratom_report.scaffold import ScaffoldError, new_section
+from kratom_report.authoring.scaffold import ScaffoldError, new_section
 
 from conftest import tree_snapshot
 

@@ -9,15 +9,15 @@ import sys
 
 import pytest
 
-from kratom_report.build import check
-from kratom_report.markup import make_markdown
-from kratom_report.stats import (
+from kratom_report.authoring.stats import (
     _sentence_count,
     _syllable_counter,
     edition_stats,
     fk_grade,
     issued_year,
 )
+from kratom_report.build import check
+from kratom_report.source.markdown import make_markdown
 
 from conftest import REPO
 
@@ -110,7 +110,8 @@ def test_stats_text_is_one_block_per_edition(cli, worked):
 def test_plain_check_prints_no_statistics_and_does_not_compute_them(tiny):
     code = ("import sys; from kratom_report.cli import main\n"
             f"main(['check', '--source', {str(tiny)!r}], standalone_mode=False)\n"
-            "print('stats loaded' if 'kratom_report.stats' in sys.modules else 'no stats')")
+            "stats = 'kratom_report.authoring.stats' in sys.modules\n"
+            "print('stats loaded' if stats else 'no stats')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.splitlines() == ["ok: 2 editions (clinician, policymaker), 2 sections, "

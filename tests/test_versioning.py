@@ -1,4 +1,4 @@
-"""Tests for kratom_report.versioning: bumping the version and opening a draft changelog entry."""
+"""Tests for kratom_report.authoring.versioning: bumping the version, opening a draft entry."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from kratom_report import versioning
+from kratom_report.authoring import versioning
+from kratom_report.authoring.versioning import VersionError, bump, is_release, next_version
 from kratom_report.errors import ReportError
-from kratom_report.versioning import VersionError, bump, is_release, next_version
 
 FIXTURE = Path(__file__).parent / "fixtures" / "versioning" / "released"
 

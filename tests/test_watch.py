@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from kratom_report.authoring.watch import Cycle, snapshot, watch
 from kratom_report.build import BuildRequest, UnknownEdition
-from kratom_report.watch import Cycle, snapshot, watch
 
 TIMEOUT = 15  # seconds; a cycle normally arrives well within one
 

@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from . import __version__
+from .compose.editions import canonical_json
+from .compose.templating import Templates
 from .errors import Problem, ProblemsError, UnknownEdition, did_you_mean
-from .locate import REPORT_FILE
-from .output import canonical_json, ensure_folder, output_name, write_all
-from .templating import Templates
+from .publish.output import ensure_folder, output_name, write_all
+from .source.locate import REPORT_FILE
 
 if TYPE_CHECKING:  # the pipeline is imported on first use: an unchanged rebuild never needs it
-    from .project import Project
-    from .render import RenderedEdition
+    from .compose.render import RenderedEdition
+    from .source.project import Project
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ _FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def check(root: Path, *, paper: str | None = None) -> CheckResult:
     """Validate everything and render every edition's HTML in memory; write nothing."""
-    from .project import load_project
+    from .source.project import load_project
 
     project = load_project(root)
     rendered = render_html(project, [e.id for e in project.report.editions], paper)
@@ -91,9 +92,9 @@ def build(root: Path, request: BuildRequest, progress: Progress | None = None) -
 
 def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
            sources: str | None) -> list[BuiltFile]:
-    from .citations import BibCache
-    from .project import load_project
-    from .render import render_edition
+    from .compose.citations import BibCache
+    from .compose.render import render_edition
+    from .source.project import load_project
 
     project = load_project(root)
     edition_ids = _requested(project, request.editions)
@@ -163,8 +164,8 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
 def render_html(project: Project, edition_ids: list[str], paper: str | None
                 ) -> list[RenderedEdition]:
     """Every requested edition's HTML, collecting all editions' problems before failing."""
-    from .citations import BibCache
-    from .render import render_edition
+    from .compose.citations import BibCache
+    from .compose.render import render_edition
 
     rendered, problems = [], []
     bib_cache: BibCache = {}
@@ -193,8 +194,8 @@ class _Job:
 
 def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float]:
     """Runs in a worker; WeasyPrint's log is captured here, where it is emitted."""
-    from .pdf import write_pdf
-    from .pdfpost import fix_table_header_scope
+    from .publish.pdf import write_pdf
+    from .publish.pdfpost import fix_table_header_scope
 
     start = time.perf_counter()
     try:
@@ -343,7 +344,7 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import weasyprint  # noqa: F401
 
-    from . import pdf, pdfpost  # noqa: F401
+    from .publish import pdf, pdfpost  # noqa: F401
 
 
 def _worker_count(root: Path, request: BuildRequest) -> int:

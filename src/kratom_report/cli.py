@@ -14,7 +14,7 @@ import click
 
 from . import __version__
 from .errors import OutputError, ProblemsError, ReportError, SourceNotFound, UnknownEdition
-from .locate import find_root
+from .source.locate import find_root
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -143,7 +143,7 @@ def version() -> None:
 @_common
 def version_bump(root: Path, part: str) -> None:
     """Raise the version and add a draft changelog entry (comments are kept)."""
-    from .versioning import bump
+    from .authoring.versioning import bump
 
     old, new = bump(root, part)  # type: ignore[arg-type]
     click.echo(f"{old} -> {new}")
@@ -161,8 +161,8 @@ def version_bump(root: Path, part: str) -> None:
 @_common
 def watch(root: Path, editions: tuple[str, ...], fmt: str, out: Path) -> None:
     """Build, then build again after every saved change to the sources (Ctrl-C stops)."""
+    from .authoring.watch import watch as run_watch
     from .build import BuildRequest
-    from .watch import watch as run_watch
 
     def on_cycle(cycle: Any) -> None:
         for line in cycle.lines():
@@ -185,7 +185,7 @@ def new() -> None:
 
 
 def _section_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from .scaffold import id_problem
+    from .authoring.scaffold import id_problem
 
     reason = id_problem(value)
     if reason:
@@ -220,7 +220,7 @@ def _title(ctx: click.Context, param: click.Parameter, value: str) -> str:
 def new_section(root: Path, section_id: str, title: str, audiences: list[str] | None,
                 kind: str) -> None:
     """Write report/sections/ID.yaml and add ID to the section order in report.yaml."""
-    from .scaffold import new_section as scaffold_section
+    from .authoring.scaffold import new_section as scaffold_section
 
     made = scaffold_section(root, section_id, title, kind=kind, audiences=audiences)
     click.echo(made.display)
@@ -246,7 +246,7 @@ def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
         sys.exit(EXIT_PROBLEM)
     numbers = []
     if fmt == "json" or stats:  # a pass over every text: only when asked for
-        from .stats import edition_stats
+        from .authoring.stats import edition_stats
 
         numbers = edition_stats(result)
     if fmt == "json":
@@ -298,7 +298,7 @@ def editions(root: Path, fmt: str) -> None:
     result = run_check(root)
     rows = []
     for r in result.editions:
-        from .editions import select
+        from .compose.editions import select
 
         sections = [s.section.id for s in select(result.project, r.edition)]
         rows.append({"id": r.edition.id, "title": r.edition.title, "sections": sections,
@@ -321,8 +321,8 @@ def editions(root: Path, fmt: str) -> None:
 @_common
 def refs(root: Path, fmt: str, export_fmt: str | None, output: Path | None) -> None:
     """List references with where each edition cites them, or export them."""
-    from .project import load_project
-    from .refs import export, reference_uses
+    from .references.uses import export, reference_uses
+    from .source.project import load_project
 
     project = load_project(root)
     if export_fmt:
@@ -340,14 +340,14 @@ def refs(root: Path, fmt: str, export_fmt: str | None, output: Path | None) -> N
     if output is None:
         click.echo(text, nl=False)
         return
-    from .output import write_all
+    from .publish.output import write_all
 
     write_all([(output, text.encode("utf-8"))])
     click.echo(f"{output}\t{len(text.encode('utf-8'))} bytes", err=True)
 
 
 def _pages(rendered: Any) -> int:
-    from .estimate import estimate_pages
+    from .compose.estimate import estimate_pages
 
     return estimate_pages(rendered)
 

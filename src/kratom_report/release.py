@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .build import Progress, build_fingerprint, render_html, render_pdfs
+from .compose.render import release_of
+from .compose.templating import Templates
 from .errors import OutputError, ReportError, relpath
-from .output import ensure_folder, output_name
-from .project import load_project
-from .render import release_of
-from .templating import Templates
+from .publish.output import ensure_folder, output_name
+from .source.project import load_project
 
 VARIANT = "pdf/ua-1"
 

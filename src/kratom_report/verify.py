@@ -44,7 +44,7 @@ def read_identity(path: Path) -> tuple[str, str, bool]:
 
 def verify(root: Path, path: Path, jobs: int = 1) -> Verification:
     """Rebuild from the tree at ``root`` with the options the file was built with."""
-    from .project import load_project
+    from .source.project import load_project
 
     edition, version, archival = read_identity(path)
     project = load_project(root)

@@ -21,14 +21,14 @@ from typing import Any
 
 import pyphen
 
-from .build import CheckResult
-from .editions import SelectedSection, select
-from .estimate import estimate_pages
-from .loader import Loc, YamlDoc
-from .markup import citations_in, make_markdown
-from .models import CalloutBlock, Edition, FigureBlock, MarkdownBlock
-from .project import Project, iter_texts
-from .render import RenderedEdition, release_of
+from ..build import CheckResult
+from ..compose.editions import SelectedSection, select
+from ..compose.estimate import estimate_pages
+from ..compose.render import RenderedEdition, release_of
+from ..source.loader import Loc, YamlDoc
+from ..source.markdown import citations_in, make_markdown
+from ..source.models import CalloutBlock, Edition, FigureBlock, MarkdownBlock
+from ..source.project import Project, iter_texts
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import SourceNotFound
+from ..errors import SourceNotFound
 
 REPORT_FILE = Path("report") / "report.yaml"
 

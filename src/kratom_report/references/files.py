@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .errors import Problem, relpath
-from .loader import YamlDoc, YamlLoadError, load_yaml, read_text
-from .models import Reference, ReferenceFile
-from .schema import validate
-
-if TYPE_CHECKING:
-    from .project import Located
+from ..errors import Problem, relpath
+from ..source.loader import Located, YamlDoc, YamlLoadError, load_yaml, read_text
+from ..source.models import Reference, ReferenceFile
+from ..source.schema import validate
+from .bibtex import bibtex_to_csl
+from .csljson import csljson_to_refs
 
 # CSL variables a Zotero export may carry that a printed briefing never shows: dropped on import.
 _IGNORED_CSL = {"abstract", "ISSN", "ISBN", "language", "source", "citation-key", "note",
@@ -25,8 +23,6 @@ _IGNORED_CSL = {"abstract", "ISSN", "ISBN", "language", "source", "citation-key"
 def load_reference_file(root: Path, path: Path,
                         max_bytes: int) -> Iterator[tuple[Located | None, list[Problem]]]:
     """Yield each reference of one file, validated, with the problems it raised."""
-    from .project import Located
-
     display = relpath(path, root)
     suffix = path.suffix.lower()
     try:
@@ -58,8 +54,6 @@ def load_reference_file(root: Path, path: Path,
 
 
 def _foreign(text: str, path: Path, display: str, suffix: str):
-    from . import csl
-
     lines = text.split("\n")
     if suffix == ".json":
         try:
@@ -70,10 +64,10 @@ def _foreign(text: str, path: Path, display: str, suffix: str):
             return [], None, [Problem(display, 1, 1, "CSL-JSON must be a list of items")]
         items = [{k: v for k, v in item.items() if k not in _IGNORED_CSL}
                  for item in items if isinstance(item, dict)]
-        entries = csl.csljson_to_refs(items)
+        entries = csljson_to_refs(items)
     else:
         try:
-            entries = csl.bibtex_to_csl(text)
+            entries = bibtex_to_csl(text)
         except ValueError as exc:
             return [], None, [Problem(display, None, None, f"invalid BibTeX: {exc}")]
     doc = YamlDoc(path=path, display=display, data=entries, lines=lines)
@@ -84,3 +78,30 @@ def _foreign(text: str, path: Path, display: str, suffix: str):
                 doc.values[(i,)] = (n + 1, line.find(key) + 1)
                 break
     return entries, doc, []
+
+
+def load_references(root: Path, files: list[str], report_doc: YamlDoc, problems: list[Problem],
+                    max_bytes: int) -> dict[str, Located]:
+    """Every reference of the listed files by lower-cased key; duplicates and bad files reported."""
+    out: dict[str, Located] = {}
+    for i, name in enumerate(files):
+        path = root / "report" / name
+        if not path.is_file():
+            problems.append(report_doc.problem(("references", i), (
+                f"reference file 'report/{name}' not found")))
+            continue
+        for located, errs in load_reference_file(root, path, max_bytes):
+            problems += errs
+            if located is None:
+                continue
+            ref: Reference = located.model
+            key = ref.key.lower()
+            if key in out:
+                first = out[key]
+                line, _ = first.doc.at(first.loc + ("key",))
+                problems.append(located.doc.problem(located.loc + ("key",), (
+                    f"duplicate reference key '{ref.key}' (keys are case-insensitive; first "
+                    f"defined in {first.doc.display}:{line})")))
+                continue
+            out[key] = located
+    return out

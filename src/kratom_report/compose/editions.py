@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Edition, Section
-from .output import canonical_json
-from .project import Located, Project, block_in_edition
+from ..source.loader import Located
+from ..source.models import Edition, Section
+from ..source.project import Project, block_in_edition
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,9 @@ def content_payload(edition: Edition, selected: list[SelectedSection],
 def content_fingerprint(payload: dict[str, Any]) -> str:
     """Hash of the edition's own content only: no version, no date, no other edition's text."""
     return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no whitespace: the same data always hashes the same."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from .markup import Cite
-from .models import Reference
-from .project import Located
+from ..source.loader import Located
+from ..source.markdown import Cite
+from ..source.models import Reference
 
 
 @dataclass
@@ -76,13 +76,13 @@ def bibliography(refs: list[Reference], style: str, base_dir: Path,
     Numeric styles format each entry on its own, so an entry formatted for one edition is
     reused by the next (``cache``), which halves the work of a two-edition check.
     """
-    from . import csl
+    from ..references.bibliography import format_bibliography
 
     cache = {} if cache is None else cache
     missing = [r for r in refs if (style, r.key.lower()) not in cache]
     if missing:
         items = [r.model_dump(by_alias=True, exclude_none=True, mode="json") for r in missing]
-        for ref, entry in zip(missing, csl.format_bibliography(items, style, base_dir),
+        for ref, entry in zip(missing, format_bibliography(items, style, base_dir),
                               strict=True):
             cache[(style, ref.key.lower())] = entry
     return [cache[(style, r.key.lower())] for r in refs]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,11 +9,12 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from . import sources
-from .errors import Problem, ProblemsError, relpath
-from .loader import Loc, YamlDoc, YamlLoadError, load_yaml
-from .locate import REPORT_FILE, find_root  # noqa: F401 - re-exported
-from .markup import citations_in, make_markdown
+from ..errors import Problem, ProblemsError, relpath
+from ..references.files import load_references
+from ..references.lint import lint_references
+from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
+from .locate import REPORT_FILE
+from .markdown import citations_in, make_markdown
 from .models import (
     Block,
     CalloutBlock,
@@ -23,21 +23,11 @@ from .models import (
     EvidenceTableBlock,
     FigureBlock,
     MarkdownBlock,
-    Reference,
     Report,
     Section,
     TableBlock,
 )
 from .schema import did_you_mean, validate
-
-
-@dataclass
-class Located:
-    """A validated model together with the document and place it came from."""
-
-    model: Any
-    doc: YamlDoc
-    loc: Loc = ()
 
 
 @dataclass
@@ -72,7 +62,8 @@ def load_project(root: Path) -> Project:
     edition_ids = _edition_ids(report, raw)
 
     sections = _load_sections(root, report, raw, report_doc, edition_ids, problems, max_bytes)
-    references = _load_references(root, report, raw, report_doc, problems, max_bytes)
+    references = load_references(root, report.references if report else ["references.yaml"],
+                                 report_doc, problems, max_bytes)
     changelog, changelog_doc = _load_changelog(root, report, raw, report_doc, problems, max_bytes)
     data = _load_data(root, sections, problems, max_bytes)
 
@@ -81,7 +72,7 @@ def load_project(root: Path) -> Project:
         _check_contrast(report, report_doc, problems)
     warnings: list[Problem] = []
     cited = _check_citations(report, report_doc, sections, data, references, problems)
-    _lint_references(references, cited, problems, warnings)
+    lint_references(references, cited, problems, warnings)
     if problems or report is None or changelog is None or changelog_doc is None:
         raise ProblemsError(problems + warnings)
     return Project(root, report, report_doc, sections, references, changelog, changelog_doc,
@@ -192,33 +183,6 @@ def _check_audiences(section: Section, doc: YamlDoc, edition_ids: list[str],
                 problems.append(doc.problem(loc + (j,), (
                     f"unknown edition '{name}' in audiences{did_you_mean(name, edition_ids)} "
                     f"(editions: {', '.join(edition_ids)})")))
-
-
-def _load_references(root: Path, report: Report | None, raw: dict, report_doc: YamlDoc,
-                     problems: list[Problem], max_bytes: int) -> dict[str, Located]:
-    files = report.references if report else ["references.yaml"]
-    out: dict[str, Located] = {}
-    for i, name in enumerate(files):
-        path = root / "report" / name
-        if not path.is_file():
-            problems.append(report_doc.problem(("references", i), (
-                f"reference file 'report/{name}' not found")))
-            continue
-        for located, errs in sources.load_reference_file(root, path, max_bytes):
-            problems += errs
-            if located is None:
-                continue
-            ref: Reference = located.model
-            key = ref.key.lower()
-            if key in out:
-                first = out[key]
-                line, _ = first.doc.at(first.loc + ("key",))
-                problems.append(located.doc.problem(located.loc + ("key",), (
-                    f"duplicate reference key '{ref.key}' (keys are case-insensitive; first "
-                    f"defined in {first.doc.display}:{line})")))
-                continue
-            out[key] = located
-    return out
 
 
 def _load_changelog(root: Path, report: Report | None, raw: dict, report_doc: YamlDoc,
@@ -403,37 +367,6 @@ def _check_citations(report: Report | None, report_doc: YamlDoc, sections: list[
     return cited
 
 
-def _lint_references(references: dict[str, Located], cited: set[str],
-                     problems: list[Problem], warnings: list[Problem]) -> None:
-    """What a reference manager would flag: bad or shared DOIs, untraceable or unused entries."""
-    dois: dict[str, Located] = {}
-    for key, located in references.items():
-        ref: Reference = located.model
-        if ref.DOI is not None:
-            doi = ref.DOI.strip()
-            if not _DOI.match(doi):
-                problems.append(located.doc.problem(located.loc + ("DOI",), (
-                    f"malformed DOI '{ref.DOI}' (expected 10.<registrant>/<suffix>, without "
-                    "'doi:' or 'https://doi.org/')")))
-            elif doi.lower() in dois:
-                first = dois[doi.lower()]
-                line, _ = first.doc.at(first.loc + ("DOI",))
-                problems.append(located.doc.problem(located.loc + ("DOI",), (
-                    f"DOI '{doi}' is also used by '{first.model.key}' "
-                    f"({first.doc.display}:{line}); one work needs one key")))
-            else:
-                dois[doi.lower()] = located
-        if not (ref.DOI or ref.URL or ref.PMID) and not ref.identifier_note:
-            warnings.append(located.doc.problem(located.loc + ("key",), (
-                f"reference '{ref.key}' has no DOI, URL or PMID; add one, or an "
-                "identifier_note saying why none is confirmed"), severity="warning"))
-        if key not in cited:
-            warnings.append(located.doc.problem(located.loc + ("key",), (
-                f"reference '{ref.key}' is not cited by any edition"), severity="warning"))
-
-
 def _unknown(key: str, known: set[str]) -> str:
     return f"unknown citation key '{key}'{did_you_mean(key.lower(), known)}"
 
-
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")

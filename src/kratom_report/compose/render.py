@@ -10,19 +10,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from . import __version__
-from .citations import BibCache, Citer, bibliography
-from .editions import (
-    SelectedSection,
-    content_fingerprint,
-    content_payload,
-    get_edition,
-    select,
-)
-from .errors import Problem, ProblemsError
-from .loader import Loc, YamlDoc
-from .markup import MarkupEnv, local_image_data_uri, make_markdown, render
-from .models import (
+from .. import __version__
+from ..errors import Problem, ProblemsError
+from ..source.loader import Loc, YamlDoc
+from ..source.markdown import make_markdown
+from ..source.models import (
     CalloutBlock,
     ChangelogEntry,
     Edition,
@@ -31,7 +23,10 @@ from .models import (
     MarkdownBlock,
     TableBlock,
 )
-from .project import Project
+from ..source.project import Project
+from .citations import BibCache, Citer, bibliography
+from .editions import SelectedSection, content_fingerprint, content_payload, get_edition, select
+from .markup import MarkupEnv, local_image_data_uri, render
 from .templating import Templates
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}

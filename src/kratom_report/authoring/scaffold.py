@@ -20,12 +20,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from .errors import Problem, ProblemsError, ReportError
-from .loader import YamlLoadError, load_yaml
-from .models import Section
-from .output import write_temp
-from .project import REPORT_FILE
-from .schema import did_you_mean
+from ..errors import Problem, ProblemsError, ReportError
+from ..publish.output import write_temp
+from ..source.loader import YamlLoadError, load_yaml
+from ..source.locate import REPORT_FILE
+from ..source.models import Section
+from ..source.schema import did_you_mean
 
 # The private helpers of versioning are the project's one way to round-trip YAML files.
 from .versioning import VersionError, _YamlFile

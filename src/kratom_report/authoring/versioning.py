@@ -22,8 +22,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from .errors import ReportError
-from .output import write_temp
+from ..errors import ReportError
+from ..publish.output import write_temp
 
 Part = Literal["major", "minor", "patch"]
 PARTS: tuple[str, ...] = ("major", "minor", "patch")

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from .errors import OutputError
-
-
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no whitespace: the same data always hashes the same."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")
+from ..errors import OutputError
 
 
 def output_name(slug: str, edition: str, version: str, fmt: str, variant: str = "pdf/ua-1") -> str:

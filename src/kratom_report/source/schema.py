@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem, did_you_mean  # noqa: F401 - re-exported
+from ..errors import Problem, did_you_mean  # noqa: F401 - re-exported
 from .loader import Loc, YamlDoc
 
 M = TypeVar("M", bound=BaseModel)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .editions import select
-from .markup import citations_in, make_markdown
-from .project import Project, iter_texts
+from ..source.markdown import citations_in, make_markdown
+from ..source.project import Project, block_in_edition, iter_texts
 
 KEY_MESSAGES = "key-messages"
 
@@ -28,11 +27,11 @@ def reference_uses(project: Project) -> list[RefUse]:
         places: list[tuple[str, str]] = [(KEY_MESSAGES, m) for m in edition.key_messages]
         if edition.cover_note:
             places.append((KEY_MESSAGES, edition.cover_note))
-        for selected in select(project, edition):
-            blocks = {id(b) for _, b in selected.blocks}
-            for _loc, text, block in iter_texts(selected.section):
-                if id(block) in blocks:
-                    places.append((selected.section.id, text))
+        for located in project.sections:
+            section = located.model
+            for _loc, text, block in iter_texts(section):
+                if block_in_edition(section, block, edition.id):
+                    places.append((section.id, text))
         for section_id, text in places:
             for cite in citations_in(md, text):
                 sections = where.get(cite.key.lower())
@@ -47,8 +46,9 @@ def reference_uses(project: Project) -> list[RefUse]:
 
 def export(project: Project, fmt: str) -> str:
     """All references as CSL-JSON or BibTeX text."""
-    from . import csl
+    from .bibtex import export_bibtex
+    from .csljson import export_csljson
 
     refs = [loc.model.model_dump(by_alias=True, exclude_none=True, mode="json")
             for loc in project.references.values()]
-    return csl.export_csljson(refs) if fmt == "csljson" else csl.export_bibtex(refs)
+    return export_csljson(refs) if fmt == "csljson" else export_bibtex(refs)

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem
+from ..errors import Problem
 
 Loc = tuple[Any, ...]
 
@@ -199,3 +199,12 @@ def _tag_problem(node: yaml.Node, doc: YamlDoc) -> Problem:
     tag = node.tag.replace("tag:yaml.org,2002:", "!!")
     return Problem(doc.display, node.start_mark.line + 1, node.start_mark.column + 1,
                    f"YAML tag '{tag}' is not allowed in report files")
+
+
+@dataclass
+class Located:
+    """A validated model together with the document and place it came from."""
+
+    model: Any
+    doc: YamlDoc
+    loc: Loc = ()

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import BuildRequest, BuiltFile, UnknownEdition, build
-from .errors import Problem, ProblemsError, ReportError
-from .loader import YamlLoadError, load_yaml
-from .project import REPORT_FILE
+from ..build import BuildRequest, BuiltFile, UnknownEdition, build
+from ..errors import Problem, ProblemsError, ReportError
+from ..source.loader import YamlLoadError, load_yaml
+from ..source.locate import REPORT_FILE
 
 Snapshot = dict[str, tuple[int, int, int]]  # path -> (mtime_ns, size, inode)
 

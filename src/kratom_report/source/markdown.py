@@ -1,18 +1,16 @@
-"""Markdown (the only trusted HTML) with ``[@key]`` citations, through markdown-it-py."""
+"""The syntax authors write: CommonMark through markdown-it-py with ``[@key]`` citations.
+
+Parsing lives here, below every stage that reads author text (citation checks, reference use,
+statistics, rendering); turning the tokens into HTML is the compose stage's job.
+"""
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit
+from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
-from markupsafe import Markup, escape
 
 _KEY = r"[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*"
 _ITEM = re.compile(rf"^\s*@({_KEY})\s*(?:,\s*(.+?))?\s*$")
@@ -54,20 +52,6 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-# A hook the render layer supplies: given the cites and their raw text, return the HTML.
-CiteFn = Callable[[list[Cite], str], str]
-ImageFn = Callable[[str, str], str]
-
-
-@dataclass
-class MarkupEnv:
-    """Per-call state handed through markdown-it's ``env`` (no global state)."""
-
-    cite: CiteFn
-    image: ImageFn
-    problems: list[str] = field(default_factory=list)
-
-
 def make_markdown() -> MarkdownIt:
     """CommonMark with raw HTML off, citations on, headings demoted below section titles."""
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
@@ -95,12 +79,6 @@ def make_markdown() -> MarkdownIt:
     return md
 
 
-def render(md: MarkdownIt, text: str, env: MarkupEnv, *, inline: bool = False) -> Markup:
-    """Render author Markdown; ``inline`` for table cells and captions (no paragraphs)."""
-    html = md.renderInline(text, {"kr": env}) if inline else md.render(text, {"kr": env})
-    return Markup(html)
-
-
 def citations_in(md: MarkdownIt, text: str) -> list[Cite]:
     """Every cite in ``text`` in reading order, without rendering it."""
     out: list[Cite] = []
@@ -114,29 +92,3 @@ def citations_in(md: MarkdownIt, text: str) -> list[Cite]:
 
     walk(md.parse(text, {}))
     return out
-
-
-def local_image_data_uri(src: str, report_dir: Path, root: Path) -> tuple[str | None, str | None]:
-    """(data URI, None) for an image inside the report, or (None, reason) when refused."""
-    parts = urlsplit(src)
-    if parts.scheme or parts.netloc or src.startswith("//"):
-        return None, f"image '{src}' is not a file inside the report; remote and other URLs " \
-                     "are refused (copy the image into report/ and link it relatively)"
-    if src.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", src):
-        return None, f"image '{src}' is an absolute path; use a path relative to report/"
-    target = (report_dir / parts.path).resolve()
-    try:
-        target.relative_to(root.resolve())
-    except ValueError:
-        return None, f"image '{src}' points outside the report folder"
-    if not target.is_file():
-        return None, f"image '{src}' not found"
-    mime = mimetypes.guess_type(target.name)[0]
-    if mime not in {"image/png", "image/jpeg", "image/svg+xml", "image/gif", "image/webp"}:
-        return None, f"image '{src}' has an unsupported type (use PNG, JPEG, SVG, GIF or WebP)"
-    data = base64.b64encode(target.read_bytes()).decode("ascii")
-    return f"data:{mime};base64,{data}", None
-
-
-def escape_text(text: str) -> Markup:
-    return escape(text)

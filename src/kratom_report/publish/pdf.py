@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .errors import Problem, ProblemsError
+from ..errors import Problem, ProblemsError
 
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3a", "none")
 

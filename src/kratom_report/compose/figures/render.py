@@ -1,0 +1,48 @@
+"""Figure dispatch: check the arguments every kind shares, then hand the data to its renderer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .common import HEX_RE, Body, expand_hex, svg_document
+from .series import series_body
+from .statemap import state_map_body
+from .timeline import timeline_body
+
+FIGURE_KINDS: tuple[str, ...] = ("series", "state-map", "timeline")
+
+_RENDERERS: dict[str, Callable[[Mapping[str, Any], str], Body]] = {
+    "series": series_body,
+    "state-map": state_map_body,
+    "timeline": timeline_body,
+}
+
+
+def render_figure(
+    kind: str,
+    data: dict,
+    *,
+    title: str,
+    accent: str,
+    font_family: str = "sans-serif",
+) -> str:
+    """Return an inline SVG string for kind in {"timeline", "series", "state-map"}.
+
+    ``title`` is the figure's alt text; it becomes the SVG's first child ``<title>`` because that
+    is what WeasyPrint uses as /Alt in tagged PDF. Raises ValueError on an unknown kind or on
+    data that cannot be drawn honestly (missing or malformed fields).
+    """
+    if kind not in _RENDERERS:
+        raise ValueError(
+            f"unknown figure kind '{kind}' (expected one of: {', '.join(FIGURE_KINDS)})"
+        )
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{kind} figure data must be a mapping, got {type(data).__name__}")
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError(f"{kind} figure needs a non-empty title (alt text)")
+    if not isinstance(accent, str) or not HEX_RE.match(accent):
+        raise ValueError(f"accent must be a CSS hex colour like '#1f5f8b', got {accent!r}")
+    accent = expand_hex(accent)
+    height, body = _RENDERERS[kind](data, accent)
+    return svg_document(title, font_family, height, body)

