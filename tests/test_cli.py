@@ -22,7 +22,9 @@ def test_every_command_has_help_and_is_in_the_readme(cli):
         result = cli(*name.split(), "--help")
         assert result.exit_code == 0, result.output
         assert result.output.split("\n\n")[1].strip(), f"{name} has no help text"
-        assert "--source" in result.output and "--debug" in result.output, name
+        assert "--debug" in result.output, name
+        assert "--source" in result.output or name == "init", name  # init takes a FOLDER
+        assert re.search(r"^  Examples?", result.output, re.M), f"{name} --help has no example"
         assert re.search(rf"kratom-report {re.escape(name)}\b", readme), \
             f"README does not document 'kratom-report {name}'"
 
@@ -37,7 +39,8 @@ def test_missing_source_is_a_usage_error(cli, tmp_path):
     result = cli("check", "--source", tmp_path)
     assert result.exit_code == 2
     assert result.stderr == (f"Error: {tmp_path}: no report/report.yaml here; pass --source to "
-                             "the folder that holds report/\n")
+                             "the folder that holds report/, or start one there with "
+                             f"'kratom-report init {tmp_path}'\n")
 
 
 def test_unknown_edition_is_a_usage_error(cli, tiny, tmp_path):

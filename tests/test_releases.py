@@ -64,8 +64,11 @@ def test_draft_is_stamped_on_every_page_and_embeds_no_date(cli, tiny, tmp_path):
     result = cli("version", "bump", "minor", "--source", tiny)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "1.0.0 -> 1.1.0\n"
-    cli("build", "--source", tiny, "--out", tmp_path)
-    path = tmp_path / "tiny-briefing-clinician-v1.1.0.pdf"
+    result = cli("build", "--source", tiny, "--out", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    # A draft never takes the name its release will have.
+    assert not (tmp_path / "tiny-briefing-clinician-v1.1.0.pdf").exists()
+    path = tmp_path / "tiny-briefing-clinician-v1.1.0-draft.pdf"
     pages = [p for p in pdftext(path).split("\f") if p.strip()]
     assert all("DRAFT — NOT FOR DISTRIBUTION" in p for p in pages)
     assert "Clinician edition · Version 1.1.0 · Draft" in pages[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shlex
 import signal
 import subprocess
 import sys
@@ -178,3 +179,27 @@ def test_ctrl_c_exits_130_and_leaves_the_output(tiny, tmp_path):
     assert lines[-1] == "stopped watching"
     assert stdout == ""
     assert target.exists()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stops_when_started_by_a_script_that_ignores_sigint(tiny, tmp_path, sig):
+    """`kratom-report watch &` in a script starts with SIGINT ignored; it must still stop."""
+    out = tmp_path / "out"
+    script = (f"trap '' INT; exec {shlex.quote(sys.executable)} -m kratom_report watch "
+              f"--format html --out {shlex.quote(str(out))} --source {shlex.quote(str(tiny))}")
+    proc = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        target = out / "tiny-briefing-policymaker-v1.0.0.html"
+        while not target.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert target.exists(), proc.stderr.read() if proc.poll() is not None else "no output"
+        time.sleep(0.3)
+        proc.send_signal(sig)
+        _, stderr = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert stderr.splitlines()[-1] == "stopped watching"

@@ -114,7 +114,7 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
             problems += exc.problems
             continue
         name = output_name(project.report.slug, r.edition.id, r.release.version, request.fmt,
-                           request.variant)
+                           request.variant, draft=r.release.draft)
         fp = build_fingerprint(r, templates, request.fmt, request.variant)
         previous = None if request.force else _unchanged(request.out / name, fp)
         if previous is not None:

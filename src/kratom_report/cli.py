@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,40 +22,66 @@ EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--source and --debug on every command, and one place that maps errors to exit codes."""
+    """--source and --debug on every command (or before it, like ``git -C``), and errors."""
 
     @click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=None,
                   help="Folder holding report/ (default: nearest one upward from here).")
     @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
     @functools.wraps(func)
     def wrapper(*args: Any, source: Path | None, debug: bool, **kwargs: Any) -> None:
-        try:
+        outer = click.get_current_context().find_object(_Global) or _Global()
+        source = source if source is not None else outer.source
+        with _exit_codes(debug or outer.debug):
             func(*args, root=find_root(source), **kwargs)
-        except ProblemsError as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            sys.exit(EXIT_PROBLEM)
-        except OutputError as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(EXIT_PROBLEM)
-        except (SourceNotFound, UnknownEdition) as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
-        except KeyboardInterrupt:
-            click.echo("interrupted; no output was changed", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        except ReportError as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(EXIT_PROBLEM)
-        except Exception as exc:  # noqa: BLE001 - last resort: one line unless --debug
-            if debug:
-                traceback.print_exc()
-            else:
-                click.echo(f"internal error: {type(exc).__name__}: {exc} "
-                           "(run again with --debug for details)", err=True)
-            sys.exit(EXIT_PROBLEM)
 
     return wrapper
+
+
+@dataclass
+class _Global:
+    """Options given before the command name: ``kratom-report --source DIR refs``."""
+
+    source: Path | None = None
+    debug: bool = False
+
+
+@contextlib.contextmanager
+def _exit_codes(debug: bool) -> Iterator[None]:
+    """The one place that maps errors to messages and exit codes."""
+    try:
+        yield
+    except ProblemsError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(EXIT_PROBLEM)
+    except OutputError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_PROBLEM)
+    except (SourceNotFound, UnknownEdition) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("interrupted; no output was changed", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except ReportError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_PROBLEM)
+    except Exception as exc:  # noqa: BLE001 - last resort: one line unless --debug
+        if debug:
+            traceback.print_exc()
+        else:
+            click.echo(f"internal error: {type(exc).__name__}: {exc} "
+                       "(run again with --debug for details)", err=True)
+        sys.exit(EXIT_PROBLEM)
+
+
+def _edition_ids(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str]:
+    from .authoring.starter import InitError, edition_ids
+
+    try:
+        return edition_ids(value)
+    except InitError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
 def _jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -67,8 +95,47 @@ def _progress(message: str) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kratom-report")
-def main() -> None:
-    """Build versioned, printable evidence briefings from the YAML sources in report/."""
+@click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder holding report/, for every command (like git -C).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+@click.pass_context
+def main(ctx: click.Context, source: Path | None, debug: bool) -> None:
+    """Build versioned, printable evidence briefings from the YAML sources in report/.
+
+    \b
+    Start a briefing and build it:
+      kratom-report init my-briefing --title "My briefing"
+      cd my-briefing && kratom-report check && kratom-report build
+    """
+    ctx.obj = _Global(source, debug)
+
+
+@main.command()
+@click.argument("folder", required=False, default=".",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default=None, help="The briefing's title (default: a placeholder).")
+@click.option("--editions", "edition_list", default=None, metavar="ID,ID",
+              callback=lambda ctx, param, value: _edition_ids(ctx, param, value),
+              help="Edition ids, comma-separated (default: clinician,policymaker).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+def init(folder: Path, title: str | None, edition_list: list[str], debug: bool) -> None:
+    """Start a complete, valid briefing in FOLDER (default: here) that builds at once.
+
+    \b
+    Examples:
+      kratom-report init
+      kratom-report init my-briefing --title "Drug checking" --editions clinician,policymaker
+    """
+    from .authoring.starter import init_report
+
+    outer = click.get_current_context().find_object(_Global) or _Global()
+    with _exit_codes(debug or outer.debug):
+        started = init_report(folder, title=title, editions=edition_list)
+        for path in started.files:
+            click.echo(path)
+        where = "" if folder == Path(".") else f"cd {folder} && "
+        click.echo(f"started a briefing in {started.root}; next: {where}kratom-report check "
+                   "&& kratom-report build", err=True)
 
 
 @main.command()
@@ -89,7 +156,15 @@ def main() -> None:
 @_common
 def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, out: Path,
           paper: str | None, variant: str, jobs: int, force: bool) -> None:
-    """Build editions into OUT as <slug>-<edition>-v<version>.pdf (or .html)."""
+    """Build editions into OUT as <slug>-<edition>-v<version>.pdf (or .html).
+
+    A draft's files carry -draft (<slug>-<edition>-v<version>-draft.pdf).
+
+    \b
+    Examples:
+      kratom-report build
+      kratom-report build --edition clinician --format html --out preview/
+    """
     from .build import BuildRequest
     from .build import build as run_build
 
@@ -106,7 +181,12 @@ def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, o
 @_jobs_option
 @_common
 def release(root: Path, out: Path, jobs: int) -> None:
-    """Check, refuse drafts, build every edition and write OUT/<version>/ with checksums."""
+    """Check, refuse drafts, build every edition and write OUT/<version>/ with checksums.
+
+    \b
+    Example (after giving the changelog entry a date):
+      kratom-report release --out public/
+    """
     from .release import release as run_release
 
     result = run_release(root, out, jobs, progress=_progress)
@@ -119,7 +199,12 @@ def release(root: Path, out: Path, jobs: int) -> None:
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_common
 def verify(root: Path, pdf: Path) -> None:
-    """Rebuild the edition PDF claims to be from the sources and compare the bytes."""
+    """Rebuild the edition PDF claims to be from the sources and compare the bytes.
+
+    \b
+    Example:
+      kratom-report verify dist/1.0.0/my-briefing-clinician-v1.0.0.pdf
+    """
     from .verify import verify as run_verify
 
     result = run_verify(root, pdf)
@@ -135,14 +220,25 @@ def verify(root: Path, pdf: Path) -> None:
 
 @main.group()
 def version() -> None:
-    """Manage the report's version."""
+    """Manage the report's version.
+
+    \b
+    Example:
+      kratom-report version bump minor
+    """
 
 
 @version.command("bump")
 @click.argument("part", type=click.Choice(["major", "minor", "patch"]))
 @_common
 def version_bump(root: Path, part: str) -> None:
-    """Raise the version and add a draft changelog entry (comments are kept)."""
+    """Raise the version and add a draft changelog entry (comments are kept).
+
+    \b
+    Examples:
+      kratom-report version bump patch    # 1.0.0 -> 1.0.1, a correction
+      kratom-report version bump minor    # 1.0.0 -> 1.1.0, new evidence
+    """
     from .authoring.versioning import bump
 
     old, new = bump(root, part)  # type: ignore[arg-type]
@@ -160,7 +256,13 @@ def version_bump(root: Path, part: str) -> None:
               help="Output folder.")
 @_common
 def watch(root: Path, editions: tuple[str, ...], fmt: str, out: Path) -> None:
-    """Build, then build again after every saved change to the sources (Ctrl-C stops)."""
+    """Build, then build again after every saved change to the sources (Ctrl-C stops).
+
+    \b
+    Examples:
+      kratom-report watch --format html --edition clinician
+      kratom-report watch --out dist/
+    """
     from .authoring.watch import watch as run_watch
     from .build import BuildRequest
 
@@ -181,7 +283,12 @@ def watch(root: Path, editions: tuple[str, ...], fmt: str, out: Path) -> None:
 
 @main.group()
 def new() -> None:
-    """Scaffold new parts of the report."""
+    """Scaffold new parts of the report.
+
+    \b
+    Example:
+      kratom-report new section side-effects --title "Side effects"
+    """
 
 
 def _section_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -219,7 +326,13 @@ def _title(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @_common
 def new_section(root: Path, section_id: str, title: str, audiences: list[str] | None,
                 kind: str) -> None:
-    """Write report/sections/ID.yaml and add ID to the section order in report.yaml."""
+    """Write report/sections/ID.yaml and add ID to the section order in report.yaml.
+
+    \b
+    Examples:
+      kratom-report new section side-effects --title "Side effects"
+      kratom-report new section options --title "Options" --kind policy --audiences policymaker
+    """
     from .authoring.scaffold import new_section as scaffold_section
 
     made = scaffold_section(root, section_id, title, kind=kind, audiences=audiences)
@@ -236,7 +349,13 @@ def new_section(root: Path, section_id: str, title: str, audiences: list[str] | 
 @click.option("--stats", is_flag=True, help="Also print per-edition statistics.")
 @_common
 def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
-    """Validate everything and render every edition's HTML in memory; write nothing."""
+    """Validate everything and render every edition's HTML in memory; write nothing.
+
+    \b
+    Examples:
+      kratom-report check --strict
+      kratom-report check --stats --format json
+    """
     from .build import check as run_check
 
     result = run_check(root)
@@ -292,7 +411,13 @@ def _stats_text(s: Any, years: int, days: int) -> str:
               show_default=True, help="Output format.")
 @_common
 def editions(root: Path, fmt: str) -> None:
-    """List the editions with their sections and an estimated page count."""
+    """List the editions with their sections and an estimated page count.
+
+    \b
+    Examples:
+      kratom-report editions
+      kratom-report --source ../other-briefing editions --format json
+    """
     from .build import check as run_check
 
     result = run_check(root)
@@ -320,7 +445,13 @@ def editions(root: Path, fmt: str) -> None:
               help="Write to FILE instead of stdout.")
 @_common
 def refs(root: Path, fmt: str, export_fmt: str | None, output: Path | None) -> None:
-    """List references with where each edition cites them, or export them."""
+    """List references with where each edition cites them, or export them.
+
+    \b
+    Examples:
+      kratom-report refs
+      kratom-report refs --export bibtex -o references.bib
+    """
     from .references.uses import export, reference_uses
     from .source.project import load_project
 

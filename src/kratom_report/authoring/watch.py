@@ -11,12 +11,15 @@ output stays in place while the problems are reported.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..build import BuildRequest, BuiltFile, UnknownEdition, build
 from ..errors import Problem, ProblemsError, ReportError
@@ -70,8 +73,36 @@ def watch(root: Path, request: BuildRequest, *, stop: threading.Event | None = N
     raises :class:`UnknownEdition`; every other failure is reported through ``on_cycle`` and
     the loop goes on. Ctrl-C (KeyboardInterrupt) propagates to the caller.
     """
-    stop = stop or threading.Event()
-    report = on_cycle or (lambda _cycle: None)
+    with _interruptible():
+        _loop(root, request, stop or threading.Event(), on_cycle or (lambda _cycle: None),
+              poll, debounce)
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM stop the watch, even if the shell that started us ignored SIGINT.
+
+    A script that runs ``kratom-report watch &`` starts it with SIGINT ignored (POSIX shells
+    do this for background jobs); without restoring the default, Ctrl-C and ``kill -INT`` could
+    never stop it. SIGTERM is treated the same way so a stop from a supervisor exits cleanly.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _loop(root: Path, request: BuildRequest, stop: threading.Event,
+          report: Callable[[Cycle], None], poll: float, debounce: float) -> None:
     skip = _skipped_folder(request.out)
     extra = _reference_files(root)
     current = snapshot(root, extra, skip)

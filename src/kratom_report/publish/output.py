@@ -10,8 +10,10 @@ from pathlib import Path
 from ..errors import OutputError
 
 
-def output_name(slug: str, edition: str, version: str, fmt: str, variant: str = "pdf/ua-1") -> str:
-    suffix = "-pdfa" if variant.startswith("pdf/a") else ""
+def output_name(slug: str, edition: str, version: str, fmt: str, variant: str = "pdf/ua-1",
+                *, draft: bool = False) -> str:
+    """A draft carries ``-draft`` so it can never be mistaken for (or overwrite) the release."""
+    suffix = ("-draft" if draft else "") + ("-pdfa" if variant.startswith("pdf/a") else "")
     return f"{slug}-{edition}-v{version}{suffix}.{fmt}"
 
 

@@ -14,11 +14,13 @@ def find_root(start: Path | None) -> Path:
     if start is not None:
         if not (start / REPORT_FILE).is_file():
             raise SourceNotFound(f"{start}: no report/report.yaml here; pass --source to the "
-                                 "folder that holds report/")
+                                 "folder that holds report/, or start one there with "
+                                 f"'kratom-report init {start}'")
         return start.resolve()
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / REPORT_FILE).is_file():
             return folder
     raise SourceNotFound("no report/report.yaml found in this folder or any parent; "
-                         "run inside a report folder or pass --source DIR")
+                         "run inside a report folder, pass --source DIR, or start a new "
+                         "report here with 'kratom-report init'")

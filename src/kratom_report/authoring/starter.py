@@ -1,0 +1,164 @@
+"""``init``: a complete, valid starter report a new author can build at once and then rewrite.
+
+The starter's files live beside this module (``starter/``) as commented YAML; the title, slug
+and edition ids are filled in as YAML-safe text, so any title the author types stays valid YAML.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ReportError
+from ..publish.output import write_temp
+from ..source.locate import REPORT_FILE
+from .scaffold import id_problem
+
+STARTER = Path(__file__).parent / "starter"
+DEFAULT_EDITIONS = ("clinician", "policymaker")
+DEFAULT_TITLE = "Untitled evidence briefing"
+# Accents that keep 4.5:1 contrast with white (the check every report is held to).
+_ACCENTS = ("#1f5f8b", "#7a3b69", "#2e6b3a", "#8a4b08", "#5b3f8f", "#8b1e3f")
+_MAX_EDITIONS = len(_ACCENTS)
+
+
+class InitError(ReportError):
+    """Raised when ``init`` cannot start a report in the folder it was given; nothing is written."""
+
+
+@dataclass(frozen=True)
+class Started:
+    root: Path
+    files: list[Path]
+
+
+def edition_ids(value: str | None) -> list[str]:
+    """The comma-separated ids of ``--editions``, validated like section ids."""
+    if value is None:
+        return list(DEFAULT_EDITIONS)
+    ids = [v.strip() for v in value.split(",") if v.strip()]
+    if not ids:
+        raise InitError("name at least one edition, like clinician,policymaker")
+    for eid in ids:
+        reason = id_problem(eid)
+        if reason:
+            raise InitError(reason.replace("section id", "edition id")
+                            .replace("side-effects", "clinician"))
+    if len(set(ids)) != len(ids):
+        raise InitError(f"an edition is named twice in '{value}'")
+    if len(ids) > _MAX_EDITIONS:
+        raise InitError(f"at most {_MAX_EDITIONS} editions can be started at once")
+    return ids
+
+
+def slugify(title: str) -> str:
+    """A file-name-safe slug from the title: ``My Brief (2026)`` → ``my-brief-2026``."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:40].strip("-")
+    return slug or "briefing"
+
+
+def init_report(dest: Path, *, title: str | None = None,
+                editions: list[str] | None = None) -> Started:
+    """Write the starter report into ``dest``; refuse (writing nothing) if one is there already."""
+    title = (title or DEFAULT_TITLE).strip() or DEFAULT_TITLE
+    ids = editions or list(DEFAULT_EDITIONS)
+    _refuse_existing(dest)
+    files = _render(title, ids)
+    gitignore = dest / ".gitignore"
+    if gitignore.is_symlink():
+        raise InitError(f"{gitignore}: is a symbolic link; init writes only real files")
+    if gitignore.is_file():
+        current = gitignore.read_text(encoding="utf-8", errors="replace")
+        if not re.search(r"(?m)^/?dist/?\s*$", current):
+            files[Path(".gitignore")] = (current.rstrip("\n") + "\n" + "dist/\n").encode()
+        else:
+            files.pop(Path(".gitignore"))
+    return Started(dest.resolve(), _write(dest, files))
+
+
+def _refuse_existing(dest: Path) -> None:
+    if dest.exists() and not dest.is_dir():
+        raise InitError(f"{dest}: exists and is not a folder")
+    if (dest / REPORT_FILE).exists():
+        raise InitError(f"{dest / REPORT_FILE}: a report is already here; nothing was written "
+                        "(run 'kratom-report check' to validate it)")
+    report_dir = dest / "report"
+    if report_dir.is_symlink() or (report_dir.exists() and any(report_dir.iterdir())):
+        raise InitError(f"{report_dir}: exists and is not empty; init writes into an empty "
+                        "folder only, so nothing was written")
+
+
+def _render(title: str, ids: list[str]) -> dict[Path, bytes]:
+    first, second = ids[0], ids[1] if len(ids) > 1 else ids[0]
+    values = {"title": json.dumps(title, ensure_ascii=False), "slug": slugify(title),
+              "editions": _editions_yaml(ids), "first": first, "second": second}
+    out: dict[Path, bytes] = {}
+    for path in sorted(STARTER.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(STARTER)
+        text = path.read_text(encoding="utf-8")
+        for name, value in values.items():
+            text = text.replace("{{" + name + "}}", value)
+        out[Path(".gitignore") if rel == Path("gitignore") else rel] = text.encode("utf-8")
+    return out
+
+
+def _editions_yaml(ids: list[str]) -> str:
+    chunks = []
+    for i, eid in enumerate(ids):
+        name = eid.replace("-", " ")
+        chunks.append(
+            f"  - id: {eid}                     # used in file names and in `audiences`\n"
+            f"    title: {json.dumps(name.capitalize() + ' edition')}\n"
+            f"    audience: {json.dumps(name + ' readers')}    # who the edition is for\n"
+            f'    accent: "{_ACCENTS[i]}"                # quoted: # starts a YAML comment\n'
+            f"    cover_note: >-\n"
+            f"      One or two sentences on the cover: what this edition gives its readers.\n"
+            f"    key_messages:                      # the first page; each cites its sources\n"
+            f'      - "Certainty of evidence can be rated as high, moderate, low or very low '
+            f'[@guyatt2008grade]."\n'
+            f'      - "Report systematic reviews against the 27-item PRISMA 2020 checklist '
+            f'[@page2021prisma]."\n')
+    return "".join(chunks)
+
+
+def _write(dest: Path, files: dict[Path, bytes]) -> list[Path]:
+    """Create folders, then write each file atomically; on failure remove what was written."""
+    made_dirs: list[Path] = []
+    written: list[Path] = []
+    order = sorted(files, key=lambda rel: (rel == Path(".gitignore"), rel))  # the author's last
+    try:
+        for rel in order:
+            folder = (dest / rel).parent
+            for parent in reversed([folder, *folder.parents]):
+                if not parent.exists():
+                    parent.mkdir()
+                    made_dirs.append(parent)
+                elif parent.is_symlink() and parent.is_relative_to(dest):
+                    raise InitError(f"{parent}: is a symbolic link; init writes only into real "
+                                    "folders, so nothing was written")
+        for rel in order:
+            path = dest / rel
+            existed = path.exists()
+            os.replace(write_temp(path, files[rel]), path)
+            if not existed:
+                written.append(path)
+    except BaseException as exc:
+        for path in reversed(written):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        for folder in reversed(made_dirs):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(exc, OSError):
+            raise InitError(f"{exc.filename or dest}: {exc.strerror or exc}; nothing was "
+                            "written") from None
+        raise
+    return written

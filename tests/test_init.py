@@ -1,0 +1,138 @@
+"""A new author's first commands: init, check, build; options before the command; no report."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kratom_report.cli import main
+
+from conftest import pdftext, tree_snapshot
+
+CONSOLE = Path(sys.executable).parent / "kratom-report"
+STARTER_FILES = [
+    ".gitignore", "report/changelog.yaml", "report/data/series.yaml", "report/data/states.yaml",
+    "report/data/timeline.yaml", "report/more-references.bib", "report/references.yaml",
+    "report/report.yaml", "report/sections/about.yaml", "report/sections/evidence.yaml",
+    "report/sections/glossary.yaml", "report/sections/guidance.yaml",
+    "report/sections/options.yaml",
+]
+
+
+def test_init_check_build_from_an_empty_folder_through_the_console_script(tmp_path):
+    folder = tmp_path / "first"
+    folder.mkdir()
+    script = f"{CONSOLE} init && {CONSOLE} check --strict && {CONSOLE} build"
+    proc = subprocess.run(["sh", "-c", script], cwd=folder, capture_output=True, text=True,
+                          env={**os.environ, "NO_COLOR": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and "dist" not in p.parts) == STARTER_FILES
+    pdfs = sorted(p.name for p in (folder / "dist").glob("*.pdf"))
+    assert pdfs == ["untitled-evidence-briefing-clinician-v0.1.0-draft.pdf",
+                    "untitled-evidence-briefing-policymaker-v0.1.0-draft.pdf"]
+    text = pdftext(folder / "dist" / pdfs[0])
+    for needle in ("Untitled evidence briefing", "Key messages", "Not medical advice",
+                   "Conflicts of interest", "Practice point", "References"):
+        assert needle in text, needle
+    assert "Example of an options table" in pdftext(folder / "dist" / pdfs[1])
+    assert (folder / ".gitignore").read_text() == "dist/\n"
+    assert "started a briefing in" in proc.stderr
+
+
+def test_the_starter_has_every_kind_of_section_block_and_figure(cli, tmp_path):
+    assert cli("init", tmp_path).exit_code == 0
+    report = tmp_path / "report"
+    sections = [yaml.safe_load((report / "sections" / f"{s}.yaml").read_text())
+                for s in yaml.safe_load((report / "report.yaml").read_text())["sections"]]
+    assert {s["kind"] for s in sections} == {"front", "evidence", "guidance", "policy", "back"}
+    blocks = [b for s in sections for b in s["blocks"]]
+    assert {b["type"] for b in blocks} == {"markdown", "callout", "table", "evidence_table",
+                                           "figure"}
+    assert {b["kind"] for b in blocks if b["type"] == "figure"} == {"timeline", "series",
+                                                                    "state-map"}
+    # Every key is explained where it stands.
+    assert (report / "report.yaml").read_text().count("#") >= 15
+
+
+def test_title_and_editions_are_filled_in_safely(cli, tmp_path):
+    title = 'Drug checking: a "living" review # 2'
+    result = cli("init", tmp_path, "--title", title, "--editions", "gp,nurse,regulator")
+    assert result.exit_code == 0, result.stderr
+    report = yaml.safe_load((tmp_path / "report" / "report.yaml").read_text())
+    assert report["title"] == title
+    assert report["slug"] == "drug-checking-a-living-review-2"
+    assert [e["id"] for e in report["editions"]] == ["gp", "nurse", "regulator"]
+    check = cli("check", "--strict", "--source", tmp_path)
+    assert check.exit_code == 0, check.stderr
+    assert check.stdout.startswith("ok: 3 editions (gp, nurse, regulator), 5 sections")
+
+
+def test_init_refuses_a_folder_that_holds_a_report_and_writes_nothing(cli, tmp_path):
+    assert cli("init", tmp_path).exit_code == 0
+    (tmp_path / "report" / "sections" / "about.yaml").write_text("id: about\n# mine\n")
+    before = tree_snapshot(tmp_path)
+    result = cli("init", tmp_path, "--title", "Another")
+    assert result.exit_code == 1
+    assert result.stderr == (f"{tmp_path / 'report' / 'report.yaml'}: a report is already here; "
+                             "nothing was written (run 'kratom-report check' to validate it)\n")
+    assert tree_snapshot(tmp_path) == before
+
+
+def test_init_refuses_a_non_empty_report_folder(cli, tmp_path):
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "notes.txt").write_text("mine")
+    before = tree_snapshot(tmp_path)
+    result = cli("init", tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr == (f"{tmp_path / 'report'}: exists and is not empty; init writes into "
+                             "an empty folder only, so nothing was written\n")
+    assert tree_snapshot(tmp_path) == before
+
+
+def test_init_keeps_an_existing_gitignore_and_adds_dist(cli, tmp_path):
+    (tmp_path / ".gitignore").write_text("*.log\n")
+    assert cli("init", tmp_path).exit_code == 0
+    assert (tmp_path / ".gitignore").read_text() == "*.log\ndist/\n"
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("Bad Id", "'Bad Id' is not a valid edition id: use lowercase letters, digits and hyphens, "
+               "starting with a letter or digit (like 'clinician')"),
+    ("a,a", "an edition is named twice in 'a,a'"),
+    (" , ", "name at least one edition, like clinician,policymaker"),
+])
+def test_bad_edition_ids_are_a_usage_error(cli, tmp_path, value, message):
+    result = cli("init", tmp_path / "new", "--editions", value)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--editions': {message}"
+    assert not (tmp_path / "new").exists()
+
+
+def test_source_and_debug_work_before_the_command(cli, tiny):
+    before = cli("--source", tiny, "--debug", "editions")
+    after = cli("editions", "--source", tiny)
+    assert before.exit_code == 0, before.stderr
+    assert before.stdout == after.stdout
+    assert before.stdout.startswith("clinician\tClinician edition\t")
+
+
+def test_the_command_option_wins_over_the_one_before(cli, tiny, tmp_path):
+    result = cli("--source", tmp_path, "editions", "--source", tiny)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_no_report_says_how_to_start_one(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: no report/report.yaml found in this folder or any parent; "
+                             "run inside a report folder, pass --source DIR, or start a new "
+                             "report here with 'kratom-report init'\n")
