@@ -52,7 +52,8 @@ def test_json_has_every_statistic_per_edition(cli, tiny):
     result = cli("check", "--source", tiny, "--format", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["editions", "problems"]
+    assert list(data) == ["ok", "editions", "problems", "findings"]
+    assert data["ok"] is True
     assert list(data["editions"]) == ["clinician", "policymaker"]
     for stats in data["editions"].values():
         assert list(stats) == ["words", "pages_estimate", "fk_grade", "uncited", "todo",
@@ -209,3 +210,37 @@ def test_several_markers_in_one_text_are_each_located(tiny):
     _edit(intro, "## A subheading", "## A TODO subheading")
     [stats, _] = edition_stats(check(tiny))
     assert stats.todo == ("report/sections/intro.yaml:7", "report/sections/intro.yaml:9")
+
+
+def test_json_is_printed_when_the_check_fails(cli, tiny):
+    _edit(tiny / "report" / "report.yaml", 'version: "1.0.0"', "version: 1.10")
+    result = cli("check", "--source", tiny, "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["editions"] == {}
+    assert data["problems"] == result.stderr.splitlines()
+    first = data["findings"][0]
+    assert (first["file"], first["line"], first["severity"]) == ("report/report.yaml", 5,
+                                                                 "error")
+
+
+def test_json_is_printed_when_strict_fails_on_a_warning(cli, tiny):
+    refs = tiny / "report" / "references.yaml"
+    refs.write_text(refs.read_text(encoding="utf-8") + (
+        "- key: unused2020\n  type: book\n  title: Never cited\n  issued: 2020\n"
+        "  URL: https://example.org/unused\n"), encoding="utf-8")
+    result = cli("check", "--source", tiny, "--format", "json", "--strict")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["ok"] is False
+    assert list(data["editions"]) == ["clinician", "policymaker"]
+    assert [f["severity"] for f in data["findings"]] == ["warning"]
+
+
+def test_json_is_printed_when_there_is_no_report(cli, tmp_path):
+    result = cli("check", "--source", tmp_path, "--format", "json")
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["ok"] is False
+    assert data["findings"][0]["file"] is None
+    assert data["problems"] == [result.stderr.strip().removeprefix("Error: ")]

@@ -15,7 +15,14 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import OutputError, ProblemsError, ReportError, SourceNotFound, UnknownEdition
+from .errors import (
+    OutputError,
+    Problem,
+    ProblemsError,
+    ReportError,
+    SourceNotFound,
+    UnknownEdition,
+)
 from .source.locate import find_root
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -31,7 +38,8 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, source: Path | None, debug: bool, **kwargs: Any) -> None:
         outer = click.get_current_context().find_object(_Global) or _Global()
         source = source if source is not None else outer.source
-        with _exit_codes(debug or outer.debug):
+        as_json = kwargs.get("fmt") == "json" and getattr(func, "json_problems", False)
+        with _exit_codes(debug or outer.debug, as_json):
             func(*args, root=find_root(source), **kwargs)
 
     return wrapper
@@ -46,19 +54,27 @@ class _Global:
 
 
 @contextlib.contextmanager
-def _exit_codes(debug: bool) -> Iterator[None]:
-    """The one place that maps errors to messages and exit codes."""
+def _exit_codes(debug: bool, as_json: bool = False) -> Iterator[None]:
+    """The one place that maps errors to messages and exit codes.
+
+    With ``as_json`` (``check --format json``) a failure still prints one JSON document on
+    stdout, so a script reading it never has to parse stderr.
+    """
     try:
         yield
     except ProblemsError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
+        if as_json:
+            _echo_json({}, list(exc.problems))
         sys.exit(EXIT_PROBLEM)
     except OutputError as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_PROBLEM)
     except (SourceNotFound, UnknownEdition) as exc:
         click.echo(f"Error: {exc}", err=True)
+        if as_json:
+            _echo_json({}, [], unlocated=[str(exc)])
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo("interrupted; no output was changed", err=True)
@@ -73,6 +89,12 @@ def _exit_codes(debug: bool) -> Iterator[None]:
             click.echo(f"internal error: {type(exc).__name__}: {exc} "
                        "(run again with --debug for details)", err=True)
         sys.exit(EXIT_PROBLEM)
+
+
+def _json_problems(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a command whose ``--format json`` reports failures as JSON on stdout too."""
+    func.json_problems = True  # type: ignore[attr-defined]
+    return func
 
 
 def _edition_ids(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str]:
@@ -348,6 +370,7 @@ def new_section(root: Path, section_id: str, title: str, audiences: list[str] | 
               show_default=True, help="Output format.")
 @click.option("--stats", is_flag=True, help="Also print per-edition statistics.")
 @_common
+@_json_problems
 def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
     """Validate everything and render every edition's HTML in memory; write nothing.
 
@@ -361,18 +384,17 @@ def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
     result = run_check(root)
     for warning in result.warnings:
         click.echo(str(warning), err=True)
-    if strict and result.warnings:
-        sys.exit(EXIT_PROBLEM)
     numbers = []
     if fmt == "json" or stats:  # a pass over every text: only when asked for
         from .authoring.stats import edition_stats
 
         numbers = edition_stats(result)
     if fmt == "json":
-        click.echo(json.dumps({
-            "editions": {s.edition: s.as_json() for s in numbers},
-            "problems": [str(w) for w in result.warnings],
-        }, indent=2, ensure_ascii=False))
+        _echo_json({s.edition: s.as_json() for s in numbers}, list(result.warnings),
+                   ok=not (strict and result.warnings))
+    if strict and result.warnings:
+        sys.exit(EXIT_PROBLEM)
+    if fmt == "json":
         return
     names = ", ".join(r.edition.id for r in result.editions)
     click.echo(f"ok: {len(result.editions)} editions ({names}), "
@@ -382,6 +404,21 @@ def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
     for s in numbers:
         click.echo("")
         click.echo(_stats_text(s, stale.references_years, stale.data_days))
+
+
+def _echo_json(editions: dict[str, Any], problems: list[Problem], *, ok: bool | None = None,
+               unlocated: list[str] | None = None) -> None:
+    """``check --format json``: the same document whether the check passed or not."""
+    unlocated = unlocated or []
+    errors = bool(unlocated) or any(p.severity != "warning" for p in problems)
+    click.echo(json.dumps({
+        "ok": (not errors) if ok is None else ok and not errors,
+        "editions": editions,
+        "problems": [str(p) for p in problems] + unlocated,
+        "findings": [p.as_json() for p in problems] + [
+            {"file": None, "line": None, "column": None, "severity": "error", "message": m}
+            for m in unlocated],
+    }, indent=2, ensure_ascii=False))
 
 
 def _stats_text(s: Any, years: int, days: int) -> str:

@@ -30,6 +30,11 @@ class Problem:
         prefix = "warning: " if self.severity == "warning" else ""
         return f"{where}: {prefix}{self.message}"
 
+    def as_json(self) -> dict[str, str | int | None]:
+        """The same finding as plain fields, so scripts need not parse ``path:line:col:``."""
+        return {"file": self.path, "line": self.line, "column": self.column,
+                "severity": self.severity, "message": self.message}
+
 
 class ReportError(Exception):
     """Base of every error the library raises on purpose; the CLI maps them to exit codes."""
