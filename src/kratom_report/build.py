@@ -24,7 +24,7 @@ from . import __version__
 from .compose.editions import canonical_json
 from .compose.templating import Templates
 from .errors import Problem, ProblemsError, UnknownEdition, did_you_mean
-from .publish.output import ensure_folder, output_name, write_all
+from .publish.output import ensure_folder, output_name, refuse_links, write_all
 from .source.locate import REPORT_FILE
 
 if TYPE_CHECKING:  # the pipeline is imported on first use: an unchanged rebuild never needs it
@@ -78,6 +78,8 @@ def check(root: Path, *, paper: str | None = None) -> CheckResult:
 def build(root: Path, request: BuildRequest, progress: Progress | None = None) -> list[BuiltFile]:
     """Build the requested editions; on any failure nothing in ``request.out`` changes."""
     say = progress or (lambda _msg: None)
+    # Before anything is read from it: a linked output folder could lead anywhere.
+    refuse_links([request.out, request.out / ".build"], folders=True)
     sources = None if request.force else source_fingerprint(root, request)
     unchanged = _unchanged_request(request, sources) if sources else None
     if unchanged is not None:
@@ -156,6 +158,7 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
         files.append((_request_record(request), _json_bytes({
             "source_fingerprint": sources,
             "files": [{**asdict(b), "path": b.path.name, "skipped": False} for b in result]})))
+    refuse_links([path for path, _ in files])
     ensure_folder(request.out / ".build")
     write_all(files)
     return result
@@ -354,25 +357,62 @@ def _worker_count(root: Path, request: BuildRequest) -> int:
 
 
 def _edition_count(root: Path) -> int:
-    try:
-        data = yaml.load((root / REPORT_FILE).read_bytes(), Loader=_FastLoader)
-        return max(1, len(data.get("editions") or []))
-    except Exception:  # noqa: BLE001 - a guess only; loading reports the real problem
-        return 1
+    editions = _report_yaml(root).get("editions")
+    return max(1, len(editions)) if isinstance(editions, list) else 1
 
 
 def source_fingerprint(root: Path, request: BuildRequest) -> str:
-    """Hash of every input file and option: equal means the outputs cannot have changed."""
+    """Hash of every input file and option: equal means the outputs cannot have changed.
+
+    Only regular files that resolve inside the report folder are read, each at most
+    ``max_file_mb`` (a larger one is hashed by size and time: the build refuses it anyway).
+    Reference files that report.yaml lists outside ``report/`` are included.
+    """
+    root = root.resolve()
+    limit = _max_bytes(root)
     h = hashlib.sha256()
-    for path in sorted((root / "report").rglob("*")):
-        if path.is_file():
-            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    report_files = sorted(p for p in (root / "report").rglob("*") if p.is_file())
+    for path in dict.fromkeys(report_files + _listed_references(root)):
+        if not path.resolve().is_relative_to(root):
+            continue
+        stat = path.stat()
+        data = path.read_bytes() if stat.st_size <= limit else \
+            f"{stat.st_size}:{stat.st_mtime_ns}".encode()
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + data)
     for path in Templates.for_root(root).files():
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     h.update(canonical_json({"tool": __version__, "tools": _tool_versions(),
                              "request": [sorted(set(request.editions)), request.fmt,
                                          request.paper, request.variant]}))
     return h.hexdigest()
+
+
+def _report_yaml(root: Path) -> dict:
+    """report.yaml read quickly and leniently: for guesses only, loading checks it properly."""
+    try:
+        data = yaml.load((root / REPORT_FILE).read_bytes(), Loader=_FastLoader)
+    except Exception:  # noqa: BLE001 - a guess only; loading reports the real problem
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _max_bytes(root: Path) -> int:
+    value = _report_yaml(root).get("max_file_mb", 5)
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1e6
+    return int(value * 1_000_000) if ok else 5_000_000
+
+
+def _listed_references(root: Path) -> list[Path]:
+    """Reference files report.yaml lists outside report/ (the rest are hashed already)."""
+    names = _report_yaml(root).get("references")
+    out = []
+    for name in names if isinstance(names, list) else []:
+        path = root / "report" / str(name)
+        real = path.resolve()
+        if path.is_file() and real.is_relative_to(root) and \
+                not real.is_relative_to(root / "report"):
+            out.append(path)
+    return out
 
 
 def _request_record(request: BuildRequest) -> Path:
@@ -459,6 +499,8 @@ def _json_bytes(value: object) -> bytes:
 
 def _unchanged(path: Path, fingerprint: str) -> BuiltFile | None:
     """The existing output when its recorded fingerprint and bytes both still match."""
+    if path.is_symlink():
+        return None  # never read through it; writing it is refused
     try:
         record = json.loads(_record_path(path).read_text(encoding="utf-8"))
         data = path.read_bytes()

@@ -50,6 +50,10 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
                     for r in editions}
     target = out / rel.version
     record = root / "releases" / rel.version
+    for folder in (out, target, record.parent, record):
+        if folder.is_symlink():
+            raise OutputError(folder, "is a symbolic link; refusing to write through it "
+                                      "(remove the link)")
     existing = [folder for folder in (target, record) if (folder / "manifest.json").is_file()]
     for folder in existing:
         if _fingerprints(folder) != fingerprints:

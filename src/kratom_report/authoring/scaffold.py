@@ -28,7 +28,7 @@ from ..source.models import Section
 from ..source.schema import did_you_mean
 
 # The private helpers of versioning are the project's one way to round-trip YAML files.
-from .versioning import VersionError, _YamlFile
+from .versioning import VersionError, _YamlFile, confine
 
 KINDS = ("front", "evidence", "guidance", "policy", "back")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -107,8 +107,14 @@ def new_section(root: Path, section_id: str, title: str, *, kind: str = "evidenc
 
     try:
         report = _YamlFile.read(report_path, display)
+        confine([report], root)
     except VersionError as exc:
         raise ScaffoldError(str(exc)) from None
+    if not section_path.parent.resolve().is_relative_to(root.resolve()) or \
+            section_path.is_symlink():
+        raise ScaffoldError(f"{section_display}: report/sections leads outside the report "
+                            "folder (a symbolic link?); refusing to write there, so nothing "
+                            "was changed")
     sections = report.data["sections"]
     after = str(sections[-1]) if sections else None
     _append_keeping_comments(sections, section_id)

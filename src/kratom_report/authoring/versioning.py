@@ -97,6 +97,7 @@ def bump(root: Path, part: Part) -> tuple[str, str]:
     if _same_file(changelog_path, report_file.path):
         raise VersionError(f"{report_file.display}: changelog must be a separate file")
     changelog_file = _YamlFile.read(changelog_path, changelog_display)
+    confine([report_file, changelog_file], Path(root))
     entries = _entries(changelog_file)
 
     for entry in entries:
@@ -224,6 +225,14 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def confine(files: list[_YamlFile], root: Path) -> None:
+    """Refuse, before anything is written, a file whose link leads out of the report folder."""
+    for yf in files:
+        if not yf.path.resolve().is_relative_to(root.resolve()):
+            raise VersionError(f"{yf.display}: is a symbolic link leading outside the report "
+                               "folder; refusing to write through it, so nothing was changed")
+
+
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
@@ -240,7 +249,7 @@ def _replace_both(files: list[tuple[_YamlFile, bytes]]) -> None:
     try:
         for yf, data in files:
             current = yf
-            target = yf.path.resolve()  # write through a symlink, not over it
+            target = yf.path.resolve()  # through a link, not over it (checked by confine())
             temps.append((write_temp(target, data, target.stat().st_mode & 0o7777), yf))
         for tmp, yf in temps:
             current = yf

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -27,7 +28,7 @@ from ..source.project import Project
 from .citations import BibCache, Citer, bibliography
 from .editions import SelectedSection, content_fingerprint, content_payload, get_edition, select
 from .markup import MarkupEnv, local_image_data_uri, render
-from .templating import Templates
+from .templating import TemplateOutside, Templates
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 _LICENCES = {
@@ -147,31 +148,51 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
 
 
 def _render_template(templates: Templates, context: dict[str, Any]) -> str:
+    """Render in the sandbox; every failure of a template is a located problem, never a crash."""
+    from jinja2.exceptions import SecurityError
+
     env = templates.environment()
     try:
         return env.get_template("document.html").render(context)
     except jinja2.TemplateSyntaxError as exc:
-        where = _template_path(templates, exc.name or exc.filename or "")
-        raise ProblemsError([Problem(where, exc.lineno, None,
-                                     f"template syntax error: {exc.message}")]) from None
+        where = _template_path(templates, exc.filename or exc.name or "")
+        message = f"template syntax error: {exc.message}"
+        line: int | None = exc.lineno
+    except TemplateOutside as exc:
+        where, line = _template_frame(templates, exc)
+        message = f"template error: {exc}; templates may include only files inside templates/"
+    except jinja2.TemplateNotFound as exc:
+        where, line = _template_frame(templates, exc)
+        message = f"template error: template '{exc.name}' not found in templates/"
+    except SecurityError as exc:
+        where, line = _template_frame(templates, exc)
+        message = (f"template error: {str(exc).rstrip('.')} (templates run in a sandbox: no "
+                   "Python internals, no changing values)")
     except jinja2.UndefinedError as exc:
-        name, line = _template_frame(exc)
-        raise ProblemsError([Problem(_template_path(templates, name), line, None,
-                                     f"template error: {exc.message}")]) from None
+        where, line = _template_frame(templates, exc)
+        message = f"template error: {exc.message}"
+    except RecursionError as exc:
+        where, line = _template_frame(templates, exc)
+        message = "template error: templates include or call each other without end"
+    except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError,
+            AttributeError) as exc:
+        where, line = _template_frame(templates, exc)
+        message = f"template error: {type(exc).__name__}: {exc}"
+    raise ProblemsError([Problem(where, line, None, message)]) from None
 
 
 def _template_path(templates: Templates, name: str) -> str:
+    path = Path(name)
+    if path.is_absolute():
+        return templates.display(path)
     try:
-        found = templates.find(name)
-    except FileNotFoundError:
-        return name or "templates"
-    for folder in templates.folders:
-        if found.is_relative_to(folder) and folder.parent.name != "kratom_report":
-            return f"templates/{found.relative_to(folder).as_posix()}"
-    return f"templates/{name} (built-in)"
+        return templates.display(templates.find(name))
+    except (FileNotFoundError, TemplateOutside):
+        return f"templates/{name}" if name else "templates"
 
 
-def _template_frame(exc: BaseException) -> tuple[str, int | None]:
+def _template_frame(templates: Templates, exc: BaseException) -> tuple[str, int | None]:
+    """The innermost template file and line the error passed through."""
     tb = exc.__traceback__
     name, line = "document.html", None
     while tb is not None:
@@ -179,7 +200,7 @@ def _template_frame(exc: BaseException) -> tuple[str, int | None]:
         if filename.endswith((".html", ".css", ".j2")) or "<template>" in filename:
             name, line = filename, tb.tb_lineno
         tb = tb.tb_next
-    return name.rsplit("/", 1)[-1], line
+    return _template_path(templates, name), line
 
 
 def _ed_loc(project: Project, edition: Edition, key: str) -> Loc:

@@ -1,13 +1,23 @@
-"""Jinja environment and asset lookup: the report's templates/ first, the package's as fallback."""
+"""Jinja environment and asset lookup: the report's templates/ first, the package's as fallback.
+
+A report's templates are as untrusted as its text. They run in Jinja's immutable sandbox (no
+attribute of Python internals, no mutating calls), and every file a template or stylesheet names
+(``include``/``import``/``extends``, CSS ``url()``) must resolve, after following symbolic
+links, to a file inside one of the template folders; anything else is a located error.
+"""
 
 from __future__ import annotations
 
 import base64
 import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from ..errors import Problem, ProblemsError
 
 if TYPE_CHECKING:
     import jinja2
@@ -25,13 +35,32 @@ class Templates:
     @classmethod
     def for_root(cls, root: Path) -> Templates:
         own = root / "templates"
-        return cls((own, PACKAGE_TEMPLATES) if own.is_dir() else (PACKAGE_TEMPLATES,))
+        if not own.is_dir():
+            return cls((PACKAGE_TEMPLATES,))
+        if not _inside(own, root):
+            raise ProblemsError([Problem("templates", None, None, (
+                "the templates folder leads outside the report folder (a symbolic link?); "
+                "keep the report's templates inside it"))])
+        return cls((own, PACKAGE_TEMPLATES))
 
     def environment(self) -> jinja2.Environment:
         import jinja2
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-        return jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(f) for f in self.folders]),
+        def load(name: str) -> tuple[str, str, Callable[[], bool]]:
+            path = self.find(name)  # confined; raises TemplateOutside for an escape
+            mtime = path.stat().st_mtime_ns
+            return (path.read_text(encoding="utf-8"), str(path),
+                    lambda: path.is_file() and path.stat().st_mtime_ns == mtime)
+
+        def loader(name: str) -> tuple[str, str, Callable[[], bool]]:
+            try:
+                return load(name)
+            except FileNotFoundError:
+                raise jinja2.TemplateNotFound(name) from None
+
+        return ImmutableSandboxedEnvironment(
+            loader=jinja2.FunctionLoader(loader),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -40,36 +69,100 @@ class Templates:
         )
 
     def find(self, name: str) -> Path:
+        """The first folder's file called ``name``; never a file outside its folder."""
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        if not parts or name.startswith(("/", "~")) or ".." in parts or ":" in parts[0]:
+            raise TemplateOutside(name, "is not a relative path inside templates/")
         for folder in self.folders:
-            candidate = folder / name
+            candidate = folder.joinpath(*parts)
             if candidate.is_file():
+                if not _inside(candidate, folder):
+                    raise TemplateOutside(name, "resolves outside the template folder (a "
+                                          "symbolic link?)")
                 return candidate
         raise FileNotFoundError(name)
 
     def files(self) -> list[Path]:
-        """Every file that can shape the output, shadowed ones excluded (for fingerprints)."""
+        """Every file that can shape the output, shadowed ones excluded (for fingerprints).
+
+        Links that lead out of their folder are left out: no template may use them either.
+        """
         seen: dict[str, Path] = {}
         for folder in self.folders:
             for path in sorted(folder.rglob("*")):
                 rel = path.relative_to(folder).as_posix()
-                if path.is_file() and rel not in seen and "__pycache__" not in rel:
+                if (path.is_file() and rel not in seen and "__pycache__" not in rel
+                        and _inside(path, folder)):
                     seen[rel] = path
         return [seen[k] for k in sorted(seen)]
 
+    def display(self, path: Path) -> str:
+        """``templates/x`` for a report's own file, ``templates/x (built-in)`` for ours."""
+        for folder in self.folders:
+            if path.is_relative_to(folder):
+                rel = path.relative_to(folder).as_posix()
+                return f"templates/{rel}" + (" (built-in)" if folder == PACKAGE_TEMPLATES
+                                             else "")
+        return str(path)
+
     def inline_css(self, name: str) -> str:
-        """A stylesheet with every relative ``url()`` (fonts, art) turned into a data: URI."""
-        css = self.find(name).read_text(encoding="utf-8")
+        """A stylesheet with every relative ``url()`` (fonts, art) turned into a data: URI.
+
+        A ``url()`` must name a file inside the template folders; a remote URL, an absolute
+        path, ``..`` or a link that leads out is a located error naming the stylesheet line.
+        """
+        source = self.find(name)
+        css = source.read_text(encoding="utf-8")
+        problems: list[Problem] = []
 
         def repl(m: re.Match[str]) -> str:
-            target = m.group(2)
+            target = m.group(2).strip()
             if target.startswith(("data:", "#")):
                 return m.group(0)
-            path = self.find(target)
+            line = css.count("\n", 0, m.start()) + 1
+            col = m.start() - css.rfind("\n", 0, m.start())
+            reason = _url_refusal(target)
+            path = None
+            if reason is None:
+                try:
+                    path = self.find(unquote(urlsplit(target).path))
+                except TemplateOutside as exc:
+                    reason = exc.reason
+                except FileNotFoundError:
+                    reason = "not found in the template folders"
+            if path is None:
+                problems.append(Problem(self.display(source), line, col,
+                                        f"url({target}) {reason}; stylesheets may use only "
+                                        "files inside templates/"))
+                return m.group(0)
             mime = mimetypes.guess_type(path.name)[0] or _FONT_TYPES.get(path.suffix, "")
             data = base64.b64encode(path.read_bytes()).decode("ascii")
             return f'url("data:{mime};base64,{data}")'
 
-        return _CSS_URL.sub(repl, css)
+        out = _CSS_URL.sub(repl, css)
+        if problems:
+            raise ProblemsError(problems)
+        return out
+
+
+class TemplateOutside(ValueError):
+    """Raised when a template or asset name would leave the template folders."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"'{name}' {reason}")
+        self.name = name
+        self.reason = reason
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _url_refusal(target: str) -> str | None:
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return "is not a file inside the template folders (remote and other URLs are refused)"
+    return None
 
 
 _FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}

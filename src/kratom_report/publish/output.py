@@ -17,8 +17,25 @@ def output_name(slug: str, edition: str, version: str, fmt: str, variant: str = 
     return f"{slug}-{edition}-v{version}{suffix}.{fmt}"
 
 
+def refuse_links(paths: list[Path], *, folders: bool = False) -> None:
+    """OutputError for the first of ``paths`` that is a symbolic link, before anything is read."""
+    for path in paths:
+        if path.is_symlink():
+            raise OutputError(path, _FOLDER_LINK if folders else _FILE_LINK)
+
+
+_FOLDER_LINK = ("is a symbolic link; refusing to write through it (pass the real folder, or "
+                "remove the link)")
+_FILE_LINK = "is a symbolic link; refusing to replace or write through it (remove the link)"
+
+
 def ensure_folder(folder: Path) -> None:
-    """Create ``folder`` and prove it is writable before any rendering time is spent."""
+    """Create ``folder`` and prove it is writable before any rendering time is spent.
+
+    A symbolic link is refused: a report folder from a stranger could ship ``dist`` as a link
+    to anywhere, and every later write would land there.
+    """
+    refuse_links([folder], folders=True)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
@@ -51,6 +68,19 @@ def write_temp(path: Path, data: bytes, mode: int = 0o644) -> str:
     return tmp
 
 
+def real_target(path: Path, within: Path) -> Path:
+    """The file a write to ``path`` really changes; refused when that is outside ``within``.
+
+    Authors may keep report files as links to other files of the same report, so a link is
+    followed; one that leads out of the report (or a linked folder on the way) is an error.
+    """
+    target = path.resolve()
+    if not target.is_relative_to(within.resolve()):
+        raise OutputError(path, f"leads outside {within} (a symbolic link?); refusing to "
+                                "write there")
+    return target
+
+
 def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
@@ -69,6 +99,7 @@ def write_all(files: list[tuple[Path, bytes]]) -> None:
             current = path
             if path.is_dir():
                 raise OutputError(path, "is a folder; remove it or choose another --out")
+            refuse_links([path])
             temps.append((write_temp(path, data), path))
         for tmp, path in temps:
             os.replace(tmp, path)

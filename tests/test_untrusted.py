@@ -1,0 +1,277 @@
+"""A report from a stranger: its templates run sandboxed and read and write only inside the report.
+
+Every case asserts the exact message and exit code, and that nothing outside the report was
+opened (an audit hook records every file the process opens) or changed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, tree_snapshot
+
+_OPENED: list[str] = []
+_RECORDING: list[bool] = []
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _RECORDING and event == "open" and isinstance(args[0], str | bytes | os.PathLike):
+        _OPENED.append(os.fsdecode(args[0]))
+
+
+sys.addaudithook(_audit)  # audit hooks cannot be removed: this one records only when asked
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder beside the report holding a secret no build may read or change."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "secret.txt").write_text("SECRET-TOKEN-1234\n")
+    (folder / "target.pdf").write_bytes(b"not yours")
+    return folder
+
+
+@pytest.fixture
+def watched(outside: Path):
+    """Run a callable; return its result after checking it never opened or changed ``outside``."""
+
+    def run(call):
+        before = tree_snapshot(outside)
+        _OPENED.clear()
+        _RECORDING.append(True)
+        try:
+            result = call()
+        finally:
+            _RECORDING.clear()
+        touched = [p for p in _OPENED if Path(p).resolve().is_relative_to(outside.resolve())]
+        assert touched == [], touched
+        assert tree_snapshot(outside) == before
+        return result
+
+    return run
+
+
+def _template(tiny: Path, name: str, text: str) -> None:
+    (tiny / "templates").mkdir(exist_ok=True)
+    (tiny / "templates" / name).write_text(text)
+
+
+SANDBOX = "(templates run in a sandbox: no Python internals, no changing values)"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{{ "".__class__.__mro__[1].__subclasses__() }}\n',
+     "templates/cover.html:1: template error: access to attribute '__class__' of 'str' object "
+     f"is unsafe {SANDBOX}"),
+    ("{{ cycler.__init__.__globals__.os.popen('touch pwned') }}\n",
+     "templates/cover.html:1: template error: access to attribute '__init__' of 'type' object "
+     f"is unsafe {SANDBOX}"),
+    ("{% set xs = [] %}{{ xs.append(1) }}\n",
+     "templates/cover.html:1: template error: access to attribute 'append' of 'list' object "
+     f"is unsafe {SANDBOX}"),
+])
+def test_a_template_cannot_reach_python(cli, tiny, watched, text, message):
+    _template(tiny, "cover.html", text)
+    for command in ("check", "build"):
+        result = watched(lambda c=command: cli(c, "--source", tiny, "--out", tiny / "dist")
+                         if c == "build" else cli(c, "--source", tiny))
+        assert result.exit_code == 1
+        assert result.stderr == message + "\n"
+    assert not (tiny / "dist").exists() or list((tiny / "dist").glob("*.pdf")) == []
+    assert not Path("pwned").exists()
+
+
+@pytest.mark.parametrize(("text", "link", "message"), [
+    ('{% include "../../outside/secret.txt" %}\n', None,
+     "templates/cover.html:1: template error: '../../outside/secret.txt' is not a relative "
+     "path inside templates/; templates may include only files inside templates/"),
+    ('{% include "/etc/hostname" %}\n', None,
+     "templates/cover.html:1: template error: '/etc/hostname' is not a relative path inside "
+     "templates/; templates may include only files inside templates/"),
+    ('{% include "leak.html" %}\n', "leak.html",
+     "templates/cover.html:1: template error: 'leak.html' resolves outside the template "
+     "folder (a symbolic link?); templates may include only files inside templates/"),
+    ('{% from "leak.html" import x %}\n', "leak.html",
+     "templates/cover.html:1: template error: 'leak.html' resolves outside the template "
+     "folder (a symbolic link?); templates may include only files inside templates/"),
+    ('{% include "nosuch.html" %}\n', None,
+     "templates/cover.html:1: template error: template 'nosuch.html' not found in templates/"),
+    ('{% include "cover.html" %}\n', None,
+     "templates/cover.html:1: template error: templates include or call each other without "
+     "end"),
+])
+def test_includes_stay_in_the_template_folders(cli, tiny, outside, watched, text, link,
+                                               message):
+    _template(tiny, "cover.html", text)
+    if link:
+        (tiny / "templates" / link).symlink_to(outside / "secret.txt")
+    result = watched(lambda: cli("check", "--source", tiny))
+    assert result.exit_code == 1
+    assert result.stderr == message + "\n"
+    assert "SECRET-TOKEN" not in result.output
+
+
+def _css(tiny: Path, extra: str) -> None:
+    css = (REPO / "src" / "kratom_report" / "templates" / "briefing.css").read_text()
+    _template(tiny, "briefing.css", css + extra)
+
+
+def test_stylesheet_urls_stay_in_the_template_folders(cli, tiny, outside, watched):
+    (tiny / "templates").mkdir()
+    (tiny / "templates" / "art.png").symlink_to(outside / "secret.txt")
+    css = (REPO / "src" / "kratom_report" / "templates" / "briefing.css").read_text()
+    first = css.count("\n") + 1
+    _css(tiny, "\n.a { background: url(/etc/hostname) }\n"
+               '.b { background: url("../outside/secret.txt") }\n'
+               ".c { src: url(https://example.org/font.woff2) }\n"
+               ".d { background: url(art.png) }\n"
+               ".e { background: url(file:///etc/hostname) }\n")
+    result = watched(lambda: cli("check", "--source", tiny))
+    assert result.exit_code == 1
+    tail = "; stylesheets may use only files inside templates/"
+    assert result.stderr.splitlines() == [
+        f"templates/briefing.css:{first + 1}:18: url(/etc/hostname) is not a relative path "
+        f"inside templates/{tail}",
+        f"templates/briefing.css:{first + 2}:18: url(../outside/secret.txt) is not a "
+        f"relative path inside templates/{tail}",
+        f"templates/briefing.css:{first + 3}:11: url(https://example.org/font.woff2) is not a "
+        f"file inside the template folders (remote and other URLs are refused){tail}",
+        f"templates/briefing.css:{first + 4}:18: url(art.png) resolves outside the template "
+        f"folder (a symbolic link?){tail}",
+        f"templates/briefing.css:{first + 5}:18: url(file:///etc/hostname) is not a file "
+        f"inside the template folders (remote and other URLs are refused){tail}",
+    ]
+
+
+def test_a_templates_folder_that_leads_outside_is_refused(cli, tiny, outside, watched):
+    (outside / "document.html").write_text("{{ 1 }}")
+    (tiny / "templates").symlink_to(outside, target_is_directory=True)
+    result = watched(lambda: cli("check", "--source", tiny))
+    assert result.exit_code == 1
+    assert result.stderr == ("templates: the templates folder leads outside the report folder "
+                             "(a symbolic link?); keep the report's templates inside it\n")
+
+
+def test_a_link_out_is_not_in_the_fingerprint(tiny, outside):
+    from kratom_report.compose.templating import Templates
+
+    (tiny / "templates").mkdir()
+    (tiny / "templates" / "notes.txt").symlink_to(outside / "secret.txt")
+    (tiny / "templates" / "own.txt").write_text("mine")
+    names = [p.name for p in Templates.for_root(tiny).files()]
+    assert "own.txt" in names and "notes.txt" not in names
+
+
+# --- writes ------------------------------------------------------------------------------
+
+
+def test_build_refuses_an_output_folder_that_is_a_link(cli, tiny, outside, watched):
+    (tiny / "dist").symlink_to(outside, target_is_directory=True)
+    result = watched(lambda: cli("build", "--source", tiny, "--out", tiny / "dist"))
+    assert result.exit_code == 1
+    assert result.stderr == (f"{tiny / 'dist'}: is a symbolic link; refusing to write through "
+                             "it (pass the real folder, or remove the link)\n")
+
+
+def test_build_refuses_an_output_file_that_is_a_link(cli, tiny, outside, watched):
+    out = tiny / "dist"
+    out.mkdir()
+    name = "tiny-briefing-clinician-v1.0.0.html"
+    (out / name).symlink_to(outside / "target.pdf")
+    result = watched(lambda: cli("build", "--source", tiny, "--out", out, "--format", "html"))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"{out / name}: is a symbolic link; refusing to replace or write through it (remove "
+        "the link)")
+    assert sorted(p.name for p in out.iterdir()) == [name]  # nothing else written
+
+
+def test_build_records_folder_that_is_a_link_is_refused(cli, tiny, outside, watched):
+    out = tiny / "dist"
+    out.mkdir()
+    (out / ".build").symlink_to(outside, target_is_directory=True)
+    result = watched(lambda: cli("build", "--source", tiny, "--out", out, "--format", "html"))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"{out / '.build'}: is a symbolic link; refusing to write through it (pass the real "
+        "folder, or remove the link)")
+    assert [p.name for p in out.iterdir()] == [".build"]
+
+
+def test_release_refuses_a_record_folder_that_is_a_link(cli, tiny, outside, watched,
+                                                        tmp_path):
+    (tiny / "releases").symlink_to(outside, target_is_directory=True)
+    out = tmp_path / "public"
+    result = watched(lambda: cli("release", "--source", tiny, "--out", out))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"{tiny / 'releases'}: is a symbolic link; refusing to write through it (remove the "
+        "link)")
+    assert not out.exists()
+
+
+def test_version_bump_refuses_a_changelog_linked_outside(cli, tiny, outside, watched):
+    changelog = tiny / "report" / "changelog.yaml"
+    (outside / "changelog.yaml").write_bytes(changelog.read_bytes())
+    changelog.unlink()
+    changelog.symlink_to(outside / "changelog.yaml")
+    report = (tiny / "report" / "report.yaml").read_bytes()
+    result = cli("version", "bump", "minor", "--source", tiny)
+    assert result.exit_code == 1
+    assert result.stderr == ("report/changelog.yaml: is a symbolic link leading outside the "
+                             "report folder; refusing to write through it, so nothing was "
+                             "changed\n")
+    assert (tiny / "report" / "report.yaml").read_bytes() == report
+    assert (outside / "changelog.yaml").read_bytes() == (REPO / "tests" / "fixtures" / "tiny" /
+                                                          "report" / "changelog.yaml").read_bytes()
+
+
+def test_new_section_refuses_a_sections_folder_linked_outside(cli, tiny, outside, watched):
+    sections = tiny / "report" / "sections"
+    moved = outside / "sections"
+    sections.rename(moved)
+    sections.symlink_to(moved, target_is_directory=True)
+    before = tree_snapshot(outside)
+    report = (tiny / "report" / "report.yaml").read_bytes()
+    result = cli("new", "section", "extra", "--title", "Extra", "--source", tiny)
+    assert result.exit_code == 1
+    assert result.stderr == ("report/sections/extra.yaml: report/sections leads outside the "
+                             "report folder (a symbolic link?); refusing to write there, so "
+                             "nothing was changed\n")
+    assert tree_snapshot(outside) == before
+    assert (tiny / "report" / "report.yaml").read_bytes() == report
+
+
+# --- the build fingerprint ------------------------------------------------------------------
+
+
+def test_the_fingerprint_never_reads_a_link_out(cli, tiny, outside, watched):
+    (tiny / "report" / "notes.txt").symlink_to(outside / "secret.txt")
+    out = tiny / "dist"
+    first = watched(lambda: cli("build", "--source", tiny, "--out", out, "--format", "html"))
+    assert first.exit_code == 0, first.stderr
+    again = watched(lambda: cli("build", "--source", tiny, "--out", out, "--format", "html"))
+    assert again.exit_code == 0, again.stderr
+    assert "unchanged since the last build" in again.stderr
+
+
+def test_a_reference_file_outside_report_is_in_the_fingerprint(cli, tiny):
+    refs = tiny / "report" / "references.yaml"
+    shared = tiny / "shared.yaml"
+    shared.write_bytes(refs.read_bytes())
+    refs.unlink()
+    report = tiny / "report" / "report.yaml"
+    report.write_text(report.read_text() + "references: [../shared.yaml]\n")
+    out = tiny / "dist"
+    assert cli("build", "--source", tiny, "--out", out, "--format", "html").exit_code == 0
+    shared.write_text(shared.read_text().replace("title: '", "title: 'Changed ", 1))
+    result = cli("build", "--source", tiny, "--out", out, "--format", "html")
+    assert result.exit_code == 0, result.stderr
+    assert "unchanged" not in result.stderr
+    html = (out / "tiny-briefing-clinician-v1.0.0.html").read_text()
+    assert "Changed" in html
