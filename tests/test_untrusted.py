@@ -275,3 +275,93 @@ def test_a_reference_file_outside_report_is_in_the_fingerprint(cli, tiny):
     assert "unchanged" not in result.stderr
     html = (out / "tiny-briefing-clinician-v1.0.0.html").read_text()
     assert "Changed" in html
+
+
+# --- verify: a PDF from anywhere ------------------------------------------------------------
+
+
+def _encrypted(path: Path) -> Path:
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.docinfo["/BriefingEdition"] = "clinician"
+    pdf.docinfo["/BriefingVersion"] = "1.0.0"
+    pdf.save(path, encryption=pikepdf.Encryption(owner="o", user="u"))
+    return path
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "the PDF is encrypted; this tool never encrypts what it builds, so this file is not "
+           "one of its editions"),
+    (b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+     "not a readable PDF (root of pages tree has no /Kids array)"),
+    (b"", "not a readable PDF (unable to find trailer dictionary while recovering damaged "
+          "file)"),
+])
+def test_verify_reports_a_crafted_or_encrypted_pdf_in_one_line(cli, tiny, tmp_path, content,
+                                                               message):
+    path = tmp_path / "in.pdf"
+    if content is None:
+        _encrypted(path)
+    else:
+        path.write_bytes(content)
+    result = cli("verify", path, "--source", tiny)
+    assert result.exit_code == 1
+    assert result.stderr == f"{path}: {message}\n"
+
+
+# --- images: the file is named, its bytes never printed ---------------------------------------
+
+
+def _with_image(tiny: Path, name: str, data: bytes) -> None:
+    (tiny / "report" / name).write_bytes(data)
+    intro = tiny / "report" / "sections" / "intro.yaml"
+    intro.write_text(intro.read_text().replace(
+        "      Shared paragraph citing one source [@kruegel2016synthetic].",
+        f"      Shared paragraph citing one source [@kruegel2016synthetic]. ![A chart]({name})"))
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(("name", "data", "reason"), [
+    ("chart.png", os.urandom(3000),
+     "cannot be read as an image (cannot identify image file); is the file damaged?"),
+    ("chart.png", _png()[:-20],
+     "cannot be read as an image (Truncated File Read); is the file damaged?"),
+    ("chart.jpg", _png(), "is a PNG file named like a JPEG file; rename it"),
+    ("chart.svg", b"<!DOCTYPE svg [<!ENTITY x 'y'>]><svg xmlns='http://www.w3.org/2000/svg'/>",
+     "is not an SVG file (it does not start with <svg or <?xml)"),
+    ("chart.svg", b"<?xml version='1.0'?><!DOCTYPE svg [<!ENTITY x 'y'>]><svg/>",
+     "declares a DOCTYPE or entities, which are not allowed in SVG images"),
+])
+def test_a_bad_image_is_named_at_check_time_without_its_data(cli, tiny, name, data, reason):
+    _with_image(tiny, name, data)
+    result = cli("check", "--source", tiny)
+    assert result.exit_code == 1
+    assert result.stderr == f"report/sections/intro.yaml:7:78: image '{name}' {reason}\n"
+
+
+def test_a_good_image_still_renders(cli, tiny):
+    _with_image(tiny, "chart.png", _png())
+    assert cli("check", "--source", tiny).exit_code == 0
+
+
+def test_renderer_messages_never_carry_inline_data(tmp_path):
+    from kratom_report.errors import ProblemsError
+    from kratom_report.publish.pdf import write_pdf
+
+    blob = "A" * 5000
+    with pytest.raises(ProblemsError) as caught:
+        write_pdf(f'<img src="data:image/png;base64,{blob}">', tmp_path, "x.html")
+    messages = [p.message for p in caught.value.problems]
+    assert messages and all(blob[:100] not in m for m in messages)
+    assert any("data:image/png;base64,… (inline data)" in m for m in messages), messages

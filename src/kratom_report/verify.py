@@ -33,8 +33,12 @@ def read_identity(path: Path) -> tuple[str, str, bool]:
             # WeasyPrint writes custom <meta> names lower-cased, without hyphens.
             info = {str(k).lstrip("/").lower(): str(v) for k, v in pdf.docinfo.items()}
             archival = "/EmbeddedFiles" in pdf.Root.get("/Names", {})
-    except (OSError, pikepdf.PdfError) as exc:
-        raise VerifyError(f"{path}: not a readable PDF ({exc})") from None
+    except pikepdf.PasswordError:
+        raise VerifyError(f"{path}: the PDF is encrypted; this tool never encrypts what it "
+                          "builds, so this file is not one of its editions") from None
+    except (OSError, pikepdf.PdfError, ValueError, TypeError, KeyError) as exc:
+        detail = str(exc).removeprefix(f"{path}: ")
+        raise VerifyError(f"{path}: not a readable PDF ({detail})") from None
     edition, version = info.get("briefingedition"), info.get("briefingversion")
     if not edition or not version:
         raise VerifyError(f"{path}: this PDF does not name its edition and version; "

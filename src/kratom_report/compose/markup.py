@@ -35,7 +35,8 @@ def render(md: MarkdownIt, text: str, env: MarkupEnv, *, inline: bool = False) -
     return Markup(html)
 
 
-def local_image_data_uri(src: str, report_dir: Path, root: Path) -> tuple[str | None, str | None]:
+def local_image_data_uri(src: str, report_dir: Path, root: Path,
+                         max_bytes: int = 5_000_000) -> tuple[str | None, str | None]:
     """(data URI, None) for an image inside the report, or (None, reason) when refused."""
     parts = urlsplit(src)
     if parts.scheme or parts.netloc or src.startswith("//"):
@@ -53,8 +54,47 @@ def local_image_data_uri(src: str, report_dir: Path, root: Path) -> tuple[str | 
     mime = mimetypes.guess_type(target.name)[0]
     if mime not in {"image/png", "image/jpeg", "image/svg+xml", "image/gif", "image/webp"}:
         return None, f"image '{src}' has an unsupported type (use PNG, JPEG, SVG, GIF or WebP)"
-    data = base64.b64encode(target.read_bytes()).decode("ascii")
+    if target.stat().st_size > max_bytes:
+        return None, (f"image '{src}' is larger than {max_bytes / 1_000_000:g} MB "
+                      "(max_file_mb); make it smaller")
+    raw = target.read_bytes()
+    reason = _image_problem(raw, mime)
+    if reason:
+        return None, f"image '{src}' {reason}"
+    data = base64.b64encode(raw).decode("ascii")
     return f"data:{mime};base64,{data}", None
+
+
+def _image_problem(raw: bytes, mime: str) -> str | None:
+    """Why the renderer could not draw these bytes; found now, so the message names the file."""
+    if mime == "image/svg+xml":
+        head = raw[:4096].lstrip().lower()
+        if not (head.startswith(b"<svg") or head.startswith(b"<?xml")) or b"<svg" not in \
+                raw[:65536].lower():
+            return "is not an SVG file (it does not start with <svg or <?xml)"
+        if b"<!doctype" in raw.lower() or b"<!entity" in raw.lower():
+            return "declares a DOCTYPE or entities, which are not allowed in SVG images"
+        return None
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            image.verify()
+            kind = image.format
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        return f"cannot be read as an image ({_short(exc)}); is the file damaged?"
+    expected = mime.split("/")[1].upper()
+    if kind != expected:
+        return f"is a {kind} file named like a {expected} file; rename it"
+    return None
+
+
+def _short(exc: BaseException) -> str:
+    """The reader's own words, without the file name it was given (an in-memory buffer)."""
+    text = str(exc).split(" <_io.")[0].strip().rstrip(":") or type(exc).__name__
+    return text[:120]
 
 
 def escape_text(text: str) -> Markup:

@@ -226,7 +226,9 @@ class _Context:
                 self.problems.append(Problem(doc.display, line, col, (
                     f"image '{src}' has no alt text; describe it: ![what it shows]({src})")))
                 return ""
-            uri, reason = local_image_data_uri(src, self.project.report_dir, self.project.root)
+            uri, reason = local_image_data_uri(
+                src, self.project.report_dir, self.project.root,
+                int(self.project.report.max_file_mb * 1_000_000))
             if reason:
                 line, col = doc.find(loc, src)
                 self.problems.append(Problem(doc.display, line, col, reason))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -15,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 from ..errors import Problem, ProblemsError
 
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3a", "none")
+# A renderer message may quote a whole data: URI (megabytes of base64): keep only its type.
+_DATA_URI = re.compile(r"(data:[\w.+-]+/[\w.+-]+(?:;[\w=.+-]+)*,)[^'\"\s)]{16,}")
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
         logger.setLevel(previous)
     problems = [Problem(display, None, None, r) for r in dict.fromkeys(refusals)]
     for record in capture.records:
-        message = record.getMessage()
+        message = _DATA_URI.sub(r"\1… (inline data)", record.getMessage())
         if any(r in message for r in refusals):
             continue
         problems.append(Problem(display, None, None, f"renderer: {message}"))
