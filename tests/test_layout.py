@@ -25,6 +25,7 @@ RANKS = {
     "build": 4,
     "release": 4,
     "verify": 4,
+    "compare": 4,
     "authoring": 5,
     "cli": 6,
     "__main__": 7,

@@ -104,7 +104,7 @@ def test_release_writes_checksummed_folder_and_repository_record(cli, tiny, tmp_
     assert result.exit_code == 0, result.stderr
     folder = out / "1.0.0"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "SHA256SUMS", "manifest.json", CLIN, POL]
+        "SHA256SUMS", "content.json", "manifest.json", CLIN, POL]
     subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, check=True,
                    capture_output=True)
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -114,8 +114,10 @@ def test_release_writes_checksummed_folder_and_repository_record(cli, tiny, tmp_
                         "content_fingerprint", "build_fingerprint"}
     assert row["date"] == "2026-11-25" and row["version"] == "1.0.0"
     record = tiny / "releases" / "1.0.0"
-    assert sorted(p.name for p in record.iterdir()) == ["SHA256SUMS", "manifest.json"]
+    assert sorted(p.name for p in record.iterdir()) == ["SHA256SUMS", "content.json",
+                                                        "manifest.json"]
     assert (record / "manifest.json").read_bytes() == (folder / "manifest.json").read_bytes()
+    assert (record / "content.json").read_bytes() == (folder / "content.json").read_bytes()
 
     before = tree_snapshot(out)
     again = cli("release", "--source", tiny, "--out", out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -441,6 +442,44 @@ def _stats_text(s: Any, years: int, days: int) -> str:
                       + (f", {d.age_days} days)" if d.age_days is not None else ": not a date)")
                       for d in s.stale_data])
     return "\n".join(lines)
+
+
+@main.command("diff")
+@click.argument("old", required=False, metavar="[OLD")
+@click.argument("new", required=False, metavar="[NEW]]")
+@click.option("--edition", default=None, metavar="ID", help="Compare one edition only.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True, help="Terminal text, stable JSON, or one HTML page.")
+@click.option("--exit-code", is_flag=True,
+              help="Exit 1 when there are changes (like git diff --exit-code), for CI.")
+@_common
+def diff_command(root: Path, old: str | None, new: str | None, edition: str | None, fmt: str,
+                 exit_code: bool) -> None:
+    """Show what changed between two versions (default: the latest release and the tree).
+
+    OLD and NEW are released versions (recorded in releases/) or 'worktree'.
+
+    \b
+    Examples:
+      kratom-report diff                       # latest release -> working tree
+      kratom-report diff 1.0.0 1.1.0 --edition clinician --format html > changes.html
+    """
+    from .compare import compare
+
+    result = compare(root, old, new, edition)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    elif fmt == "html":
+        from .publish.diffview import as_html
+
+        click.echo(as_html(result), nl=False)
+    else:
+        from .publish.diffview import as_text
+
+        click.echo(as_text(result, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ),
+                   nl=False)
+    if exit_code and result["changed"]:
+        sys.exit(EXIT_PROBLEM)
 
 
 @main.command()

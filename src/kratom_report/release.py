@@ -15,7 +15,8 @@ from .build import Progress, build_fingerprint, render_html, render_pdfs
 from .compose.render import release_of
 from .compose.templating import Templates
 from .errors import OutputError, ReportError, relpath
-from .publish.output import ensure_folder, output_name
+from .publish.output import ensure_folder, output_name, write_all
+from .publish.records import content_document
 from .source.project import load_project
 
 VARIANT = "pdf/ua-1"
@@ -61,8 +62,12 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
                 f"{folder}: version {rel.version} was already released with different content; "
                 "a release never changes. Run 'kratom-report version bump patch' (or minor, "
                 "major), describe the change in the changelog, and release the new version")
+    content = content_document(rel.version, rel.date.isoformat(),
+                               {r.edition.id: r.record() for r in editions})
     if target.is_dir() and target in existing and record in existing:
-        say(f"release {rel.version} already exists and is identical; nothing to do")
+        added = _add_missing_content(record, content)
+        say(f"release {rel.version} already exists and is identical; "
+            + (f"added its content record {relpath(added, root)}" if added else "nothing to do"))
         return ReleaseResult(target, False, json.loads((target / "manifest.json").read_text()))
     if target.exists() and target not in existing:
         raise OutputError(target, "exists but is not a release folder; move it away first")
@@ -83,13 +88,25 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
                 "version": rel.version, "date": rel.date.isoformat(), "editions": rows}
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     sums = "".join(f"{row['sha256']}  {row['file']}\n" for row in rows).encode()
+    records = {"manifest.json": manifest_bytes, "SHA256SUMS": sums, "content.json": content}
     if target not in existing:
         ensure_folder(out)
-        _write_folder(target, {**files, "manifest.json": manifest_bytes, "SHA256SUMS": sums})
+        _write_folder(target, {**files, **records})
     if record not in existing:
         ensure_folder(record.parent)
-        _write_folder(record, {"manifest.json": manifest_bytes, "SHA256SUMS": sums})
+        _write_folder(record, records)
+    else:
+        _add_missing_content(record, content)
     return ReleaseResult(target, True, manifest)
+
+
+def _add_missing_content(record: Path, content: bytes) -> Path | None:
+    """Give a release recorded before content records existed its ``content.json``, once."""
+    path = record / "content.json"
+    if path.exists() or path.is_symlink():
+        return None
+    write_all([(path, content)])
+    return path
 
 
 def _fingerprints(folder: Path) -> dict[str, str]:

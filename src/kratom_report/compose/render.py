@@ -66,6 +66,13 @@ class RenderedEdition:
     words: int
     payload: dict[str, Any]
     cited_refs: tuple[dict[str, Any], ...]
+    entries: tuple[str, ...] = ()  # formatted references as plain text, in citation order
+
+    def record(self) -> dict[str, Any]:
+        """The edition's content record (see :mod:`.record`): what a diff compares."""
+        from .record import edition_record
+
+        return edition_record(self.payload, list(self.entries))
 
 
 def release_of(project: Project) -> Release:
@@ -144,7 +151,15 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     })
     refs = tuple(r.model_dump(by_alias=True, exclude_none=True, mode="json") for r in cited)
     return RenderedEdition(edition, html, paper_id, fingerprint, release,
-                           tuple(ctx.citer.order), _words(html), payload, refs)
+                           tuple(ctx.citer.order), _words(html), payload, refs,
+                           tuple(_entry_text(e) for e in entries))
+
+
+def _entry_text(entry: str) -> str:
+    """A formatted reference as a reader reads it: tags dropped, entities decoded."""
+    import html as html_lib
+
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", str(entry))).split())
 
 
 def _render_template(templates: Templates, context: dict[str, Any]) -> str:

@@ -1,0 +1,218 @@
+"""diff: what changed between a release and the working tree, exactly, for the right editions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from kratom_report.cli import main
+
+from conftest import FIXTURES, REPO, tree_snapshot
+
+SCHEMA = json.loads((REPO / "src" / "kratom_report" / "publish" / "diff.schema.json")
+                    .read_text())
+EXTRA = ("- key: extra2020\n  type: webpage\n  title: An extra source\n  issued: 2020\n"
+         "  URL: https://example.org/extra\n")
+
+
+def _run(*args: str | Path):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new))
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory) -> Path:
+    """The tiny report released as 1.0.0, with a reference only its clinician callout cites."""
+    root = tmp_path_factory.mktemp("diff") / "tiny"
+    shutil.copytree(FIXTURES / "tiny", root)
+    refs = root / "report" / "references.yaml"
+    refs.write_text(refs.read_text() + EXTRA)
+    _edit(root / "report" / "sections" / "practice.yaml", "[@cdc2018salmonella].",
+          "[@cdc2018salmonella; @extra2020].")
+    result = _run("release", "--source", root, "--out", root / "public")
+    assert result.exit_code == 0, result.stderr
+    return root
+
+
+@pytest.fixture
+def tree(released: Path, tmp_path: Path) -> Path:
+    """A writable copy of the released report, records included."""
+    dest = tmp_path / "tiny"
+    shutil.copytree(released, dest, ignore=shutil.ignore_patterns("public"))
+    return dest
+
+
+def _three_changes(root: Path) -> None:
+    _edit(root / "report" / "sections" / "practice.yaml",
+          "text: Clinician-only advice CLINICIANONLY [@cdc2018salmonella; @extra2020].",
+          "text: Revised clinician-only advice CLINICIANONLY [@cdc2018salmonella].")
+    refs = root / "report" / "references.yaml"
+    refs.write_text(refs.read_text().replace(EXTRA, ""))
+    _edit(root / "report" / "sections" / "intro.yaml", "n: 0,", "n: 12,")
+
+
+def test_release_records_content_that_checks_against_the_manifest(released):
+    record = released / "releases" / "1.0.0"
+    assert sorted(p.name for p in record.iterdir()) == ["SHA256SUMS", "content.json",
+                                                        "manifest.json"]
+    content = json.loads((record / "content.json").read_text())
+    manifest = json.loads((record / "manifest.json").read_text())
+    assert {r["edition"]: r["content_fingerprint"] for r in manifest["editions"]} == \
+        {k: v["content_fingerprint"] for k, v in content["editions"].items()}
+    from kratom_report.compose.editions import content_fingerprint
+
+    for edition in content["editions"].values():  # checkable from the record alone
+        assert content_fingerprint(edition["payload"]) == edition["content_fingerprint"]
+
+
+def test_no_change_is_no_change(tree):
+    result = _run("diff", "--source", tree, "--exit-code")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ("changes from 1.0.0 to worktree\n\nclinician: unchanged\n\n"
+                             "policymaker: unchanged\n\nno changes\n")
+
+
+def test_diff_reports_exactly_the_three_changes(tree):
+    _three_changes(tree)
+    result = _run("diff", "--source", tree)
+    assert result.exit_code == 0, result.stderr
+    row = "[@kruegel2016synthetic] | In vitro | [-0-] {+12+} | Cells | Partial agonism | low"
+    number = ("  number in intro: 0 → 12: [@kruegel2016synthetic] | In vitro | 12 | Cells | "
+              "Partial agonism | low")
+    assert result.stdout.splitlines() == [
+        "changes from 1.0.0 to worktree",
+        "",
+        "clinician:",
+        f"  row changed in intro/2: {row}",
+        "  paragraph changed in practice/0: [-Clinician-only-] {+Revised clinician-only+} "
+        "advice CLINICIANONLY [-[@cdc2018salmonella; @extra2020].-] {+[@cdc2018salmonella].+}",
+        number,
+        "  reference removed: extra2020: An extra source. 2020. https://example.org/extra",
+        "",
+        "policymaker:",
+        f"  row changed in intro/2: {row}",
+        number,
+    ]
+
+
+def test_json_is_valid_against_its_schema_and_exit_code_flags_changes(tree):
+    _three_changes(tree)
+    result = _run("diff", "1.0.0", "worktree", "--source", tree, "--format", "json",
+                  "--exit-code")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    jsonschema.validate(data, SCHEMA)
+    clinician, policymaker = data["editions"]["clinician"], data["editions"]["policymaker"]
+    assert [p["block"] for p in clinician["paragraphs"]] == ["intro/2", "practice/0"]
+    assert [p["block"] for p in policymaker["paragraphs"]] == ["intro/2"]
+    assert clinician["numbers"] == policymaker["numbers"] == [{
+        "section": "intro", "old": "0", "new": "12",
+        "sentence": "[@kruegel2016synthetic] | In vitro | 12 | Cells | Partial agonism | low"}]
+    assert [r["key"] for r in clinician["references"]["removed"]] == ["extra2020"]
+    assert policymaker["references"] == {"added": [], "removed": [], "changed": []}
+
+
+def test_the_schema_rejects_what_it_should():
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"old": "1.0.0", "new": "worktree", "changed": "yes",
+                             "editions": {}}, SCHEMA)
+
+
+def test_one_edition_and_html(tree):
+    _three_changes(tree)
+    result = _run("diff", "--source", tree, "--edition", "policymaker", "--format", "html")
+    assert result.exit_code == 0, result.stderr
+    page = result.stdout
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page and "http" not in \
+        page.split("<style>")[0].split("<main>")[-1]
+    assert "<del>0</del> <ins>12</ins>" in page
+    assert "clinician" not in page
+
+
+def test_sections_moved_retitled_and_figure_points(tree):
+    report = tree / "report" / "report.yaml"
+    _edit(report, "sections:\n  - intro\n  - practice\n", "sections:\n  - practice\n  - intro\n")
+    _edit(tree / "report" / "sections" / "intro.yaml", "title: Introduction",
+          "title: Overview")
+    _edit(tree / "report" / "data" / "timeline.yaml", "label: Outbreak investigated",
+          "label: Outbreak traced")
+    data = json.loads(_run("diff", "--source", tree, "--format", "json").stdout)
+    jsonschema.validate(data, SCHEMA)
+    clinician = data["editions"]["clinician"]
+    assert clinician["sections"]["retitled"] == [
+        {"id": "intro", "old": "Introduction", "new": "Overview"}]
+    assert clinician["sections"]["moved"] == [
+        {"id": "practice", "title": "Practice", "from": 2, "to": 1}]
+    assert clinician["figures"] == [
+        {"data": "data/timeline.yaml", "point": "event 2018: Outbreak investigated",
+         "old": "present", "new": None},
+        {"data": "data/timeline.yaml", "point": "event 2018: Outbreak traced",
+         "old": None, "new": "present"}]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["9.9.9"], "unknown version '9.9.9': not a recorded release (releases: 1.0.0; or use "
+                "'worktree')"),
+    (["1.0.0", "worktree", "--edition", "nurse"],
+     "edition 'nurse' did not exist in 1.0.0 (editions there: clinician, policymaker)"),
+])
+def test_bad_versions_and_editions(tree, args, message):
+    before = tree_snapshot(tree)
+    result = _run("diff", *args, "--source", tree)
+    assert result.exit_code == 1
+    assert result.stderr == message + "\n"
+    assert result.stdout == ""
+    assert tree_snapshot(tree) == before
+
+
+def test_a_hand_edited_record_is_refused(tree):
+    path = tree / "releases" / "1.0.0" / "content.json"
+    data = json.loads(path.read_text())
+    data["editions"]["clinician"]["key_messages"][0] = "Something else."
+    path.write_text(json.dumps(data))
+    result = _run("diff", "--source", tree)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "releases/1.0.0/content.json: damaged or edited by hand (edition 'clinician'): its "
+        "content does not match the fingerprints in manifest.json; restore it from version "
+        "control\n")
+
+
+def test_a_damaged_record_is_refused(tree):
+    (tree / "releases" / "1.0.0" / "content.json").write_text('{"format": 1, "editions": [')
+    result = _run("diff", "--source", tree)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("releases/1.0.0/content.json: damaged or edited by hand (")
+
+
+def test_a_release_recorded_before_content_records_gets_one(tree):
+    record = tree / "releases" / "1.0.0"
+    content = (record / "content.json").read_bytes()
+    (record / "content.json").unlink()
+    result = _run("diff", "--source", tree)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "releases/1.0.0/content.json: missing; this release was recorded before content "
+        "records existed. Check out its sources and run 'kratom-report release' again: it "
+        "adds the record and changes nothing else\n")
+    out = tree / "public"
+    first = _run("release", "--source", tree, "--out", out)
+    assert first.exit_code == 0, first.stderr
+    assert (record / "content.json").read_bytes() == content
+
+
+def test_the_shipped_release_record_is_valid():
+    from kratom_report.publish.records import load_record
+
+    doc = load_record(REPO, "1.0.0")
+    assert sorted(doc["editions"]) == ["clinician", "policymaker"]
