@@ -216,3 +216,86 @@ def test_the_shipped_release_record_is_valid():
 
     doc = load_record(REPO, "1.0.0")
     assert sorted(doc["editions"]) == ["clinician", "policymaker"]
+
+
+# --- build --mark-changes ---------------------------------------------------------------------
+
+BAR = (0.701961, 0.14902, 0.117647)  # the change bar's colour, #b3261e
+
+
+def _bars_and_words(pdf_path: Path) -> list[tuple[list[tuple[float, float, float]], list[dict]]]:
+    import pdfplumber
+
+    pages = []
+    with pdfplumber.open(pdf_path) as pdf:
+        for page in pdf.pages:
+            bars = []
+            for shape in page.rects + page.lines:
+                colours = (shape.get("non_stroking_color"), shape.get("stroking_color"))
+                if any(isinstance(c, tuple) and len(c) == 3 and
+                       all(abs(a - b) < 0.01 for a, b in zip(c, BAR, strict=True))
+                       for c in colours):
+                    bars.append((shape["x0"], shape["top"], shape["bottom"]))
+            pages.append((sorted(set(bars)), page.extract_words()))
+    return pages
+
+
+def _has_bar(bars: list[tuple[float, float, float]], word: dict) -> bool:
+    return any(x0 < word["x0"] and top <= word["top"] + 1 and bottom >= word["bottom"] - 1
+               for x0, top, bottom in bars)
+
+
+def test_mark_changes_puts_a_bar_beside_exactly_the_changed_blocks(tree, tmp_path):
+    _three_changes(tree)
+    out = tmp_path / "dist"
+    result = _run("build", "--source", tree, "--out", out, "--mark-changes")
+    assert result.exit_code == 0, result.stderr
+    marked = {"clinician": ["Revised", "12"], "policymaker": ["12"]}
+    for edition, changed_words in marked.items():
+        path = out / f"tiny-briefing-{edition}-v1.0.0-changes-since-1.0.0.pdf"
+        pages = _bars_and_words(path)
+        rows = {round(top) for bars, _ in pages for _, top, _ in bars}
+        found = []
+        for bars, words in pages:
+            for word in words:
+                if word["text"] in changed_words and _has_bar(bars, word):
+                    found.append(word["text"])
+                if word["text"] in ("Shared", "second", "Notice"):  # unchanged text
+                    assert not _has_bar(bars, word), (edition, word["text"])
+        assert sorted(set(found)) == sorted(changed_words), (edition, found)
+        assert len(rows) == len(changed_words), (edition, rows)  # one bar per changed unit
+        text = "\n".join(" ".join(w["text"] for w in words) for _, words in pages)
+        assert "Changed since 1.0.0" in text  # the note in the margin, read before the text
+        assert "Number changed: 0 → 12" in text
+
+
+def test_without_marks_nothing_is_marked(tree, tmp_path):
+    _three_changes(tree)
+    out = tmp_path / "dist"
+    assert _run("build", "--source", tree, "--out", out).exit_code == 0
+    pages = _bars_and_words(out / "tiny-briefing-clinician-v1.0.0.pdf")
+    assert all(bars == [] for bars, _ in pages)
+    assert "Changed since" not in " ".join(w["text"] for _, ws in pages for w in ws)
+
+
+def test_mark_changes_since_an_unknown_version_writes_nothing(tree, tmp_path):
+    out = tmp_path / "dist"
+    result = _run("build", "--source", tree, "--out", out, "--mark-changes", "0.9.0")
+    assert result.exit_code == 1
+    assert result.stderr == ("unknown version '0.9.0': not a recorded release (releases: "
+                             "1.0.0; or use 'worktree')\n")
+    assert not any(out.glob("*.pdf")) if out.exists() else True
+
+
+def test_check_warns_when_a_draft_changes_content_but_lists_no_change(tree):
+    assert _run("version", "bump", "minor", "--source", tree).exit_code == 0
+    quiet = _run("check", "--source", tree)
+    assert quiet.exit_code == 0 and "warning" not in quiet.stderr  # same content: nothing to say
+    _three_changes(tree)
+    result = _run("check", "--source", tree)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[-1] == (
+        "report/changelog.yaml:2:14: warning: the content differs from release 1.0.0 "
+        "(clinician, policymaker), but the draft entry for 1.1.0 lists no change; describe what "
+        "changed (see 'kratom-report diff')")
+    assert _run("check", "--source", tree, "--strict").exit_code == 1

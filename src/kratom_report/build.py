@@ -41,6 +41,7 @@ class BuildRequest:
     variant: str = "pdf/ua-1"
     jobs: int | None = None  # None: one per core
     force: bool = False
+    mark_changes: str | None = None  # a version, "" for the latest release, None: no marks
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,30 @@ def check(root: Path, *, paper: str | None = None) -> CheckResult:
 
     project = load_project(root)
     rendered = render_html(project, [e.id for e in project.report.editions], paper)
-    return CheckResult(project, rendered, list(project.warnings))
+    return CheckResult(project, rendered, list(project.warnings) + _undescribed(project, rendered))
+
+
+def _undescribed(project: Project, rendered: list[RenderedEdition]) -> list[Problem]:
+    """A warning when a draft's content differs from the latest release but its entry is empty."""
+    from .publish.records import RecordError, latest_release, load_record
+
+    entries = project.changelog.entries
+    index = next((i for i, e in enumerate(entries) if e.version == project.report.version), None)
+    if index is None or entries[index].date is not None or entries[index].changes:
+        return []
+    try:
+        version = latest_release(project.root)
+        old = load_record(project.root, version)["editions"]
+    except RecordError:
+        return []
+    changed = [r.edition.id for r in rendered
+               if old.get(r.edition.id, {}).get("content_fingerprint") != r.content_fingerprint]
+    if not changed:
+        return []
+    return [project.changelog_doc.problem(("entries", index, "version"), (
+        f"the content differs from release {version} ({', '.join(changed)}), but the draft "
+        f"entry for {project.report.version} lists no change; describe what changed (see "
+        "'kratom-report diff')"), severity="warning")]
 
 
 def build(root: Path, request: BuildRequest, progress: Progress | None = None) -> list[BuiltFile]:
@@ -109,14 +133,17 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
     pending: list[Any] = []
     problems: list[Problem] = []
     bib_cache: BibCache = {}
+    marks = _change_marks(project, request.mark_changes, edition_ids, bib_cache)
     for edition_id in edition_ids:
         try:
-            r = render_edition(project, edition_id, paper=request.paper, bib_cache=bib_cache)
+            r = render_edition(project, edition_id, paper=request.paper, bib_cache=bib_cache,
+                               marks=marks.get(edition_id))
         except ProblemsError as exc:
             problems += exc.problems
             continue
         name = output_name(project.report.slug, r.edition.id, r.release.version, request.fmt,
-                           request.variant, draft=r.release.draft)
+                           request.variant, draft=r.release.draft,
+                           since=marks[edition_id].since if edition_id in marks else None)
         fp = build_fingerprint(r, templates, request.fmt, request.variant)
         previous = None if request.force else _unchanged(request.out / name, fp)
         if previous is not None:
@@ -162,6 +189,29 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
     ensure_folder(request.out / ".build")
     write_all(files)
     return result
+
+
+def _change_marks(project: Project, since: str | None, edition_ids: list[str],
+                  bib_cache: Any) -> dict[str, Any]:
+    """Per edition, what changed since ``since`` ("" = the latest release); {} without it."""
+    if since is None:
+        return {}
+    from .compose.marks import ChangeMarks
+    from .compose.render import render_edition
+    from .publish.diff import diff_records
+    from .publish.records import RecordError, latest_release, load_record
+
+    version = since or latest_release(project.root)
+    old = load_record(project.root, version)
+    missing = [e for e in edition_ids if e not in old["editions"]]
+    if missing:
+        raise RecordError(f"edition '{missing[0]}' did not exist in {version} (editions there: "
+                          f"{', '.join(sorted(old['editions']))}); build it without "
+                          "--mark-changes")
+    new = {"editions": {e: render_edition(project, e, bib_cache=bib_cache).record()
+                        for e in edition_ids}}
+    diff = diff_records(old, new, edition_ids)
+    return {e: ChangeMarks.from_diff(version, diff["editions"][e]) for e in edition_ids}
 
 
 def render_html(project: Project, edition_ids: list[str], paper: str | None
@@ -383,7 +433,8 @@ def source_fingerprint(root: Path, request: BuildRequest) -> str:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     h.update(canonical_json({"tool": __version__, "tools": _tool_versions(),
                              "request": [sorted(set(request.editions)), request.fmt,
-                                         request.paper, request.variant]}))
+                                         request.paper, request.variant,
+                                         request.mark_changes]}))
     return h.hexdigest()
 
 
@@ -417,7 +468,10 @@ def _listed_references(root: Path) -> list[Path]:
 
 def _request_record(request: BuildRequest) -> Path:
     key = hashlib.sha256(canonical_json([sorted(set(request.editions)), request.fmt,
-                                         request.paper, request.variant])).hexdigest()[:16]
+                                         request.paper, request.variant]
+                                        + ([request.mark_changes]
+                                           if request.mark_changes is not None else [])
+                                        )).hexdigest()[:16]
     return request.out / ".build" / f"request-{key}.json"
 
 

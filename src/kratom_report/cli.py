@@ -176,9 +176,14 @@ def init(folder: Path, title: str | None, edition_list: list[str], debug: bool) 
               help="Tagged PDF/UA, or tagged archival PDF/A-3 with its sources attached.")
 @_jobs_option
 @click.option("--force", is_flag=True, help="Rebuild editions even when nothing changed.")
+@click.option("--mark-changes", "mark_changes", is_flag=False, flag_value="", default=None,
+              metavar="[VERSION]",
+              help="Bar in the margin beside what changed since VERSION (default: the latest "
+                   "release); files are named ...-changes-since-VERSION.")
 @_common
 def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, out: Path,
-          paper: str | None, variant: str, jobs: int, force: bool) -> None:
+          paper: str | None, variant: str, jobs: int, force: bool,
+          mark_changes: str | None) -> None:
     """Build editions into OUT as <slug>-<edition>-v<version>.pdf (or .html).
 
     A draft's files carry -draft (<slug>-<edition>-v<version>-draft.pdf).
@@ -187,12 +192,14 @@ def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, o
     Examples:
       kratom-report build
       kratom-report build --edition clinician --format html --out preview/
+      kratom-report build --mark-changes 1.0.0     # margin bars beside what changed
     """
     from .build import BuildRequest
     from .build import build as run_build
 
     request = BuildRequest(editions=() if all_editions else editions, fmt=fmt, out=out,
-                           paper=paper, variant=variant, jobs=jobs, force=force)
+                           paper=paper, variant=variant, jobs=jobs, force=force,
+                           mark_changes=mark_changes)
     for built in run_build(root, request, progress=_progress):
         pages = f"{built.pages} pages" if built.pages is not None else "html"
         click.echo(f"{built.path}\t{pages}\t{_size(built.size)}")

@@ -107,6 +107,15 @@ def _markdown_units(md: Any, text: str) -> Iterator[Unit]:
             yield {"kind": kind, "text": _inline_text(token.children or [])}
 
 
+def plain_text(md: Any, text: str) -> str:
+    """Inline author text as the record holds it (what change marks are matched against)."""
+    return _plain(md, text, inline=True)
+
+
+def inline_text(children: list[Any]) -> str:
+    return _inline_text(children)
+
+
 def _plain(md: Any, text: str, *, inline: bool) -> str:
     tokens = md.parseInline(text, {}) if inline else md.parse(text, {})
     return " ".join(_inline_text(t.children or []) for t in tokens if t.type == "inline")

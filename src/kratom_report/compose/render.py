@@ -27,6 +27,7 @@ from ..source.models import (
 from ..source.project import Project
 from .citations import BibCache, Citer, bibliography
 from .editions import SelectedSection, content_fingerprint, content_payload, get_edition, select
+from .marks import ChangeMarks
 from .markup import MarkupEnv, local_image_data_uri, render
 from .templating import TemplateOutside, Templates
 
@@ -89,14 +90,18 @@ def format_date(date: dt.date) -> str:
 
 def render_edition(project: Project, edition_id: str, *, paper: str | None = None,
                    templates: Templates | None = None,
-                   bib_cache: BibCache | None = None) -> RenderedEdition:
-    """Everything WeasyPrint needs for one edition, as one HTML string."""
+                   bib_cache: BibCache | None = None,
+                   marks: ChangeMarks | None = None) -> RenderedEdition:
+    """Everything WeasyPrint needs for one edition, as one HTML string.
+
+    With ``marks``, what changed since an earlier version carries a margin bar and a note.
+    """
     templates = templates or Templates.for_root(project.root)
     edition = get_edition(project, edition_id)
     selected = select(project, edition)
     release = release_of(project)
     paper_id = paper or edition.paper or project.report.paper
-    ctx = _Context(project, edition)
+    ctx = _Context(project, edition, marks)
 
     cover_note = ctx.text(project.report_doc, _ed_loc(project, edition, "cover_note"),
                           edition.cover_note, inline=False) if edition.cover_note else None
@@ -148,11 +153,55 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
         "sections": sections,
         "references": [{"n": i + 1, "html": e} for i, e in enumerate(entries)],
         "changelog": _changelog(project, release),
+        "changed": _changed_context(marks, edition),
     })
     refs = tuple(r.model_dump(by_alias=True, exclude_none=True, mode="json") for r in cited)
     return RenderedEdition(edition, html, paper_id, fingerprint, release,
                            tuple(ctx.citer.order), _words(html), payload, refs,
                            tuple(_entry_text(e) for e in entries))
+
+
+def _changed_context(marks: ChangeMarks | None, edition: Edition) -> dict[str, Any]:
+    """What templates need to mark changes; empty (and so invisible) without marks."""
+    if marks is None:
+        return {"since": None, "note": "", "key_messages": [], "summary": {}}
+    from .record import plain_text
+
+    md = make_markdown()
+    indices = [i for i, m in enumerate(edition.key_messages)
+               if plain_text(md, m) in marks.key_messages]
+    return {"since": marks.since, "note": marks.note(), "key_messages": indices,
+            "summary": marks.summary}
+
+
+def _mark_rules(md: Any, marks: ChangeMarks) -> None:
+    """Paragraphs and list items whose text the marks name get the class ``changed``."""
+    from .record import inline_text
+
+    note = f'<span class="change-note">{escape(marks.note())}</span>'
+
+    def first_text(tokens: list[Any], start: int) -> str | None:
+        for token in tokens[start:]:
+            if token.type == "inline":
+                return inline_text(token.children or [])
+            if token.type in ("list_item_close", "paragraph_close"):
+                return None
+        return None
+
+    def paragraph_open(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+        if tokens[idx].hidden or first_text(tokens, idx + 1) not in marks.units:
+            return self.renderToken(tokens, idx, options, env)
+        tokens[idx].attrJoin("class", "changed")
+        return self.renderToken(tokens, idx, options, env) + note
+
+    def list_item_open(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+        if first_text(tokens, idx + 1) not in marks.units:
+            return self.renderToken(tokens, idx, options, env)
+        tokens[idx].attrJoin("class", "changed")
+        return self.renderToken(tokens, idx, options, env) + note
+
+    md.add_render_rule("paragraph_open", paragraph_open)
+    md.add_render_rule("list_item_open", list_item_open)
 
 
 def _entry_text(entry: str) -> str:
@@ -226,13 +275,32 @@ def _ed_loc(project: Project, edition: Edition, key: str) -> Loc:
 class _Context:
     """Rendering state for one edition: its citer, figure data used and problems found."""
 
-    def __init__(self, project: Project, edition: Edition) -> None:
+    def __init__(self, project: Project, edition: Edition,
+                 marks: ChangeMarks | None = None) -> None:
         self.project = project
         self.edition = edition
         self.citer = Citer(project.references)
         self.md = make_markdown()
+        self.marks = marks
+        if marks is not None:
+            _mark_rules(self.md, marks)
         self.problems: list[Problem] = []
         self.data_used: dict[str, Any] = {}
+
+    def noted(self, marked: bool, html: Markup) -> Markup:
+        """The screen-reader note that starts a changed row's first cell."""
+        if not marked or self.marks is None:
+            return html
+        return Markup('<span class="change-note">') + self.marks.note() + Markup("</span>") + html
+
+    def changed_row(self, cells: list[Any]) -> bool:
+        """Whether a table row reads, as plain text, like one the marks name."""
+        if self.marks is None:
+            return False
+        from .record import plain_text
+
+        text = " | ".join("" if c is None else plain_text(self.md, str(c)) for c in cells)
+        return text in self.marks.units
 
     def text(self, doc: YamlDoc, loc: Loc, text: str, *, inline: bool) -> Markup:
         def image(src: str, alt: str) -> str:
@@ -269,10 +337,12 @@ class _Context:
             return {"type": "callout", "title": t("title", block.title) if block.title else None,
                     "html": t("text", block.text, inline=False)}
         if isinstance(block, TableBlock):
+            marked = [r for r, row in enumerate(block.rows) if self.changed_row(list(row))]
             return {"type": "table", "caption": t("caption", block.caption),
                     "header": [t(("header", c), h) for c, h in enumerate(block.header)],
-                    "rows": [[t(("rows", r, c), v) for c, v in enumerate(row)]
-                             for r, row in enumerate(block.rows)],
+                    "rows": [[self.noted(r in marked and c == 0, t(("rows", r, c), v))
+                              for c, v in enumerate(row)] for r, row in enumerate(block.rows)],
+                    "changed_rows": marked,
                     "source": t("source", block.source) if block.source else None}
         if isinstance(block, EvidenceTableBlock):
             rows = []
@@ -285,6 +355,8 @@ class _Context:
                     "finding": t(("rows", r, "finding"), row.finding),
                     "certainty": row.certainty,
                     "certainty_label": _CERTAINTY[row.certainty],
+                    "changed": self.changed_row([row.study, row.design, row.n, row.population,
+                                                 row.finding, row.certainty]),
                 })
             return {"type": "evidence_table", "caption": t("caption", block.caption),
                     "rows": rows, "source": t("source", block.source) if block.source else None}

@@ -11,9 +11,11 @@ from ..errors import OutputError
 
 
 def output_name(slug: str, edition: str, version: str, fmt: str, variant: str = "pdf/ua-1",
-                *, draft: bool = False) -> str:
-    """A draft carries ``-draft`` so it can never be mistaken for (or overwrite) the release."""
-    suffix = ("-draft" if draft else "") + ("-pdfa" if variant.startswith("pdf/a") else "")
+                *, draft: bool = False, since: str | None = None) -> str:
+    """A draft carries ``-draft`` so it can never be mistaken for (or overwrite) the release;
+    a copy with change marks carries ``-changes-since-<version>`` for the same reason."""
+    suffix = (("-draft" if draft else "") + (f"-changes-since-{since}" if since else "")
+              + ("-pdfa" if variant.startswith("pdf/a") else ""))
     return f"{slug}-{edition}-v{version}{suffix}.{fmt}"
 
 

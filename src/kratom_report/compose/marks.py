@@ -1,0 +1,52 @@
+"""Change marks: which paragraphs, items, rows and key messages are new or changed since a version.
+
+Built from a diff of content records (by the pipeline), used by the renderer: a marked unit
+gets the class ``changed`` (a bar in the margin) and a short note a screen reader reads. The
+units are matched by their plain text, the same text the content record holds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ChangeMarks:
+    since: str
+    units: frozenset[str]
+    key_messages: frozenset[str]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_diff(cls, since: str, edition_diff: dict[str, Any]) -> ChangeMarks:
+        """The marks for one edition from its part of a diff (see publish.diff)."""
+        units = {p["new"] for p in edition_diff.get("paragraphs", []) if p["new"]}
+        for block in edition_diff.get("blocks", {}).get("added", []):
+            units.update(t.strip() for t in block["text"].split(" / "))
+        km = edition_diff.get("key_messages", {})
+        messages = {c["new"] for c in km.get("changed", [])} | set(km.get("added", []))
+        return cls(since, frozenset(units), frozenset(messages), _summary(edition_diff))
+
+    def note(self) -> str:
+        return f"Changed since {self.since}"
+
+
+def _summary(d: dict[str, Any]) -> dict[str, Any]:
+    """What the "What changed" page lists under the author's changelog."""
+    if d.get("status") != "changed":
+        return {}
+    per_section: Counter[str] = Counter(p["section"] for p in d["paragraphs"])
+    per_section.update(b["section"] for b in d["blocks"]["added"] + d["blocks"]["removed"])
+    sections = d["sections"]
+    return {
+        "sections": [{"id": k, "changes": v} for k, v in sorted(per_section.items())],
+        "sections_added": [s["title"] for s in sections["added"]],
+        "sections_removed": [s["title"] for s in sections["removed"]],
+        "key_messages": sum(len(v) for v in d["key_messages"].values()),
+        "numbers": d["numbers"],
+        "references_added": [r["entry"] for r in d["references"]["added"]],
+        "references_removed": [r["entry"] for r in d["references"]["removed"]],
+        "figures": len(d["figures"]),
+    }
