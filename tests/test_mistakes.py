@@ -27,7 +27,8 @@ EXPECTED = [
     "report/sections/safety.yaml:11:32: unknown citation key 'nosuch'",
     "report/sections/safety.yaml:12:17: unknown edition 'clinican' in audiences "
     "(did you mean 'clinician'?) (editions: clinician)",
-    "report/sections/safety.yaml:17:10: 'alt': is blank; describe what the figure shows",
+    "report/sections/safety.yaml:17:10: 'alt' is blank; describe what the figure shows (screen "
+    "readers read the alt text in place of the figure, and PDF/UA requires it)",
     "report/sections/safety.yaml:21:88: 'certainty' has invalid value 'medium', expected one "
     "of: high, moderate, low, very-low",
 ]
@@ -68,7 +69,7 @@ SECTION = "report/sections/practice.yaml"
 
 @pytest.mark.parametrize(("content", "message"), [
     ("id: practice\ntitle: [unclosed\n",
-     f"{SECTION}:3:1: YAML syntax error: did not find expected ',' or ']'"),
+     f"{SECTION}:2:8: this '[' is never closed; end the list with ']'"),
     ("id: practice\nblocks:\n\t- type: markdown\n",
      f"{SECTION}:3:1: YAML syntax error: tab character; indent with spaces"),
     ("a: &x 1\nb: *x\n",

@@ -12,6 +12,9 @@ each one is marked "GAP" with the reason:
   before the last name that reads "& et al": we drop the conjunction.
 * Field values are not HTML-escaped by its HTML formatter (upstream issues #27, #97: a title
   with "<" or "&" would break the page): we escape every value before handing it over.
+* A variable that ``<substitute>`` printed in the author's place is printed again where it
+  belongs (CSL says it is then suppressed): a web page without an author read "Title. Title.
+  Site." We drop the repeated title of an entry that names nobody.
 """
 
 from __future__ import annotations
@@ -115,7 +118,9 @@ def _escape_value(text: str) -> str:
 def _citeproc_variables() -> frozenset[str]:
     from citeproc import VARIABLES
 
-    return frozenset({v.replace("_", "-") for v in VARIABLES} | {"id", "type", "DOI", "URL"})
+    # archive_location is the one CSL-JSON variable spelt with "_".
+    return frozenset({v.replace("_", "-") for v in VARIABLES}
+                     | {"id", "type", "DOI", "URL", "archive_location"})
 
 
 def _for_citeproc(item: Mapping[str, Any]) -> dict:
@@ -170,6 +175,20 @@ def _link_identifiers(fragment: str, item: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
+def _drop_repeated_title(fragment: str) -> str:
+    """GAP (substitute not suppressed): "Title. Title. Site." -> "Title. Site." (APA alike).
+
+    Only called for entries without any names, where the entry can only start with the title
+    that ``<substitute>`` put there; the same text again later is the title printed twice.
+    """
+    for stop in re.finditer(r"[.?!](?= )", fragment):
+        head = fragment[: stop.end()]
+        again = fragment.find(" " + head, stop.end())
+        if again >= 0 and fragment[again + 1 + len(head):again + 2 + len(head)] in ("", " "):
+            return fragment[:again] + fragment[again + 1 + len(head):]
+    return fragment
+
+
 def _fix_et_al(fragment: str) -> str:
     """GAP ('et al.' in author lists): a trailing literal "et al" gets no "&"/"and" before it."""
     return re.sub(r",?\s+(?:&amp;|and)\s+(et al\.?|others)(?=\W|$)", r", \1", fragment)
@@ -210,6 +229,8 @@ def format_bibliography(refs: list[dict], style: str, base_dir: Path | None = No
         authors = item.get("author") or []
         if authors and str(authors[-1].get("literal", "")).strip().lower() in ET_AL:
             fragment = _fix_et_al(fragment)
+        if not any(item.get(role) for role in NAME_FIELDS):
+            fragment = _drop_repeated_title(fragment)
         # citeproc-py's output is markup already (values escaped above): mark it safe here only.
         entries.append(Markup(_link_identifiers(fragment, item)))
     return entries

@@ -1,16 +1,19 @@
 """BibTeX in and out: reference-manager exports read into our shape, our references written back.
 
 GAP: citeproc-py's own BibTeX reader drops ``url``, ``urldate`` and ``institution`` and renders
-``@misc`` oddly, so :func:`bibtex_to_csl` reads with bibtexparser v2 instead.
+``@misc`` oddly, so :func:`bibtex_to_csl` reads with bibtexparser v2 instead (see bibparse).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from .bibparse import BrokenBlock, parse_bib
 from .csldata import DOI_PREFIX, ET_AL, RICH_RAW, date_parts, tags_balanced, to_csl_item
 
 # ------------------------------------------------------------------------------- BibTeX import
@@ -31,49 +34,14 @@ _BIB_TYPES = {
     "mastersthesis": "thesis",
     "thesis": "thesis",
 }
-_CSL_TYPES = frozenset(
-    [
-        "article",
-        "article-journal",
-        "article-magazine",
-        "article-newspaper",
-        "bill",
-        "book",
-        "broadcast",
-        "chapter",
-        "dataset",
-        "document",
-        "entry",
-        "entry-dictionary",
-        "entry-encyclopedia",
-        "figure",
-        "graphic",
-        "interview",
-        "legal_case",
-        "legislation",
-        "manuscript",
-        "map",
-        "motion_picture",
-        "musical_score",
-        "pamphlet",
-        "paper-conference",
-        "patent",
-        "personal_communication",
-        "post",
-        "post-weblog",
-        "regulation",
-        "report",
-        "review",
-        "review-book",
-        "software",
-        "song",
-        "speech",
-        "standard",
-        "thesis",
-        "treaty",
-        "webpage",
-    ]
-)
+_CSL_TYPES = frozenset([
+    "article", "article-journal", "article-magazine", "article-newspaper", "bill", "book",
+    "broadcast", "chapter", "dataset", "document", "entry", "entry-dictionary",
+    "entry-encyclopedia", "figure", "graphic", "interview", "legal_case", "legislation",
+    "manuscript", "map", "motion_picture", "musical_score", "pamphlet", "paper-conference",
+    "patent", "personal_communication", "post", "post-weblog", "regulation", "report", "review",
+    "review-book", "software", "song", "speech", "standard", "thesis", "treaty", "webpage",
+])
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -81,6 +49,19 @@ _MONTHS = {
     )
 }
 _URL_MACRO = re.compile(r"\\url\{([^}]*)\}")
+# The start of a date: a range ("2021-03/2021-04") or an EDTF mark ("2021-03~") is cited by it.
+_DATE_START = re.compile(r"^\s*(\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?)(?:[T\s/~?%].*)?$")
+# biblatex's localisation keys in ``type`` (BBT writes them for theses and reports).
+_TYPE_KEYS = {"phdthesis": "PhD thesis", "mathesis": "Master's thesis",
+              "techreport": "Technical report", "resreport": "Research report"}
+# babel names in ``langid`` (Better BibTeX) -> the language tags CSL wants.
+_BABEL = {"english": "en", "american": "en-US", "british": "en-GB", "french": "fr",
+          "german": "de", "ngerman": "de", "spanish": "es", "italian": "it", "dutch": "nl",
+          "portuguese": "pt", "brazilian": "pt-BR", "swedish": "sv", "danish": "da",
+          "norwegian": "nb", "finnish": "fi", "polish": "pl", "russian": "ru"}
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+# What the LaTeX parser would change: macros, groups, ties, math, dashes, TeX quotes.
+_LATEX_SYNTAX = re.compile(r"[\\{}~$]|--|``|''|!`|\?`")
 
 
 @functools.lru_cache(maxsize=1)
@@ -89,13 +70,17 @@ def _latex_decoder() -> Any:
     from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
     context = get_default_latex_context_db()
+    italic = "<i>%s</i>"
     context.add_context_category(
         "kratom-report-rich-text",
         prepend=True,
         macros=[  # keep italics etc. as CSL-JSON inline markup (species names in titles)
-            MacroTextSpec("textit", simplify_repl="<i>%s</i>"),
-            MacroTextSpec("emph", simplify_repl="<i>%s</i>"),
+            MacroTextSpec("textit", simplify_repl=italic),
+            MacroTextSpec("emph", simplify_repl=italic),
+            MacroTextSpec("mkbibemph", simplify_repl=italic),  # Better BibLaTeX's italics
+            MacroTextSpec("mkbibitalic", simplify_repl=italic),
             MacroTextSpec("textbf", simplify_repl="<b>%s</b>"),
+            MacroTextSpec("mkbibbold", simplify_repl="<b>%s</b>"),
             MacroTextSpec("textsuperscript", simplify_repl="<sup>%s</sup>"),
             MacroTextSpec("textsubscript", simplify_repl="<sub>%s</sub>"),
             MacroTextSpec("url", simplify_repl="%s"),
@@ -104,14 +89,38 @@ def _latex_decoder() -> Any:
     return LatexNodes2Text(latex_context=context, math_mode="text")
 
 
+@functools.lru_cache(maxsize=1)
+def _latex_parser_context() -> Any:
+    # Built once: LatexNodes2Text.latex_to_text rebuilds it for every value (~1 ms each).
+    from pylatexenc.latexwalker import get_default_latex_context_db
+    from pylatexenc.macrospec import MacroSpec
+
+    context = get_default_latex_context_db()
+    context.add_context_category(  # macros the parser must know take an argument
+        "kratom-report-biblatex",
+        prepend=True,
+        macros=[MacroSpec(name, "{") for name in (
+            "mkbibemph", "mkbibitalic", "mkbibbold", "textsuperscript", "textsubscript")],
+    )
+    return context
+
+
+@functools.lru_cache(maxsize=8192)
 def _latex_text(value: str) -> str:
     """LaTeX field text -> plain Unicode: accents decoded, braces and markup dropped.
 
     A raw "&" or "%" (common in exported .bib files) is taken literally, not as LaTeX's column
-    separator or comment.
+    separator or comment. Text without LaTeX in it (most fields of an export) skips the LaTeX
+    parser, which costs milliseconds a value; results are cached (exports repeat themselves).
     """
+    if not _LATEX_SYNTAX.search(value):
+        return " ".join(value.split())
+    from pylatexenc.latexwalker import LatexWalker
+
     value = re.sub(r"(?<!\\)([&%])", r"\\\1", value)
-    return " ".join(_latex_decoder().latex_to_text(value).split())
+    walker = LatexWalker(value, latex_context=_latex_parser_context(), tolerant_parsing=True)
+    nodes, _, _ = walker.get_latex_nodes()
+    return " ".join(_latex_decoder().nodelist_to_text(nodes).split())
 
 
 def _bib_names(raw: str) -> list[dict]:
@@ -154,9 +163,15 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
+def _date_start(value: str) -> str:
+    """The date a range or EDTF value starts with ("2021-03/2021-04" -> "2021-03")."""
+    match = _DATE_START.match(value)
+    return match.group(1) if match else value.strip()
+
+
 def _bib_issued(fields: Mapping[str, str], label: str) -> dict | None:
     if fields.get("date"):
-        return date_parts(fields["date"].strip(), "date", label)
+        return date_parts(_date_start(fields["date"]), "date", label)
     year = fields.get("year", "").strip()
     if not year:
         return None
@@ -179,8 +194,44 @@ def _bib_url(fields: Mapping[str, str]) -> str | None:
     return found.group(1).strip() if found else None
 
 
+@dataclasses.dataclass
+class BibEntry:
+    """One entry of a .bib file: our reference, or why it could not be made; where it stands."""
+
+    key: str
+    line: int
+    column: int
+    ref: dict | None
+    error: str | None = None  # set when ref is None: the entry is skipped
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+
+def read_bib_entries(text: str) -> tuple[list[BibEntry], list[BrokenBlock]]:
+    """Every entry converted on its own, so one bad entry costs that entry, not the file.
+
+    Returns the entries in file order (each with its reference or its error, and warnings such
+    as fields run together by a missing comma) and the blocks bibtexparser could not read.
+    """
+    raw_entries, broken = parse_bib(text)
+    out = []
+    for raw in raw_entries:
+        try:
+            ref: dict | None = _bib_entry(raw.key, raw.entry_type, raw.fields)
+            error = None
+        except ValueError as exc:
+            ref, error = None, str(exc).removeprefix(f"reference '{raw.key}': ")
+        if ref and "URL" in ref and raw.fields.get("urldate", "").strip() and "accessed" not in ref:
+            raw.notes.append(f"urldate {raw.fields['urldate'].strip()!r} is not a date "
+                             "(YYYY-MM-DD); it is ignored")
+        out.append(BibEntry(raw.key, raw.line, raw.column, ref, error, raw.notes))
+    return out, broken
+
+
 def bibtex_to_csl(text: str) -> list[dict]:
     """BibTeX/biblatex text -> references in OUR shape (``key`` + CSL fields), in file order.
+
+    Strict: any unreadable block, bad value or duplicate key raises ValueError naming its line
+    (files.py reads leniently, entry by entry, through read_bib_entries).
 
     We read .bib ourselves (bibtexparser v2) because citeproc-py's reader drops url, urldate and
     institution. Mapping: author/editor ("and"-separated; ``{Organisation}`` -> literal, ``others``
@@ -191,29 +242,23 @@ def bibtex_to_csl(text: str) -> list[dict]:
     publisher (for @online: the website name, container-title) and, when there is no author,
     the literal author. Entry types: see _BIB_TYPES; @misc is a webpage when it has a URL,
     else a generic document; ``entrysubtype`` (newspaper, magazine, or a CSL type name) wins.
+    More in _bib_details; fields we do not use (abstract, keywords, file, ...) are ignored.
     """
-    import bibtexparser
-
-    library = bibtexparser.parse_string(text)
-    problems = [
-        f"line {block.start_line + 1}: {getattr(block, 'error', None) or type(block).__name__}"
-        for block in library.failed_blocks
-    ]
-    if problems:
-        raise ValueError("; ".join(problems))
+    entries, broken = read_bib_entries(text)
+    if broken:
+        raise ValueError("; ".join(f"line {b.line}: {b.reason}" for b in broken))
     refs: list[dict] = []
     seen: dict[str, int] = {}
-    for entry in library.entries:
-        key = entry.key.strip()
-        line = entry.start_line + 1
-        if key.lower() in seen:
+    for entry in entries:
+        if entry.ref is None:
+            raise ValueError(f"line {entry.line}: reference '{entry.key}': {entry.error}")
+        if entry.key.lower() in seen:
             raise ValueError(
-                f"line {line}: duplicate key '{key}' (first on line {seen[key.lower()]}; "
-                "keys are case-insensitive)"
+                f"line {entry.line}: duplicate key '{entry.key}' (first on line "
+                f"{seen[entry.key.lower()]}; keys are case-insensitive)"
             )
-        seen[key.lower()] = line
-        fields = {f.key.lower(): str(f.value) for f in entry.fields}
-        refs.append(_bib_entry(key, entry.entry_type.lower(), fields))
+        seen[entry.key.lower()] = entry.line
+        refs.append(entry.ref)
     return refs
 
 
@@ -222,8 +267,7 @@ def _bib_verbatim(value: str) -> str:
     return re.sub(r"\\([_%&#~])", r"\1", value.strip())
 
 
-def _bib_entry(key: str, entry_type: str, fields: Mapping[str, str]) -> dict:
-    url = _bib_url(fields)
+def _bib_type(entry_type: str, fields: Mapping[str, str], url: str | None) -> str:
     csl_type = _BIB_TYPES.get(entry_type)
     if csl_type is None:
         csl_type = "webpage" if entry_type == "misc" and url else "document"
@@ -232,15 +276,21 @@ def _bib_entry(key: str, entry_type: str, fields: Mapping[str, str]) -> dict:
         csl_type = f"article-{subtype}"  # biblatex's convention
     elif subtype in _CSL_TYPES:
         csl_type = subtype  # written by export_bibtex for types BibTeX lacks (e.g. legislation)
+    return csl_type
+
+
+def _bib_entry(key: str, entry_type: str, fields: Mapping[str, str]) -> dict:
+    url = _bib_url(fields)
+    csl_type = _bib_type(entry_type, fields, url)
     ref: dict[str, Any] = {"key": key, "type": csl_type}
 
     def text(name: str) -> str | None:
         value = fields.get(name, "").strip()
         return (_latex_text(value) or None) if value else None
 
-    for field in ("author", "editor"):
-        if fields.get(field, "").strip():
-            ref[field] = _bib_names(fields[field])
+    for role in ("author", "editor", "translator"):
+        if fields.get(role, "").strip():
+            ref[role] = _bib_names(fields[role])
     organisation = text("institution") or text("organization")
     if organisation and "author" not in ref:
         ref["author"] = [{"literal": organisation}]
@@ -252,20 +302,12 @@ def _bib_entry(key: str, entry_type: str, fields: Mapping[str, str]) -> dict:
         ref["container-title"] = container
     elif organisation and csl_type == "webpage":
         ref["container-title"] = organisation  # a web page's site name
-    short = text("shortjournal") or text("journalabbrev")
-    if short:
-        ref["container-title-short"] = short
     publisher = text("publisher") or (organisation if csl_type != "webpage" else None)
     if publisher:
         ref["publisher"] = publisher
-    place = text("address") or text("location")
-    if place:
-        ref["publisher-place"] = place
     issued = _bib_issued(fields, key)
     if issued:
         ref["issued"] = issued
-    if text("volume"):
-        ref["volume"] = text("volume")
     number = text("issue") or text("number")
     if number:
         ref["issue" if csl_type.startswith("article") else "number"] = number
@@ -276,14 +318,43 @@ def _bib_entry(key: str, entry_type: str, fields: Mapping[str, str]) -> dict:
         ref["DOI"] = DOI_PREFIX.sub("", _bib_verbatim(fields["doi"]))
     if url:
         ref["URL"] = _bib_verbatim(url)
-    if fields.get("urldate", "").strip():
-        ref["accessed"] = date_parts(fields["urldate"].strip(), "urldate", key)
-    for field, csl in (("pmid", "PMID"), ("isbn", "ISBN"), ("issn", "ISSN")):
-        if fields.get(field, "").strip():
-            ref[csl] = fields[field].strip()
-    if text("note"):
-        ref["note"] = text("note")
+        if fields.get("urldate", "").strip():  # an access date means nothing without the URL
+            with contextlib.suppress(ValueError):  # not worth the entry: read_bib_entries warns
+                ref["accessed"] = date_parts(_date_start(fields["urldate"]), "urldate", key)
+    ref.update(_bib_details(fields, text))
     return ref
+
+
+def _bib_details(fields: Mapping[str, str], text: Any) -> dict[str, Any]:
+    """The plain fields: short titles, series, edition, place, identifiers, language, note.
+
+    ``type`` (a report's or thesis's kind) becomes the CSL genre; ``langid`` (babel names) and
+    ``language`` (a language tag) the CSL language; biblatex's ``eprint`` with ``eprinttype``
+    pmid/pubmed or pmcid a PMID or PMCID. abstract, keywords, file, annote, copyright and the
+    like are nothing a reference list prints and are ignored.
+    """
+    out: dict[str, Any] = {}
+    for csl, names in (("container-title-short", ("shortjournal", "journalabbrev")),
+                       ("title-short", ("shorttitle",)), ("collection-title", ("series",)),
+                       ("publisher-place", ("address", "location")), ("volume", ("volume",)),
+                       ("edition", ("edition",)), ("note", ("note",))):
+        value = next((text(n) for n in names if text(n)), None)
+        if value:
+            out[csl] = value
+    kind = text("type")
+    if kind:
+        out["genre"] = _TYPE_KEYS.get(kind.lower(), kind)
+    eprint_type = fields.get("eprinttype", "").strip().lower()
+    eprint = {"pmid": "pmid", "pubmed": "pmid", "pmcid": "pmcid"}.get(eprint_type)
+    for name, csl in (("pmid", "PMID"), ("pmcid", "PMCID"), ("isbn", "ISBN"), ("issn", "ISSN")):
+        value = fields.get(name, "").strip() or (fields.get("eprint", "") if eprint == name else "")
+        if value.strip():
+            out[csl] = value.strip()
+    language = fields.get("language", "").strip()
+    langid = _BABEL.get(fields.get("langid", "").strip().lower())
+    if _LANGUAGE_TAG.match(language) or langid:
+        out["language"] = language if _LANGUAGE_TAG.match(language) else langid
+    return out
 
 
 # ------------------------------------------------------------------------------- export
@@ -374,6 +445,7 @@ def _bib_fields(item: Mapping[str, Any], bib_type: str) -> list[tuple[str, str]]
         if item.get(role):
             fields.append((role, " and ".join(_bib_name(n) for n in item[role])))
     add("title", item.get("title"))
+    add("shorttitle", item.get("title-short"))
     container = item.get("container-title")
     if bib_type == "online":
         add("organization", container)
@@ -384,6 +456,9 @@ def _bib_fields(item: Mapping[str, Any], bib_type: str) -> list[tuple[str, str]]
     add("shortjournal", item.get("container-title-short"))
     add("institution" if bib_type == "techreport" else "publisher", item.get("publisher"))
     add("address", item.get("publisher-place"))
+    add("series", item.get("collection-title"))
+    add("edition", item.get("edition"))
+    add("type", item.get("genre"))
     issued = _iso(item.get("issued") or {})
     if issued:
         add("year", issued[:4])
@@ -399,8 +474,10 @@ def _bib_fields(item: Mapping[str, Any], bib_type: str) -> list[tuple[str, str]]
         add(name, value and value.replace("{", "%7B").replace("}", "%7D"), verbatim=True)
     add("urldate", _iso(item.get("accessed") or {}), verbatim=True)
     add("pmid", item.get("PMID"), verbatim=True)
+    add("pmcid", item.get("PMCID"), verbatim=True)
     add("isbn", item.get("ISBN"), verbatim=True)
     add("issn", item.get("ISSN"), verbatim=True)
+    add("language", item.get("language"), verbatim=True)
     add("note", item.get("note"))
     return fields
 

@@ -12,11 +12,16 @@ _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
 def lint_references(references: dict[str, Located], cited: set[str],
-                     problems: list[Problem], warnings: list[Problem]) -> None:
-    """What a reference manager would flag: bad or shared DOIs, untraceable or unused entries."""
+                     problems: list[Problem], warnings: list[Problem], *,
+                     unused: bool = True) -> None:
+    """What a reference manager would flag: bad or shared DOIs, untraceable or unused entries.
+
+    ``unused`` False skips "not cited" when some text could not be read, so it would be a guess.
+    """
     dois: dict[str, Located] = {}
     for key, located in references.items():
         ref: Reference = located.model
+        warnings += getattr(located, "warnings", [])  # raised by its file (files.LoadedReference)
         if ref.DOI is not None:
             doi = ref.DOI.strip()
             if not _DOI.match(doi):
@@ -35,6 +40,6 @@ def lint_references(references: dict[str, Located], cited: set[str],
             warnings.append(located.doc.problem(located.loc + ("key",), (
                 f"reference '{ref.key}' has no DOI, URL or PMID; add one, or an "
                 "identifier_note saying why none is confirmed"), severity="warning"))
-        if key not in cited:
+        if unused and key not in cited:
             warnings.append(located.doc.problem(located.loc + ("key",), (
                 f"reference '{ref.key}' is not cited by any edition"), severity="warning"))

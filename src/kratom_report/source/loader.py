@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import Problem
+from .yamlerrors import syntax_problem
 
 Loc = tuple[Any, ...]
 
@@ -43,16 +44,21 @@ class YamlDoc:
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     raw: dict[Loc, str] = field(default_factory=dict)  # source text of non-string scalars
     lines: list[str] = field(default_factory=list)
+    written: dict[Loc, str] | None = None  # text fields as written, filled by schema.as_written
 
-    def find(self, loc: Loc, needle: str) -> tuple[int | None, int | None]:
-        """Position of ``needle`` inside the value at ``loc`` (e.g. a citation in Markdown)."""
+    def find(self, loc: Loc, needle: str, occurrence: int = 0) -> tuple[int | None, int | None]:
+        """Position of ``needle`` inside the value at ``loc`` (e.g. a citation in Markdown);
+        ``occurrence`` earlier matches are skipped."""
         line, col = self.at(loc)
         if line is None:
             return line, col
         for i in range(line - 1, len(self.lines)):
             hit = self.lines[i].find(needle, col - 1 if i == line - 1 else 0)
-            if hit >= 0:
-                return i + 1, hit + 1
+            while hit >= 0:
+                if occurrence == 0:
+                    return i + 1, hit + 1
+                occurrence -= 1
+                hit = self.lines[i].find(needle, hit + len(needle))
         return line, col
 
     def at(self, loc: Loc, *, key: bool = False) -> tuple[int | None, int | None]:
@@ -121,12 +127,7 @@ def parse_yaml(text: str, path: Path, display: str) -> YamlDoc:
                     f"YAML alias '*{event.anchor}' is not allowed; write the value out in full"))])
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        reason = exc.problem or exc.context or "invalid YAML"
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        if mark and _char_at(text, mark.line, mark.column) == "\t":
-            reason = "tab character; indent with spaces"
-        raise YamlLoadError([Problem(display, line, col, f"YAML syntax error: {reason}")]) from None
+        raise YamlLoadError([syntax_problem(text, exc, display)]) from None
     except yaml.YAMLError as exc:
         raise YamlLoadError([Problem(display, None, None, f"YAML error: {exc}")]) from None
     if len(nodes) != 1:
@@ -139,11 +140,6 @@ def parse_yaml(text: str, path: Path, display: str) -> YamlDoc:
     if problems:
         raise YamlLoadError(problems)
     return doc
-
-
-def _char_at(text: str, line: int, column: int) -> str:
-    lines = text.split("\n")
-    return lines[line][column : column + 1] if line < len(lines) else ""
 
 
 def _build(node: yaml.Node, loc: Loc, doc: YamlDoc, problems: list[Problem],

@@ -52,6 +52,94 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Slip:
+    """Text that looks like a citation but is not one; ``needle`` finds it in the source."""
+
+    needle: str
+    message: str
+    occurrence: int = 0  # how many times ``needle`` stands in the text before this slip
+
+
+_BARE = re.compile(rf"(?<![\w.+\-\[@/\\])@({_KEY})")
+_TRAILING = ".:#$%&+?<>~/-"
+
+
+def citation_slips(md: MarkdownIt, text: str) -> list[Slip]:
+    """A bare ``@key``, an unclosed ``[@key`` or ``[@ key]``: meant as citations, printed as text.
+
+    Only plain text is looked at (not code), and an ``@`` after a letter (an email address)
+    is not a citation.
+    """
+    return scan_citations(md, text)[1]
+
+
+def scan_citations(md: MarkdownIt, text: str) -> tuple[list[Cite], list[Slip]]:
+    """The cites of ``text`` and its citation-like slips, from one parse."""
+    cites: list[Cite] = []
+    slips: list[Slip] = []
+
+    def walk(tokens) -> None:
+        for t in tokens:
+            if t.type == "citation":
+                cites.extend(t.meta["cites"])
+            elif t.type == "text":
+                slips.extend(_slips_in(t.content, text))
+            if t.children:
+                walk(t.children)
+
+    walk(md.parse(text, {}))
+    return cites, _placed(slips, text) if slips else slips
+
+
+def _placed(slips: list[Slip], source: str) -> list[Slip]:
+    """Count the needle's earlier occurrences, so ``[@a] and @a`` points at the second ``@a``."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\[@[^\]\n]*\]", source)
+             if parse_citation(m.group(0)[1:-1])]
+    taken: dict[str, int] = {}
+    out = []
+    for slip in slips:
+        starts = [m.start() for m in re.finditer(re.escape(slip.needle), source)]
+        free = [p for p in starts if not any(a <= p < b for a, b in spans)]
+        k = taken.get(slip.needle, 0)
+        taken[slip.needle] = k + 1
+        if k < len(free):
+            slip = Slip(slip.needle, slip.message, starts.index(free[k]))
+        out.append(slip)
+    return out
+
+
+def _slips_in(content: str, source: str) -> list[Slip]:
+    """Slips in one run of plain text, in the order they stand."""
+    found: list[tuple[int, Slip]] = []
+    covered: list[tuple[int, int]] = []
+    for m in re.finditer(r"\[@", content):
+        if any(a <= m.start() <= b for a, b in covered):
+            continue
+        end = content.find("]", m.end())
+        body = content[m.end() : end if end >= 0 else len(content)]
+        key = re.match(rf"\s*({_KEY})", body)
+        name = key.group(1).rstrip(_TRAILING) if key else ""
+        covered.append((m.start(), end if end >= 0 else len(content)))
+        if end < 0:
+            found.append((m.start(), Slip(f"[@{body[: key.end()] if key else ''}", (
+                f"unclosed citation '[@{name}': add the closing ']', as in [@{name or 'key'}]"))))
+        elif body[:1].isspace() and name:
+            found.append((m.start(), Slip(content[m.start() : m.end() + key.end()], (
+                f"citation '[@{body}]' has a space after '@'; write [@{name}]"))))
+        else:
+            found.append((m.start(), Slip(content[m.start() : end + 1], (
+                f"'[@{body}]' is not a citation; write [@key], [@a; @b] or [@key, p. 12]"))))
+    for m in _BARE.finditer(content):
+        if any(a <= m.start() <= b for a, b in covered):
+            continue
+        name = m.group(1).rstrip(_TRAILING)
+        if name and f"\\@{name}" not in source:
+            found.append((m.start(), Slip(f"@{name}", (
+                f"'@{name}' is not a citation without brackets; to cite it, write [@{name}]"))))
+    return [slip for _start, slip in sorted(found, key=lambda pair: pair[0])]
+
+
 def make_markdown() -> MarkdownIt:
     """CommonMark with raw HTML off, citations on, headings demoted below section titles."""
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})

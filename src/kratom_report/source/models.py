@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 Cell = str | int | float
+
+# Where YAML's own reading of an unquoted value (Yes -> true, 1.10 -> 1.1, 2026-01-01 -> a date)
+# would change what the author wrote, the loader's source text is used instead. Text fields
+# take any plain scalar as written; cells keep numbers that print as written (26, 1.5).
+TEXT_FIELDS = frozenset({
+    "title", "subtitle", "caption", "label", "text", "alt", "audience", "key_messages",
+    "cover_note", "study", "design", "population", "finding", "note", "changes", "caveat",
+    "unit", "law", "organisation", "subject", "keywords", "affiliation", "mark",
+})
+CELL_FIELDS = frozenset({"header", "rows", "n"})
+# Fields holding a list of text: a bare string there gets "write it as [x]".
+TEXT_LIST_FIELDS = frozenset({"sections", "references", "keywords", "audiences", "key_messages",
+                              "changes", "topics", "sources"})
 Kind = Literal["front", "evidence", "guidance", "policy", "back"]
 Certainty = Literal["high", "moderate", "low", "very-low"]
 Paper = Literal["a4", "letter"]
@@ -107,14 +121,14 @@ class FigureBlock(_Block):
     kind: Literal["timeline", "series", "state-map"]
     data: StrictStr
     caption: StrictStr
-    alt: Annotated[StrictStr, Field(min_length=1)]
+    alt: StrictStr
     source: StrictStr | None = None
 
     @field_validator("alt")
     @classmethod
     def _alt_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("is blank; describe what the figure shows")
+            raise ValueError("is blank")  # worded in schema.py, with why alt text matters
         return value
 
 
@@ -134,6 +148,10 @@ class Section(Strict):
 
 
 Name = dict[str, Any]
+
+
+CslNames = list[dict[str, StrictStr]]
+CslDate = int | dt.date | StrictStr | dict[str, Any]
 
 
 class Reference(Strict):
@@ -159,6 +177,44 @@ class Reference(Strict):
     publisher: StrictStr | None = None
     publisher_place: StrictStr | None = Field(None, alias="publisher-place")
     note: StrictStr | None = None
+    # The other CSL variables citeproc-py can print, so that reference-manager exports carry
+    # them through (which export fields are left out, and why: references/csljson.py).
+    title_short: StrictStr | None = Field(None, alias="title-short")
+    ISBN: Cell | None = None
+    ISSN: StrictStr | None = None
+    PMCID: StrictStr | None = None
+    language: StrictStr | None = None
+    translator: CslNames | None = None
+    collection_editor: CslNames | None = Field(None, alias="collection-editor")
+    container_author: CslNames | None = Field(None, alias="container-author")
+    editorial_director: CslNames | None = Field(None, alias="editorial-director")
+    original_author: CslNames | None = Field(None, alias="original-author")
+    composer: CslNames | None = None
+    illustrator: CslNames | None = None
+    interviewer: CslNames | None = None
+    recipient: CslNames | None = None
+    original_date: CslDate | None = Field(None, alias="original-date")
+    event_date: CslDate | None = Field(None, alias="event-date")
+    submitted: CslDate | None = None
+    collection_number: Cell | None = Field(None, alias="collection-number")
+    chapter_number: Cell | None = Field(None, alias="chapter-number")
+    number_of_pages: Cell | None = Field(None, alias="number-of-pages")
+    number_of_volumes: Cell | None = Field(None, alias="number-of-volumes")
+    version: Cell | None = None
+    event: StrictStr | None = None
+    event_place: StrictStr | None = Field(None, alias="event-place")
+    original_title: StrictStr | None = Field(None, alias="original-title")
+    original_publisher: StrictStr | None = Field(None, alias="original-publisher")
+    original_publisher_place: StrictStr | None = Field(None, alias="original-publisher-place")
+    archive: StrictStr | None = None
+    archive_location: StrictStr | None = None
+    archive_place: StrictStr | None = Field(None, alias="archive-place")
+    authority: StrictStr | None = None
+    jurisdiction: StrictStr | None = None
+    medium: StrictStr | None = None
+    section: StrictStr | None = None
+    status: StrictStr | None = None
+    dimensions: StrictStr | None = None
     study_design: StrictStr | None = None
     n: Cell | None = None
     topics: list[StrictStr] = []
@@ -181,10 +237,24 @@ class Changelog(Strict):
     entries: list[ChangelogEntry] = Field(min_length=1)
 
 
+def real_date(value: Any) -> Any:
+    """A date written as text ("2016-08-31", "2016-08") must name a day or month that exists."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+        if m:
+            try:
+                dt.date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+            except ValueError as exc:
+                raise ValueError(f"invalid date '{value}': {exc}") from None
+    return value
+
+
 class Event(Strict):
     date: Annotated[StrictStr, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | dt.date
     label: StrictStr
     source: StrictStr | None = None
+
+    _date_exists = field_validator("date")(real_date)
 
 
 class Point(Strict):
@@ -222,6 +292,8 @@ class DataFile(Strict):
     series: list[Series] | None = None
     statuses: list[Status] | None = None
     states: list[StateEntry] | None = None
+
+    _as_of_exists = field_validator("as_of")(real_date)
 
     @property
     def kind(self) -> str | None:

@@ -10,16 +10,17 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import Problem, ProblemsError, relpath
-from ..references.files import load_references
+from ..references.files import Unavailable, load_references
 from ..references.lint import lint_references
 from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
 from .locate import REPORT_FILE
-from .markdown import citations_in, make_markdown
+from .markdown import make_markdown, scan_citations
 from .models import (
     Block,
     CalloutBlock,
     Changelog,
     DataFile,
+    Edition,
     EvidenceTableBlock,
     FigureBlock,
     MarkdownBlock,
@@ -27,7 +28,8 @@ from .models import (
     Section,
     TableBlock,
 )
-from .schema import did_you_mean, validate
+from .parts import ReportParts, report_parts
+from .schema import as_written, did_you_mean, validate
 
 
 @dataclass
@@ -50,29 +52,35 @@ class Project:
 
 
 def load_project(root: Path) -> Project:
-    """Load every file of the report; raise ProblemsError listing all problems found."""
+    """Load every file of the report; raise ProblemsError listing all problems found.
+
+    One mistake is one message: a part that fails (report.yaml's editions, a reference file)
+    is reported where it is, and the checks that depend on it are skipped, not failed.
+    """
     problems: list[Problem] = []
     report_doc = _load(root, root / REPORT_FILE, problems, 5_000_000)
     if report_doc is None:
         raise ProblemsError(problems)
     report, errs = validate(Report, report_doc)
     problems += errs
-    raw = report_doc.data if isinstance(report_doc.data, dict) else {}
-    max_bytes = int(report.max_file_mb * 1_000_000) if report else 5_000_000
-    edition_ids = _edition_ids(report, raw)
+    parts = report_parts(report, as_written(report_doc, report_doc.data))
 
-    sections = _load_sections(root, report, raw, report_doc, edition_ids, problems, max_bytes)
-    references = load_references(root, report.references if report else ["references.yaml"],
-                                 report_doc, problems, max_bytes)
-    changelog, changelog_doc = _load_changelog(root, report, raw, report_doc, problems, max_bytes)
-    data = _load_data(root, sections, problems, max_bytes)
+    sections, complete = _load_sections(root, parts, report_doc, problems)
+    unavailable = Unavailable()
+    references = load_references(root, parts.references, report_doc, problems, parts.max_bytes,
+                                 unavailable)
+    changelog, changelog_doc = _load_changelog(root, parts, report_doc, problems)
+    data = _load_data(root, sections, problems, parts.max_bytes)
 
-    if report is not None:
-        _check_editions_select(report, report_doc, sections, problems)
-        _check_contrast(report, report_doc, problems)
+    _check_contrast(parts.editions, report_doc, problems)
+    if complete:
+        _check_editions_select(parts.editions, report_doc, sections, problems)
     warnings: list[Problem] = []
-    cited = _check_citations(report, report_doc, sections, data, references, problems)
-    lint_references(references, cited, problems, warnings)
+    cited = _check_citations(parts.texts, report_doc, sections, data, references, unavailable,
+                             problems, warnings)
+    # "Not cited" needs every text read: not so when a section or an edition failed.
+    lint_references(references, cited, problems, warnings,
+                    unused=complete and parts.edition_ids is not None)
     if problems or report is None or changelog is None or changelog_doc is None:
         raise ProblemsError(problems + warnings)
     return Project(root, report, report_doc, sections, references, changelog, changelog_doc,
@@ -88,25 +96,16 @@ def _load(root: Path, path: Path, problems: list[Problem], max_bytes: int) -> Ya
     return doc
 
 
-def _edition_ids(report: Report | None, raw: dict) -> list[str]:
-    if report is not None:
-        return [e.id for e in report.editions]
-    eds = raw.get("editions")
-    if isinstance(eds, list):
-        return [e["id"] for e in eds if isinstance(e, dict) and isinstance(e.get("id"), str)]
-    return []
-
-
-def _load_sections(root: Path, report: Report | None, raw: dict, report_doc: YamlDoc,
-                   edition_ids: list[str], problems: list[Problem],
-                   max_bytes: int) -> list[Located]:
-    order = raw.get("sections") if isinstance(raw.get("sections"), list) else []
+def _load_sections(root: Path, parts: ReportParts, report_doc: YamlDoc,
+                   problems: list[Problem]) -> tuple[list[Located], bool]:
+    """Sections in report order, and whether every listed one loaded and validated."""
     folder = root / "report" / "sections"
+    on_disk = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
     seen: dict[str, int] = {}
+    explained: set[str] = set()  # unlisted files a "did you mean" already points at
     out: list[Located] = []
-    for i, sid in enumerate(order):
-        if not isinstance(sid, str):
-            continue
+    complete = parts.sections_checked and parts.sections is not None
+    for i, sid in enumerate(parts.sections or []):
         if sid in seen:
             problems.append(report_doc.problem(("sections", i), (
                 f"section '{sid}' is listed twice in 'sections' (first at item {seen[sid] + 1})")))
@@ -114,36 +113,46 @@ def _load_sections(root: Path, report: Report | None, raw: dict, report_doc: Yam
         seen[sid] = i
         path = folder / f"{sid}.yaml"
         if not path.is_file():
-            on_disk = [p.stem for p in folder.glob("*.yaml")] if folder.is_dir() else []
+            complete = False
+            hint = did_you_mean(sid, on_disk)
+            explained |= {name for name in on_disk if hint == f" (did you mean '{name}'?)"}
             problems.append(report_doc.problem(("sections", i), (
-                f"section '{sid}' has no file report/sections/{sid}.yaml"
-                f"{did_you_mean(sid, on_disk)}")))
+                f"section '{sid}' has no file report/sections/{sid}.yaml{hint}")))
             continue
-        doc = _load(root, path, problems, max_bytes)
-        if doc is None:
-            continue
-        section, errs = validate(Section, doc)
-        problems += errs
-        if section is None:
-            section = _salvage(doc)
-            if section is None:
-                continue
-            # Keep checking the blocks that are valid, but never build from this section.
-            _check_audiences(section, doc, edition_ids, problems)
-            out.append(Located(section, doc, ("salvaged",)))
-            continue
-        if section.id != sid:
-            problems.append(doc.problem(("id",), (
-                f"section id '{section.id}' does not match its file name '{sid}.yaml'")))
-        _check_audiences(section, doc, edition_ids, problems)
-        out.append(Located(section, doc))
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.yaml")):
-            if path.stem not in seen:
-                problems.append(Problem(relpath(path, root), None, None, (
-                    f"section file is not listed in report.yaml 'sections'; add '{path.stem}' "
+        located = _load_section(root, path, sid, parts.edition_ids, problems, parts.max_bytes)
+        if located is None or located.loc == ("salvaged",):
+            complete = False
+        if located is not None:
+            out.append(located)
+    if parts.sections_checked:
+        for name in on_disk:
+            if name not in seen and name not in explained:
+                problems.append(Problem(relpath(folder / f"{name}.yaml", root), None, None, (
+                    f"section file is not listed in report.yaml 'sections'; add '{name}' "
                     "to the order or delete the file")))
-    return out
+    return out, complete
+
+
+def _load_section(root: Path, path: Path, sid: str, edition_ids: list[str] | None,
+                  problems: list[Problem], max_bytes: int) -> Located | None:
+    """One section, or its valid blocks (marked salvaged) so their mistakes show in one run."""
+    doc = _load(root, path, problems, max_bytes)
+    if doc is None:
+        return None
+    section, errs = validate(Section, doc)
+    problems += errs
+    if section is None:
+        section = _salvage(doc)
+        if section is None:
+            return None
+        # Keep checking the blocks that are valid, but never build from this section.
+        _check_audiences(section, doc, edition_ids, problems)
+        return Located(section, doc, ("salvaged",))
+    if section.id != sid:
+        problems.append(doc.problem(("id",), (
+            f"section id '{section.id}' does not match its file name '{sid}.yaml'")))
+    _check_audiences(section, doc, edition_ids, problems)
+    return Located(section, doc)
 
 
 def _salvage(doc: YamlDoc) -> Section | None:
@@ -167,7 +176,7 @@ def _salvage(doc: YamlDoc) -> Section | None:
                                    audiences=audiences, blocks=kept)
 
 
-def _check_audiences(section: Section, doc: YamlDoc, edition_ids: list[str],
+def _check_audiences(section: Section, doc: YamlDoc, edition_ids: list[str] | None,
                      problems: list[Problem]) -> None:
     if not edition_ids:
         return
@@ -185,14 +194,16 @@ def _check_audiences(section: Section, doc: YamlDoc, edition_ids: list[str],
                     f"(editions: {', '.join(edition_ids)})")))
 
 
-def _load_changelog(root: Path, report: Report | None, raw: dict, report_doc: YamlDoc,
-                    problems: list[Problem], max_bytes: int):
-    name = report.changelog if report else "changelog.yaml"
+def _load_changelog(root: Path, parts: ReportParts, report_doc: YamlDoc,
+                    problems: list[Problem]) -> tuple[Changelog | None, YamlDoc | None]:
+    name = parts.changelog
+    if name is None:  # report.yaml's 'changelog' is invalid, and reported as such
+        return None, None
     path = root / "report" / name
     if not path.is_file():
         problems.append(report_doc.problem(("changelog",), f"changelog 'report/{name}' not found"))
         return None, None
-    doc = _load(root, path, problems, max_bytes)
+    doc = _load(root, path, problems, parts.max_bytes)
     if doc is None:
         return None, None
     changelog, errs = validate(Changelog, doc)
@@ -204,9 +215,9 @@ def _load_changelog(root: Path, report: Report | None, raw: dict, report_doc: Ya
                 problems.append(doc.problem(("entries", i, "version"), (
                     f"version '{entry.version}' appears twice in the changelog")))
             seen.add(entry.version)
-        if report is not None and report.version not in seen:
+        if parts.version is not None and parts.version not in seen:
             problems.append(report_doc.problem(("version",), (
-                f"version '{report.version}' has no entry in report/{name}; add one "
+                f"version '{parts.version}' has no entry in report/{name}; add one "
                 "(or run 'kratom-report version bump')")))
     return changelog, doc
 
@@ -264,9 +275,9 @@ def _check_statuses(model: DataFile, doc: YamlDoc, problems: list[Problem]) -> N
                 f"(statuses: {', '.join(ids)})")))
 
 
-def _check_editions_select(report: Report, doc: YamlDoc, sections: list[Located],
-                           problems: list[Problem]) -> None:
-    for i, ed in enumerate(report.editions):
+def _check_editions_select(editions: list[tuple[int, Edition]], doc: YamlDoc,
+                           sections: list[Located], problems: list[Problem]) -> None:
+    for i, ed in editions:
         if not any(block_in_edition(s.model, blk, ed.id)
                    for s in sections for blk in s.model.blocks):
             problems.append(doc.problem(("editions", i, "id"), (
@@ -285,9 +296,10 @@ def contrast_ratio(a: str, b: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def _check_contrast(report: Report, doc: YamlDoc, problems: list[Problem]) -> None:
+def _check_contrast(editions: list[tuple[int, Edition]], doc: YamlDoc,
+                    problems: list[Problem]) -> None:
     # Accents colour headings on white and white text in table headers: both must read (AA).
-    for i, ed in enumerate(report.editions):
+    for i, ed in editions:
         ratio = contrast_ratio(ed.accent, "#ffffff")
         if ratio < 4.5:
             problems.append(doc.problem(("editions", i, "accent"), (
@@ -338,35 +350,37 @@ def iter_texts(section: Section) -> Iterator[tuple[Loc, str, Any]]:
 _MD = make_markdown()
 
 
-def _check_citations(report: Report | None, report_doc: YamlDoc, sections: list[Located],
-                     data: dict[str, Located], references: dict[str, Located],
-                     problems: list[Problem]) -> set[str]:
-    """Report unknown keys where they stand; return every key some text cites."""
+def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
+                     sections: list[Located], data: dict[str, Located],
+                     references: dict[str, Located], unavailable: Unavailable,
+                     problems: list[Problem], warnings: list[Problem]) -> set[str]:
+    """Report unknown keys where they stand; return every key some text cites.
+
+    A key of a reference that failed to load is not unknown: its file or entry is reported.
+    Citation-like slips (a bare ``@key``, an unclosed ``[@key``) are warnings.
+    """
     known = set(references)
     cited: set[str] = set()
-    texts: list[tuple[YamlDoc, Loc, str]] = []
-    if report is not None:
-        for i, ed in enumerate(report.editions):
-            for j, msg in enumerate(ed.key_messages):
-                texts.append((report_doc, ("editions", i, "key_messages", j), msg))
-            if ed.cover_note:
-                texts.append((report_doc, ("editions", i, "cover_note"), ed.cover_note))
+    texts: list[tuple[YamlDoc, Loc, str]] = [(report_doc, loc, t) for loc, t in report_texts]
     for s in sections:
         for loc, text, _block in iter_texts(s.model):
             texts.append((s.doc, loc, text))
     for d in data.values():
         for j, key in enumerate(d.model.sources):
-            if key.lower() not in known:
+            if key.lower() not in known and key not in unavailable:
                 problems.append(d.doc.problem(("sources", j), _unknown(key, known)))
     for doc, loc, text in texts:
-        for cite in citations_in(_MD, text):
+        cites, slips = scan_citations(_MD, text)
+        for cite in cites:
             cited.add(cite.key.lower())
-            if cite.key.lower() not in known:
+            if cite.key.lower() not in known and cite.key not in unavailable:
                 line, col = doc.find(loc, "@" + cite.key)
                 problems.append(Problem(doc.display, line, col, _unknown(cite.key, known)))
+        for slip in slips:
+            line, col = doc.find(loc, slip.needle, slip.occurrence)
+            warnings.append(Problem(doc.display, line, col, slip.message, "warning"))
     return cited
 
 
 def _unknown(key: str, known: set[str]) -> str:
     return f"unknown citation key '{key}'{did_you_mean(key.lower(), known)}"
-

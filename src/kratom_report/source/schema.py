@@ -7,6 +7,7 @@ that tell an author what to type instead.
 
 from __future__ import annotations
 
+import copy
 import types
 import typing
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, did_you_mean  # noqa: F401 - re-exported
 from .loader import Loc, YamlDoc
+from .models import CELL_FIELDS, TEXT_FIELDS, TEXT_LIST_FIELDS
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -30,8 +32,11 @@ _FRIENDLY_PATTERNS = {
 
 def validate(model: type[M], doc: YamlDoc, data: Any = None, base: Loc = ()) -> tuple[M | None,
                                                                                      list[Problem]]:
-    """Validate ``data`` (default: the whole document) found at ``base`` in ``doc``."""
-    data = doc.data if data is None else data
+    """Validate ``data`` (default: the whole document) found at ``base`` in ``doc``.
+
+    Text fields get the text as the author wrote it (see :func:`as_written`).
+    """
+    data = as_written(doc, doc.data if data is None else data, base)
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
@@ -40,14 +45,55 @@ def validate(model: type[M], doc: YamlDoc, data: Any = None, base: Loc = ()) -> 
         return None, _problems(model, doc, data, base, errors)
 
 
+def as_written(doc: YamlDoc, data: Any, base: Loc = ()) -> Any:
+    """``data`` with unquoted text fields put back as written: Yes, 1.10, 2026-01-01 stay so.
+
+    YAML reads ``Yes`` as true and ``1.10`` as 1.1; a title or a table cell should print what
+    the author typed. Only values that would print differently are replaced, so numbers that
+    read the same (26, 1.5) keep their type.
+    """
+    if doc.written is None:
+        doc.written = _written(doc)
+    hits = [(loc[len(base):], text) for loc, text in doc.written.items()
+            if loc[: len(base)] == base and len(loc) > len(base)]
+    if not hits:
+        return data
+    data = copy.deepcopy(data)
+    for loc, text in hits:
+        parent = _value_at(data, loc[:-1])
+        if isinstance(parent, dict | list):
+            parent[loc[-1]] = text
+    return data
+
+
+def _written(doc: YamlDoc) -> dict[Loc, str]:
+    """Every place in ``doc`` where a text field would lose what the author typed."""
+    out: dict[Loc, str] = {}
+    for loc, raw in doc.raw.items():
+        name = next((p for p in reversed(loc) if isinstance(p, str)), None)
+        value = _value_at(doc.data, loc)
+        if value is None or name is None:
+            continue
+        if name in TEXT_FIELDS and not isinstance(value, str):
+            out[loc] = raw
+        elif name in CELL_FIELDS and (isinstance(value, bool) or not isinstance(value, int | float)
+                                      or str(value) != raw):
+            out[loc] = raw
+    return out
+
+
 def _problems(model: type[BaseModel], doc: YamlDoc, data: Any, base: Loc,
               errors: list[dict[str, Any]]) -> list[Problem]:
     resolved = [(_data_loc(data, err["loc"]), err) for err in errors]
     missing = {(loc[:-1], loc[-1]) for loc, err in resolved if err["type"] == "missing"}
     extra_used: set[tuple[Loc, str]] = set()
     out: list[Problem] = []
+    split = _comma_splits(doc, data, base, [loc for loc, err in resolved
+                                            if err["type"] == "extra_forbidden"])
+    out += [p for p, _keys in split.values()]
+    split_keys = {k for _p, keys in split.values() for k in keys}
     for loc, err in resolved:
-        if err["type"] == "extra_forbidden":
+        if err["type"] == "extra_forbidden" and loc not in split_keys:
             parent, key = loc[:-1], str(loc[-1])
             allowed = _allowed_keys(model, data, parent)
             wanted = [m for (p, m) in missing if p == parent]
@@ -65,13 +111,81 @@ def _problems(model: type[BaseModel], doc: YamlDoc, data: Any, base: Loc,
             if (parent, key) in extra_used:
                 continue
             where = _describe(parent)
-            out.append(doc.problem(base + parent, f"missing required key '{key}'{where}"))
+            why = f": {_WHY[key]}" if key in _WHY else ""
+            out.append(doc.problem(base + parent, f"missing required key '{key}'{where}{why}"))
             continue
         if kind in {"union_tag_invalid"}:
             loc = loc + ("type",)
+        comment = _comment_instead(doc, data, base, loc)
+        if comment is not None:
+            out.append(comment)
+            continue
         raw = doc.raw.get(base + loc)
         out.append(doc.problem(base + loc, _message(model, data, loc, err, raw)))
     return _dedupe(out)
+
+
+_WHY = {"alt": "describe what the figure shows (screen readers read the alt text in place of "
+               "the figure, and PDF/UA requires it)"}
+
+
+def _comment_instead(doc: YamlDoc, data: Any, base: Loc, loc: Loc) -> Problem | None:
+    """``accent: #2e6b3a`` is empty to YAML: the ``#`` starts a comment."""
+    if not loc or not isinstance(loc[-1], str) or _value_at(data, loc) is not None:
+        return None
+    where = doc.keys.get(base + loc)
+    if where is None:
+        return None
+    text = doc.lines[where[0] - 1] if where[0] - 1 < len(doc.lines) else ""
+    colon = text.find(":", where[1] - 1)
+    hash_at = text.find("#", colon) if colon >= 0 else -1
+    if hash_at < 0 or text[colon + 1 : hash_at].strip():
+        return None
+    written = text[hash_at:].rstrip()
+    return Problem(doc.display, where[0], hash_at + 1, (
+        f"'{loc[-1]}' is empty because # starts a YAML comment; quote the value: "
+        f"{loc[-1]}: \"{written}\""))
+
+
+def _comma_splits(doc: YamlDoc, data: Any, base: Loc,
+                  extras: list[Loc]) -> dict[Loc, tuple[Problem, list[Loc]]]:
+    """``{n: 1,180}``: YAML splits at the comma, giving n: 1 and an empty key '180'."""
+    out: dict[Loc, tuple[Problem, list[Loc]]] = {}
+    for loc in extras:
+        parent = _value_at(data, loc[:-1])
+        if not isinstance(parent, dict) or parent.get(loc[-1], 0) is not None:
+            continue
+        keys = list(parent)
+        i = keys.index(loc[-1])
+        start = i
+        while start > 0 and parent[keys[start - 1]] is None and _after_comma(doc, base, loc,
+                                                                             keys[start - 1]):
+            start -= 1
+        if start == 0 or not _after_comma(doc, base, loc, keys[start]):
+            continue
+        owner = loc[:-1] + (keys[start - 1],)
+        value_at = doc.values.get(base + owner)
+        key_at = doc.keys.get(base + loc)
+        if value_at is None or key_at is None or value_at[0] != key_at[0]:
+            continue
+        line = doc.lines[key_at[0] - 1]
+        joined = line[value_at[1] - 1 : key_at[1] - 1 + len(str(loc[-1]))]
+        first = str(owner[-1])
+        entry = out.get(owner)
+        keys_used = (entry[1] if entry else []) + [loc]
+        message = (f"'{first}: {joined}' was read as separate entries, because a comma inside "
+                   f"{{ }} separates entries; quote the value: {first}: \"{joined}\"")
+        out[owner] = (Problem(doc.display, value_at[0], value_at[1], message), keys_used)
+    return out
+
+
+def _after_comma(doc: YamlDoc, base: Loc, loc: Loc, key: Any) -> bool:
+    """Whether the key sibling to ``loc`` follows a comma on its line (a flow mapping)."""
+    at = doc.keys.get(base + loc[:-1] + (key,))
+    if at is None:
+        return False
+    line = doc.lines[at[0] - 1] if at[0] - 1 < len(doc.lines) else ""
+    return line[: at[1] - 1].rstrip().endswith(",")
 
 
 def _describe(parent: Loc) -> str:
@@ -118,6 +232,12 @@ def _message(model: type[BaseModel], data: Any, loc: Loc, err: dict[str, Any],
     field = str(next((p for p in reversed(loc) if isinstance(p, str)), "value"))
     value = _value_at(data, loc)
     ctx = err.get("ctx") or {}
+    if field == "alt" and (value is None or (isinstance(value, str) and not value.strip())):
+        return f"'alt' is blank; {_WHY['alt']}"
+    if kind == "list_type" and field in TEXT_LIST_FIELDS and isinstance(value, str):
+        return f"'{field}' must be a list, not text; write {field}: [{value}]"
+    if kind == "value_error" and str(ctx.get("error", "")).startswith("invalid date"):
+        return f"'{field}' has {ctx['error']}"
     if field == "version" and kind == "string_type" and isinstance(value, int | float):
         written = raw or value
         return (f"version must be a quoted string: write version: \"{written}\" "
