@@ -87,7 +87,9 @@ def main() -> None:
     t.update(parts)
     fp = b.build_fingerprint(rendered, Templates.for_root(project.root), "pdf", args.variant)
     now = lap("build_fingerprint", now)
-    job = b._job(project.root, rendered, args.variant)
+    from kratom_report.publish.workers import job_for
+
+    job = job_for(project.root, rendered, args.variant)
     now = lap("job_prepare", now)
     if args.no_pdf:
         t["total_in_process"] = now - _T0

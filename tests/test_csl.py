@@ -18,13 +18,14 @@ import pytest
 import yaml
 from markupsafe import Markup
 
+from kratom_report.references.bibexport import export_bibtex
 from kratom_report.references.bibliography import (
     BUILTIN_STYLES,
     collapse_numbers,
     format_bibliography,
     load_style,
 )
-from kratom_report.references.bibtex import bibtex_to_csl, export_bibtex
+from kratom_report.references.bibtex import bibtex_to_csl
 from kratom_report.references.csldata import to_csl_item
 from kratom_report.references.csljson import csljson_to_refs, export_csljson
 

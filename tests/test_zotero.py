@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from kratom_report.build import check
+from kratom_report.references.bibexport import export_bibtex
 from kratom_report.references.bibliography import format_bibliography
-from kratom_report.references.bibtex import bibtex_to_csl, export_bibtex, read_bib_entries
+from kratom_report.references.bibtex import bibtex_to_csl, read_bib_entries
 from kratom_report.references.csldata import to_csl_item
 from kratom_report.references.csljson import LEFT_OUT, csljson_to_refs
 from kratom_report.references.files import load_reference_file

@@ -4,15 +4,9 @@ edition rendered."""
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import hashlib
 import json
-import multiprocessing
 import os
-import signal
-import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -25,6 +19,7 @@ from .compose.editions import canonical_json
 from .compose.templating import Templates
 from .errors import Problem, ProblemsError, UnknownEdition, did_you_mean
 from .publish.output import ensure_folder, output_name, refuse_links, write_all
+from .publish.workers import Progress, Workers, job_for, report_result
 from .source.locate import REPORT_FILE
 
 if TYPE_CHECKING:  # the pipeline is imported on first use: an unchanged rebuild never needs it
@@ -63,7 +58,6 @@ class CheckResult:
     warnings: list[Problem] = field(default_factory=list)
 
 
-Progress = Callable[[str], None]
 _FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -155,7 +149,7 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
             if not pending:
                 say(f"rendering PDFs with {max(1, workers.count)} "
                     f"worker{'s' if workers.count > 1 else ''}")
-            pending.append(workers.submit(_job(project.root, r, request.variant)))
+            pending.append(workers.submit(job_for(project.root, r, request.variant)))
     if problems:
         raise ProblemsError(list(dict.fromkeys(problems)))
 
@@ -165,7 +159,7 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
     results = []
     for handle in pending:
         results.append(handle.get())
-        _report(results[-1], len(results), len(pending), say)
+        report_result(results[-1], len(results), len(pending), say)
     if any(ps for *_, ps, _ in results):
         raise ProblemsError([p for *_, ps, _ in results for p in ps])
     outputs.update({edition: (data, pages) for edition, data, pages, _, _ in results if data})
@@ -231,173 +225,6 @@ def render_html(project: Project, edition_ids: list[str], paper: str | None
     if problems:
         raise ProblemsError(list(dict.fromkeys(problems)))
     return rendered
-
-
-@dataclass(frozen=True)
-class _Job:
-    """What a worker needs to render one PDF; plain data so it crosses a process boundary."""
-
-    edition: str
-    html: str
-    root: Path
-    variant: str
-    attachments: tuple[tuple[str, bytes, str], ...]
-    date: dt.datetime | None
-
-
-def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float]:
-    """Runs in a worker; WeasyPrint's log is captured here, where it is emitted."""
-    from .publish.pdf import write_pdf
-    from .publish.pdfpost import fix_table_header_scope
-
-    start = time.perf_counter()
-    try:
-        result = write_pdf(job.html, job.root, f"{job.edition} edition", variant=job.variant,
-                           attachments=list(job.attachments) or None, date=job.date)
-    except ProblemsError as exc:
-        return job.edition, None, 0, exc.problems, time.perf_counter() - start
-    data = fix_table_header_scope(result.data)
-    return job.edition, data, result.pages, [], time.perf_counter() - start
-
-
-class Workers:
-    """Forked PDF workers, started early so each imports the PDF engine in parallel with the
-    parent's loading and HTML rendering; with ``count`` 0 or no fork, work runs in-process.
-
-    Each worker owns one pipe and has at most one job in flight, so neither side can block
-    the other on a full pipe. No lock is shared between processes, so an interrupted build can
-    always kill its workers without waiting on them.
-    """
-
-    def __init__(self, count: int) -> None:
-        self.count = count
-        self.workers: list[_Worker] = []
-        self.sent = 0
-        if count > 0 and "fork" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("fork")
-            for _ in range(count):
-                parent, child = ctx.Pipe()
-                proc = ctx.Process(target=_serve, args=(child,), daemon=True)
-                proc.start()
-                child.close()
-                self.workers.append(_Worker(proc, parent))
-
-    def __enter__(self) -> Workers:
-        return self
-
-    def __exit__(self, exc_type: object, *_rest: object) -> None:
-        for worker in self.workers:
-            if exc_type is None:
-                with contextlib.suppress(OSError):
-                    worker.conn.send(None)
-                worker.proc.join()
-            else:
-                worker.proc.kill()
-                worker.proc.join()
-            worker.conn.close()
-
-    def submit(self, job: _Job) -> Any:
-        """A handle whose ``get()`` returns the job's result (computed here without workers)."""
-        if not self.workers:
-            return _Deferred(job)
-        worker = self.workers[self.sent % len(self.workers)]
-        self.sent += 1
-        return worker.add(job)
-
-    def run(self, jobs: list[_Job]):
-        handles = [self.submit(job) for job in jobs]
-        return (handle.get() for handle in handles)
-
-
-@dataclass
-class _Worker:
-    proc: Any
-    conn: Any
-    queue: list[int] = field(default_factory=list)
-    jobs: dict[int, _Job] = field(default_factory=dict)
-    results: dict[int, Any] = field(default_factory=dict)
-    in_flight: int | None = None
-    counter: int = 0
-
-    def add(self, job: _Job) -> _Reply:
-        ticket = self.counter
-        self.counter += 1
-        self.jobs[ticket] = job
-        self.queue.append(ticket)
-        self._send_next()
-        return _Reply(self, ticket)
-
-    def _send_next(self) -> None:
-        if self.in_flight is None and self.queue:
-            self.in_flight = self.queue.pop(0)
-            self.conn.send(self.jobs.pop(self.in_flight))
-
-    def result(self, ticket: int) -> Any:
-        while ticket not in self.results:
-            try:
-                answer = self.conn.recv()
-            except EOFError:
-                raise ProblemsError([Problem("build", None, None,
-                                             "a PDF worker stopped unexpectedly")]) from None
-            self.results[self.in_flight] = answer
-            self.in_flight = None
-            self._send_next()
-        return self.results.pop(ticket)
-
-
-@dataclass
-class _Reply:
-    worker: _Worker
-    ticket: int
-
-    def get(self) -> tuple[str, bytes | None, int, list[Problem], float]:
-        return self.worker.result(self.ticket)
-
-
-def _serve(conn: Any) -> None:
-    _worker_init()
-    while True:
-        job = conn.recv()
-        if job is None:
-            return
-        conn.send(_render_job(job))
-
-
-@dataclass
-class _Deferred:
-    job: _Job
-
-    def get(self) -> tuple[str, bytes | None, int, list[Problem], float]:
-        return _render_job(self.job)
-
-
-def render_pdfs(root: Path, editions: list[RenderedEdition], variant: str, jobs: int | None,
-                say: Progress, workers: Workers | None = None
-                ) -> dict[str, tuple[bytes, int | None]]:
-    """PDF bytes per edition; several editions render at once in forked worker processes."""
-    work = [_job(root, r, variant) for r in editions]
-    if workers is None:
-        with Workers(min(len(work), jobs or os.cpu_count() or 1)) as own:
-            return render_pdfs(root, editions, variant, jobs, say, own)
-    count = max(1, min(len(work), workers.count))
-    say(f"rendering {len(work)} edition{'s' if len(work) != 1 else ''} "
-        f"with {count} worker{'s' if count != 1 else ''}")
-    results = []
-    for result in workers.run(work):
-        results.append(result)
-        _report(result, len(results), len(work), say)
-    problems = [p for *_, ps, _ in results for p in ps]
-    if problems:
-        raise ProblemsError(problems)
-    return {edition: (data, pages) for edition, data, pages, _, _ in results if data}
-
-
-def _worker_init() -> None:
-    """Ctrl-C is the parent's to handle; and load the PDF engine before any job arrives."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import weasyprint  # noqa: F401
-
-    from .publish import pdf, pdfpost  # noqa: F401
 
 
 def _worker_count(root: Path, request: BuildRequest) -> int:
@@ -490,30 +317,6 @@ def _unchanged_request(request: BuildRequest, sources: str) -> list[BuiltFile] |
         return out or None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def _report(result: tuple, done: int, total: int, say: Progress) -> None:
-    edition, data, pages, problems, seconds = result
-    status = "failed" if problems else f"{pages} pages in {seconds:.1f} s"
-    say(f"[{done}/{total}] {edition}: {status}")
-
-
-def _job(root: Path, r: RenderedEdition, variant: str) -> _Job:
-    attachments: tuple[tuple[str, bytes, str], ...] = ()
-    date = None
-    if r.release.date is not None:
-        date = dt.datetime.combine(r.release.date, dt.time(), tzinfo=dt.UTC)
-    if variant.startswith("pdf/a"):
-        # The edition's own resolved sources, never another edition's text.
-        attachments = (
-            (f"{r.edition.id}-content.json", canonical_json(r.payload),
-             f"Resolved content of the {r.edition.title}"),
-            (f"{r.edition.id}-references.json",
-             json.dumps(list(r.cited_refs), indent=2, sort_keys=True,
-                        ensure_ascii=False).encode("utf-8"),
-             f"References cited in the {r.edition.title} (CSL-JSON)"),
-        )
-    return _Job(r.edition.id, r.html, root, variant, attachments, date)
 
 
 def build_fingerprint(r: RenderedEdition, templates: Templates, fmt: str, variant: str) -> str:

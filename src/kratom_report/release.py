@@ -11,12 +11,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import Progress, build_fingerprint, render_html, render_pdfs
+from .build import build_fingerprint, render_html
 from .compose.render import release_of
 from .compose.templating import Templates
 from .errors import OutputError, ReportError, relpath
 from .publish.output import ensure_folder, output_name, write_all
 from .publish.records import content_document
+from .publish.workers import Progress, render_pdfs
 from .source.project import load_project
 
 VARIANT = "pdf/ua-1"

@@ -6,8 +6,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import render_html, render_pdfs
+from .build import render_html
 from .errors import ReportError
+from .publish.workers import render_pdfs
 
 
 class VerifyError(ReportError):

@@ -46,7 +46,7 @@ def reference_uses(project: Project) -> list[RefUse]:
 
 def export(project: Project, fmt: str) -> str:
     """All references as CSL-JSON or BibTeX text."""
-    from .bibtex import export_bibtex
+    from .bibexport import export_bibtex
     from .csljson import export_csljson
 
     refs = [loc.model.model_dump(by_alias=True, exclude_none=True, mode="json")
