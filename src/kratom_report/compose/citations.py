@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,10 @@ class Citer:
     references: dict[str, Located]
     order: list[str] = field(default_factory=list)
     numbers: dict[str, int] = field(default_factory=dict)
+    # Where each number is first cited (the citation's id), so its entry links back to it: a
+    # number inside a collapsed range ("3–6") has no link of its own in the text.
+    first: dict[int, str] = field(default_factory=dict)
+    count: int = 0
 
     def number(self, key: str) -> int:
         k = key.lower()
@@ -33,6 +38,10 @@ class Citer:
         if not known:
             return str(escape(raw))
         located = {self.number(c.key): c for c in known}
+        self.count += 1
+        cite_id = f"cite-{self.count}"
+        for n in located:
+            self.first.setdefault(n, cite_id)
         parts = []
         for run in _runs(sorted(located), {n for n, c in located.items() if c.locator}):
             first, last = run[0], run[-1]
@@ -42,7 +51,7 @@ class Citer:
             elif len(run) > 2:
                 text += "\u2013" + _link(last, located[last])
             parts.append(text)
-        return f'<sup class="cite">{",".join(parts)}</sup>'
+        return f'<sup class="cite" id="{cite_id}">{",".join(parts)}</sup>'
 
     def cited(self) -> list[Reference]:
         return [self.references[k].model for k in self.order]
@@ -85,4 +94,24 @@ def bibliography(refs: list[Reference], style: str, base_dir: Path,
         for ref, entry in zip(missing, format_bibliography(items, style, base_dir),
                               strict=True):
             cache[(style, ref.key.lower())] = entry
-    return [cache[(style, r.key.lower())] for r in refs]
+    return [Markup(breakable_links(str(cache[(style, r.key.lower())]))) for r in refs]
+
+
+_LINK_TEXT = re.compile(r"(<a [^>]*>)([^<]+)(</a>)")
+_LINK_PREFIX = re.compile(r"^(?:doi:\s?|https?://(?:www\.)?|)")
+
+
+def breakable_links(entry: str) -> str:
+    """Let a DOI or URL break only at its natural points: after ``/``, before ``.-?#&=``.
+
+    ``<wbr>`` adds a break opportunity without a character, so a copied DOI stays intact and no
+    hyphen appears; the prefix (``doi:``, ``https://www.``) never breaks.
+    """
+    def soften(m: re.Match[str]) -> str:
+        text = m.group(2)
+        head = _LINK_PREFIX.match(text).group(0)  # type: ignore[union-attr]
+        rest = re.sub(r"(?<=/)(?=[^/])", "<wbr>", text[len(head):])
+        rest = re.sub(r"(?<=[^<>])(?=[.?#&=-][^.?#&=-]*)", "<wbr>", rest)
+        return m.group(1) + head + rest + m.group(3)
+
+    return _LINK_TEXT.sub(soften, entry)

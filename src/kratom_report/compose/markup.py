@@ -32,7 +32,35 @@ class MarkupEnv:
 def render(md: MarkdownIt, text: str, env: MarkupEnv, *, inline: bool = False) -> Markup:
     """Render author Markdown; ``inline`` for table cells and captions (no paragraphs)."""
     html = md.renderInline(text, {"kr": env}) if inline else md.render(text, {"kr": env})
-    return Markup(html)
+    return Markup(typeset(html))
+
+
+# Where a line must not break: a superscript citation keeps to the word before it (AMA sets it
+# with no space), a number keeps to its unit ("67.9 h"), and a short numbered compound stays
+# whole ("7-OH", "5-HT"). Applied to text between tags only, never inside a tag or code.
+_BEFORE_CITE = re.compile(r"[ \t\n]+(?=<sup class=\"cite\")")
+_UNIT = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)?(?:[–-]\d+(?:[.,]\d+)?)?) (?=(?:h|min|s|ms|mg|g|kg|µg|μg|mcg|ng|"
+    r"pg|mL|ml|L|dL|mmol|µmol|nmol|mol|mm|cm|m|km|°C|%|mg/kg|ng/mL|mg/L|mg/mL|days?|weeks?|"
+    r"months?|years?)\b)")
+_COMPOUND = re.compile(r"(?<![\w-])(\d{1,2}-[A-Za-z]{1,4})(?![\w-])")
+_TAG = re.compile(r"(<[^>]+>)")
+
+
+def typeset(html: str) -> str:
+    """No-break rules for print, as plain HTML (no-break spaces and nowrap spans)."""
+    html = _BEFORE_CITE.sub("", html)
+    parts = _TAG.split(html)
+    in_code = False
+    for i, part in enumerate(parts):
+        if i % 2:
+            in_code = part.startswith("<code") or (in_code and not part.startswith("</code"))
+            continue
+        if in_code or not part:
+            continue
+        part = _UNIT.sub("\\1\u00a0", part)
+        parts[i] = _COMPOUND.sub(r'<span class="nobr">\1</span>', part)
+    return "".join(parts)
 
 
 def local_image_data_uri(src: str, report_dir: Path, root: Path,

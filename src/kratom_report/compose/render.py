@@ -91,10 +91,12 @@ def format_date(date: dt.date) -> str:
 def render_edition(project: Project, edition_id: str, *, paper: str | None = None,
                    templates: Templates | None = None,
                    bib_cache: BibCache | None = None,
-                   marks: ChangeMarks | None = None) -> RenderedEdition:
+                   marks: ChangeMarks | None = None, template: str = "document.html",
+                   stylesheet: str = "briefing.css") -> RenderedEdition:
     """Everything WeasyPrint needs for one edition, as one HTML string.
 
     With ``marks``, what changed since an earlier version carries a margin bar and a note.
+    ``template`` and ``stylesheet`` let the screen edition render the very same context.
     """
     templates = templates or Templates.for_root(project.root)
     edition = get_edition(project, edition_id)
@@ -143,15 +145,16 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
         "fingerprint_full": fingerprint,
         "how_to_cite": _how_to_cite(project, edition, release),
     }
-    html = _render_template(templates, {
+    html = _render_template(templates, template, {
         "doc": document,
         "edition": {"id": edition.id, "title": edition.title, "audience": edition.audience,
                     "accent": edition.accent, "cover_note": cover_note},
         "paper": PAPER_SIZES[paper_id],
-        "css": Markup(templates.inline_css("briefing.css")),
+        "css": Markup(templates.inline_css(stylesheet)),
         "key_messages": key_messages,
         "sections": sections,
-        "references": [{"n": i + 1, "html": e} for i, e in enumerate(entries)],
+        "references": [{"n": i + 1, "html": e, "first": ctx.citer.first.get(i + 1)}
+                       for i, e in enumerate(entries)],
         "changelog": _changelog(project, release),
         "changed": _changed_context(marks, edition),
     })
@@ -211,13 +214,23 @@ def _entry_text(entry: str) -> str:
     return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", str(entry))).split())
 
 
-def _render_template(templates: Templates, context: dict[str, Any]) -> str:
+def licence_name(spdx: str) -> str:
+    """The licence as a reader reads it; an id we do not know prints as written."""
+    return _LICENCES.get(spdx, spdx)
+
+
+def render_template(templates: Templates, template: str, context: dict[str, Any]) -> str:
+    """Any page of the report (the release site's too) through the same sandbox and messages."""
+    return _render_template(templates, template, context)
+
+
+def _render_template(templates: Templates, template: str, context: dict[str, Any]) -> str:
     """Render in the sandbox; every failure of a template is a located problem, never a crash."""
     from jinja2.exceptions import SecurityError
 
     env = templates.environment()
     try:
-        return env.get_template("document.html").render(context)
+        return env.get_template(template).render(context)
     except jinja2.TemplateSyntaxError as exc:
         where = _template_path(templates, exc.filename or exc.name or "")
         message = f"template syntax error: {exc.message}"

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import re
 import signal
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ class _Job:
 def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float]:
     """Runs in a worker; WeasyPrint's log is captured here, where it is emitted."""
     from .pdf import write_pdf
+    from .pdfmeta import finish_metadata
     from .pdfpost import fix_table_header_scope
 
     start = time.perf_counter()
@@ -51,6 +53,9 @@ def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float
     except ProblemsError as exc:
         return job.edition, None, 0, exc.problems, time.perf_counter() - start
     data = fix_table_header_scope(result.data)
+    lang = re.search(r'<html lang="([^"]+)"', job.html)
+    data = finish_metadata(data, lang.group(1) if lang else "en",
+                           archival=job.variant.startswith("pdf/a"))
     return job.edition, data, result.pages, [], time.perf_counter() - start
 
 
