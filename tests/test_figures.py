@@ -268,24 +268,32 @@ def test_series_plots_exactly_the_data_points() -> None:
     assert "0" in labels  # y axis starts at zero
 
 
-def test_series_never_joins_series_and_dashes_gaps() -> None:
+def test_series_never_joins_series_nor_draws_across_a_missing_year() -> None:
     root = parse(render("series", SERIES))
     colours = {}
     for line in root.iter(f"{SVG_NS}line"):
         stroke = line.get("stroke")
         if line.get("stroke-width") == "2" and float(line.get("x1")) > 60:
             colours.setdefault(stroke, []).append(line)
-    assert sorted(len(v) for v in colours.values()) == [1, 2]  # 2 + 1 segments, no bridge
-    dashed = [ln for lines in colours.values() for ln in lines if ln.get("stroke-dasharray")]
-    assert len(dashed) == 1  # only the 2014 -> 2019 gap
-    assert "Dashed lines join reported values" in render("series", SERIES)
+    # 2 segments between consecutive years; none across 2014 -> 2019, no bridge between series
+    assert sorted(len(v) for v in colours.values()) == [2]
+    assert "Points are not joined across years with no reported value" in \
+        render("series", SERIES)
 
 
-def test_series_without_gaps_has_no_dash_note() -> None:
+def test_series_without_gaps_has_no_gap_note() -> None:
     data = {"series": [{"label": "a", "points": [{"x": 2001, "y": 1}, {"x": 2002, "y": 2}]}]}
     svg = render("series", data)
     assert "stroke-dasharray" not in svg
-    assert "Dashed lines" not in svg
+    assert "not joined" not in svg
+
+
+def test_series_has_axis_titles_with_units() -> None:
+    labels = [t.text for t in parse(render("series", {"series": [
+        {"label": "a", "unit": "calls per year", "points": [{"x": 2001, "y": 1}]},
+        {"label": "b", "unit": "calls per year", "points": [{"x": 2003, "y": 2}]}]})).iter(
+        f"{SVG_NS}text")]
+    assert "Year" in labels and "calls per year" in labels
 
 
 def test_series_markers_differ_per_series() -> None:

@@ -300,6 +300,20 @@ class _Context:
         self.problems: list[Problem] = []
         self.data_used: dict[str, Any] = {}
 
+    def source(self, t: Any, text: str | None) -> dict[str, Any]:
+        """A source line of citations alone reads as a list ("Sources: 2, 21, 26–28"), not as
+        a row of superscripts; any other source text renders as written."""
+        if not text:
+            return {"source": None, "source_label": "Source"}
+        html = str(t("source", text))
+        cites = re.fullmatch(r'\s*<sup class="cite"( id="[^"]+")>(.*?)</sup>\s*', html)
+        if cites is None:
+            return {"source": Markup(html), "source_label": "Source"}
+        body = re.sub(r",(?=<a )", ", ", cites.group(2))
+        several = "," in body or "\u2013" in body
+        return {"source": Markup(f'<span class="cite-list"{cites.group(1)}>{body}</span>'),
+                "source_label": "Sources" if several else "Source"}
+
     def noted(self, marked: bool, html: Markup) -> Markup:
         """The screen-reader note that starts a changed row's first cell."""
         if not marked or self.marks is None:
@@ -356,7 +370,7 @@ class _Context:
                     "rows": [[self.noted(r in marked and c == 0, t(("rows", r, c), v))
                               for c, v in enumerate(row)] for r, row in enumerate(block.rows)],
                     "changed_rows": marked,
-                    "source": t("source", block.source) if block.source else None}
+                    **self.source(t, block.source)}
         if isinstance(block, EvidenceTableBlock):
             rows = []
             for r, row in enumerate(block.rows):
@@ -372,7 +386,7 @@ class _Context:
                                                  row.finding, row.certainty]),
                 })
             return {"type": "evidence_table", "caption": t("caption", block.caption),
-                    "rows": rows, "source": t("source", block.source) if block.source else None}
+                    "rows": rows, **self.source(t, block.source)}
         if isinstance(block, FigureBlock):
             return self.figure(doc, loc, block, t)
         raise TypeError(type(block).__name__)
@@ -404,7 +418,7 @@ class _Context:
         caption = t("caption", block.caption)
         data = self.project.data[block.data]
         self.data_used[block.data] = data.model
-        source = t("source", block.source) if block.source else None
+        sources = self.source(t, block.source)
         raw = data.model.model_dump(mode="json", by_alias=True, exclude_none=True)
         try:
             svg = render_figure(block.kind, raw, title=block.alt, accent=self.edition.accent,
@@ -414,7 +428,7 @@ class _Context:
             svg = ""
         as_of = data.model.as_of
         return {"type": "figure", "kind": block.kind, "svg": Markup(svg), "caption": caption,
-                "source": source, "alt": block.alt, "as_of": str(as_of),
+                **sources, "alt": block.alt, "as_of": str(as_of),
                 "caveat": data.model.caveat, "id": f"fig-{loc[1] + 1}"}
 
 

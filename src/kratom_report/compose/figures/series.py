@@ -263,22 +263,44 @@ def _draw_x_ticks(scale: _Scale) -> list[str]:
 def _draw_lines(
     series: Sequence[_Series], styles: Sequence[_Style], scale: _Scale
 ) -> tuple[list[str], bool]:
-    """Never join different series; solid between consecutive years, dashed across gaps."""
+    """Never join different series, and never draw across a year with no reported value.
+
+    A line between two observations years apart would show values nobody reported (the data
+    files say: never interpolate); such points stand alone, and a note says why.
+    """
     body: list[str] = []
     any_gap = False
-    for (_label, _unit, points), (colour, _shape, _filled, dash) in zip(
+    for (_label, _unit, points), (colour, _shape, _filled, _dash) in zip(
         series, styles, strict=True
     ):
         for a, b in zip(points, points[1:], strict=False):
-            gap = b[0] - a[0] > 1
-            any_gap = any_gap or gap
-            dash_attr = f' stroke-dasharray="{dash}"' if gap else ""
+            if b[0] - a[0] > 1:
+                any_gap = True
+                continue
             body.append(
                 f'<line x1="{num(scale.sx(a[0]))}" y1="{num(scale.sy(a[1]))}" '
                 f'x2="{num(scale.sx(b[0]))}" y2="{num(scale.sy(b[1]))}" '
-                f'stroke="{colour}" stroke-width="2"{dash_attr}/>'
+                f'stroke="{colour}" stroke-width="2"/>'
             )
     return body, any_gap
+
+
+def _axis_titles(series: Sequence[_Series], scale: _Scale) -> tuple[list[str], float]:
+    """"Year" under the x axis when x is a year; the unit over the y axis when it is shared."""
+    body: list[str] = []
+    extra = 0.0
+    xs = [p[0] for _l, _u, pts in series for p in pts]
+    if all(float(x).is_integer() and 1000 <= x <= 3000 for x in xs):
+        body.append(svg_text((scale.left + scale.right) / 2, scale.bottom + 32, "Year",
+                             size=MIN_FONT, anchor="middle", fill=MUTED))
+        extra = 14.0
+    units = {u for _l, u, _p in series if u}
+    title = next(iter(units)) if len(units) == 1 else ("Values: units as in the legend"
+                                                       if units else "")
+    if title:
+        body.append(svg_text(scale.left, scale.top - 4, title, size=MIN_FONT, anchor="start",
+                             fill=MUTED))
+    return body, extra
 
 
 def _draw_markers(
@@ -365,7 +387,7 @@ def _draw_value_labels(
 
 
 def series_body(data: Mapping[str, Any], accent: str) -> Body:
-    """Point/line chart: only reported points; gaps in years are drawn dashed and explained."""
+    """Point/line chart: only reported points, joined only between consecutive years."""
     series = _collect_series(data)
     styles = _series_styles(len(series), accent)
 
@@ -380,14 +402,16 @@ def series_body(data: Mapping[str, Any], accent: str) -> Body:
     if sum(len(pts) for _l, _u, pts in series) <= _MAX_LABELLED_POINTS:
         body.extend(_draw_value_labels(series, scale, marker_boxes))
 
-    y_end = scale.bottom + 22
+    titles, extra = _axis_titles(series, scale)
+    body.extend(titles)
+    y_end = scale.bottom + 22 + extra
     if any_gap:
         body.append(
             svg_text(
                 scale.left,
                 y_end + 12,
-                "Dashed lines join reported values across years with no reported value; "
-                "intermediate years are not shown.",
+                "Points are not joined across years with no reported value; no value is "
+                "shown for those years.",
                 size=MIN_FONT,
                 fill=MUTED,
             )
