@@ -24,7 +24,7 @@ from ..source.models import (
     MarkdownBlock,
     TableBlock,
 )
-from ..source.project import Project
+from ..source.project import AUTO, Project, auto_source_keys
 from .citations import BibCache, Citer, bibliography
 from .editions import SelectedSection, content_fingerprint, content_payload, get_edition, select
 from .marks import ChangeMarks
@@ -418,7 +418,11 @@ class _Context:
         caption = t("caption", block.caption)
         data = self.project.data[block.data]
         self.data_used[block.data] = data.model
-        sources = self.source(t, block.source)
+        text = block.source
+        if text == AUTO:
+            keys = auto_source_keys(data.model)
+            text = "[@" + "; @".join(keys) + "]" if keys else None
+        sources = self.source(t, text)
         raw = data.model.model_dump(mode="json", by_alias=True, exclude_none=True)
         try:
             svg = render_figure(block.kind, raw, title=block.alt, accent=self.edition.accent,

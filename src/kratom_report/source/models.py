@@ -278,6 +278,7 @@ class Status(Strict):
 class StateEntry(Strict):
     state: Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}$")]
     status: StrictStr
+    sources: list[StrictStr] = []  # reference keys for this state: cited by a `source: auto`
     since: StrictStr | int | None = None
     law: StrictStr | None = None
     note: StrictStr | None = None

@@ -366,9 +366,16 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
         for loc, text, _block in iter_texts(s.model):
             texts.append((s.doc, loc, text))
     for d in data.values():
-        for j, key in enumerate(d.model.sources):
+        listed = [(("sources", j), key) for j, key in enumerate(d.model.sources)]
+        listed += [(("states", i, "sources", j), key) for i, st in enumerate(d.model.states or [])
+                   for j, key in enumerate(st.sources)]
+        for loc, key in listed:
             if key.lower() not in known and key not in unavailable:
-                problems.append(d.doc.problem(("sources", j), _unknown(key, known)))
+                problems.append(d.doc.problem(loc, _unknown(key, known)))
+    for s in sections:  # a figure with `source: auto` cites what its data file lists
+        for block in s.model.blocks:
+            if isinstance(block, FigureBlock) and block.source == AUTO and block.data in data:
+                cited |= {k.lower() for k in auto_source_keys(data[block.data].model)}
     for doc, loc, text in texts:
         cites, slips = scan_citations(_MD, text)
         for cite in cites:
@@ -380,6 +387,22 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
             line, col = doc.find(loc, slip.needle, slip.occurrence)
             warnings.append(Problem(doc.display, line, col, slip.message, "warning"))
     return cited
+
+
+AUTO = "auto"
+
+
+def auto_source_keys(data: DataFile) -> list[str]:
+    """Every reference a data file names, in order: its ``sources``, each item's ``sources``,
+    and the citations in each event's or series' ``source`` (what ``source: auto`` cites)."""
+    keys = list(data.sources)
+    for state in data.states or []:
+        keys += state.sources
+    for item in [*(data.events or []), *(data.series or [])]:
+        if item.source:
+            keys += [c.key for c in scan_citations(_MD, item.source)[0]]
+    seen: set[str] = set()
+    return [k for k in keys if not (k.lower() in seen or seen.add(k.lower()))]
 
 
 def _unknown(key: str, known: set[str]) -> str:
