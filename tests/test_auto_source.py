@@ -25,7 +25,7 @@ def test_auto_cites_the_data_files_keys_and_its_items(tiny):
 def test_a_state_entrys_sources_are_checked_and_cited(cli, tiny):
     (tiny / "report" / "data" / "states.yaml").write_text(
         'title: States\nas_of: "2026-01"\nsources: []\n'
-        "statuses:\n  - {id: a, label: A}\n"
+        "statuses:\n  - {id: a, label: A, mark: A}\n"
         "states:\n  - {state: CA, status: a, sources: [dea2016notice]}\n"
         "  - {state: NY, status: a, sources: [nosuch2020]}\n")
     practice = tiny / "report" / "sections" / "practice.yaml"
