@@ -226,3 +226,20 @@ def test_no_line_breaks_inside_a_word_without_a_hyphen(briefing):
             if joined in words and a.group(1).lower() not in words:
                 cuts.append(f"{a.group(1)}|{b.group(1)}")
         assert cuts == [], (edition, cuts)
+
+
+def test_no_body_page_is_less_than_half_full(briefing):
+    """Sections flow: only the page before a forced break (the references) may run short."""
+    import pdfplumber
+
+    for edition, path in briefing["pdfs"].items():
+        with pdfplumber.open(path) as pdf:
+            fill, starts = [], []
+            for page in pdf.pages:
+                words = [w for w in page.extract_words() if w["bottom"] < page.height - 60]
+                fill.append(max((w["bottom"] for w in words), default=0) / page.height)
+                starts.append(" ".join(w["text"] for w in words[:3]))
+        body = next(i for i, s in enumerate(starts) if s.startswith("About this briefing")) + 1
+        refs = next(i for i, s in enumerate(starts) if s.startswith("References References"))
+        short = [i + 1 for i in range(body, refs - 1) if fill[i] < 0.5]
+        assert short == [], (edition, short, [round(f, 2) for f in fill])
