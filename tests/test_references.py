@@ -68,7 +68,10 @@ def test_citations_collapse_and_link(cli, tiny, tmp_path):
     cli("build", "--source", tiny, "--out", tmp_path, "--format", "html", "--edition",
         "clinician")
     html = (tmp_path / "tiny-briefing-clinician-v1.0.0.html").read_text()
-    assert '<sup class="cite"><a href="#ref-1">1</a>\u2013<a href="#ref-3">3</a></sup>' in html
+    assert re.search(r'<sup class="cite" id="cite-\d+"><a href="#ref-1">1</a>\u2013'
+                     r'<a href="#ref-3">3</a></sup>', html)
+    # The number inside the range links back from its entry to where it is first cited.
+    assert re.search(r'<li id="ref-2">.*?<a class="cited-on" href="#cite-\d+">', html)
     assert '<li id="ref-1">' in html
     # A locator keeps its number apart, so no page reference is hidden inside a range.
     assert '<a href="#ref-2">2</a>(p. 2),<a href="#ref-3">3</a>' in html

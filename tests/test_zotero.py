@@ -114,8 +114,9 @@ def test_an_export_loads_as_it_is_and_checks_strict(cli, tiny, name):
     assert result.stderr == ""
     # The built page prints them, accents decoded.
     rendered = check(tiny).editions[0].html
-    texts = [plain(t) for t in re.findall(r'<span class="ref-text">(.*?)</span></li>', rendered,
-                                          re.S)]
+    texts = [plain(t) for t in re.findall(
+        r'<span class="ref-text">(.*?)</span>(?: <a class="cited-on"[^>]*>[^<]*</a>)?</li>',
+        rendered, re.S)]
     for expected in EXPECTED[name].values():
         assert expected in texts
 
