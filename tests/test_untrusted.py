@@ -365,3 +365,50 @@ def test_renderer_messages_never_carry_inline_data(tmp_path):
     messages = [p.message for p in caught.value.problems]
     assert messages and all(blob[:100] not in m for m in messages)
     assert any("data:image/png;base64,… (inline data)" in m for m in messages), messages
+
+
+# --- numbers and tags are range-checked ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("max_file_mb: .inf", "report/report.yaml:6:14: 'max_file_mb': Input should be a finite "
+                          "number"),
+    ("max_file_mb: .nan", "report/report.yaml:6:14: 'max_file_mb': Input should be a finite "
+                          "number"),
+    ("max_file_mb: -1", "report/report.yaml:6:14: 'max_file_mb' must be greater than 0.0"),
+    ("max_file_mb: 1e9", "report/report.yaml:6:14: 'max_file_mb': Input should be less than or "
+                         "equal to 1000"),
+    ('language: "not a tag!"', "report/report.yaml:6:11: 'language' has invalid value "
+                               "'not a tag!' (expected a BCP 47 language tag like \"en\", "
+                               "\"en-GB\" or \"th\")"),
+])
+def test_settings_are_range_checked(cli, tiny, line, message):
+    report = tiny / "report" / "report.yaml"
+    report.write_text(report.read_text().replace('version: "1.0.0"\n',
+                                                 f'version: "1.0.0"\n{line}\n'))
+    result = cli("check", "--source", tiny)
+    assert result.exit_code == 1
+    assert result.stderr == message + "\n"
+
+
+def test_check_rejects_control_characters_where_they_stand(cli, tiny):
+    (tiny / "report" / "sections" / "practice.yaml").write_text(
+        'id: practice\ntitle: "Pract\\x07ice"\nkind: guidance\nblocks:\n  - type: markdown\n'
+        '    text: "Hello \\x1b[31m there"\n')
+    result = cli("check", "--source", tiny)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "report/sections/practice.yaml:2:8: control character U+0007 in the text; remove it "
+        "(it cannot be printed)",
+        "report/sections/practice.yaml:6:11: control character U+001B in the text; remove it "
+        "(it cannot be printed)"]
+
+
+def test_check_rejects_a_duplicate_edition_id(cli, tiny):
+    report = tiny / "report" / "report.yaml"
+    report.write_text(report.read_text().replace("  - id: policymaker", "  - id: clinician"))
+    result = cli("check", "--source", tiny)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "report/report.yaml:23:9: edition id 'clinician' is used twice (first at item 1); each "
+        "edition needs its own id")

@@ -28,6 +28,8 @@ Paper = Literal["a4", "letter"]
 
 _SLUG = r"^[a-z0-9][a-z0-9-]*$"
 _SEMVER = r"^\d+\.\d+\.\d+$"
+# BCP 47 in the shape tools accept: a 2-3 letter language, then subtags (en, en-GB, zh-Hant-TW).
+_LANGUAGE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
 
 
 class Strict(BaseModel):
@@ -40,8 +42,8 @@ class Author(Strict):
 
 
 class StaleAfter(Strict):
-    references_years: int = 10
-    data_days: int = 365
+    references_years: int = Field(default=10, ge=0, le=1000)
+    data_days: int = Field(default=365, ge=0, le=100_000)
 
 
 class Edition(Strict):
@@ -60,7 +62,7 @@ class Report(Strict):
     subtitle: StrictStr | None = None
     slug: Annotated[StrictStr, Field(pattern=_SLUG)]
     version: Annotated[StrictStr, Field(pattern=_SEMVER)]
-    language: StrictStr = "en"
+    language: Annotated[StrictStr, Field(pattern=_LANGUAGE)] = "en"
     authors: list[Author] = Field(min_length=1)
     organisation: StrictStr
     contact: StrictStr | None = None
@@ -69,7 +71,8 @@ class Report(Strict):
     paper: Paper = "a4"
     subject: StrictStr | None = None
     keywords: list[StrictStr] = []
-    max_file_mb: float = Field(default=5, gt=0)
+    # Bounded: a size limit of infinity, NaN or a terabyte is no limit at all.
+    max_file_mb: float = Field(default=5, gt=0, le=1000, allow_inf_nan=False)
     stale_after: StaleAfter = StaleAfter()
     editions: list[Edition] = Field(min_length=1)
     sections: list[StrictStr] = Field(min_length=1)

@@ -56,7 +56,8 @@ def report_parts(report: Report | None, raw: Any) -> ReportParts:
     parts = ReportParts(references=good("references"), changelog=good("changelog"),
                         version=good("version"), editions_valid="editions" not in bad)
     mb = good("max_file_mb")
-    parts.max_bytes = int(mb * 1_000_000) if mb is not None else 5_000_000
+    ok = isinstance(mb, int | float) and not isinstance(mb, bool) and 0 < mb <= 1000
+    parts.max_bytes = int(mb * 1_000_000) if ok else 5_000_000
     order = data.get("sections")
     parts.sections = [s for s in order if isinstance(s, str)] if isinstance(order, list) else None
     parts.sections_checked = "sections" not in bad

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,9 @@ def load_project(root: Path) -> Project:
     data = _load_data(root, sections, problems, parts.max_bytes)
 
     _check_contrast(parts.editions, report_doc, problems)
+    _check_edition_ids(report_doc, problems)
+    for doc in [report_doc, *(s.doc for s in sections), *(d.doc for d in data.values())]:
+        _check_controls(doc, doc.data, (), problems)
     if complete:
         _check_editions_select(parts.editions, report_doc, sections, problems)
     warnings: list[Problem] = []
@@ -390,6 +394,38 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
 
 
 AUTO = "auto"
+# C0 control characters other than tab and newline (and DEL): invisible in an editor, they
+# print as nothing or as a box, and can drive a terminal that shows the text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _check_controls(doc: YamlDoc, value: Any, loc: Loc, problems: list[Problem]) -> None:
+    """A located error for every text value holding a control character."""
+    if isinstance(value, str):
+        m = _CONTROL.search(value)
+        if m:
+            problems.append(doc.problem(loc, (
+                f"control character U+{ord(m.group(0)):04X} in the text; remove it (it "
+                "cannot be printed)")))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_controls(doc, v, loc + (k,), problems)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_controls(doc, v, loc + (i,), problems)
+
+
+def _check_edition_ids(doc: YamlDoc, problems: list[Problem]) -> None:
+    editions = doc.data.get("editions") if isinstance(doc.data, dict) else None
+    seen: dict[str, int] = {}
+    for i, ed in enumerate(editions if isinstance(editions, list) else []):
+        eid = ed.get("id") if isinstance(ed, dict) else None
+        if isinstance(eid, str) and eid in seen:
+            problems.append(doc.problem(("editions", i, "id"), (
+                f"edition id '{eid}' is used twice (first at item {seen[eid] + 1}); each "
+                "edition needs its own id")))
+        elif isinstance(eid, str):
+            seen[eid] = i
 
 
 def auto_source_keys(data: DataFile) -> list[str]:

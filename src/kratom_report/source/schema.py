@@ -27,6 +27,7 @@ _FRIENDLY_PATTERNS = {
     "accent": 'a hex colour like "#1f5f8b"',
     "state": "a two-letter code like \"AL\"",
     "date": 'a date like "2016", "2016-08" or "2016-08-31"',
+    "language": 'a BCP 47 language tag like "en", "en-GB" or "th"',
 }
 
 
