@@ -412,3 +412,46 @@ def test_check_rejects_a_duplicate_edition_id(cli, tiny):
     assert result.stderr.splitlines()[0] == (
         "report/report.yaml:23:9: edition id 'clinician' is used twice (first at item 1); each "
         "edition needs its own id")
+
+
+# --- bounded: deep nesting is a located error, never a crash or silent loss -------------------
+
+
+def test_deep_csl_json_is_one_located_message(cli, tiny):
+    (tiny / "report" / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    report = tiny / "report" / "report.yaml"
+    report.write_text(report.read_text().replace(
+        "sections:\n", "references: [references.yaml, deep.json]\nsections:\n"))
+    result = cli("check", "--source", tiny)
+    assert result.exit_code == 1
+    assert result.stderr == ("report/deep.json:1:33: JSON nested more than 32 levels deep; a "
+                             "CSL-JSON export is a list of flat items, so this is not one\n")
+
+
+@pytest.mark.parametrize("source", [
+    "> " * 60 + "deep quote [@dea2016notice]",
+    "".join("  " * i + f"- item {i}\n" for i in range(12)),
+])
+def test_markdown_nested_deeper_than_printable_is_refused(cli, tiny, source):
+    body = "\n".join("      " + line for line in source.splitlines())
+    (tiny / "report" / "sections" / "practice.yaml").write_text(
+        "id: practice\ntitle: Practice\nkind: guidance\nblocks:\n  - type: markdown\n"
+        f"    text: |\n{body}\n")
+    result = cli("check", "--source", tiny)
+    assert result.exit_code == 1
+    depth = 60 if source.startswith(">") else 12
+    assert result.stderr == (f"report/sections/practice.yaml:6:11: lists and quotes are nested "
+                             f"{depth} levels deep; at most 8 can be printed, so flatten them "
+                             "(deeper text would be lost)\n")
+
+
+def test_eight_levels_of_lists_still_print_every_word(cli, tiny, tmp_path):
+    source = "".join("  " * i + f"- item{i}word\n" for i in range(8))
+    body = "\n".join("      " + line for line in source.splitlines())
+    (tiny / "report" / "sections" / "practice.yaml").write_text(
+        "id: practice\ntitle: Practice\nkind: guidance\nblocks:\n  - type: markdown\n"
+        f"    text: |\n{body}\n")
+    result = cli("build", "--source", tiny, "--format", "html", "--out", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    html = (tmp_path / "tiny-briefing-clinician-v1.0.0.html").read_text()
+    assert all(f"item{i}word" in html for i in range(8))

@@ -128,8 +128,44 @@ def _rough_keys(text: str, suffix: str) -> set[str]:
     return {m.group(1) for m in pattern.finditer(text)}
 
 
+JSON_MAX_DEPTH = 32  # CSL-JSON needs about 5 (list, item, names or date-parts, part)
+
+
+def _json_depth_exceeded(text: str, limit: int) -> tuple[int, int] | None:
+    """Where brackets first nest deeper than ``limit`` (strings skipped), found in one pass,
+    before a recursive parser could run out of stack."""
+    depth, in_string, escaped, line, col = 0, False, False, 1, 0
+    for ch in text:
+        col += 1
+        if ch == "\n":
+            line, col = line + 1, 0
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string, escaped = True, False
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return line, col
+        elif ch in "]}":
+            depth -= 1
+    return None
+
+
 def _csljson(text: str, path: Path, display: str):
     """Entries, document and problems of a CSL-JSON file (a bad item fails the file)."""
+    deep = _json_depth_exceeded(text, JSON_MAX_DEPTH)
+    if deep is not None:
+        line, col = deep
+        return [], None, [Problem(display, line, col, (
+            f"JSON nested more than {JSON_MAX_DEPTH} levels deep; a CSL-JSON export is a list "
+            "of flat items, so this is not one"))]
     try:
         items = json.loads(text)
     except json.JSONDecodeError as exc:

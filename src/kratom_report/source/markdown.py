@@ -142,7 +142,9 @@ def _slips_in(content: str, source: str) -> list[Slip]:
 
 def make_markdown() -> MarkdownIt:
     """CommonMark with raw HTML off, citations on, headings demoted below section titles."""
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    # markdown-it stops parsing (and drops the rest) at maxNesting token levels; lists cost three
+    # levels each. Room for far more than MAX_DEPTH, so nothing is dropped before we refuse it.
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False, "maxNesting": 100})
     md.enable("table")
     md.inline.ruler.before("link", "citation", _citation_rule)
 
@@ -180,3 +182,20 @@ def citations_in(md: MarkdownIt, text: str) -> list[Cite]:
 
     walk(md.parse(text, {}))
     return out
+
+
+MAX_DEPTH = 8  # lists and quotes inside each other that a printed page can still show
+
+
+def nesting_depth(md: MarkdownIt, text: str) -> int:
+    """How deep lists and block quotes sit inside each other in ``text`` (0 for plain prose)."""
+    depth = deepest = 0
+    for token in md.parse(text, {}):
+        if token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.type in ("bullet_list_close", "ordered_list_close", "blockquote_close"):
+            depth -= 1
+        if token.level >= md.options["maxNesting"] - 1:
+            return max(deepest, md.options["maxNesting"])
+    return deepest

@@ -15,7 +15,7 @@ from ..references.files import Unavailable, load_references
 from ..references.lint import lint_references
 from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
 from .locate import REPORT_FILE
-from .markdown import make_markdown, scan_citations
+from .markdown import MAX_DEPTH, make_markdown, nesting_depth, scan_citations
 from .models import (
     Block,
     CalloutBlock,
@@ -381,6 +381,12 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
             if isinstance(block, FigureBlock) and block.source == AUTO and block.data in data:
                 cited |= {k.lower() for k in auto_source_keys(data[block.data].model)}
     for doc, loc, text in texts:
+        depth = nesting_depth(_MD, text)
+        if depth > MAX_DEPTH:
+            problems.append(doc.problem(loc, (
+                f"lists and quotes are nested {depth} levels deep; at most {MAX_DEPTH} can be "
+                "printed, so flatten them (deeper text would be lost)")))
+            continue
         cites, slips = scan_citations(_MD, text)
         for cite in cites:
             cited.add(cite.key.lower())
