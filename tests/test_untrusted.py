@@ -455,3 +455,43 @@ def test_eight_levels_of_lists_still_print_every_word(cli, tiny, tmp_path):
     assert result.exit_code == 0, result.stderr
     html = (tmp_path / "tiny-briefing-clinician-v1.0.0.html").read_text()
     assert all(f"item{i}word" in html for i in range(8))
+
+
+# --- reads stay inside the report root -------------------------------------------------------
+
+
+def test_a_reference_file_outside_the_report_is_refused(cli, tiny, outside, watched):
+    (outside / "refs.yaml").write_text("references: []\n")
+    report = tiny / "report" / "report.yaml"
+    report.write_text(report.read_text().replace(
+        "sections:\n", "references: [references.yaml, ../../outside/refs.yaml]\nsections:\n"))
+    result = watched(lambda: cli("check", "--source", tiny))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "report/report.yaml:30:31: reference file 'report/../../outside/refs.yaml' is outside "
+        "the report folder (after following links); keep reference files inside it")
+
+
+def test_a_section_file_linked_outside_is_refused(cli, tiny, outside, watched):
+    section = tiny / "report" / "sections" / "practice.yaml"
+    (outside / "practice.yaml").write_bytes(section.read_bytes())
+    section.unlink()
+    section.symlink_to(outside / "practice.yaml")
+    result = watched(lambda: cli("check", "--source", tiny))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "report/sections/practice.yaml: leads outside the report folder (a symbolic link?); a "
+        "report reads only files inside its own folder")
+
+
+@pytest.mark.parametrize("style", ["../../outside/x.csl", "/etc/x.csl"])
+def test_a_citation_style_outside_the_report_is_refused(cli, tiny, outside, watched, style):
+    (outside / "x.csl").write_text("<style/>")
+    report = tiny / "report" / "report.yaml"
+    report.write_text(report.read_text().replace(
+        "sections:\n", f"citation_style: {style}\nsections:\n"))
+    result = watched(lambda: cli("check", "--source", tiny))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].endswith(
+        f"citation style '{style}' is outside the report folder; copy the .csl file into "
+        "report/ and name it relative to report/")

@@ -230,6 +230,12 @@ def load_references(root: Path, files: list[str] | None, report_doc: YamlDoc,
             problems.append(report_doc.problem(("references", i), (
                 f"reference file 'report/{name}' not found{_nearby(root, name)}")))
             continue
+        if not path.resolve().is_relative_to(root.resolve()):
+            lost.everything = True
+            problems.append(report_doc.problem(("references", i), (
+                f"reference file 'report/{name}' is outside the report folder (after "
+                "following links); keep reference files inside it")))
+            continue
         for located, errs in load_reference_file(root, path, max_bytes, lost):
             warns = [p for p in errs if p.severity == "warning"]
             problems += [p for p in errs if p.severity != "warning"]

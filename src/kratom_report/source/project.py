@@ -75,6 +75,7 @@ def load_project(root: Path) -> Project:
 
     _check_contrast(parts.editions, report_doc, problems)
     _check_edition_ids(report_doc, problems)
+    _check_style_paths(root, report_doc, problems)
     for doc in [report_doc, *(s.doc for s in sections), *(d.doc for d in data.values())]:
         _check_controls(doc, doc.data, (), problems)
     if complete:
@@ -92,6 +93,12 @@ def load_project(root: Path) -> Project:
 
 
 def _load(root: Path, path: Path, problems: list[Problem], max_bytes: int) -> YamlDoc | None:
+    if not path.resolve().is_relative_to(root.resolve()):
+        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        problems.append(Problem(shown, None, None, (
+            "leads outside the report folder (a symbolic link?); a report reads only files "
+            "inside its own folder")))
+        return None
     try:
         doc = load_yaml(path, relpath(path, root), max_bytes=max_bytes)
     except YamlLoadError as exc:
@@ -419,6 +426,24 @@ def _check_controls(doc: YamlDoc, value: Any, loc: Loc, problems: list[Problem])
     elif isinstance(value, list):
         for i, v in enumerate(value):
             _check_controls(doc, v, loc + (i,), problems)
+
+
+def _check_style_paths(root: Path, doc: YamlDoc, problems: list[Problem]) -> None:
+    """A ``citation_style`` that names a .csl file (report or edition level) must live inside
+    the report folder: a style is parsed, and a path could point at any file on the machine."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    places: list[tuple[Loc, Any]] = [(("citation_style",), data.get("citation_style"))]
+    editions = data.get("editions") if isinstance(data.get("editions"), list) else []
+    places += [(("editions", i, "citation_style"), e.get("citation_style"))
+               for i, e in enumerate(editions) if isinstance(e, dict)]
+    for loc, value in places:
+        if not isinstance(value, str) or not (value.lower().endswith(".csl") or "/" in value):
+            continue
+        target = (root / "report" / Path(value).expanduser()).resolve()
+        if Path(value).is_absolute() or not target.is_relative_to(root.resolve()):
+            problems.append(doc.problem(loc, (
+                f"citation style '{value}' is outside the report folder; copy the .csl file "
+                "into report/ and name it relative to report/")))
 
 
 def _check_edition_ids(doc: YamlDoc, problems: list[Problem]) -> None:
