@@ -495,3 +495,16 @@ def test_a_citation_style_outside_the_report_is_refused(cli, tiny, outside, watc
     assert result.stderr.splitlines()[0].endswith(
         f"citation style '{style}' is outside the report folder; copy the .csl file into "
         "report/ and name it relative to report/")
+
+
+@pytest.mark.parametrize(("sid", "shown"), [("../report", "../report"),
+                                            ("a" * 65, "a" * 65), ("Intro", "Intro")])
+def test_section_ids_are_validated_before_they_become_paths(cli, tiny, sid, shown):
+    report = tiny / "report" / "report.yaml"
+    report.write_text(report.read_text().replace("  - practice\n", f"  - practice\n  - {sid}\n"))
+    result = cli("check", "--source", tiny)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"report/report.yaml:33:5: '{shown}' is not a valid section id: use lowercase letters, "
+        "digits and hyphens, at most 64 characters (it names the file "
+        "report/sections/<id>.yaml)")

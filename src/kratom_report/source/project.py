@@ -122,6 +122,13 @@ def _load_sections(root: Path, parts: ReportParts, report_doc: YamlDoc,
                 f"section '{sid}' is listed twice in 'sections' (first at item {seen[sid] + 1})")))
             continue
         seen[sid] = i
+        if not _ID.fullmatch(sid) or len(sid) > MAX_ID:
+            complete = False
+            problems.append(report_doc.problem(("sections", i), (
+                f"'{sid[:80]}' is not a valid section id: use lowercase letters, digits and "
+                f"hyphens, at most {MAX_ID} characters (it names the file "
+                "report/sections/<id>.yaml)")))
+            continue
         path = folder / f"{sid}.yaml"
         if not path.is_file():
             complete = False
@@ -407,6 +414,9 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
 
 
 AUTO = "auto"
+# One id pattern for everything that becomes a file name; checked before any path is built.
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+MAX_ID = 64
 # C0 control characters other than tab and newline (and DEL): invisible in an editor, they
 # print as nothing or as a box, and can drive a terminal that shows the text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
