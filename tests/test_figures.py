@@ -398,3 +398,11 @@ def test_weasyprint_renders_inline_svgs_without_warnings() -> None:
     assert [r.getMessage() for r in handler.records] == []
     for kind in FIXTURES:
         assert f"/Alt ({kind} alt <&>)".encode() in pdf
+
+
+def test_a_figure_too_tall_for_a_page_is_refused_not_cut() -> None:
+    events = [{"date": str(1950 + i), "label": f"Event {i}"} for i in range(60)]
+    with pytest.raises(ValueError, match=r"^the timeline is too tall to print on one page "
+                                         r"\(\d+ of at most 840 units\); split its data into "
+                                         r"two figures$"):
+        render("timeline", {"title": "t", "as_of": "2020", "events": events})

@@ -45,4 +45,14 @@ def render_figure(
         raise ValueError(f"accent must be a CSS hex colour like '#1f5f8b', got {accent!r}")
     accent = expand_hex(accent)
     height, body = _RENDERERS[kind](data, accent)
+    if height > MAX_HEIGHT:
+        raise ValueError(
+            f"the {kind} is too tall to print on one page ({height:.0f} of at most "
+            f"{MAX_HEIGHT} units); split its data into two figures"
+        )
     return svg_document(title, font_family, height, body)
+
+
+# The tallest figure one page holds with its caption: 640 units fill a ~160 mm column, and a
+# letter page leaves ~210 mm beside caption and headings. A taller one would be cut off.
+MAX_HEIGHT = 840
