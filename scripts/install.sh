@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install everything a fresh Debian/Ubuntu machine needs into ./.venv.
 #   bash scripts/install.sh          the tool
-#   bash scripts/install.sh --test   the tool, test dependencies and the PDF tools tests read with
+#   bash scripts/install.sh --test   the tool, test dependencies, the PDF tools tests read with, and
+#                                    the browser tests' Chromium, axe-core and html-validate
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libharfbuzz-subset0)  # fast font subsetting for WeasyPrint
 if [ "${1:-}" = "--test" ]; then
-  packages+=(poppler-utils qpdf faketime)
+  packages+=(poppler-utils qpdf faketime chromium chromium-driver nodejs npm)
 fi
 missing=()
 for pkg in "${packages[@]}"; do
@@ -24,6 +25,19 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
+  # citeproc-js (npm package "citeproc", pinned by tests/citeproc-js/package-lock.json) for
+  # tests/test_citeproc_js.py, which compares our reference list with it. Needs node/npm
+  # (Node >= 18); without node that test is skipped.
+  if command -v npm >/dev/null 2>&1; then
+    npm ci --prefix tests/citeproc-js --no-audit --no-fund --silent
+  else
+    echo "install.sh: npm not found; tests/test_citeproc_js.py will be skipped" >&2
+  fi
+  # axe-core and html-validate, pinned, for tests/test_browser.py; kept inside .venv/ (never
+  # committed). Chromium and chromedriver come from the Debian packages above.
+  mkdir -p .venv/node
+  (cd .venv/node && npm install --silent --no-audit --no-fund --no-save \
+      axe-core@4.11.0 html-validate@10.17.0 >/dev/null)
 else
   .venv/bin/python -m pip install -q -e .
 fi

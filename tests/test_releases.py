@@ -103,8 +103,10 @@ def test_release_writes_checksummed_folder_and_repository_record(cli, tiny, tmp_
     result = cli("release", "--source", tiny, "--out", out, "--jobs", "2")
     assert result.exit_code == 0, result.stderr
     folder = out / "1.0.0"
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "SHA256SUMS", "content.json", "manifest.json", CLIN, POL]
+    web = [name.replace(".pdf", ".html") for name in (CLIN, POL)]  # and the release site
+    assert sorted(p.name for p in folder.iterdir()) == sorted([
+        "SHA256SUMS", "content.json", "manifest.json", CLIN, POL, *web, "index.html",
+        "cite.bib", "cite.ris", "cite.json"])
     subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, check=True,
                    capture_output=True)
     manifest = json.loads((folder / "manifest.json").read_text())

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the pipeline is imported on first use: an unchanged rebuild
 @dataclass(frozen=True)
 class BuildRequest:
     editions: tuple[str, ...] = ()  # empty: every edition
-    fmt: str = "pdf"
+    fmt: str = "pdf"  # pdf, html (the print intermediate) or web (the screen edition)
     out: Path = Path("dist")
     paper: str | None = None
     variant: str = "pdf/ua-1"
@@ -114,9 +114,11 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
            sources: str | None) -> list[BuiltFile]:
     from .compose.citations import BibCache
     from .compose.render import render_edition
+    from .compose.web import render_web
     from .source.project import load_project
 
     project = load_project(root)
+    render = render_web if request.fmt == "web" else render_edition
     edition_ids = _requested(project, request.editions)
     ensure_folder(request.out)
     templates = Templates.for_root(project.root)
@@ -130,12 +132,13 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
     marks = _change_marks(project, request.mark_changes, edition_ids, bib_cache)
     for edition_id in edition_ids:
         try:
-            r = render_edition(project, edition_id, paper=request.paper, bib_cache=bib_cache,
-                               marks=marks.get(edition_id))
+            r = render(project, edition_id, paper=request.paper, bib_cache=bib_cache,
+                       marks=marks.get(edition_id))
         except ProblemsError as exc:
             problems += exc.problems
             continue
-        name = output_name(project.report.slug, r.edition.id, r.release.version, request.fmt,
+        ext = "html" if request.fmt == "web" else request.fmt
+        name = output_name(project.report.slug, r.edition.id, r.release.version, ext,
                            request.variant, draft=r.release.draft,
                            since=marks[edition_id].since if edition_id in marks else None)
         fp = build_fingerprint(r, templates, request.fmt, request.variant)
@@ -154,7 +157,7 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
         raise ProblemsError(list(dict.fromkeys(problems)))
 
     outputs: dict[str, tuple[bytes, int | None]] = {}
-    if request.fmt == "html":
+    if request.fmt in ("html", "web"):
         outputs = {r.edition.id: (r.html.encode("utf-8"), None) for r, _, _ in plans}
     results = []
     for handle in pending:

@@ -170,8 +170,9 @@ def init(folder: Path, title: str | None, edition_list: list[str], debug: bool) 
 @click.option("--edition", "editions", multiple=True, metavar="ID",
               help="Edition to build (repeatable; default: every edition).")
 @click.option("--all", "all_editions", is_flag=True, help="Build every edition (the default).")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf",
-              show_default=True, help="PDF, or one self-contained HTML file per edition.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html", "web"]), default="pdf",
+              show_default=True, help="PDF; html, the self-contained print HTML; or web, the "
+                                      "reading edition for screens.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
               help="Output folder.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default=None,
@@ -189,7 +190,7 @@ def init(folder: Path, title: str | None, edition_list: list[str], debug: bool) 
 def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, out: Path,
           paper: str | None, variant: str, jobs: int, force: bool,
           mark_changes: str | None) -> None:
-    """Build editions into OUT as <slug>-<edition>-v<version>.pdf (or .html).
+    """Build editions into OUT as <slug>-<edition>-v<version>.pdf (or .html, also for web).
 
     A draft's files carry -draft (<slug>-<edition>-v<version>-draft.pdf).
 
@@ -197,6 +198,7 @@ def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, o
     Examples:
       kratom-report build
       kratom-report build --edition clinician --format html --out preview/
+      kratom-report build --format web --out site/    # pages for phones and desktops
       kratom-report build --mark-changes 1.0.0     # margin bars beside what changed
     """
     from .build import BuildRequest

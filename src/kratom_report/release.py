@@ -1,4 +1,5 @@
-"""Releases: immutable, checksummed folders of every edition of one version."""
+"""Releases: immutable, checksummed folders of every edition of one version, and the site
+(web editions, landing and version pages, feed) that makes them linkable."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .build import build_fingerprint, render_html
-from .compose.render import release_of
+from .compose.render import RenderedEdition, release_of
 from .compose.templating import Templates
 from .errors import OutputError, ReportError, relpath
 from .publish.output import ensure_folder, output_name, write_all
 from .publish.records import content_document
 from .publish.workers import Progress, render_pdfs
-from .source.project import load_project
+from .source.project import Project, load_project
 
 VARIANT = "pdf/ua-1"
 
@@ -68,7 +69,9 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     if target.is_dir() and target in existing and record in existing:
         added = _add_missing_content(record, content)
         say(f"release {rel.version} already exists and is identical; "
-            + (f"added its content record {relpath(added, root)}" if added else "nothing to do"))
+            + (f"added its content record {relpath(added, root)}" if added else "nothing to do")
+            + "; site rewritten")
+        _site(project, out, rel.version, templates, editions)
         return ReleaseResult(target, False, json.loads((target / "manifest.json").read_text()))
     if target.exists() and target not in existing:
         raise OutputError(target, "exists but is not a release folder; move it away first")
@@ -98,7 +101,19 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
         _write_folder(record, records)
     else:
         _add_missing_content(record, content)
+    _site(project, out, rel.version, templates, editions)
     return ReleaseResult(target, True, manifest)
+
+
+def _site(project: Project, out: Path, version: str, templates: Templates,
+          editions: list[RenderedEdition]) -> None:
+    """The web editions and the release site, from the very editions the PDFs were made of."""
+    from .compose.web import web_from
+    from .publish.site import write_site
+
+    env = templates.environment()  # one for every page: each template compiles once
+    web = {r.edition.id: web_from(r, templates, env) for r in editions}
+    write_site(project, out, version, web, templates, env)
 
 
 def _add_missing_content(record: Path, content: bytes) -> Path | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,9 @@ class RenderedEdition:
     payload: dict[str, Any]
     cited_refs: tuple[dict[str, Any], ...]
     entries: tuple[str, ...] = ()  # formatted references as plain text, in citation order
+    # What the templates were given (without the stylesheet): another template set (the web
+    # edition) renders it again without composing the edition twice.
+    context: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def record(self) -> dict[str, Any]:
         """The edition's content record (see :mod:`.record`): what a diff compares."""
@@ -145,23 +148,24 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
         "fingerprint_full": fingerprint,
         "how_to_cite": _how_to_cite(project, edition, release),
     }
-    html = _render_template(templates, template, {
+    context = {
         "doc": document,
         "edition": {"id": edition.id, "title": edition.title, "audience": edition.audience,
                     "accent": edition.accent, "cover_note": cover_note},
         "paper": PAPER_SIZES[paper_id],
-        "css": Markup(templates.inline_css(stylesheet)),
         "key_messages": key_messages,
         "sections": sections,
         "references": [{"n": i + 1, "html": e, "first": ctx.citer.first.get(i + 1)}
                        for i, e in enumerate(entries)],
         "changelog": _changelog(project, release),
         "changed": _changed_context(marks, edition),
-    })
+    }
+    html = _render_template(templates, template,
+                            {**context, "css": Markup(templates.inline_css(stylesheet))})
     refs = tuple(r.model_dump(by_alias=True, exclude_none=True, mode="json") for r in cited)
     return RenderedEdition(edition, html, paper_id, fingerprint, release,
                            tuple(ctx.citer.order), _words(html), payload, refs,
-                           tuple(_entry_text(e) for e in entries))
+                           tuple(_entry_text(e) for e in entries), context)
 
 
 def _changed_context(marks: ChangeMarks | None, edition: Edition) -> dict[str, Any]:
@@ -219,16 +223,19 @@ def licence_name(spdx: str) -> str:
     return _LICENCES.get(spdx, spdx)
 
 
-def render_template(templates: Templates, template: str, context: dict[str, Any]) -> str:
-    """Any page of the report (the release site's too) through the same sandbox and messages."""
-    return _render_template(templates, template, context)
+def render_template(templates: Templates, template: str, context: dict[str, Any],
+                    env: jinja2.Environment | None = None) -> str:
+    """Any page of the report (the release site's too) through the same sandbox and messages;
+    pages that share ``env`` (from ``templates.environment()``) compile each template once."""
+    return _render_template(templates, template, context, env)
 
 
-def _render_template(templates: Templates, template: str, context: dict[str, Any]) -> str:
+def _render_template(templates: Templates, template: str, context: dict[str, Any],
+                     env: jinja2.Environment | None = None) -> str:
     """Render in the sandbox; every failure of a template is a located problem, never a crash."""
     from jinja2.exceptions import SecurityError
 
-    env = templates.environment()
+    env = env or templates.environment()
     try:
         return env.get_template(template).render(context)
     except jinja2.TemplateSyntaxError as exc:

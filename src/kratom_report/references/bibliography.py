@@ -15,6 +15,10 @@ each one is marked "GAP" with the reason:
 * A variable that ``<substitute>`` printed in the author's place is printed again where it
   belongs (CSL says it is then suppressed): a web page without an author read "Title. Title.
   Site." We drop the repeated title of an entry that names nobody.
+* Its title case, quotes and apostrophes differ from citeproc-js (Zotero's processor, our
+  yardstick): :mod:`.titlecase` replaces them.
+* A title ending in "?" or "!" gets the style's period as well ("Control?."): we drop it, as
+  citeproc-js does.
 """
 
 from __future__ import annotations
@@ -29,7 +33,16 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from .csldata import DATE_FIELDS, ET_AL, NAME_FIELDS, RICH_ESCAPED, tags_balanced, to_csl_item
+from . import titlecase
+from .csldata import (
+    DATE_FIELDS,
+    ET_AL,
+    NAME_FIELDS,
+    RICH_ESCAPED,
+    RICH_RAW,
+    tags_balanced,
+    to_csl_item,
+)
 
 if TYPE_CHECKING:  # citeproc is imported lazily: it is slow to import and only needed to render
     from citeproc import CitationStylesStyle
@@ -101,13 +114,24 @@ def _load_style_file(path: str, mtime_ns: int, size: int) -> CitationStylesStyle
 
 # ------------------------------------------------------------------------------- bibliography
 
+def _typographic(text: str) -> str:
+    """Curly quotes and apostrophes outside inline tags (GAP: citeproc-py prints straight ones)."""
+    out, pos = [], 0
+    for tag in RICH_RAW.finditer(text):
+        out += [titlecase.curly_quotes(text[pos:tag.start()]), tag.group(0)]
+        pos = tag.end()
+    out.append(titlecase.curly_quotes(text[pos:]))
+    return "".join(out)
+
+
 def _escape_value(text: str) -> str:
     """HTML-escape one field value, keeping balanced <i>, <b>, <sup>, <sub> and nocase spans.
 
     GAP: citeproc-py's HTML formatter does not escape field values (upstream issues #27 and
-    #97), so "Health & Safety" or a stray "<" would reach the page as markup.
+    #97), so "Health & Safety" or a stray "<" would reach the page as markup. Quotes become
+    curly ones first, as citeproc-js prints them.
     """
-    escaped = html.escape(text, quote=False)
+    escaped = html.escape(_typographic(text), quote=False)
     tags = list(RICH_ESCAPED.finditer(escaped))
     if not tags or not tags_balanced(tags):
         return escaped
@@ -189,6 +213,33 @@ def _drop_repeated_title(fragment: str) -> str:
     return fragment
 
 
+def _identifier_spans(fragment: str, item: Mapping[str, Any]) -> list[tuple[int, int]]:
+    """Where the printed DOI and URL are: text that must stay exactly as in the data."""
+    spans = []
+    for field in ("DOI", "URL"):
+        value = item.get(field)
+        if isinstance(value, str) and value:
+            needle = re.escape(html.escape(value, quote=False))
+            spans += [(m.start(), m.end()) for m in re.finditer(needle, fragment)]
+    return spans
+
+
+def _drop_period_after_question(fragment: str, item: Mapping[str, Any]) -> str:
+    """GAP: "Control?." -> "Control?" (a "?" or "!" ending a title takes no period after it).
+
+    citeproc-js drops the style's period after a title's own "?" or "!"; citeproc-py keeps
+    it. DOIs and URLs are never touched.
+    """
+    spans = _identifier_spans(fragment, item)
+
+    def fix(m: re.Match[str]) -> str:
+        if any(s <= m.start() < e for s, e in spans):
+            return m.group(0)
+        return m.group(1) + m.group(2)
+
+    return re.sub(r"([?!])((?:</(?:i|b|span)>)*)\.(?=\s|$|<)", fix, fragment)
+
+
 def _fix_et_al(fragment: str) -> str:
     """GAP ('et al.' in author lists): a trailing literal "et al" gets no "&"/"and" before it."""
     return re.sub(r",?\s+(?:&amp;|and)\s+(et al\.?|others)(?=\W|$)", r", \1", fragment)
@@ -211,6 +262,7 @@ def format_bibliography(refs: list[dict], style: str, base_dir: Path | None = No
 
     if not refs:
         return []
+    titlecase.install()
     csl_style = load_style(style, base_dir)
     items = [to_csl_item(ref) for ref in refs]
     seen: set[str] = set()
@@ -223,6 +275,7 @@ def format_bibliography(refs: list[dict], style: str, base_dir: Path | None = No
     for item in items:  # registration order is bibliography order (we never call .sort())
         bibliography.register(Citation([CitationItem(item["id"])]))
     rendered = bibliography.bibliography()
+    american = csl_style.root.get("default-locale", "en-US").startswith("en-US")
     entries = []
     for item, entry in zip(items, rendered, strict=True):
         fragment = str(entry).strip()
@@ -231,6 +284,9 @@ def format_bibliography(refs: list[dict], style: str, base_dir: Path | None = No
             fragment = _fix_et_al(fragment)
         if not any(item.get(role) for role in NAME_FIELDS):
             fragment = _drop_repeated_title(fragment)
+        fragment = _drop_period_after_question(fragment, item)
+        if american:  # GAP: citeproc-py moves punctuation only into the quotes it adds itself
+            fragment = titlecase.punctuation_in_quote(fragment)
         # citeproc-py's output is markup already (values escaped above): mark it safe here only.
         entries.append(Markup(_link_identifiers(fragment, item)))
     return entries

@@ -1,0 +1,257 @@
+"""The release site: a landing page, one page per version, an Atom feed and citation files.
+
+Plain static files with relative links, so the folder works from ``file://``, from any static
+host and after being copied elsewhere. Everything it says comes from the release records
+(``releases/<version>/manifest.json``) and the changelog: no clock, no network. Pages render in
+the same sandboxed, autoescaping Jinja environment as the briefing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup, escape
+
+from .. import __version__
+from ..compose.render import RenderedEdition, format_date, licence_name, render_template
+from ..compose.templating import Templates
+from ..references.bibexport import export_bibtex
+from ..source.project import Project
+from .output import output_name, write_all
+from .records import RecordError, released_versions
+
+if TYPE_CHECKING:
+    import jinja2
+
+CITE_FILES = {"bib": "cite.bib", "ris": "cite.ris", "json": "cite.json"}
+
+
+@dataclass(frozen=True)
+class Version:
+    """One released version as its record tells it, and what of it the output folder keeps."""
+
+    version: str
+    date: dt.date
+    editions: list[dict[str, Any]]  # manifest rows
+    changes: list[str]
+    kept: bool  # its folder is in the output folder
+
+
+def web_name(slug: str, edition: str, version: str) -> str:
+    """The reading edition's file name, beside the PDF of the same edition."""
+    return output_name(slug, edition, version, "html")
+
+
+def site_files(project: Project, out: Path, version: str, web: dict[str, RenderedEdition],
+               templates: Templates, env: jinja2.Environment | None = None
+               ) -> list[tuple[Path, bytes]]:
+    """Every file of the site in ``out``, with the web editions of ``version`` (just released).
+
+    A version whose files are not in ``out`` is listed without links; so is an edition file
+    the folder no longer holds.
+    """
+    report = project.report
+    versions = _versions(project, out)
+    current = next((v for v in versions if v.version == version), None)
+    if current is None:
+        return []
+    latest = versions[0]
+    site = _site(project, latest)
+    env = env or templates.environment()  # shared: each template compiles once
+    css = Markup(templates.inline_css("web/web.css") + templates.inline_css("web/site.css"))
+    files: list[tuple[Path, bytes]] = []
+    for r in web.values():
+        html = with_alternates(r.html, _alternates(project, current, r.edition.id))
+        files.append((out / version / web_name(report.slug, r.edition.id, version),
+                      html.encode()))
+    kept = _kept(out, report.slug, versions, version, set(web))
+    for v in versions:
+        if v.kept:
+            page = _page(project, v, versions, kept, prefix="", home="../")
+            files.append((out / v.version / "index.html",
+                          _render(templates, env, "web/site.html", site, page, css)))
+            files += _cite_files(out / v.version, project, v)
+    page = _page(project, latest, versions, kept, prefix=f"{latest.version}/", home="")
+    page["latest"] = True
+    files.append((out / "index.html", _render(templates, env, "web/site.html", site, page, css)))
+    files += _cite_files(out, project, latest)
+    feed = _feed(report.slug, versions)
+    files.append((out / "feed.xml", _render(templates, env, "web/feed.xml", site, {}, css,
+                                            feed=feed)))
+    return files
+
+
+def write_site(project: Project, out: Path, version: str, web: dict[str, RenderedEdition],
+               templates: Templates, env: jinja2.Environment | None = None) -> list[Path]:
+    """Write the site file by file, each atomically: a page never appears half-written."""
+    files = site_files(project, out, version, web, templates, env)
+    write_all(files)
+    return [path for path, _ in files]
+
+
+def with_alternates(html: str, links: list[tuple[str, str, str]]) -> str:
+    """The web edition with ``<link rel="alternate">`` to its PDF and to the other editions,
+    and a visible link to the PDF in its masthead: printing from a browser is second best."""
+    head = "".join(f'<link rel="alternate" type="{escape(t)}" href="{escape(h)}" '
+                   f'title="{escape(title)}">\n' for t, h, title in links)
+    pdf = next((h for t, h, _ in links if t == "application/pdf"), None)
+    html = html.replace("</head>", head + "</head>", 1)
+    if pdf:
+        html = html.replace("</header>", f'<p class="download"><a href="{escape(pdf)}">'
+                                         "Download the PDF of this edition</a> · "
+                                         '<a href="index.html">All editions and versions</a>'
+                                         "</p>\n</header>", 1)
+    return html
+
+
+def _alternates(project: Project, v: Version, edition: str) -> list[tuple[str, str, str]]:
+    titles = {e.id: e.title for e in project.report.editions}
+    links = []
+    for row in v.editions:
+        title = titles.get(row["edition"], row["edition"])
+        if row["edition"] == edition:
+            links.append(("application/pdf", row["file"], f"{title} (PDF)"))
+        else:
+            links.append(("text/html", web_name(project.report.slug, row["edition"],
+                                                v.version), f"{title} (read online)"))
+    return links
+
+
+def _versions(project: Project, out: Path) -> list[Version]:
+    """Every recorded release, newest first, from ``releases/<version>/manifest.json``."""
+    changes = {e.version: list(e.changes) for e in project.changelog.entries}
+    found = []
+    for version in reversed(released_versions(project.root)):
+        where = f"releases/{version}/manifest.json"
+        try:
+            manifest = json.loads((project.root / where).read_text(encoding="utf-8"))
+            date = dt.date.fromisoformat(manifest["date"])
+            rows = [{k: row[k] for k in ("edition", "file", "pages", "bytes", "sha256")}
+                    for row in manifest["editions"]]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise RecordError(f"{where}: not a release manifest ({type(exc).__name__}: "
+                              f"{exc}); restore it from version control") from None
+        found.append(Version(version, date, rows, changes.get(version, []),
+                             (out / version).is_dir()))
+    return found
+
+
+def _kept(out: Path, slug: str, versions: list[Version], version: str,
+          writing: set[str]) -> set[str]:
+    """Paths (relative to ``out``) of edition files the folder holds or is about to hold."""
+    kept = {f"{version}/{web_name(slug, edition, version)}" for edition in writing}
+    for v in versions:
+        names = ["SHA256SUMS", "manifest.json"]
+        names += [n for row in v.editions
+                  for n in (row["file"], web_name(slug, row["edition"], v.version))]
+        kept |= {f"{v.version}/{n}" for n in names if (out / v.version / n).is_file()}
+    return kept
+
+
+def _site(project: Project, latest: Version) -> dict[str, Any]:
+    r = project.report
+    return {"lang": r.language, "title": r.title, "subtitle": r.subtitle,
+            "full_title": f"{r.title}: {r.subtitle}" if r.subtitle else r.title,
+            "summary": r.subject or r.subtitle or r.title,
+            "authors": [a.name for a in r.authors], "organisation": r.organisation,
+            "licence": licence_name(r.licence), "contact": r.contact,
+            "latest": latest.version, "generator": f"kratom-report {__version__}"}
+
+
+def _page(project: Project, v: Version, versions: list[Version], kept: set[str], *,
+          prefix: str, home: str) -> dict[str, Any]:
+    """A version page's context; ``prefix`` leads from the page to the version's folder and
+    ``home`` from the page to the site's root."""
+    slug = project.report.slug
+    known = {e.id: e for e in project.report.editions}
+    editions = []
+    for row in v.editions:
+        ed = known.get(row["edition"])
+        web = web_name(slug, row["edition"], v.version)
+        editions.append({
+            "id": row["edition"], "title": ed.title if ed else row["edition"],
+            "audience": ed.audience if ed else None, "file": row["file"],
+            "pdf": prefix + row["file"] if f"{v.version}/{row['file']}" in kept else None,
+            "web": prefix + web if f"{v.version}/{web}" in kept else None,
+            "pages": row["pages"], "size": _size(row["bytes"]), "sha256": row["sha256"]})
+    return {"version": v.version, "latest": False, "date_text": format_date(v.date),
+            "date_highwire": v.date.strftime("%Y/%m/%d"), "editions": editions,
+            "changes": v.changes, "home": home + "index.html", "feed": home + "feed.xml",
+            "pdf_url": next((e["pdf"] for e in editions if e["pdf"]), None),
+            "sums": prefix + "SHA256SUMS" if f"{v.version}/SHA256SUMS" in kept else None,
+            "manifest": prefix + "manifest.json" if f"{v.version}/manifest.json" in kept
+            else None,
+            "how_to_cite": cite_text(project, v), "cite": dict(CITE_FILES),
+            "versions": [{"version": o.version, "date_text": format_date(o.date),
+                          "href": (home + o.version + "/index.html") if o.kept else None}
+                         for o in versions]}
+
+
+def _render(templates: Templates, env: jinja2.Environment, name: str, site: dict[str, Any],
+            page: dict[str, Any], css: Markup, feed: dict[str, Any] | None = None) -> bytes:
+    context = {"site": site, "page": page, "css": css, "feed": feed or {}}
+    return render_template(templates, name, context, env).encode("utf-8")
+
+
+def _feed(slug: str, versions: list[Version]) -> dict[str, Any]:
+    """Atom ids are tag: URIs of the slug, a release date and the version: stable forever."""
+    first = versions[-1]
+    entries = []
+    for v in versions:
+        items = "".join(f"<li>{escape(c)}</li>" for c in v.changes)
+        entries.append({"id": f"tag:{slug},{v.date.isoformat()}:{v.version}",
+                        "version": v.version, "updated": f"{v.date.isoformat()}T00:00:00Z",
+                        "href": f"{v.version}/index.html" if v.kept else None,
+                        "summary": " ".join(v.changes) or f"Version {v.version}.",
+                        "content": f"<ul>{items}</ul>" if items else ""})
+    return {"id": f"tag:{slug},{first.date.isoformat()}:releases",
+            "updated": entries[0]["updated"], "entries": entries}
+
+
+def cite_text(project: Project, v: Version) -> str:
+    """How to cite one version of the briefing as a whole (every edition shares it)."""
+    r = project.report
+    title = f"{r.title}: {r.subtitle}" if r.subtitle else r.title
+    return (f"{', '.join(a.name for a in r.authors)}. {title}. Version {v.version}. "
+            f"{r.organisation}; {v.date.year}.")
+
+
+def _csl_item(project: Project, v: Version) -> dict[str, Any]:
+    r = project.report
+    return {"id": f"{r.slug}-{v.version}", "key": f"{r.slug}-{v.version}", "type": "report",
+            "title": f"{r.title}: {r.subtitle}" if r.subtitle else r.title,
+            "author": [{"literal": a.name} for a in r.authors],
+            "issued": {"date-parts": [[v.date.year, v.date.month, v.date.day]]},
+            "publisher": r.organisation, "genre": "Evidence briefing", "version": v.version,
+            "note": f"Version {v.version}",
+            "language": r.language}
+
+
+def _cite_files(folder: Path, project: Project, v: Version) -> list[tuple[Path, bytes]]:
+    """BibTeX, RIS and CSL-JSON for the briefing itself, for reference managers."""
+    item = _csl_item(project, v)
+    ris = ["TY  - RPRT", f"TI  - {item['title']}"]
+    ris += [f"AU  - {a['literal']}" for a in item["author"]]
+    ris += [f"PY  - {v.date.year}", f"DA  - {v.date.strftime('%Y/%m/%d')}",
+            f"PB  - {item['publisher']}", f"M3  - {item['genre']}", f"ET  - {v.version}",
+            f"LA  - {item['language']}", "ER  - "]
+    csl = {k: val for k, val in item.items() if k != "key"}
+    return [(folder / CITE_FILES["bib"], export_bibtex([item]).encode("utf-8")),
+            (folder / CITE_FILES["ris"], ("\r\n".join(_ris_line(x) for x in ris)
+                                          + "\r\n").encode("utf-8")),
+            (folder / CITE_FILES["json"],
+             (json.dumps([csl], indent=2, ensure_ascii=False) + "\n").encode("utf-8"))]
+
+
+def _ris_line(line: str) -> str:
+    """A RIS field is one line: a line break in a title would start a bogus tag."""
+    tag, value = line[:6], line[6:]
+    return tag + " ".join(value.split())
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{round(n / 1000)} KB"

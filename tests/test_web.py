@@ -1,0 +1,198 @@
+"""The web edition of the shipped report, read back: landmarks, headings, links, size, numbering."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from kratom_report.cli import main
+from kratom_report.compose.render import render_edition
+from kratom_report.compose.templating import Templates
+from kratom_report.compose.web import link_back, web_from
+from kratom_report.source.project import load_project
+
+from conftest import FIXTURES, REPO
+
+MAX_BYTES = 600_000
+
+
+class Page(HTMLParser):
+    """Tags with their attributes in order, ids, and the text inside each element with an id."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.ids: dict[str, str] = {}
+        self.headings: list[int] = []
+        self.text: dict[str, list[str]] = {}
+        self._open: list[tuple[str, str | None]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, a))
+        if "id" in a:
+            assert a["id"] not in self.ids, f"duplicate id {a['id']}"
+            self.ids[a["id"]] = tag
+            self.text[a["id"]] = []
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        if tag not in ("meta", "link", "br", "img", "hr", "input", "path", "rect", "line",
+                       "circle", "polyline", "polygon"):
+            self._open.append((tag, a.get("id")))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            if self._open.pop()[0] == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _, ident in self._open:
+            if ident:
+                self.text[ident].append(data)
+
+    def all(self, tag: str) -> list[dict[str, str]]:
+        return [a for t, a in self.tags if t == tag]
+
+    def said(self, ident: str) -> str:
+        return " ".join("".join(self.text[ident]).split())
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    out = tmp_path_factory.mktemp("web")
+    result = CliRunner().invoke(main, ["build", "--source", str(REPO), "--format", "web",
+                                       "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    report = yaml.safe_load((REPO / "report" / "report.yaml").read_text(encoding="utf-8"))
+    stem = f"{report['slug']}-{{}}-v{report['version']}"
+    files = {ed["id"]: next(out.glob(stem.format(ed["id"]) + "*.html"))  # a draft: -draft
+             for ed in report["editions"]}
+    return {e: (path, path.read_text(encoding="utf-8")) for e, path in files.items()}
+
+
+def test_each_edition_is_small_enough_to_read_on_a_phone(web):
+    for edition, (path, _) in web.items():
+        assert path.stat().st_size <= MAX_BYTES, (edition, path.stat().st_size)
+
+
+def test_landmarks_and_headings_in_order(web):
+    for edition, (_, html) in web.items():
+        page = Page(html)
+        tags = [t for t, _ in page.tags]
+        assert tags.count("main") == 1 and tags.count("article") == 1, edition
+        assert tags.count("header") == 1 and tags.count("footer") == 1, edition
+        navs = page.all("nav")
+        assert len(navs) == 1 and page.said(navs[0]["aria-labelledby"]) == "Contents"
+        assert page.headings[0] == 1 and page.headings.count(1) == 1, edition
+        for before, after in zip(page.headings, page.headings[1:], strict=False):
+            assert after <= before + 1, (edition, before, after)
+        assert "script" not in tags and "iframe" not in tags, edition
+        assert not [a for _, a in page.tags if any(k.startswith("on") for k in a)], edition
+
+
+def test_callouts_figures_and_tables_are_named(web):
+    _, html = web["clinician"]
+    page = Page(html)
+    asides = page.all("aside")
+    assert asides, "the clinician edition has callouts"
+    for aside in asides:
+        assert page.said(aside["aria-labelledby"]), aside
+    assert page.all("figure") and len(page.all("figcaption")) == len(page.all("figure"))
+    assert page.all("table") and len(page.all("caption")) == len(page.all("table"))
+    for th in page.all("th"):
+        assert th.get("scope") in ("col", "row"), th
+    for region in (a for t, a in page.tags if t == "section" and "tabindex" in a):
+        assert page.said(region["aria-labelledby"]), region  # a scrolling table has a name
+
+
+def test_every_citation_links_to_its_entry_and_every_entry_links_back(web):
+    for edition, (_, html) in web.items():
+        page = Page(html)
+        links = [a["href"][1:] for a in page.all("a") if a.get("href", "").startswith("#")]
+        assert links, edition
+        missing = [target for target in links if target not in page.ids]
+        assert missing == [], (edition, missing[:5])
+        entries = [i for i in page.ids if re.fullmatch(r"ref-\d+", i)]
+        cites = [a for t, a in page.tags if (t, a.get("class")) in (("sup", "cite"),
+                                                                    ("span", "cite-list"))]
+        assert cites and all(c.get("id") for c in cites), edition
+        back = {a["href"][1:] for a in page.all("a") if a.get("aria-label", "")
+                .startswith("Back to")}
+        assert back == {c["id"] for c in cites}, edition  # each citation is reached back
+        assert all(page.ids[i] == "li" for i in entries)
+        unlinked = [i for i in entries if "↩" not in page.said(i)]
+        assert unlinked == [], (edition, unlinked)
+
+
+def test_dois_are_links(web):
+    for edition, (_, html) in web.items():
+        html = html.replace("<wbr>", "")  # break opportunities inside a long DOI
+        shown = re.findall(r"doi:(10\.[^<\s]+)", html)
+        linked = re.findall(r'<a href="https://doi\.org/(10\.[^"]+)">doi:', html)
+        assert shown and sorted(shown) == sorted(linked), edition
+
+
+def test_nothing_is_fetched_and_nothing_runs_in_the_page(web):
+    for edition, (_, html) in web.items():
+        page = Page(html)
+        for tag, attrs in page.tags:
+            assert attrs.get("src", "data:").startswith("data:"), (edition, tag)
+        assert "@import" not in html and not re.search(r"url\(\s*['\"]?(https?:)?//", html)
+        assert "@font-face" not in html, "the web edition uses the reader's system fonts"
+        assert "running" not in [a.get("class") for _, a in page.tags], edition
+
+
+def _cited_numbers(html: str) -> list[str]:
+    return re.findall(r'<a href="#ref-(\d+)"', "".join(
+        re.findall(r'<sup class="cite"[^>]*>.*?</sup>', html, flags=re.S)))
+
+
+def test_the_same_numbering_and_references_as_the_pdf(web):
+    project = load_project(REPO)
+    for edition, (_, html) in web.items():
+        printed = render_edition(project, edition)
+        assert _cited_numbers(html) == _cited_numbers(printed.html), edition
+        # A release makes its web editions from the editions it composed for the PDFs.
+        assert web_from(printed, Templates.for_root(REPO)).html == html, edition
+        page = Page(html)
+        entries = [page.said(f"ref-{n}").split(" ", 1)[1].split(" ↩")[0]
+                   for n in range(1, len(printed.cited) + 1)]
+        assert entries == list(printed.entries), edition
+        assert f"ref-{len(printed.cited) + 1}" not in page.ids, edition
+        for section in printed.payload["sections"]:
+            assert section["id"] in page.ids, (edition, section["id"])
+
+
+def test_back_links_cover_ranges_and_leave_author_links_alone():
+    html = ('<p><sup class="cite"><a href="#ref-3">3</a>–<a href="#ref-6">6</a>(p. 12)</sup> '
+            '<a href="#ref-3">see 3</a><sup class="cite"><a href="#ref-4">4</a></sup></p>'
+            '<li id="ref-4"><!--backlinks 4--></li><li id="ref-7"><!--backlinks 7--></li>')
+    assert link_back(html) == (
+        '<p><sup class="cite" id="cite-at-1"><a href="#ref-3">3</a>–<a href="#ref-6">6</a>'
+        '(p. 12)</sup> <a href="#ref-3">see 3</a><sup class="cite" id="cite-at-2">'
+        '<a href="#ref-4">4</a></sup></p><li id="ref-4"> <span class="backlinks">'
+        '<a href="#cite-at-1" aria-label="Back to citation 1 of 2 of reference 4">↩1</a>'
+        '<a href="#cite-at-2" aria-label="Back to citation 2 of 2 of reference 4">↩2</a>'
+        '</span></li><li id="ref-7"></li>')
+
+
+def test_a_draft_web_edition_says_so_and_is_named_like_a_draft_pdf(tmp_path: Path):
+    root = tmp_path / "tiny"
+    shutil.copytree(FIXTURES / "tiny", root)
+    changelog = root / "report" / "changelog.yaml"
+    changelog.write_text(changelog.read_text().replace("    date: 2026-11-25\n", ""))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", "--source", str(root), "--format", "web",
+                                       "--edition", "clinician", "--out", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    [path] = sorted(out.glob("*.html"))
+    assert path.name.endswith("-clinician-v1.0.0-draft.html")
+    assert '<p class="draft-banner">DRAFT — NOT FOR DISTRIBUTION</p>' in path.read_text()
