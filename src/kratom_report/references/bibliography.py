@@ -92,6 +92,11 @@ def _load_style_file(path: str, mtime_ns: int, size: int) -> CitationStylesStyle
     from citeproc import CitationStylesStyle
     from lxml import etree
 
+    # citeproc-py's parser turns network access off but still expands entities, so a style
+    # declaring <!ENTITY x SYSTEM "file:///..."> could pull any local file into the PDF.
+    head = Path(path).read_bytes().lower()
+    if b"<!doctype" in head or b"<!entity" in head:
+        raise ValueError(f"{path}: a CSL style may not declare a DOCTYPE or entities")
     # validate=False: the RelaxNG check costs ~0.3 s per style and only warns anyway.
     try:
         style = CitationStylesStyle(path, validate=False)
