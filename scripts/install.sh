@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 
 packages=(libharfbuzz-subset0)  # fast font subsetting for WeasyPrint
 if [ "${1:-}" = "--test" ]; then
-  packages+=(poppler-utils qpdf faketime chromium chromium-driver nodejs npm)
+  packages+=(poppler-utils qpdf faketime chromium chromium-driver)
+  # Node.js for citeproc-js, axe-core and html-validate: Debian's only where none is installed
+  # (a machine's own Node.js and npm would conflict with Debian's npm package).
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 missing=()
 for pkg in "${packages[@]}"; do
