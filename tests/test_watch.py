@@ -154,25 +154,30 @@ def test_snapshot_sees_templates_and_outside_reference_files_but_not_hidden_or_o
                      "tiny/templates/cover.html"]
 
 
-def test_ctrl_c_exits_130_and_leaves_the_output(tiny, tmp_path):
-    out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kratom_report", "watch", "--format", "html", "--out", str(out),
-         "--source", str(tiny)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _watch_then_signal(cmd: list[str], target: Path, sig: int) -> tuple[int, str, str]:
+    """Start ``cmd``, wait for its first output, send ``sig``; (exit code, stdout, stderr)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + TIMEOUT
-        target = out / "tiny-briefing-policymaker-v1.0.0.html"
         while not target.exists() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         assert target.exists(), proc.stderr.read() if proc.poll() is not None else "no output"
         time.sleep(0.3)  # let it reach the polling loop
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         stdout, stderr = proc.communicate(timeout=TIMEOUT)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, stderr
+    return proc.returncode, stdout, stderr
+
+
+def test_ctrl_c_exits_130_and_leaves_the_output(tiny, tmp_path):
+    out = tmp_path / "out"
+    target = out / "tiny-briefing-policymaker-v1.0.0.html"
+    code, stdout, stderr = _watch_then_signal(
+        [sys.executable, "-m", "kratom_report", "watch", "--format", "html", "--out", str(out),
+         "--source", str(tiny)], target, signal.SIGINT)
+    assert code == 130, stderr
     lines = stderr.splitlines()
     assert lines[0].startswith("built clinician, policymaker in ")
     assert lines[1] == f"watching report/ and templates/ in {tiny}; Ctrl-C stops"
@@ -187,19 +192,7 @@ def test_stops_when_started_by_a_script_that_ignores_sigint(tiny, tmp_path, sig)
     out = tmp_path / "out"
     script = (f"trap '' INT; exec {shlex.quote(sys.executable)} -m kratom_report watch "
               f"--format html --out {shlex.quote(str(out))} --source {shlex.quote(str(tiny))}")
-    proc = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + TIMEOUT
-        target = out / "tiny-briefing-policymaker-v1.0.0.html"
-        while not target.exists() and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.05)
-        assert target.exists(), proc.stderr.read() if proc.poll() is not None else "no output"
-        time.sleep(0.3)
-        proc.send_signal(sig)
-        _, stderr = proc.communicate(timeout=TIMEOUT)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, stderr
+    code, _, stderr = _watch_then_signal(["sh", "-c", script],
+                                         out / "tiny-briefing-policymaker-v1.0.0.html", sig)
+    assert code == 130, stderr
     assert stderr.splitlines()[-1] == "stopped watching"
