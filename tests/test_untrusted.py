@@ -525,3 +525,22 @@ def test_a_custom_csl_style_cannot_expand_entities(cli, tiny, outside, watched):
     assert result.exit_code == 1
     assert result.stderr.endswith("evil.csl: a CSL style may not declare a DOCTYPE or entities\n")
     assert "SECRET" not in result.output
+
+
+@pytest.mark.parametrize(("field", "value"), [("author", "{family: " + "A" * 300 + ", given: J}"),
+                                              ("title", "'" + "x" * 90 + "'")])
+def test_a_reference_word_too_long_to_print_is_refused(cli, tiny, field, value):
+    refs = tiny / "report" / "references.yaml"
+    entry = (f"- key: long2020\n  type: book\n  {field}: "
+             f"{'[' + value + ']' if field == 'author' else value}\n  issued: 2020\n"
+             "  URL: https://example.org/long\n")
+    if field == "author":
+        entry += "  title: Long\n"
+    refs.write_text(refs.read_text() + entry)
+    result = cli("check", "--source", tiny)
+    assert result.exit_code == 1
+    n = 300 if field == "author" else 90
+    assert [line for line in result.stderr.splitlines() if "warning" not in line] == [
+        f"report/references.yaml:74:8: reference 'long2020': {field} has a word of {n} "
+        f"characters ('{(('A' if field == 'author' else 'x') * 24)}…'), longer than a line of "
+        "the reference list can print; check the entry"]

@@ -36,6 +36,13 @@ def lint_references(references: dict[str, Located], cited: set[str],
                     f"({first.doc.display}:{line}); one work needs one key")))
             else:
                 dois[doi.lower()] = located
+        long_word = _long_word(ref)
+        if long_word:
+            field, word = long_word
+            problems.append(located.doc.problem(located.loc + ("key",), (
+                f"reference '{ref.key}': {field} has a word of {len(word)} characters "
+                f"('{word[:24]}…'), longer than a line of the reference list can print; check "
+                "the entry")))
         if not (ref.DOI or ref.URL or ref.PMID) and not ref.identifier_note:
             warnings.append(located.doc.problem(located.loc + ("key",), (
                 f"reference '{ref.key}' has no DOI, URL or PMID; add one, or an "
@@ -43,3 +50,30 @@ def lint_references(references: dict[str, Located], cited: set[str],
         if unused and key not in cited:
             warnings.append(located.doc.problem(located.loc + ("key",), (
                 f"reference '{ref.key}' is not cited by any edition"), severity="warning"))
+
+
+MAX_WORD = 60  # characters; a reference-list column holds about 45 at its type size
+
+
+def _long_word(ref: Reference) -> tuple[str, str] | None:
+    """A printed field (names, title, journal…) holding a word no column can hold: the list
+    breaks lines only between words, so such a word would run out of the column."""
+    data = ref.model_dump(by_alias=True, exclude_none=True, mode="json")
+    for field, value in data.items():
+        if field in ("DOI", "URL", "key", "verified_by", "identifier_note", "note", "topics"):
+            continue
+        for text in _strings(value):
+            for word in text.split():
+                if len(word) > MAX_WORD:
+                    return field, word
+    return None
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
