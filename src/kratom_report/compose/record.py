@@ -27,7 +27,7 @@ def edition_record(payload: dict[str, Any], entries: list[str]) -> dict[str, Any
     return {
         "title": edition.get("title"),
         "content_fingerprint": content_fingerprint(payload),
-        "key_messages": [_plain(md, m, inline=True) for m in edition.get("key_messages", [])],
+        "key_messages": [plain_text(md, m) for m in edition.get("key_messages", [])],
         "sections": [{
             "id": s["id"], "title": s["title"], "kind": s["kind"],
             "blocks": [{"id": f"{s['id']}/{i}", "type": b["type"],
@@ -53,28 +53,28 @@ def block_units(md: Any, block: dict[str, Any]) -> Iterator[Unit]:
         yield from _markdown_units(md, block["text"])
     elif kind == "callout":
         if block.get("title"):
-            yield {"kind": "title", "text": _plain(md, block["title"], inline=True)}
+            yield {"kind": "title", "text": plain_text(md, block["title"])}
         yield from _markdown_units(md, block["text"])
     elif kind == "table":
-        yield {"kind": "caption", "text": _plain(md, block["caption"], inline=True)}
+        yield {"kind": "caption", "text": plain_text(md, block["caption"])}
         yield {"kind": "header", "text": " | ".join(str(c) for c in block["header"])}
         for row in block["rows"]:
-            yield {"kind": "row", "text": " | ".join(_plain(md, str(c), inline=True)
+            yield {"kind": "row", "text": " | ".join(plain_text(md, str(c))
                                                      for c in row)}
     elif kind == "evidence_table":
-        yield {"kind": "caption", "text": _plain(md, block["caption"], inline=True)}
+        yield {"kind": "caption", "text": plain_text(md, block["caption"])}
         for row in block["rows"]:
             cells = [row.get(k) for k in ("study", "design", "n", "population", "finding",
                                           "certainty")]
             yield {"kind": "row", "text": " | ".join("" if c is None else
-                                                     _plain(md, str(c), inline=True)
+                                                     plain_text(md, str(c))
                                                      for c in cells)}
     else:
         for name in ("caption", "alt"):
             if block.get(name):
-                yield {"kind": name, "text": _plain(md, str(block[name]), inline=True)}
+                yield {"kind": name, "text": plain_text(md, str(block[name]))}
     if block.get("source"):
-        yield {"kind": "source", "text": _plain(md, str(block["source"]), inline=True)}
+        yield {"kind": "source", "text": plain_text(md, str(block["source"]))}
 
 
 def figure_points(data: dict[str, Any]) -> dict[str, str]:
@@ -104,24 +104,16 @@ def _markdown_units(md: Any, text: str) -> Iterator[Unit]:
             kind = ("heading" if opener == "heading_open" else
                     "item" if depth else "cell" if opener in ("th_open", "td_open")
                     else "paragraph")
-            yield {"kind": kind, "text": _inline_text(token.children or [])}
+            yield {"kind": kind, "text": inline_text(token.children or [])}
 
 
 def plain_text(md: Any, text: str) -> str:
     """Inline author text as the record holds it (what change marks are matched against)."""
-    return _plain(md, text, inline=True)
+    tokens = md.parseInline(text, {})
+    return " ".join(inline_text(t.children or []) for t in tokens if t.type == "inline")
 
 
 def inline_text(children: list[Any]) -> str:
-    return _inline_text(children)
-
-
-def _plain(md: Any, text: str, *, inline: bool) -> str:
-    tokens = md.parseInline(text, {}) if inline else md.parse(text, {})
-    return " ".join(_inline_text(t.children or []) for t in tokens if t.type == "inline")
-
-
-def _inline_text(children: list[Any]) -> str:
     """Plain text of an inline run; citations keep their source form so renumbering is no change."""
     out = []
     for child in children:

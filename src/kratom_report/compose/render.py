@@ -160,7 +160,7 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
         "changelog": _changelog(project, release),
         "changed": _changed_context(marks, edition),
     }
-    html = _render_template(templates, template,
+    html = render_template(templates, template,
                             {**context, "css": Markup(templates.inline_css(stylesheet))})
     refs = tuple(r.model_dump(by_alias=True, exclude_none=True, mode="json") for r in cited)
     return RenderedEdition(edition, html, paper_id, fingerprint, release,
@@ -225,14 +225,9 @@ def licence_name(spdx: str) -> str:
 
 def render_template(templates: Templates, template: str, context: dict[str, Any],
                     env: jinja2.Environment | None = None) -> str:
-    """Any page of the report (the release site's too) through the same sandbox and messages;
-    pages that share ``env`` (from ``templates.environment()``) compile each template once."""
-    return _render_template(templates, template, context, env)
-
-
-def _render_template(templates: Templates, template: str, context: dict[str, Any],
-                     env: jinja2.Environment | None = None) -> str:
-    """Render in the sandbox; every failure of a template is a located problem, never a crash."""
+    """Any page of the report (the release site's too) in the sandbox; every failure of a
+    template is a located problem, never a crash. Pages that share ``env`` (from
+    ``templates.environment()``) compile each template once."""
     from jinja2.exceptions import SecurityError
 
     env = env or templates.environment()

@@ -70,19 +70,6 @@ def write_temp(path: Path, data: bytes, mode: int = 0o644) -> str:
     return tmp
 
 
-def real_target(path: Path, within: Path) -> Path:
-    """The file a write to ``path`` really changes; refused when that is outside ``within``.
-
-    Authors may keep report files as links to other files of the same report, so a link is
-    followed; one that leads out of the report (or a linked folder on the way) is an error.
-    """
-    target = path.resolve()
-    if not target.is_relative_to(within.resolve()):
-        raise OutputError(path, f"leads outside {within} (a symbolic link?); refusing to "
-                                "write there")
-    return target
-
-
 def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 

@@ -52,24 +52,20 @@ def finish_metadata(pdf: bytes, language: str, *, archival: bool) -> bytes:
 
 
 def _dedupe_af(doc: pikepdf.Pdf) -> bool:
+    """Keep the first file specification of each attached file name."""
     files = doc.Root.get("/AF")
     if not isinstance(files, pikepdf.Array):
         return False
-    seen: set[tuple[int, int]] = set()
+    names: set[str] = set()
     kept = []
     for spec in files:
-        key = spec.objgen if spec.is_indirect else (id(spec), 0)
         name = str(spec.get("/UF", spec.get("/F", ""))) if isinstance(spec, pikepdf.Dictionary) \
             else ""
-        if key in seen or (name and any(name == n for n in _names(kept))):
+        if name and name in names:
             continue
-        seen.add(key)
+        names.add(name)
         kept.append(spec)
     if len(kept) == len(files):
         return False
     doc.Root.AF = pikepdf.Array(kept)
     return True
-
-
-def _names(specs: list) -> list[str]:
-    return [str(s.get("/UF", s.get("/F", ""))) for s in specs if isinstance(s, pikepdf.Dictionary)]
