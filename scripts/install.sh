@@ -36,11 +36,12 @@ if [ "${1:-}" = "--test" ]; then
   else
     echo "install.sh: npm not found; tests/test_citeproc_js.py will be skipped" >&2
   fi
-  # axe-core and html-validate, pinned, for tests/test_browser.py; kept inside .venv/ (never
-  # committed). Chromium and chromedriver come from the Debian packages above.
+  # axe-core and html-validate, pinned, for tests/test_browser.py, and pdf.js (pdfjs-dist) for
+  # the text-layer test in tests/test_briefing.py; kept inside .venv/ (never committed).
+  # Chromium and chromedriver come from the Debian packages above.
   mkdir -p .venv/node
   (cd .venv/node && npm install --silent --no-audit --no-fund --no-save \
-      axe-core@4.11.0 html-validate@10.17.0 >/dev/null)
+      axe-core@4.11.0 html-validate@10.17.0 pdfjs-dist@4.10.38 >/dev/null)
 else
   .venv/bin/python -m pip install -q -e .
 fi

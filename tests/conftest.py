@@ -47,7 +47,7 @@ def pdftext(path: Path) -> str:
     """Extracted text, with hyphenation at line ends joined so words can be searched."""
     out = subprocess.run(["pdftotext", str(path), "-"], check=True,
                          capture_output=True, text=True).stdout
-    return out.replace("\u2010\n", "").replace("-\n", "-")
+    return out.replace("\u00ad\n", "").replace("\u2010\n", "").replace("-\n", "-")
 
 
 def pdfinfo(path: Path) -> dict[str, str]:

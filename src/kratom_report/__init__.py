@@ -1,3 +1,3 @@
 """Build versioned, printable evidence briefings from YAML sources."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -193,26 +193,31 @@ def fix_table_header_scope(pdf: bytes) -> bytes:
     Raises ``pikepdf.PdfError`` if ``pdf`` is not a readable PDF.
     """
     with pikepdf.open(io.BytesIO(pdf)) as doc:
-        struct_root = doc.Root.get("/StructTreeRoot")
-        if not isinstance(struct_root, pikepdf.Dictionary):
-            return pdf
-        role_map = struct_root.get("/RoleMap")
-        role_map = role_map if isinstance(role_map, pikepdf.Dictionary) else None
-        changed = False
-        for elem in _walk(struct_root):
-            if _elem_type(elem, role_map) != "Table":
-                continue
-            for section, cells in _table_rows(elem, role_map):
-                for index, (kind, cell) in enumerate(cells):
-                    if kind != "TH" or _scope_of(cell) is not None:
-                        continue
-                    _set_scope(cell, _header_scope(section, index, cells))
-                    changed = True
-        if not changed:
+        if not fix_scopes(doc):
             return pdf
         out = io.BytesIO()
         doc.save(out, deterministic_id=True, fix_metadata_version=False)
         return out.getvalue()
+
+
+def fix_scopes(doc: pikepdf.Pdf) -> bool:
+    """The work of :func:`fix_table_header_scope` on an open PDF; True when anything changed."""
+    struct_root = doc.Root.get("/StructTreeRoot")
+    if not isinstance(struct_root, pikepdf.Dictionary):
+        return False
+    role_map = struct_root.get("/RoleMap")
+    role_map = role_map if isinstance(role_map, pikepdf.Dictionary) else None
+    changed = False
+    for elem in _walk(struct_root):
+        if _elem_type(elem, role_map) != "Table":
+            continue
+        for section, cells in _table_rows(elem, role_map):
+            for index, (kind, cell) in enumerate(cells):
+                if kind != "TH" or _scope_of(cell) is not None:
+                    continue
+                _set_scope(cell, _header_scope(section, index, cells))
+                changed = True
+    return changed
 
 
 # --------------------------------------------------------------------------- text by MCID

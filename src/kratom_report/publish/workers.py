@@ -44,7 +44,7 @@ def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float
     """Runs in a worker; WeasyPrint's log is captured here, where it is emitted."""
     from .pdf import write_pdf
     from .pdfmeta import finish_metadata
-    from .pdfpost import fix_table_header_scope
+    from .pdftags import tidy_structure
 
     start = time.perf_counter()
     try:
@@ -52,7 +52,7 @@ def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float
                            attachments=list(job.attachments) or None, date=job.date)
     except ProblemsError as exc:
         return job.edition, None, 0, exc.problems, time.perf_counter() - start
-    data = fix_table_header_scope(result.data)
+    data = tidy_structure(result.data, job.html)
     lang = re.search(r'<html lang="([^"]+)"', job.html)
     data = finish_metadata(data, lang.group(1) if lang else "en",
                            archival=job.variant.startswith("pdf/a"))
@@ -196,7 +196,7 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import weasyprint  # noqa: F401
 
-    from . import pdf, pdfpost  # noqa: F401
+    from . import pdf, pdftags  # noqa: F401
 
 
 def report_result(result: tuple, done: int, total: int, say: Progress) -> None:
