@@ -2,7 +2,8 @@
 
 Runs what ``kratom-report build --edition E --jobs 1`` runs, step by step, through the tool's
 own functions (nothing re-implemented), with WeasyPrint's layout and PDF writing timed apart by
-wrapping ``HTML.render`` and ``Document.write_pdf``:
+wrapping ``HTML.render`` and ``Document.write_pdf``; the PDF itself is made by the worker's own
+job function, so the post-processing timed is whatever a worker applies in this version:
 
     python benchmarks/phases.py --source DIR --edition ID [--variant pdf/ua-1]
     python benchmarks/phases.py --source DIR --check     # what `check` does: every edition's HTML
@@ -99,43 +100,42 @@ def main() -> None:
                           "seconds": {k: round(v, 4) for k, v in t.items()}}))
         return
 
+    import pikepdf  # noqa: F401 - the post-processing's engine, imported before the clock
     import weasyprint
     from weasyprint.document import Document
 
-    from kratom_report.publish.pdf import write_pdf
-    from kratom_report.publish.pdfpost import fix_table_header_scope
+    from kratom_report.publish import pdf, workers
 
     now = lap("import_weasyprint_pikepdf", now)
-    inner: dict[str, float] = {"layout": 0.0, "pdf_write": 0.0}
-    html_render, doc_write = weasyprint.HTML.render, Document.write_pdf
+    inner: dict[str, float] = {"layout": 0.0, "pdf_write": 0.0, "write_pdf": 0.0}
+    html_render, doc_write, write_pdf = weasyprint.HTML.render, Document.write_pdf, pdf.write_pdf
 
-    def timed_render(self, *a, **k):  # noqa: ANN001, ANN202
-        s = time.perf_counter()
-        try:
-            return html_render(self, *a, **k)
-        finally:
-            inner["layout"] += time.perf_counter() - s
+    def timed(key: str, func):  # noqa: ANN001, ANN202
+        def wrapper(*a, **k):  # noqa: ANN002, ANN003, ANN202
+            s = time.perf_counter()
+            try:
+                return func(*a, **k)
+            finally:
+                inner[key] += time.perf_counter() - s
+        return wrapper
 
-    def timed_write(self, *a, **k):  # noqa: ANN001, ANN202
-        s = time.perf_counter()
-        try:
-            return doc_write(self, *a, **k)
-        finally:
-            inner["pdf_write"] += time.perf_counter() - s
-
-    weasyprint.HTML.render = timed_render
-    Document.write_pdf = timed_write
-    result = write_pdf(job.html, job.root, f"{job.edition} edition", variant=job.variant,
-                       attachments=list(job.attachments) or None, date=job.date)
+    weasyprint.HTML.render = timed("layout", html_render)
+    Document.write_pdf = timed("pdf_write", doc_write)
+    pdf.write_pdf = timed("write_pdf", write_pdf)
+    # Exactly what a PDF worker runs for one job: render, then the post-processing steps the
+    # worker applies (tagging repairs, metadata), whatever they are in this version.
+    _edition, data, pages, problems, _seconds = workers._render_job(job)
+    if problems:
+        sys.exit(f"phases: the render failed: {problems[0].message}")
     now = lap("write_pdf_total", now)
     t["weasyprint_layout"] = inner["layout"]
     t["weasyprint_pdf_write"] = inner["pdf_write"]
-    t["write_pdf_wrapper_other"] = t["write_pdf_total"] - inner["layout"] - inner["pdf_write"]
-    data = fix_table_header_scope(result.data)
-    now = lap("pdf_postprocess_pikepdf", now)
+    t["write_pdf_wrapper_other"] = inner["write_pdf"] - inner["layout"] - inner["pdf_write"]
+    t["pdf_postprocess_pikepdf"] = t.pop("write_pdf_total") - inner["write_pdf"]
+    result_pages = pages
     t["total_in_process"] = now - _T0
     print(json.dumps({
-        "edition": args.edition, "pages": result.pages, "html_bytes": len(job.html.encode()),
+        "edition": args.edition, "pages": result_pages, "html_bytes": len(job.html.encode()),
         "pdf_bytes": len(data), "fingerprint": fp[:12],
         "seconds": {k: round(v, 4) for k, v in t.items()},
     }))

@@ -60,3 +60,12 @@ def pdfinfo(path: Path) -> dict[str, str]:
 def tree_snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _reference_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Formatted references are cached under XDG_CACHE_HOME: keep the tests' cache out of ~."""
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    os.environ.pop("KRATOM_REPORT_NO_CACHE", None)

@@ -151,7 +151,7 @@ def test_unknown_kind_message_exact() -> None:
     with pytest.raises(ValueError) as info:
         render("pie", {})
     assert str(info.value) == (
-        "unknown figure kind 'pie' (expected one of: series, state-map, timeline)"
+        "unknown figure kind 'pie' (expected one of: series, state-map, tile-map, timeline)"
     )
 
 

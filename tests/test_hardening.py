@@ -29,7 +29,7 @@ def test_interrupt_exits_130_and_changes_nothing(cli, tiny, tmp_path, monkeypatc
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("kratom_report.build.Workers.submit", interrupted)
+    monkeypatch.setattr("kratom_report.publish.workers.Workers.submit", interrupted)
     result = cli("build", "--source", tiny, "--out", out)
     assert result.exit_code == 130
     assert result.stderr.splitlines()[-1] == "interrupted; no output was changed"

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pikepdf
+
 from conftest import pdfinfo, pdftext, tree_snapshot
 
 CLIN = "tiny-briefing-clinician-v1.0.0.pdf"
@@ -104,16 +106,24 @@ def test_release_writes_checksummed_folder_and_repository_record(cli, tiny, tmp_
     assert result.exit_code == 0, result.stderr
     folder = out / "1.0.0"
     web = [name.replace(".pdf", ".html") for name in (CLIN, POL)]  # and the release site
+    archival = [name.replace(".pdf", "-pdfa.pdf") for name in (CLIN, POL)]
     assert sorted(p.name for p in folder.iterdir()) == sorted([
-        "SHA256SUMS", "content.json", "manifest.json", CLIN, POL, *web, "index.html",
-        "cite.bib", "cite.ris", "cite.json"])
-    subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, check=True,
-                   capture_output=True)
+        "SHA256SUMS", "content.json", "manifest.json", CLIN, POL, *archival, *web,
+        "index.html", "cite.bib", "cite.ris", "cite.json"])
+    checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, check=True,
+                             capture_output=True, text=True).stdout
+    assert sorted(line.split(":")[0] for line in checked.splitlines()) == sorted(
+        [CLIN, POL, *archival])
     manifest = json.loads((folder / "manifest.json").read_text())
     assert [e["edition"] for e in manifest["editions"]] == ["clinician", "policymaker"]
     row = manifest["editions"][0]
     assert set(row) == {"edition", "file", "version", "date", "pages", "bytes", "sha256",
-                        "content_fingerprint", "build_fingerprint"}
+                        "content_fingerprint", "build_fingerprint", "archival"}
+    assert row["archival"]["file"] == archival[0]
+    assert row["archival"]["bytes"] == (folder / archival[0]).stat().st_size
+    with pikepdf.open(folder / archival[0]) as pdf:  # PDF/A-3a, with its sources attached
+        assert pdf.open_metadata().get("pdfaid:part") == "3"
+        assert sorted(pdf.attachments) == ["clinician-content.json", "clinician-references.json"]
     assert row["date"] == "2026-11-25" and row["version"] == "1.0.0"
     record = tiny / "releases" / "1.0.0"
     assert sorted(p.name for p in record.iterdir()) == ["SHA256SUMS", "content.json",

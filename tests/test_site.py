@@ -101,8 +101,14 @@ def test_checksums_on_the_pages_match_the_files(site):
     assert len(cards) == 2
     for href, sha in cards:
         assert hashlib.sha256((out / href).read_bytes()).hexdigest() == sha, href
+    copies = re.findall(r'<a href="([^"]+-pdfa\.pdf)" type="application/pdf" download>'
+                        r".*?Archival copy SHA-256 <code>([0-9a-f]{64})</code>", html, flags=re.S)
+    assert len(copies) == 2
+    for href, sha in copies:
+        assert hashlib.sha256((out / href).read_bytes()).hexdigest() == sha, href
     old = (out / OLD / "index.html").read_text(encoding="utf-8")
     assert old.count("download>Download PDF") == 1  # only the file the folder still holds
+    assert "Archival copy" not in old  # its record, from before archival copies, lists none
     assert f"PDF not kept in this folder (tiny-briefing-policymaker-v{OLD}.pdf)" in old
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import pytest
 
 from kratom_report.authoring.watch import Cycle, snapshot, watch
 from kratom_report.build import BuildRequest, UnknownEdition
+
+from conftest import REPO
 
 TIMEOUT = 15  # seconds; a cycle normally arrives well within one
 
@@ -196,3 +199,70 @@ def test_stops_when_started_by_a_script_that_ignores_sigint(tiny, tmp_path, sig)
                                          out / "tiny-briefing-policymaker-v1.0.0.html", sig)
     assert code == 130, stderr
     assert stderr.splitlines()[-1] == "stopped watching"
+
+
+def test_a_reference_file_outside_report_is_watched_too(tiny, tmp_path):
+    """Only report/ and templates/ get file events; a listed file elsewhere is checked often."""
+    shared = tiny / "shared"
+    shared.mkdir()
+    refs = shared / "refs.yaml"
+    os.replace(tiny / "report" / "references.yaml", refs)
+    report_yaml = tiny / "report" / "report.yaml"
+    report_yaml.write_text(report_yaml.read_text(encoding="utf-8")
+                           + "references: [../shared/refs.yaml]\n", encoding="utf-8")
+    out = tmp_path / "out"
+    watcher = Watcher(tiny, BuildRequest(fmt="html", out=out))
+    try:
+        assert watcher.next().ok
+        save_like_an_editor(refs, "family: Kruegel", "family: Kruegelmann")
+        cycle = watcher.next()
+        assert cycle.ok, cycle.lines()
+        assert [os.path.normpath(p) for p in cycle.changed] == [str(refs)]
+        assert "Kruegelmann" in (out / "tiny-briefing-clinician-v1.0.0.html").read_text(
+            encoding="utf-8")
+    finally:
+        watcher.close()
+
+
+def test_a_templates_folder_made_after_the_start_is_watched(tiny, tmp_path):
+    out = tmp_path / "out"
+    watcher = Watcher(tiny, BuildRequest(fmt="html", out=out))
+    try:
+        assert watcher.next().ok
+        (tiny / "templates").mkdir()
+        time.sleep(0.3)  # the folder is picked up before anything is saved into it
+        css = (REPO / "src" / "kratom_report" / "templates" / "briefing.css").read_text(
+            encoding="utf-8")
+        (tiny / "templates" / "briefing.css").write_text(css + "\n/* own */\n",
+                                                          encoding="utf-8")
+        cycle = watcher.next()
+        assert cycle.ok, cycle.lines()
+        assert str(tiny / "templates" / "briefing.css") in cycle.changed
+        assert "/* own */" in (out / "tiny-briefing-clinician-v1.0.0.html").read_text(
+            encoding="utf-8")
+    finally:
+        watcher.close()
+
+
+def test_a_report_folder_replaced_as_a_whole_is_still_watched(tiny, tmp_path):
+    """Renaming report/ away and putting a copy back (as some tools do) keeps watching it."""
+    out = tmp_path / "out"
+    watcher = Watcher(tiny, BuildRequest(fmt="html", out=out))
+    try:
+        assert watcher.next().ok
+        shutil.move(tiny / "report", tmp_path / "moved")
+        shutil.copytree(tmp_path / "moved", tiny / "report")
+        for _ in range(3):  # the replacement itself may build more than once
+            if watcher.next().ok:
+                break
+        time.sleep(0.3)
+        while not watcher.cycles.empty():
+            watcher.cycles.get()
+        save_like_an_editor(tiny / "report" / "sections" / "intro.yaml", "Shared paragraph",
+                            "Paragraph saved into the new folder")
+        cycle = watcher.next()
+        assert cycle.ok, cycle.lines()
+        assert "Paragraph saved into the new folder" in (
+            out / "tiny-briefing-clinician-v1.0.0.html").read_text(encoding="utf-8")
+    finally:
+        watcher.close()

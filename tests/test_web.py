@@ -145,8 +145,30 @@ def test_nothing_is_fetched_and_nothing_runs_in_the_page(web):
         for tag, attrs in page.tags:
             assert attrs.get("src", "data:").startswith("data:"), (edition, tag)
         assert "@import" not in html and not re.search(r"url\(\s*['\"]?(https?:)?//", html)
-        assert "@font-face" not in html, "the web edition uses the reader's system fonts"
         assert "running" not in [a.get("class") for _, a in page.tags], edition
+
+
+def test_fonts_are_embedded_woff2_subsets_that_cover_the_text(web):
+    """Inter as in print, subset (scripts/web_fonts.py) and inline: every character the page
+    shows is in the subset, so no reader sees a system font stand in for part of the text."""
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    for edition, (_, html) in web.items():
+        faces = re.findall(r'url\("data:font/woff2;base64,([A-Za-z0-9+/=]+)"\)', html)
+        assert len(faces) == 3, edition
+        cmaps = [set(TTFont(io.BytesIO(base64.b64decode(f))).getBestCmap()) for f in faces]
+        assert all(len(c) < 1000 for c in cmaps), "a subset, not the whole font"
+        body = html[html.index("<body"):]
+        text = re.sub(r"<svg.*?</svg>", " ", re.sub(r"<style.*?</style>", " ", body, flags=re.S),
+                      flags=re.S)
+        import html as html_module
+        shown = {ord(c) for c in html_module.unescape(re.sub(r"<[^>]+>", " ", text))
+                 if not c.isspace() and c not in "\u00ad\u200b"}
+        for cmap in cmaps:
+            assert sorted(chr(c) for c in shown - cmap) == [], edition
 
 
 def _cited_numbers(html: str) -> list[str]:

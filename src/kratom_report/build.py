@@ -19,11 +19,11 @@ from .compose.editions import canonical_json
 from .compose.templating import Templates
 from .errors import Problem, ProblemsError, UnknownEdition, did_you_mean
 from .publish.output import ensure_folder, output_name, refuse_links, write_all
-from .publish.workers import Progress, Workers, job_for, report_result
 from .source.locate import REPORT_FILE
 
 if TYPE_CHECKING:  # the pipeline is imported on first use: an unchanged rebuild never needs it
     from .compose.render import RenderedEdition
+    from .publish.workers import Progress, Workers
     from .source.project import Project
 
 
@@ -105,6 +105,8 @@ def build(root: Path, request: BuildRequest, progress: Progress | None = None) -
             say(f"{b.edition}: unchanged since the last build, skipped (--force rebuilds)")
         return unchanged
     # Fork the PDF workers first: they import the PDF engine while we load and render HTML.
+    from .publish.workers import Workers  # not imported by check: it renders no PDF
+
     count = _worker_count(root, request) if request.fmt == "pdf" else 0
     with Workers(count) as workers:
         return _build(root, request, say, workers, sources)
@@ -115,6 +117,7 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
     from .compose.citations import BibCache
     from .compose.render import render_edition
     from .compose.web import render_web
+    from .publish.workers import job_for, report_result
     from .source.project import load_project
 
     project = load_project(root)
@@ -133,7 +136,7 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
     for edition_id in edition_ids:
         try:
             r = render(project, edition_id, paper=request.paper, bib_cache=bib_cache,
-                       marks=marks.get(edition_id))
+                       marks=marks.get(edition_id), templates=templates)
         except ProblemsError as exc:
             problems += exc.problems
             continue
@@ -219,10 +222,11 @@ def render_html(project: Project, edition_ids: list[str], paper: str | None
 
     rendered, problems = [], []
     bib_cache: BibCache = {}
+    templates = Templates.for_root(project.root)  # shared: each template compiles once
     for edition_id in edition_ids:
         try:
             rendered.append(render_edition(project, edition_id, paper=paper,
-                                           bib_cache=bib_cache))
+                                           bib_cache=bib_cache, templates=templates))
         except ProblemsError as exc:
             problems += exc.problems
     if problems:

@@ -318,6 +318,40 @@ def watch(root: Path, editions: tuple[str, ...], fmt: str, out: Path) -> None:
         sys.exit(EXIT_INTERRUPTED)
 
 
+@main.command()
+@click.option("--edition", "editions", multiple=True, metavar="ID",
+              help="Edition to preview (repeatable; default: every edition).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port to serve on (default: a free one).")
+@click.option("--host", default=None, metavar="H",
+              help="Address to serve on (default: 127.0.0.1, this machine only).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
+@click.option("--pdf", is_flag=True, help="Also rebuild the PDFs in the background.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Folder for the pages (default: a temporary folder, removed on exit).")
+@_common
+def preview(root: Path, editions: tuple[str, ...], port: int | None, host: str | None,
+            open_browser: bool, pdf: bool, out: Path | None) -> None:
+    """Serve the web editions and reload the page after every saved change (Ctrl-C stops).
+
+    \b
+    Examples:
+      kratom-report preview --open
+      kratom-report preview --edition clinician --port 8000 --pdf
+      kratom-report preview --host 0.0.0.0    # reachable from other machines (warns)
+    """
+    from .authoring.preview import PreviewOptions
+    from .authoring.preview import preview as run_preview
+
+    options = PreviewOptions(editions=editions, host=host, port=port, out=out, pdf=pdf,
+                             open_browser=open_browser)
+    try:
+        run_preview(root, options, lambda line: click.echo(line, err=True))
+    except KeyboardInterrupt:
+        click.echo("stopped preview", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
 @main.group()
 def new() -> None:
     """Scaffold new parts of the report.

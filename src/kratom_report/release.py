@@ -18,10 +18,12 @@ from .compose.templating import Templates
 from .errors import OutputError, ReportError, relpath
 from .publish.output import ensure_folder, output_name, write_all
 from .publish.records import content_document
-from .publish.workers import Progress, render_pdfs
+from .publish.workers import Progress, Workers, render_pdfs
 from .source.project import Project, load_project
 
 VARIANT = "pdf/ua-1"
+# Every release also keeps an archival copy: PDF/A-3a with the edition's sources attached.
+ARCHIVAL = "pdf/a-3a"
 
 
 class ReleaseError(ReportError):
@@ -77,21 +79,29 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
         raise OutputError(target, "exists but is not a release folder; move it away first")
 
     say(f"releasing version {rel.version} ({rel.date.isoformat()})")
-    pdfs = render_pdfs(project.root, editions, VARIANT, jobs, say)
+    with Workers(min(len(editions), jobs or os.cpu_count() or 1)) as pool:
+        pdfs = render_pdfs(project.root, editions, VARIANT, jobs, say, pool)
+        archival = render_pdfs(project.root, editions, ARCHIVAL, jobs, say, pool)
     rows, files = [], {}
     for r in sorted(editions, key=lambda e: e.edition.id):
         data, pages = pdfs[r.edition.id]
         name = output_name(project.report.slug, r.edition.id, rel.version, "pdf", VARIANT)
-        files[name] = data
+        copy = archival[r.edition.id][0]
+        copy_name = output_name(project.report.slug, r.edition.id, rel.version, "pdf", ARCHIVAL)
+        files[name], files[copy_name] = data, copy
         rows.append({"edition": r.edition.id, "file": name, "version": rel.version,
                      "date": rel.date.isoformat(), "pages": pages, "bytes": len(data),
                      "sha256": hashlib.sha256(data).hexdigest(),
                      "content_fingerprint": r.content_fingerprint,
-                     "build_fingerprint": fingerprints[r.edition.id]})
+                     "build_fingerprint": fingerprints[r.edition.id],
+                     "archival": {"file": copy_name, "bytes": len(copy),
+                                  "sha256": hashlib.sha256(copy).hexdigest()}})
     manifest = {"slug": project.report.slug, "title": project.report.title,
                 "version": rel.version, "date": rel.date.isoformat(), "editions": rows}
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
-    sums = "".join(f"{row['sha256']}  {row['file']}\n" for row in rows).encode()
+    sums = "".join(f"{sha}  {file}\n" for row in rows for sha, file in (
+        (row["sha256"], row["file"]), (row["archival"]["sha256"], row["archival"]["file"]))
+    ).encode()
     records = {"manifest.json": manifest_bytes, "SHA256SUMS": sums, "content.json": content}
     if target not in existing:
         ensure_folder(out)

@@ -1,12 +1,14 @@
 """Build, then build again after every saved change: the author's preview loop.
 
-Changes are found by polling (no extra dependency): every ``poll`` seconds the watched folders
-are listed and each file's modification time, size and inode compared with the last listing.
-Editors often save by writing a new file and renaming it over the old one, so folders are
-listed rather than files held open; the inode catches a rename that keeps time and size. A
-rebuild starts once nothing has changed for ``debounce`` seconds, so saving several files at
-once builds once. A failed build writes nothing (see :func:`build.build`), so the last good
-output stays in place while the problems are reported.
+Changes are found with watchfiles (inotify, FSEvents or ReadDirectoryChangesW underneath), which
+sees editors that save by writing a new file and renaming it over the old one. A batch of
+events only wakes the loop: what changed is decided by comparing each watched file's
+modification time, size and inode with the listing taken before the last build, so events for
+folders, swap files or our own output never start a build. A rebuild starts once nothing has
+changed for ``debounce`` seconds, so saving several files at once builds once. Reference files
+outside ``report/`` and a ``templates/`` folder created later are checked every ``poll``
+seconds. A failed build writes nothing (see :func:`build.build`), so the last good output stays
+in place while the problems are reported. ``preview`` uses the same :class:`Changes`.
 """
 
 from __future__ import annotations
@@ -103,30 +105,115 @@ def _interruptible() -> Iterator[None]:
 
 def _loop(root: Path, request: BuildRequest, stop: threading.Event,
           report: Callable[[Cycle], None], poll: float, debounce: float) -> None:
-    skip = _skipped_folder(request.out)
-    extra = _reference_files(root)
-    current = snapshot(root, extra, skip)
-    number = 1
-    report(_build_once(root, request, number, ()))
-    while not stop.is_set():
-        stop.wait(poll)
-        seen = snapshot(root, extra, skip)
-        if seen == current:
-            continue
-        # Settle: wait until nothing has changed for `debounce` seconds.
-        quiet_since = time.monotonic()
-        while not stop.is_set() and time.monotonic() - quiet_since < debounce:
-            stop.wait(min(poll, debounce))
-            latest = snapshot(root, extra, skip)
-            if latest != seen:
-                seen, quiet_since = latest, time.monotonic()
-        if stop.is_set():
-            break
-        changed = _changed(current, seen)
-        extra = _reference_files(root) or extra  # report.yaml may list other files now
-        current = snapshot(root, extra, skip)  # taken before building: later saves count
-        number += 1
-        report(_build_once(root, request, number, changed))
+    # Listed before the first build: a save while it runs starts the second.
+    with Changes(root, skip=_skipped_folder(request.out), stop=stop, debounce=debounce,
+                 poll=poll) as changes:
+        number = 1
+        report(_build_once(root, request, number, ()))
+        while (changed := changes.next()) is not None:
+            number += 1
+            report(_build_once(root, request, number, changed))
+
+
+class Changes:
+    """Saved changes to a report's sources, one settled batch at a time.
+
+    Events come from watchfiles on ``report/`` and ``templates/``; the file listing decides
+    what changed, so only real edits to watched files count. Close it (or use ``with``) to
+    stop the watching thread.
+    """
+
+    def __init__(self, root: Path, *, skip: Path | None = None,
+                 stop: threading.Event | None = None, debounce: float = 0.3,
+                 poll: float = 0.2) -> None:
+        self.root, self.skip = root, skip
+        self.stop = stop or threading.Event()
+        self.debounce, self.poll = debounce, poll
+        self._extra = _reference_files(root)
+        self._notify: Any = None
+        self._folders: tuple[tuple[Path, int], ...] = ()  # (folder, inode)
+        self._open()  # before the listing: nothing saved after it can be missed
+        self._current = snapshot(root, self._extra, skip)
+
+    def __enter__(self) -> Changes:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._notify is not None:
+            self._notify.close()
+            self._notify = None
+
+    def next(self) -> tuple[str, ...] | None:
+        """Wait for the next change; the files it touched, or None once ``stop`` is set.
+
+        The listing to compare with is taken before returning, so a save made while the
+        caller builds is the next change.
+        """
+        while not self.stop.is_set():
+            if not self._wait():
+                continue
+            latest = snapshot(self.root, self._extra, self.skip)
+            if latest == self._current:
+                continue
+            changed = _changed(self._current, latest)
+            self._extra = _reference_files(self.root) or self._extra  # report.yaml may list more
+            self._current = snapshot(self.root, self._extra, self.skip)
+            return changed
+        return None
+
+    def _wait(self) -> bool:
+        """True when something may have changed: a batch of events or an outside file."""
+        if self._open():
+            return True
+        if self._notify is None:  # neither report/ nor templates/ exists yet
+            self.stop.wait(self.poll)
+            return True
+        step = max(10, int(self.debounce * 1000))
+        try:
+            result = self._notify.watch(max(10 * step, 2000), step,
+                                        max(10, int(self.poll * 1000)), self.stop)
+        except (RuntimeError, OSError):  # a watched folder went away: start again
+            self.close()
+            return True
+        if result == "signal":  # our SIGINT/SIGTERM handler ran inside the wait
+            raise KeyboardInterrupt
+        if result == "stop":
+            return False
+        if result == "timeout":
+            return any(self._current.get(str(p)) != _stat(p) for p in self._extra)
+        return True
+
+    def _open(self) -> bool:
+        """Watch the folders that exist now; True when that set changed since last time.
+
+        A folder replaced by another of the same name (renamed away, copied back) counts as
+        changed too: the old watch would follow the folder that was moved away.
+        """
+        folders = tuple((f, st[2]) for f in (self.root / "report", self.root / "templates")
+                        if f.is_dir() and (st := _stat(f)) is not None)
+        if folders == self._folders and (self._notify is not None or not folders):
+            return False
+        # watchfiles' own backend (documented; ``watchfiles.watch`` wraps it): it watches from
+        # the moment it is made, while the ``watch`` generator starts only when first iterated,
+        # which would miss a save made during the first build.
+        from watchfiles._rust_notify import RustNotify
+
+        self.close()
+        self._folders = folders
+        if folders:
+            self._notify = RustNotify([str(f) for f, _ in folders], False, False, 50, True, True)
+        return True
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def _build_once(root: Path, request: BuildRequest, number: int,

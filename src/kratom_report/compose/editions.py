@@ -10,6 +10,7 @@ from typing import Any
 from ..source.loader import Located
 from ..source.models import Edition, Section
 from ..source.project import Project, block_in_edition
+from ..source.translations import edition_language, is_translated, translated, translated_section
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,21 @@ def get_edition(project: Project, edition_id: str) -> Edition:
 
 
 def select(project: Project, edition: Edition) -> list[SelectedSection]:
-    """Sections in report order; sections the audience filter leaves empty are dropped."""
+    """Sections in report order; sections the audience filter leaves empty are dropped.
+
+    An edition in another language than the report's gets each text's translation for it.
+    """
+    tag = edition_language(project.report, edition)
+    other = is_translated(project.report, edition)
     out = []
     for located in project.sections:
         section = located.model
-        blocks = tuple((i, b) for i, b in enumerate(section.blocks)
+        blocks = tuple((i, translated(b, tag) if other else b)
+                       for i, b in enumerate(section.blocks)
                        if block_in_edition(section, b, edition.id))
         if blocks:
-            out.append(SelectedSection(section, located, blocks))
+            shown = translated_section(section, tag) if other else section
+            out.append(SelectedSection(shown, located, blocks))
     return out
 
 
@@ -44,10 +52,13 @@ def content_payload(edition: Edition, selected: list[SelectedSection],
                     cited: list[Any], data: dict[str, Any]) -> dict[str, Any]:
     """The edition's own resolved content: what its fingerprint hashes and PDF/A attaches."""
     return {
-        "edition": edition.model_dump(mode="json", by_alias=True),
+        # Unset keys added later (language) stay out: old editions keep their fingerprints.
+        "edition": edition.model_dump(mode="json", by_alias=True,
+                                      exclude=None if edition.language else {"language"}),
         "sections": [
             {"id": s.section.id, "title": s.section.title, "kind": s.section.kind,
-             "blocks": [b.model_dump(mode="json", by_alias=True, exclude={"audiences"})
+             "blocks": [b.model_dump(mode="json", by_alias=True,
+                                     exclude={"audiences", "translations"})
                         for _, b in s.blocks]}
             for s in selected
         ],

@@ -14,7 +14,7 @@ from .render import RenderedEdition
 
 _WORDS_PER_PAGE = 600
 _TABLE_WEIGHT = 0.6  # table text is set smaller
-_FIGURE_PAGES = {"timeline": 0.45, "series": 0.4, "state-map": 0.6}
+_FIGURE_PAGES = {"timeline": 0.45, "series": 0.4, "state-map": 0.6, "tile-map": 0.6}
 _CALLOUT_PAGES = 0.1
 _REFERENCES_PER_PAGE = 24
 _FRONT_PAGES = 3  # cover, key messages, contents

@@ -18,6 +18,7 @@ class ChangeMarks:
     units: frozenset[str]
     key_messages: frozenset[str]
     summary: dict[str, Any] = field(default_factory=dict)
+    language: str = "en"  # the edition's: the note is in its words
 
     @classmethod
     def from_diff(cls, since: str, edition_diff: dict[str, Any]) -> ChangeMarks:
@@ -30,7 +31,10 @@ class ChangeMarks:
         return cls(since, frozenset(units), frozenset(messages), _summary(edition_diff))
 
     def note(self) -> str:
-        return f"Changed since {self.since}"
+        from .i18n import Words
+
+        return Words(self.language).gettext("Changed since %(version)s") % {
+            "version": self.since}
 
 
 def _summary(d: dict[str, Any]) -> dict[str, Any]:

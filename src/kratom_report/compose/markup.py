@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from ..source.markdown import Cite
+from ..source.svgsafe import SvgRefused, clean_svg
 
 # A hook the render layer supplies: given the cites and their raw text, return the HTML.
 CiteFn = Callable[[list[Cite], str], str]
@@ -102,6 +103,10 @@ def _image_problem(raw: bytes, mime: str) -> str | None:
             return "is not an SVG file (it does not start with <svg or <?xml)"
         if b"<!doctype" in raw.lower() or b"<!entity" in raw.lower():
             return "declares a DOCTYPE or entities, which are not allowed in SVG images"
+        try:  # the rules of an image figure: nothing that runs or reaches out
+            clean_svg(raw, title="", id_prefix="", need_size=False)
+        except SvgRefused as exc:
+            return f"{exc.message} (line {exc.line}, column {exc.column} of the SVG)"
         return None
     import io
 

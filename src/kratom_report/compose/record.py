@@ -80,6 +80,14 @@ def block_units(md: Any, block: dict[str, Any]) -> Iterator[Unit]:
 def figure_points(data: dict[str, Any]) -> dict[str, str]:
     """A figure's data as ``point → value`` strings, so a diff can say which point changed."""
     points: dict[str, str] = {}
+    if "sha256" in data:  # an image figure's file: any change to its bytes is one change
+        return {"image": data["sha256"]}
+    for region in data.get("regions") or []:  # a tile map's data, or a report's own layout
+        points[f"region {region['id']}"] = (str(region["status"]) if "status" in region else
+                                            f"{region['label']} at row {region['row']}, "
+                                            f"column {region['col']}")
+    if "as_of" not in data and "regions" in data:
+        return points
     for event in data.get("events") or []:
         points[f"event {event['date']}: {event['label']}"] = "present"
     for series in data.get("series") or []:

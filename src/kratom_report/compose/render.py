@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,15 @@ from ..source.models import (
     MarkdownBlock,
     TableBlock,
 )
-from ..source.project import AUTO, Project, auto_source_keys
+from ..source.project import Project
+from ..source.translations import edition_language, is_translated, text_loc, translation_key
 from .citations import BibCache, Citer, bibliography
 from .editions import SelectedSection, content_fingerprint, content_payload, get_edition, select
+from .i18n import N_, Words
 from .marks import ChangeMarks
 from .markup import MarkupEnv, local_image_data_uri, render
 from .templating import TemplateOutside, Templates
+from .theme import check_glyphs, figure_font, theme_assets
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 _LICENCES = {
@@ -40,7 +43,8 @@ _LICENCES = {
                        "International (CC BY-NC-ND 4.0)",
     "CC0-1.0": "CC0 1.0 Universal (public domain dedication)",
 }
-_CERTAINTY = {"high": "High", "moderate": "Moderate", "low": "Low", "very-low": "Very low"}
+_CERTAINTY = {"high": N_("High"), "moderate": N_("Moderate"), "low": N_("Low"),
+              "very-low": N_("Very low")}
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,8 @@ def release_of(project: Project) -> Release:
     return Release(version, date, entry)
 
 
-def format_date(date: dt.date) -> str:
-    return f"{date.day} {date.strftime('%B')} {date.year}"
+def format_date(date: dt.date, lang: str = "en") -> str:
+    return Words(lang).date(date)
 
 
 def render_edition(project: Project, edition_id: str, *, paper: str | None = None,
@@ -106,7 +110,9 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     selected = select(project, edition)
     release = release_of(project)
     paper_id = paper or edition.paper or project.report.paper
-    ctx = _Context(project, edition, marks)
+    words = Words(edition_language(project.report, edition))
+    marks = replace(marks, language=words.lang) if marks is not None else None
+    ctx = _Context(project, edition, marks, words)
 
     cover_note = ctx.text(project.report_doc, _ed_loc(project, edition, "cover_note"),
                           edition.cover_note, inline=False) if edition.cover_note else None
@@ -127,7 +133,7 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     fingerprint = content_fingerprint(payload)
     report = project.report
     document = {
-        "lang": report.language,
+        "lang": words.lang,
         "title": report.title,
         "subtitle": report.subtitle,
         "slug": report.slug,
@@ -141,14 +147,15 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
         "keywords": report.keywords,
         "version": release.version,
         "draft": release.draft,
-        "date_text": format_date(release.date) if release.date else "Draft",
+        "date_text": words.date(release.date) if release.date else words.gettext("Draft"),
         "date_iso": release.date.isoformat() if release.date else None,
         "generator": f"kratom-report {__version__}",
         "fingerprint": fingerprint[:16],
         "fingerprint_full": fingerprint,
-        "how_to_cite": _how_to_cite(project, edition, release),
+        "how_to_cite": _how_to_cite(project, edition, release, words),
     }
     context = {
+        "locale": words.lang, "words_css": Markup(words.css()),
         "doc": document,
         "edition": {"id": edition.id, "title": edition.title, "audience": edition.audience,
                     "accent": edition.accent, "cover_note": cover_note},
@@ -157,11 +164,13 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
         "sections": sections,
         "references": [{"n": i + 1, "html": e, "first": ctx.citer.first.get(i + 1)}
                        for i, e in enumerate(entries)],
-        "changelog": _changelog(project, release),
+        "changelog": _changelog(project, release, words),
         "changed": _changed_context(marks, edition),
+        "theme": theme_assets(project).context(),
     }
     html = render_template(templates, template,
                             {**context, "css": Markup(templates.inline_css(stylesheet))})
+    check_glyphs(project, templates, stylesheet, html)  # before any PDF is made
     refs = tuple(r.model_dump(by_alias=True, exclude_none=True, mode="json") for r in cited)
     return RenderedEdition(edition, html, paper_id, fingerprint, release,
                            tuple(ctx.citer.order), _words(html), payload, refs,
@@ -291,9 +300,11 @@ class _Context:
     """Rendering state for one edition: its citer, figure data used and problems found."""
 
     def __init__(self, project: Project, edition: Edition,
-                 marks: ChangeMarks | None = None) -> None:
+                 marks: ChangeMarks | None = None, words: Words | None = None) -> None:
         self.project = project
         self.edition = edition
+        self.words = words or Words()
+        self.translated = is_translated(project.report, edition)
         self.citer = Citer(project.references)
         self.md = make_markdown()
         self.marks = marks
@@ -301,20 +312,22 @@ class _Context:
             _mark_rules(self.md, marks)
         self.problems: list[Problem] = []
         self.data_used: dict[str, Any] = {}
+        self.figures_seen = 0  # figures so far, for "Figure N."
 
     def source(self, t: Any, text: str | None) -> dict[str, Any]:
         """A source line of citations alone reads as a list ("Sources: 2, 21, 26–28"), not as
         a row of superscripts; any other source text renders as written."""
+        one = self.words.gettext("Source")
         if not text:
-            return {"source": None, "source_label": "Source"}
+            return {"source": None, "source_label": one}
         html = str(t("source", text))
         cites = re.fullmatch(r'\s*<sup class="cite"( id="[^"]+")>(.*?)</sup>\s*', html)
         if cites is None:
-            return {"source": Markup(html), "source_label": "Source"}
+            return {"source": Markup(html), "source_label": one}
         body = re.sub(r",(?=<a )", ", ", cites.group(2))
         several = "," in body or "\u2013" in body
         return {"source": Markup(f'<span class="cite-list"{cites.group(1)}>{body}</span>'),
-                "source_label": "Sources" if several else "Source"}
+                "source_label": self.words.gettext("Sources") if several else one}
 
     def noted(self, marked: bool, html: Markup) -> Markup:
         """The screen-reader note that starts a changed row's first cell."""
@@ -356,8 +369,13 @@ class _Context:
                 "blocks": [self.block(doc, ("blocks", i), b) for i, b in selected.blocks]}
 
     def block(self, doc: YamlDoc, loc: Loc, block: Any) -> dict[str, Any]:
+        tkey = (translation_key(getattr(block, "translations", None), self.words.lang)
+                if self.translated else None)
+
         def t(key: Any, value: Any, inline: bool = True) -> Markup:
             path = loc + (key if isinstance(key, tuple) else (key,))
+            if tkey is not None:  # a translated text is located where its translation stands
+                path = text_loc(doc.data, loc, tkey, path)
             return self.text(doc, path, str(value), inline=inline)
 
         if isinstance(block, MarkdownBlock):
@@ -383,7 +401,7 @@ class _Context:
                     "population": t(("rows", r, "population"), row.population),
                     "finding": t(("rows", r, "finding"), row.finding),
                     "certainty": row.certainty,
-                    "certainty_label": _CERTAINTY[row.certainty],
+                    "certainty_label": self.words.gettext(_CERTAINTY[row.certainty]),
                     "changed": self.changed_row([row.study, row.design, row.n, row.population,
                                                  row.finding, row.certainty]),
                 })
@@ -415,27 +433,9 @@ class _Context:
         return escape(label)
 
     def figure(self, doc: YamlDoc, loc: Loc, block: FigureBlock, t) -> dict[str, Any]:
-        from .figures import render_figure
+        from .figureblock import figure_block
 
-        caption = t("caption", block.caption)
-        data = self.project.data[block.data]
-        self.data_used[block.data] = data.model
-        text = block.source
-        if text == AUTO:
-            keys = auto_source_keys(data.model)
-            text = "[@" + "; @".join(keys) + "]" if keys else None
-        sources = self.source(t, text)
-        raw = data.model.model_dump(mode="json", by_alias=True, exclude_none=True)
-        try:
-            svg = render_figure(block.kind, raw, title=block.alt, accent=self.edition.accent,
-                                font_family="Inter")
-        except ValueError as exc:
-            self.problems.append(doc.problem(loc + ("data",), f"figure: {exc}"))
-            svg = ""
-        as_of = data.model.as_of
-        return {"type": "figure", "kind": block.kind, "svg": Markup(svg), "caption": caption,
-                **sources, "alt": block.alt, "as_of": str(as_of),
-                "caveat": data.model.caveat, "id": f"fig-{loc[1] + 1}"}
+        return figure_block(self, doc, loc, block, t, figure_font(self.project))
 
 
 def _number(value: Any) -> Any:
@@ -456,23 +456,25 @@ def _year(issued: Any) -> str | None:
     return None
 
 
-def _changelog(project: Project, release: Release) -> dict[str, Any]:
+def _changelog(project: Project, release: Release, words: Words) -> dict[str, Any]:
     entries = []
     for e in project.changelog.entries:
         entries.append({"version": e.version,
-                        "date": format_date(e.date) if e.date else "Draft",
+                        "date": words.date(e.date) if e.date else words.gettext("Draft"),
                         "changes": list(e.changes),
                         "current": e.version == release.version})
     return {"current": next((e for e in entries if e["current"]), None), "entries": entries}
 
 
-def _how_to_cite(project: Project, edition: Edition, release: Release) -> str:
+def _how_to_cite(project: Project, edition: Edition, release: Release, words: Words) -> str:
     r = project.report
     authors = ", ".join(a.name for a in r.authors)
     title = f"{r.title}: {r.subtitle}" if r.subtitle else r.title
-    year = str(release.date.year) if release.date else "draft, not for citation"
-    return f"{authors}. {title}. {edition.title}, version {release.version}. " \
-           f"{r.organisation}; {year}."
+    year = str(release.date.year) if release.date else words.gettext("draft, not for citation")
+    return words.gettext("%(authors)s. %(title)s. %(edition)s, version %(version)s. "
+                         "%(organisation)s; %(year)s.") % {
+        "authors": authors, "title": title, "edition": edition.title,
+        "version": release.version, "organisation": r.organisation, "year": year}
 
 
 def _words(html: str) -> int:

@@ -12,7 +12,7 @@ import base64
 import mimetypes
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -31,6 +31,8 @@ class Templates:
     """Ordered template folders; a file in an earlier folder shadows the same name later."""
 
     folders: tuple[Path, ...]
+    # The one environment of these folders (see environment()); not part of equality.
+    _env: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def for_root(cls, root: Path) -> Templates:
@@ -44,6 +46,13 @@ class Templates:
         return cls((own, PACKAGE_TEMPLATES))
 
     def environment(self) -> jinja2.Environment:
+        """One sandboxed environment per Templates, so every edition and page rendered with
+        it compiles each template once (Jinja recompiles a file whose mtime changed)."""
+        if "env" not in self._env:
+            self._env["env"] = self._new_environment()
+        return self._env["env"]
+
+    def _new_environment(self) -> jinja2.Environment:
         import jinja2
         from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -59,14 +68,20 @@ class Templates:
             except FileNotFoundError:
                 raise jinja2.TemplateNotFound(name) from None
 
-        return ImmutableSandboxedEnvironment(
+        from .i18n import install
+        from .tplcache import template_cache
+
+        env = ImmutableSandboxedEnvironment(
             loader=jinja2.FunctionLoader(loader),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=template_cache(),
         )
+        install(env)  # the tool's words, in the language the context names
+        return env
 
     def find(self, name: str) -> Path:
         """The first folder's file called ``name``; never a file outside its folder."""

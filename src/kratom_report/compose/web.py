@@ -1,9 +1,10 @@
 """The screen reading edition: the print context through the web templates, plus back links.
 
 It renders exactly what the PDF renders (same sections, blocks, numbering and references), so
-the two can never disagree; only the templates and the stylesheet differ. Fonts are the reader's
-system fonts: subsetting the shipped Inter with fontTools costs about 0.6 s per face, more than a
-whole release site may take.
+the two can never disagree; only the templates and the stylesheet differ. The fonts are the
+shipped Inter, subset once to Latin and symbols (scripts/web_fonts.py) and embedded by the
+stylesheet: subsetting per page with fontTools costs 1-2 s per face, more than a whole release
+site may take.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def ensure_folder(folder: Path) -> None:
         raise OutputError(folder, "permission denied (folder is not writable)")
 
 
-def write_temp(path: Path, data: bytes, mode: int = 0o644) -> str:
+def write_temp(path: Path, data: bytes, mode: int = 0o644, *, durable: bool = True) -> str:
     """Write ``data`` to a new, uniquely named temp file beside ``path``; return its name.
 
     The caller renames it into place (``os.replace``) or removes it: two writers never share a
@@ -61,7 +61,8 @@ def write_temp(path: Path, data: bytes, mode: int = 0o644) -> str:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, mode)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -74,8 +75,11 @@ def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
 
-def write_all(files: list[tuple[Path, bytes]]) -> None:
+def write_all(files: list[tuple[Path, bytes]], *, durable: bool = True) -> None:
     """Write every file to a unique temp name first, then rename them all into place.
+
+    ``durable=False`` skips the fsync of each file: for files any run can rewrite (the site),
+    where waiting for the disk is most of the cost and a crash loses nothing kept.
 
     If any write fails (disk full, permissions), every temp file is removed and nothing that
     was already in the folder is touched. Renames are atomic, so two concurrent builds of the
@@ -89,7 +93,7 @@ def write_all(files: list[tuple[Path, bytes]]) -> None:
             if path.is_dir():
                 raise OutputError(path, "is a folder; remove it or choose another --out")
             refuse_links([path])
-            temps.append((write_temp(path, data), path))
+            temps.append((write_temp(path, data, durable=durable), path))
         for tmp, path in temps:
             os.replace(tmp, path)
         temps = []

@@ -200,13 +200,21 @@ def fix_table_header_scope(pdf: bytes) -> bytes:
         return out.getvalue()
 
 
-def fix_scopes(doc: pikepdf.Pdf) -> bool:
-    """The work of :func:`fix_table_header_scope` on an open PDF; True when anything changed."""
+def structure_of(doc: pikepdf.Pdf) -> tuple[pikepdf.Dictionary, Any] | None:
+    """The structure tree's root and its /RoleMap (or None), or None for an untagged PDF."""
     struct_root = doc.Root.get("/StructTreeRoot")
     if not isinstance(struct_root, pikepdf.Dictionary):
-        return False
+        return None
     role_map = struct_root.get("/RoleMap")
-    role_map = role_map if isinstance(role_map, pikepdf.Dictionary) else None
+    return struct_root, role_map if isinstance(role_map, pikepdf.Dictionary) else None
+
+
+def fix_scopes(doc: pikepdf.Pdf) -> bool:
+    """The work of :func:`fix_table_header_scope` on an open PDF; True when anything changed."""
+    found = structure_of(doc)
+    if found is None:
+        return False
+    struct_root, role_map = found
     changed = False
     for elem in _walk(struct_root):
         if _elem_type(elem, role_map) != "Table":

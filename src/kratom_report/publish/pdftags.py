@@ -29,6 +29,7 @@ from .pdfpost import (
     _TextCollector,
     _walk,
     fix_scopes,
+    structure_of,
 )
 
 # The hyphen WeasyPrint draws at an automatic break (``hyphenate-character`` in the print CSS).
@@ -62,11 +63,10 @@ def tidy_structure(pdf: bytes, html: str) -> bytes:
 
 def fix_lists(doc: pikepdf.Pdf, descriptions: list[list[tuple[str, str]]]) -> bool:
     """No list directly inside a list; numbers as /Lbl; each dt/dd pair one item."""
-    root = doc.Root.get("/StructTreeRoot")
-    if not isinstance(root, pikepdf.Dictionary):
+    found = structure_of(doc)
+    if found is None:
         return False
-    role_map = root.get("/RoleMap")
-    role_map = role_map if isinstance(role_map, pikepdf.Dictionary) else None
+    root, role_map = found
     changed = False
     for elem in [e for e in _walk(root) if _elem_type(e, role_map) == "L"]:
         changed |= _flatten(elem, role_map)

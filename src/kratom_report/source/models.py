@@ -6,7 +6,15 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_serializer,
+)
 
 Cell = str | int | float
 
@@ -55,6 +63,49 @@ class Edition(Strict):
     citation_style: StrictStr | None = None
     key_messages: list[StrictStr] = Field(min_length=1)
     cover_note: StrictStr | None = None
+    # The edition's language (default: the report's); its sections use their translations.
+    language: Annotated[StrictStr, Field(pattern=_LANGUAGE)] | None = None
+
+
+_COLOUR = r"^#[0-9a-fA-F]{6}$"
+
+
+class ThemeColours(Strict):
+    text: Annotated[StrictStr, Field(pattern=_COLOUR)] | None = None
+    muted: Annotated[StrictStr, Field(pattern=_COLOUR)] | None = None
+
+    @field_validator("text", "muted", mode="before")
+    @classmethod
+    def _written(cls, value: Any) -> Any:
+        if value is None:  # `text: #1b1f24` unquoted: YAML reads a comment, so no value
+            raise ValueError("is empty")
+        return value
+
+
+class ThemeFonts(Strict):
+    regular: StrictStr
+    bold: StrictStr | None = None
+    italic: StrictStr | None = None
+    bold_italic: StrictStr | None = None
+    licence: StrictStr  # a font is shipped with its licence, or not at all
+
+
+class ThemeNumbering(Strict):
+    tables: bool = True
+    figures: bool = True
+
+
+class Theme(Strict):
+    """How the briefing looks; every file is a path relative to report/ (see source/theme.py)."""
+
+    logo: StrictStr | None = None
+    logo_in_header: bool = False
+    colours: ThemeColours = ThemeColours()
+    fonts: ThemeFonts | None = None
+    fallback_fonts: list[StrictStr] = []
+    css: StrictStr | None = None
+    section_break: Literal["page", "auto"] = "auto"
+    numbering: ThemeNumbering = ThemeNumbering()
 
 
 class Report(Strict):
@@ -78,21 +129,68 @@ class Report(Strict):
     sections: list[StrictStr] = Field(min_length=1)
     references: list[StrictStr] = ["references.yaml"]
     changelog: StrictStr = "changelog.yaml"
+    theme: Theme = Theme()
 
 
 class _Block(Strict):
     audiences: list[StrictStr] | None = None
 
 
+# A block's text in other languages: `translations: {th: {text: ...}}`, by BCP 47 tag. Each
+# names only fields its block has; a field left out prints as the original.
+Language = Annotated[StrictStr, Field(pattern=_LANGUAGE)]
+
+
+class MarkdownText(Strict):
+    text: StrictStr
+
+
+class CalloutText(Strict):
+    title: StrictStr | None = None
+    text: StrictStr | None = None
+
+
+class TableText(Strict):
+    caption: StrictStr | None = None
+    header: list[Cell] | None = None
+    rows: list[list[Cell]] | None = None
+    source: StrictStr | None = None
+
+
+class EvidenceRowText(Strict):
+    study: StrictStr | None = None
+    design: StrictStr | None = None
+    population: StrictStr | None = None
+    finding: StrictStr | None = None
+
+
+class EvidenceTableText(Strict):
+    caption: StrictStr | None = None
+    rows: list[EvidenceRowText] | None = None
+    source: StrictStr | None = None
+
+
+class FigureText(Strict):
+    caption: StrictStr | None = None
+    alt: StrictStr | None = None
+    source: StrictStr | None = None
+
+
+class SectionText(Strict):
+    title: StrictStr
+
+
 class MarkdownBlock(_Block):
     type: Literal["markdown"]
     text: StrictStr
+    translations: dict[Language, MarkdownText] | None = None
 
 
 class CalloutBlock(_Block):
     type: Literal["callout"]
     title: StrictStr | None = None
     text: StrictStr
+    translations: dict[Language, CalloutText] | None = None
 
 
 class TableBlock(_Block):
@@ -101,6 +199,7 @@ class TableBlock(_Block):
     header: list[Cell] = Field(min_length=1)
     rows: list[list[Cell]] = Field(min_length=1)
     source: StrictStr | None = None
+    translations: dict[Language, TableText] | None = None
 
 
 class EvidenceRow(Strict):
@@ -117,15 +216,31 @@ class EvidenceTableBlock(_Block):
     caption: StrictStr
     rows: list[EvidenceRow] = Field(min_length=1)
     source: StrictStr | None = None
+    translations: dict[Language, EvidenceTableText] | None = None
+
+
+FigureKind = Literal["timeline", "series", "state-map", "tile-map", "image"]
+# A width is a share of the column or a print length: 60%, 120mm, 8cm, 3.5in.
+_WIDTH = re.compile(r"(\d+(?:\.\d+)?)(%|mm|cm|in)")
+_MAX_WIDTH = {"%": 100.0, "mm": 300.0, "cm": 30.0, "in": 12.0}
 
 
 class FigureBlock(_Block):
+    """``data`` for drawn kinds; ``file`` (and ``width``) for ``image``; ``layout`` for maps.
+
+    Which keys a kind takes is checked in source/figurefiles.py, so the message can say why.
+    """
+
     type: Literal["figure"]
-    kind: Literal["timeline", "series", "state-map"]
-    data: StrictStr
+    kind: FigureKind
+    data: StrictStr | None = None
+    file: StrictStr | None = None
+    layout: StrictStr | None = None
+    width: StrictStr | None = None
     caption: StrictStr
     alt: StrictStr
     source: StrictStr | None = None
+    translations: dict[Language, FigureText] | None = None
 
     @field_validator("alt")
     @classmethod
@@ -133,6 +248,25 @@ class FigureBlock(_Block):
         if not value.strip():
             raise ValueError("is blank")  # worded in schema.py, with why alt text matters
         return value
+
+    @field_validator("width")
+    @classmethod
+    def _width_form(cls, value: str | None) -> str | None:
+        m = _WIDTH.fullmatch(value.strip()) if value is not None else None
+        if value is not None and (m is None or not 0 < float(m[1]) <= _MAX_WIDTH[m[2]]):
+            raise ValueError(f"'{value}' is not a width; write a share of the column (1% to "
+                             "100%, like 60%) or a length up to the page (like 120mm, 8cm, 3in)")
+        return value.strip() if value is not None else None
+
+    @model_serializer(mode="wrap")
+    def _without_unused(self, handler: Any) -> Any:
+        # Keys a kind does not use are left out, so a figure written before they existed
+        # keeps its content fingerprint.
+        out = handler(self)
+        for key in ("data", "file", "layout", "width"):
+            if isinstance(out, dict) and out.get(key) is None:
+                out.pop(key, None)
+        return out
 
 
 Block = Annotated[
@@ -147,6 +281,7 @@ class Section(Strict):
     title: StrictStr
     kind: Kind
     audiences: list[StrictStr] | None = None
+    translations: dict[Language, SectionText] | None = None
     blocks: list[Block] = Field(min_length=1)
 
 
@@ -287,6 +422,17 @@ class StateEntry(Strict):
     note: StrictStr | None = None
 
 
+class RegionEntry(Strict):
+    """A tile map's region: ``id`` as its layout names it (``states:`` items use ``state``)."""
+
+    id: StrictStr
+    status: StrictStr
+    sources: list[StrictStr] = []  # reference keys for this region: cited by a `source: auto`
+    since: StrictStr | int | None = None
+    law: StrictStr | None = None
+    note: StrictStr | None = None
+
+
 class DataFile(Strict):
     title: StrictStr
     as_of: StrictStr | dt.date
@@ -296,8 +442,17 @@ class DataFile(Strict):
     series: list[Series] | None = None
     statuses: list[Status] | None = None
     states: list[StateEntry] | None = None
+    regions: list[RegionEntry] | None = None
 
     _as_of_exists = field_validator("as_of")(real_date)
+
+    @model_serializer(mode="wrap")
+    def _without_regions(self, handler: Any) -> Any:
+        # A file without `regions` dumps as before it existed: same content fingerprint.
+        out = handler(self)
+        if isinstance(out, dict) and out.get("regions") is None:
+            out.pop("regions", None)
+        return out
 
     @property
     def kind(self) -> str | None:
@@ -305,6 +460,26 @@ class DataFile(Strict):
             return "timeline"
         if self.series is not None:
             return "series"
-        if self.states is not None:
-            return "state-map"
+        if self.states is not None or self.regions is not None:
+            return "tile-map"
         return None
+
+    def region_items(self) -> list[tuple[str, str, StateEntry | RegionEntry]]:
+        """(list key, id, item) for each region a tile map lists, in file order."""
+        if self.regions is not None:
+            return [("regions", r.id, r) for r in self.regions]
+        return [("states", s.state, s) for s in self.states or []]
+
+
+class LayoutTile(Strict):
+    id: StrictStr
+    label: StrictStr
+    row: Annotated[StrictInt, Field(ge=0)]
+    col: Annotated[StrictInt, Field(ge=0)]
+
+
+class LayoutFile(Strict):
+    """A tile map's grid: where each region's square sits, and the label printed on it."""
+
+    title: StrictStr | None = None
+    regions: list[LayoutTile] = Field(min_length=1)

@@ -13,6 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import Problem, ProblemsError, relpath
 from ..references.files import Unavailable, load_references
 from ..references.lint import lint_references
+from .figurefiles import FigureFiles, figure_keys_ok, load_figure_files
 from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
 from .locate import REPORT_FILE
 from .markdown import MAX_DEPTH, make_markdown, nesting_depth, scan_citations
@@ -31,6 +32,9 @@ from .models import (
 )
 from .parts import ReportParts, report_parts
 from .schema import as_written, did_you_mean, validate
+from .theme import check_theme, contrast_ratio
+from .tilelayout import check_statuses
+from .translations import check_languages, translated_texts
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Project:
     changelog_doc: YamlDoc
     data: dict[str, Located]  # by path relative to report/
     warnings: list[Problem] = field(default_factory=list)
+    figures: FigureFiles = field(default_factory=FigureFiles)  # images and tile layouts
 
     @property
     def report_dir(self) -> Path:
@@ -72,15 +77,19 @@ def load_project(root: Path) -> Project:
                                  unavailable)
     changelog, changelog_doc = _load_changelog(root, parts, report_doc, problems)
     data = _load_data(root, sections, problems, parts.max_bytes)
+    figures = load_figure_files(root, sections, data, problems, parts.max_bytes)
 
     _check_contrast(parts.editions, report_doc, problems)
     _check_edition_ids(report_doc, problems)
     _check_style_paths(root, report_doc, problems)
+    check_theme(root, report_doc, parts.max_bytes, problems)
     for doc in [report_doc, *(s.doc for s in sections), *(d.doc for d in data.values())]:
         _check_controls(doc, doc.data, (), problems)
     if complete:
         _check_editions_select(parts.editions, report_doc, sections, problems)
     warnings: list[Problem] = []
+    if report is not None:
+        check_languages(report, report_doc, sections, block_in_edition, problems, warnings)
     cited = _check_citations(parts.texts, report_doc, sections, data, references, unavailable,
                              problems, warnings)
     # "Not cited" needs every text read: not so when a section or an edition failed.
@@ -89,7 +98,7 @@ def load_project(root: Path) -> Project:
     if problems or report is None or changelog is None or changelog_doc is None:
         raise ProblemsError(problems + warnings)
     return Project(root, report, report_doc, sections, references, changelog, changelog_doc,
-                   data, warnings)
+                   data, warnings, figures)
 
 
 def _load(root: Path, path: Path, problems: list[Problem], max_bytes: int) -> YamlDoc | None:
@@ -248,6 +257,9 @@ def _load_data(root: Path, sections: list[Located], problems: list[Problem],
         for b, block in enumerate(located.model.blocks):
             if not isinstance(block, FigureBlock):
                 continue
+            if not figure_keys_ok(block, located.doc, ("blocks", b), problems) \
+                    or block.data is None:
+                continue
             loc = ("blocks", b, "data")
             target = (report_dir / block.data).resolve()
             if Path(block.data).is_absolute() or not target.is_relative_to(report_dir):
@@ -271,26 +283,16 @@ def _load_data(root: Path, sections: list[Located], problems: list[Problem],
                     problems.append(doc.problem((), (
                         "data file has none of 'events', 'series' or 'states'")))
                     continue
-                if model.kind == "state-map":
-                    _check_statuses(model, doc, problems)
+                if model.kind == "tile-map":
+                    check_statuses(model, doc, problems)
                 out[block.data] = Located(model, doc)
             data = out.get(block.data)
-            if data is not None and data.model.kind != block.kind:
+            kind = "tile-map" if block.kind == "state-map" else block.kind  # an alias
+            if data is not None and data.model.kind != kind:
                 problems.append(located.doc.problem(("blocks", b, "kind"), (
                     f"figure kind '{block.kind}' does not match data file "
                     f"'report/{block.data}', which holds a {data.model.kind}")))
     return out
-
-
-def _check_statuses(model: DataFile, doc: YamlDoc, problems: list[Problem]) -> None:
-    ids = [s.id for s in model.statuses or []]
-    if not ids:
-        problems.append(doc.problem((), "a state map needs a 'statuses' legend"))
-    for i, st in enumerate(model.states or []):
-        if st.status not in ids:
-            problems.append(doc.problem(("states", i, "status"), (
-                f"unknown status '{st.status}'{did_you_mean(st.status, ids)} "
-                f"(statuses: {', '.join(ids)})")))
 
 
 def _check_editions_select(editions: list[tuple[int, Edition]], doc: YamlDoc,
@@ -300,18 +302,6 @@ def _check_editions_select(editions: list[tuple[int, Edition]], doc: YamlDoc,
                    for s in sections for blk in s.model.blocks):
             problems.append(doc.problem(("editions", i, "id"), (
                 f"edition '{ed.id}' selects no content: no block's audiences include it")))
-
-
-def contrast_ratio(a: str, b: str) -> float:
-    """WCAG 2 contrast ratio of two #rrggbb colours."""
-    def lum(colour: str) -> float:
-        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-                   for c in channels)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    hi, lo = sorted((lum(a), lum(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 def _check_contrast(editions: list[tuple[int, Edition]], doc: YamlDoc,
@@ -331,8 +321,9 @@ def block_in_edition(section: Section, block: Any, edition_id: str) -> bool:
     return audiences is None or edition_id in audiences
 
 
-def iter_texts(section: Section) -> Iterator[tuple[Loc, str, Any]]:
-    """Every author-written text of a section, in reading order, with its place and block."""
+def iter_texts(section: Section, *, translations: bool = False) -> Iterator[tuple[Loc, str, Any]]:
+    """Every author-written text of a section, in reading order, with its place and block
+    (and with ``translations``, each block's translations after it)."""
     for b, block in enumerate(section.blocks):
         base: Loc = ("blocks", b)
         if isinstance(block, MarkdownBlock):
@@ -363,6 +354,9 @@ def iter_texts(section: Section) -> Iterator[tuple[Loc, str, Any]]:
             yield base + ("caption",), block.caption, block
             if block.source:
                 yield base + ("source",), block.source, block
+        if translations:
+            for loc, text in translated_texts(base, block):
+                yield loc, text, block
 
 
 _MD = make_markdown()
@@ -381,11 +375,12 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
     cited: set[str] = set()
     texts: list[tuple[YamlDoc, Loc, str]] = [(report_doc, loc, t) for loc, t in report_texts]
     for s in sections:
-        for loc, text, _block in iter_texts(s.model):
+        for loc, text, _block in iter_texts(s.model, translations=True):
             texts.append((s.doc, loc, text))
     for d in data.values():
         listed = [(("sources", j), key) for j, key in enumerate(d.model.sources)]
-        listed += [(("states", i, "sources", j), key) for i, st in enumerate(d.model.states or [])
+        listed += [((list_key, i, "sources", j), key)
+                   for i, (list_key, _id, st) in enumerate(d.model.region_items())
                    for j, key in enumerate(st.sources)]
         for loc, key in listed:
             if key.lower() not in known and key not in unavailable:
@@ -395,13 +390,14 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
             if isinstance(block, FigureBlock) and block.source == AUTO and block.data in data:
                 cited |= {k.lower() for k in auto_source_keys(data[block.data].model)}
     for doc, loc, text in texts:
-        depth = nesting_depth(_MD, text)
+        tokens = _MD.parse(text, {})  # one parse for both checks
+        depth = nesting_depth(_MD, text, tokens)
         if depth > MAX_DEPTH:
             problems.append(doc.problem(loc, (
                 f"lists and quotes are nested {depth} levels deep; at most {MAX_DEPTH} can be "
                 "printed, so flatten them (deeper text would be lost)")))
             continue
-        cites, slips = scan_citations(_MD, text)
+        cites, slips = scan_citations(_MD, text, tokens)
         for cite in cites:
             cited.add(cite.key.lower())
             if cite.key.lower() not in known and cite.key not in unavailable:
@@ -473,8 +469,8 @@ def auto_source_keys(data: DataFile) -> list[str]:
     """Every reference a data file names, in order: its ``sources``, each item's ``sources``,
     and the citations in each event's or series' ``source`` (what ``source: auto`` cites)."""
     keys = list(data.sources)
-    for state in data.states or []:
-        keys += state.sources
+    for _key, _id, region in data.region_items():
+        keys += region.sources
     for item in [*(data.events or []), *(data.series or [])]:
         if item.source:
             keys += [c.key for c in scan_citations(_MD, item.source)[0]]

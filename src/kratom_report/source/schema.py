@@ -25,6 +25,8 @@ _FRIENDLY_PATTERNS = {
     "slug": "lowercase letters, digits and hyphens",
     "id": "lowercase letters, digits and hyphens",
     "accent": 'a hex colour like "#1f5f8b"',
+    "text": 'a hex colour like "#1b1f24"',
+    "muted": 'a hex colour like "#505a66"',
     "state": "a two-letter code like \"AL\"",
     "date": 'a date like "2016", "2016-08" or "2016-08-31"',
     "language": 'a BCP 47 language tag like "en", "en-GB" or "th"',
@@ -114,6 +116,11 @@ def _problems(model: type[BaseModel], doc: YamlDoc, data: Any, base: Loc,
             where = _describe(parent)
             why = f": {_WHY[key]}" if key in _WHY else ""
             out.append(doc.problem(base + parent, f"missing required key '{key}'{where}{why}"))
+            continue
+        if loc and loc[-1] == "[key]":  # a key of a mapping by name (translations: {th: ...})
+            out.append(doc.problem(base + loc[:-1], (
+                f"'{loc[-2]}' is not a language tag: write a BCP 47 tag like \"fr\", "
+                "\"pt-BR\" or \"th\""), key=True))
             continue
         if kind in {"union_tag_invalid"}:
             loc = loc + ("type",)
@@ -276,6 +283,8 @@ def _message(model: type[BaseModel], data: Any, loc: Loc, err: dict[str, Any],
         return f"'{field}' is too short" if kind == "too_short" else f"'{field}' is too long"
     if kind == "greater_than":
         return f"'{field}' must be greater than {ctx.get('gt')}"
+    if kind == "greater_than_equal":
+        return f"'{field}' must be {ctx.get('ge')} or more"
     if kind == "value_error":
         return f"'{field}': {str(ctx.get('error', err['msg']))}"
     return f"'{field}': {err['msg']}"

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .common import HEX_RE, Body, expand_hex, svg_document
 from .series import series_body
-from .statemap import state_map_body
+from .tilemap import tile_map_body
 from .timeline import timeline_body
 
-FIGURE_KINDS: tuple[str, ...] = ("series", "state-map", "timeline")
+if TYPE_CHECKING:
+    from ...source.tilelayout import TileLayout
+
+# Drawn from a data file; `image` figures are files made elsewhere (see image.py).
+FIGURE_KINDS: tuple[str, ...] = ("series", "state-map", "tile-map", "timeline")
 
 _RENDERERS: dict[str, Callable[[Mapping[str, Any], str], Body]] = {
     "series": series_body,
-    "state-map": state_map_body,
     "timeline": timeline_body,
 }
 
@@ -26,14 +29,17 @@ def render_figure(
     title: str,
     accent: str,
     font_family: str = "sans-serif",
+    layout: TileLayout | None = None,
 ) -> str:
-    """Return an inline SVG string for kind in {"timeline", "series", "state-map"}.
+    """Return an inline SVG string for kind in FIGURE_KINDS.
+
+    ``layout`` places a tile map's regions (default: the shipped US states layout).
 
     ``title`` is the figure's alt text; it becomes the SVG's first child ``<title>`` because that
     is what WeasyPrint uses as /Alt in tagged PDF. Raises ValueError on an unknown kind or on
     data that cannot be drawn honestly (missing or malformed fields).
     """
-    if kind not in _RENDERERS:
+    if kind not in FIGURE_KINDS:
         raise ValueError(
             f"unknown figure kind '{kind}' (expected one of: {', '.join(FIGURE_KINDS)})"
         )
@@ -44,7 +50,10 @@ def render_figure(
     if not isinstance(accent, str) or not HEX_RE.match(accent):
         raise ValueError(f"accent must be a CSS hex colour like '#1f5f8b', got {accent!r}")
     accent = expand_hex(accent)
-    height, body = _RENDERERS[kind](data, accent)
+    if kind in ("state-map", "tile-map"):
+        height, body = tile_map_body(data, layout, kind)
+    else:
+        height, body = _RENDERERS[kind](data, accent)
     if height > MAX_HEIGHT:
         raise ValueError(
             f"the {kind} is too tall to print on one page ({height:.0f} of at most "

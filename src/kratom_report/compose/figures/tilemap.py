@@ -1,4 +1,9 @@
-"""US state tile map: one square per state + DC, coloured and marked by status, with a legend."""
+"""Tile map: one square per region of a layout, coloured and marked by status, with a legend.
+
+The layout (``us-states`` or the report's own) says where each region's tile sits and what
+its label reads; the data file says each region's status. ``state-map`` is the same figure
+with the US layout, under its first name.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from ...source.models import LayoutTile
+from ...source.tilelayout import MAX_COLS, TileLayout, shipped_layout, tile_label
 from .common import (
     FONT,
     MIN_FONT,
@@ -19,6 +26,7 @@ from .common import (
     require_str,
     svg_text,
     text_colour,
+    text_width,
     wrap,
 )
 
@@ -28,29 +36,27 @@ _STATUS_PALETTE = ("#440154", "#414487", "#2a788e", "#22a884", "#7ad151", "#fde7
 # colour it is used with) plus hatching, instead of a colour that would read as a finding.
 _UNVERIFIED_FILL = "#e6e6e6"
 
-# NPR-style square tile grid of the 50 states + DC: code -> (column, row); 11 columns x 8 rows.
-_US_TILE_GRID: dict[str, tuple[int, int]] = {
-    "AK": (0, 0), "ME": (10, 0),
-    "WI": (5, 1), "VT": (9, 1), "NH": (10, 1),
-    "WA": (0, 2), "ID": (1, 2), "MT": (2, 2), "ND": (3, 2), "MN": (4, 2), "IL": (5, 2),
-    "MI": (6, 2), "NY": (8, 2), "MA": (9, 2),
-    "OR": (0, 3), "NV": (1, 3), "WY": (2, 3), "SD": (3, 3), "IA": (4, 3), "IN": (5, 3),
-    "OH": (6, 3), "PA": (7, 3), "NJ": (8, 3), "CT": (9, 3), "RI": (10, 3),
-    "CA": (0, 4), "UT": (1, 4), "CO": (2, 4), "NE": (3, 4), "MO": (4, 4), "KY": (5, 4),
-    "WV": (6, 4), "VA": (7, 4), "MD": (8, 4), "DE": (9, 4),
-    "AZ": (1, 5), "NM": (2, 5), "KS": (3, 5), "AR": (4, 5), "TN": (5, 5), "NC": (6, 5),
-    "SC": (7, 5), "DC": (8, 5),
-    "OK": (3, 6), "LA": (4, 6), "MS": (5, 6), "AL": (6, 6), "GA": (7, 6),
-    "HI": (0, 7), "TX": (3, 7), "FL": (8, 7),
-}  # fmt: skip
-
-# Tile geometry: the grid is centred horizontally in the viewBox.
+# Tile geometry, the same for every layout: the grid is centred horizontally in the viewBox
+# and the legend spans at least the width of the widest grid a layout may have.
 _PITCH, _TILE = 54.0, 51.0
-_COLS = 1 + max(c for c, _r in _US_TILE_GRID.values())
-_ROWS = 1 + max(r for _c, r in _US_TILE_GRID.values())
-_X0 = (WIDTH - (_COLS * _PITCH - (_PITCH - _TILE))) / 2
 _Y0 = 6.0
 _SWATCH = 20.0
+_LEGEND_X0 = (WIDTH - (MAX_COLS * _PITCH - (_PITCH - _TILE))) / 2
+
+
+class _Grid(NamedTuple):
+    """A layout's tiles by id, in reading order, with where the grid starts and ends."""
+
+    tiles: dict[str, LayoutTile]
+    x0: float
+    rows: int
+
+
+def _grid(layout: TileLayout) -> _Grid:
+    cols = 1 + max(t.col for t in layout.tiles)
+    rows = 1 + max(t.row for t in layout.tiles)
+    tiles = {t.id: t for t in sorted(layout.tiles, key=lambda t: (t.row, t.col))}
+    return _Grid(tiles, (WIDTH - (cols * _PITCH - (_PITCH - _TILE))) / 2, rows)
 
 
 class _Status(NamedTuple):
@@ -81,25 +87,25 @@ def _is_unverified(status_id: str, label: str) -> bool:
     return status_id == "not-verified" or label.lower().startswith("not verified")
 
 
-def _collect_statuses(statuses_raw: list[Any]) -> list[_Status]:
+def _collect_statuses(statuses_raw: list[Any], kind: str) -> list[_Status]:
     """Validate statuses; marks are limited to 2 characters because they must fit on a tile."""
     statuses: list[_Status] = []
     seen_ids: set[str] = set()
     for i, item in enumerate(statuses_raw):
-        where = f"state-map status {i + 1}"
+        where = f"{kind} status {i + 1}"
         sid = require_str(item, "id", where)
         label = require_str(item, "label", where)
         mark = require_str(item, "mark", where)
         if sid in seen_ids:
-            raise ValueError(f"state-map status id '{sid}' is defined twice")
+            raise ValueError(f"{kind} status id '{sid}' is defined twice")
         if len(mark) > 2:
-            raise ValueError(f"state-map status '{sid}' mark {mark!r} must be 1-2 characters")
+            raise ValueError(f"{kind} status '{sid}' mark {mark!r} must be 1-2 characters")
         seen_ids.add(sid)
         statuses.append(_Status(sid, label, mark, _is_unverified(sid, label)))
     return statuses
 
 
-def _status_fills(statuses: Sequence[_Status]) -> dict[str, str]:
+def _status_fills(statuses: Sequence[_Status], kind: str) -> dict[str, str]:
     """Assign fills that differ in lightness, refusing more statuses than can stay distinct."""
     regular = [s for s in statuses if not s.unverified]
     # With an unverified status the neutral takes the lightest slot, so drop the palette's
@@ -107,7 +113,7 @@ def _status_fills(statuses: Sequence[_Status]) -> dict[str, str]:
     palette = _STATUS_PALETTE[:-1] if len(regular) < len(statuses) else _STATUS_PALETTE
     if len(regular) > len(palette):
         raise ValueError(
-            f"state-map supports at most {len(palette)} statuses besides 'not verified' "
+            f"{kind} supports at most {len(palette)} statuses besides 'not verified' "
             f"({len(_STATUS_PALETTE)} in all), got {len(regular)}"
         )
     fills: dict[str, str] = {}
@@ -121,17 +127,27 @@ def _status_fills(statuses: Sequence[_Status]) -> dict[str, str]:
     return fills
 
 
-def _collect_states(states_raw: list[Any], by_id: Mapping[str, _Status]) -> dict[str, str]:
-    """Map state code -> status id, rejecting unknown codes, repeats and undefined statuses."""
+def _collect_regions(data: Mapping[str, Any], grid: _Grid, by_id: Mapping[str, _Status],
+                     kind: str, layout: TileLayout) -> dict[str, str]:
+    """Map region id -> status id, rejecting unknown ids, repeats and undefined statuses.
+
+    ``states:`` items name their region ``state`` (the US map's first form); ``regions:``
+    items name it ``id``.
+    """
+    key, id_key = ("regions", "id") if "regions" in data else ("states", "state")
+    noun = "region" if key == "regions" else "state"
     assigned: dict[str, str] = {}
-    for i, item in enumerate(states_raw):
-        where = f"state-map state {i + 1}"
-        code = require_str(item, "state", where).upper()
+    for i, item in enumerate(require_list(data, key, kind)):
+        where = f"{kind} {noun} {i + 1}"
+        code = require_str(item, id_key, where)
+        code = code.upper() if key == "states" else code
         sid = require_str(item, "status", f"{where} ({code})")
-        if code not in _US_TILE_GRID:
-            raise ValueError(f"{where}: '{code}' is not a US state or DC two-letter code")
+        if code not in grid.tiles:
+            if key == "states" and layout.name == "us-states":
+                raise ValueError(f"{where}: '{code}' is not a US state or DC two-letter code")
+            raise ValueError(f"{where}: '{code}' is not a region of {layout.described}")
         if code in assigned:
-            raise ValueError(f"state-map lists '{code}' more than once")
+            raise ValueError(f"{kind} lists '{code}' more than once")
         if sid not in by_id:
             raise ValueError(f"{where} ({code}): status '{sid}' is not defined in 'statuses'")
         assigned[code] = sid
@@ -165,13 +181,49 @@ def _draw_hatch_defs(hatch_ids: Mapping[str, str], fills: Mapping[str, str]) -> 
     return body
 
 
+def _label_text(label: str, x: float, y: float, *, fill: str, missing: bool) -> str:
+    """A tile's label: large like "TX" when short, else wrapped in small type below the mark."""
+    large, lines = tile_label(label)
+    weight = None if missing else "bold"
+    if large:
+        dy = 5 if missing else 7
+        return svg_text(x + _TILE / 2, y + _TILE / 2 + dy, lines[0], size=15, anchor="middle",
+                        fill=fill, weight=weight)
+    top = _small_top(y, len(lines))
+    return "".join(svg_text(x + _TILE / 2, top + k * 11, line, size=MIN_FONT, anchor="middle",
+                            fill=fill, weight=weight) for k, line in enumerate(lines))
+
+
+def _small_top(y: float, lines: int) -> float:
+    """Baseline of a wrapped label's first line: the lines sit centred below the mark."""
+    return y + 16 + (3 - lines) * 5.5 + MIN_FONT
+
+
+def _label_plates(label: str, x: float, y: float, fill: str) -> str:
+    """Solid plates behind the label and the mark keep them legible over the hatching."""
+    large, lines = tile_label(label)
+    mark = (f'<rect x="{num(x + _TILE - 13)}" y="{num(y + 2)}" width="11" height="13" '
+            f'fill="{fill}"/>')
+    if large:
+        return (f'<rect x="{num(x + _TILE / 2 - 15)}" y="{num(y + _TILE / 2 - 7)}" width="30" '
+                f'height="18" fill="{fill}"/>' + mark)
+    top = _small_top(y, len(lines))
+    plates = []
+    for k, line in enumerate(lines):
+        # Bold glyphs run wider than the wrapping estimate: size the plate generously.
+        w = min(_TILE - 2, text_width(line, MIN_FONT) * 1.15 + 4)
+        plates.append(f'<rect x="{num(x + (_TILE - w) / 2)}" y="{num(top + k * 11 - 10)}" '
+                      f'width="{num(w)}" height="13" fill="{fill}"/>')
+    return "".join(plates) + mark
+
+
 def _draw_missing_tile(code: str, x: float, y: float) -> str:
-    """A dashed white outline, so a state without data never looks like a status."""
+    """A dashed white outline, so a region without data never looks like a status."""
     return (
         f'<g class="tile missing"><rect x="{num(x + 0.5)}" y="{num(y + 0.5)}" '
         f'width="{num(_TILE - 1)}" height="{num(_TILE - 1)}" fill="#ffffff" '
         f'stroke="{MUTED}" stroke-width="1" stroke-dasharray="3 2"/>'
-        + svg_text(x + _TILE / 2, y + _TILE / 2 + 5, code, size=15, anchor="middle", fill=MUTED)
+        + _label_text(code, x, y, fill=MUTED, missing=True)
         + "</g>"
     )
 
@@ -193,24 +245,8 @@ def _draw_tile(code: str, x: float, y: float, status: _Status, fill: str, hatch_
             f'<rect x="{num(x + 0.5)}" y="{num(y + 0.5)}" width="{num(_TILE - 1)}" '
             f'height="{num(_TILE - 1)}" fill="none" stroke="{MUTED}" stroke-width="1"/>'
         )
-        # Solid plates behind the letters keep them legible over the hatching.
-        parts.append(
-            f'<rect x="{num(x + _TILE / 2 - 15)}" y="{num(y + _TILE / 2 - 7)}" width="30" '
-            f'height="18" fill="{fill}"/>'
-            f'<rect x="{num(x + _TILE - 13)}" y="{num(y + 2)}" width="11" height="13" '
-            f'fill="{fill}"/>'
-        )
-    parts.append(
-        svg_text(
-            x + _TILE / 2,
-            y + _TILE / 2 + 7,
-            code,
-            size=15,
-            anchor="middle",
-            fill=ink,
-            weight="bold",
-        )
-    )
+        parts.append(_label_plates(code, x, y, fill))
+    parts.append(_label_text(code, x, y, fill=ink, missing=False))
     parts.append(
         svg_text(
             x + _TILE - 4,
@@ -228,38 +264,39 @@ def _draw_tile(code: str, x: float, y: float, status: _Status, fill: str, hatch_
 
 
 def _draw_tiles(
+    grid: _Grid,
     assigned: Mapping[str, str],
     by_id: Mapping[str, _Status],
     fills: Mapping[str, str],
     hatch_ids: Mapping[str, str],
 ) -> list[str]:
-    """Every grid cell is drawn, in reading order, whether or not the data lists that state."""
+    """Every tile is drawn, in reading order, whether or not the data lists that region."""
     body: list[str] = []
-    for code in sorted(_US_TILE_GRID, key=lambda c: (_US_TILE_GRID[c][1], _US_TILE_GRID[c][0])):
-        col, row = _US_TILE_GRID[code]
-        x, y = _X0 + col * _PITCH, _Y0 + row * _PITCH
+    for code, tile in grid.tiles.items():
+        x, y = grid.x0 + tile.col * _PITCH, _Y0 + tile.row * _PITCH
         sid = assigned.get(code)
         if sid is None:
-            body.append(_draw_missing_tile(code, x, y))
+            body.append(_draw_missing_tile(tile.label, x, y))
             continue
         status = by_id[sid]
         hatch_id = hatch_ids[sid] if status.unverified else ""
-        body.append(_draw_tile(code, x, y, status, fills[sid], hatch_id))
+        body.append(_draw_tile(tile.label, x, y, status, fills[sid], hatch_id))
     return body
 
 
 # --------------------------------------------------------------------------- legend
 
 
-def _legend_entries(statuses: Sequence[_Status], assigned: Mapping[str, str]) -> list[_LegendEntry]:
-    """Legend rows with counts, plus a "No data" row so unlisted states are accounted for."""
+def _legend_entries(statuses: Sequence[_Status], assigned: Mapping[str, str],
+                    regions: int) -> list[_LegendEntry]:
+    """Legend rows with counts, plus a "No data" row so unlisted regions are accounted for."""
     counts = {s.sid: 0 for s in statuses}
     for sid in assigned.values():
         counts[sid] += 1
     entries = [
         _LegendEntry(s.sid, s.mark, s.label, counts[s.sid], s.unverified, False) for s in statuses
     ]
-    missing = len(_US_TILE_GRID) - len(assigned)
+    missing = regions - len(assigned)
     if missing:
         entries.append(_LegendEntry("", "", "No data", missing, False, True))
     return entries
@@ -319,22 +356,24 @@ def _draw_swatch(
 
 
 def _draw_legend(
+    grid: _Grid,
     statuses: Sequence[_Status],
     assigned: Mapping[str, str],
     fills: Mapping[str, str],
     hatch_ids: Mapping[str, str],
 ) -> tuple[list[str], float]:
     """Legend: swatch with mark + label + count, two columns filled top to bottom."""
-    entries = _legend_entries(statuses, assigned)
-    legend_top = _Y0 + _ROWS * _PITCH + 14
-    col_w = (WIDTH - 2 * _X0) / 2
+    entries = _legend_entries(statuses, assigned, len(grid.tiles))
+    legend_top = _Y0 + grid.rows * _PITCH + 14
+    x0 = min(grid.x0, _LEGEND_X0)
+    col_w = (WIDTH - 2 * x0) / 2
     per_col = math.ceil(len(entries) / 2)
     wrapped = [wrap(f"{e.label} ({e.count})", col_w - _SWATCH - 16) for e in entries]
     row_heights = _legend_row_heights(wrapped, per_col)
     body: list[str] = []
     for i, entry in enumerate(entries):
         c, r = divmod(i, per_col)
-        lx = _X0 + c * col_w
+        lx = x0 + c * col_w
         ly = legend_top + sum(row_heights[:r])
         body.extend(_draw_swatch(entry, lx, ly, fills, hatch_ids))
         for k, line in enumerate(wrapped[i]):
@@ -342,24 +381,28 @@ def _draw_legend(
     return body, legend_top + sum(row_heights)
 
 
-def state_map_body(data: Mapping[str, Any], accent: str) -> Body:
-    """Tile-grid map of the 50 states + DC with marks, hatching for unverified, and a legend."""
-    del accent  # status fills come from a fixed lightness-ordered palette, not the accent
-    statuses_raw = require_list(data, "statuses", "state-map")
-    states_raw = require_list(data, "states", "state-map")
-    statuses = _collect_statuses(statuses_raw)
-    fills = _status_fills(statuses)
+def tile_map_body(data: Mapping[str, Any], layout: TileLayout | None = None,
+                  kind: str = "tile-map") -> Body:
+    """Tile grid of a layout's regions with marks, hatching for unverified, and a legend."""
+    layout = layout or shipped_layout()
+    grid = _grid(layout)
+    statuses_raw = require_list(data, "statuses", kind)
+    if "regions" not in data:
+        require_list(data, "states", kind)
+    statuses = _collect_statuses(statuses_raw, kind)
+    fills = _status_fills(statuses, kind)
     by_id = {s.sid: s for s in statuses}
-    assigned = _collect_states(states_raw, by_id)
+    assigned = _collect_regions(data, grid, by_id, kind, layout)
     hatch_ids = _hatch_ids(data, statuses)
 
     body = _draw_hatch_defs(hatch_ids, fills)
-    body.extend(_draw_tiles(assigned, by_id, fills, hatch_ids))
-    legend, y_end = _draw_legend(statuses, assigned, fills, hatch_ids)
+    body.extend(_draw_tiles(grid, assigned, by_id, fills, hatch_ids))
+    legend, y_end = _draw_legend(grid, statuses, assigned, fills, hatch_ids)
     body.extend(legend)
 
     as_of = data.get("as_of")
     if as_of not in (None, ""):
-        body.append(svg_text(_X0, y_end + 10, f"Status as of {as_of}", size=MIN_FONT, fill=MUTED))
+        x0 = min(grid.x0, _LEGEND_X0)
+        body.append(svg_text(x0, y_end + 10, f"Status as of {as_of}", size=MIN_FONT, fill=MUTED))
         y_end += 16
     return y_end + 4, body

@@ -1,0 +1,378 @@
+"""Serve the web editions on this machine and reload open pages after every saved change.
+
+``preview`` renders the web editions (the same bytes ``build --format web`` writes), serves
+them on loopback (see :mod:`.previewsite`), then waits for changes with the same
+:class:`~.watch.Changes` that ``watch`` uses. Each rebuild tells open pages through
+server-sent events; a failed one keeps the last good pages and lists its problems over them.
+A save should show within half a second, so work is kept between rebuilds where that is safe
+(see :class:`WebBuilder`), the edition of a page open in a browser renders and reloads first,
+and with ``pdf`` the PDFs are rebuilt by a separate, lower-priority process that never holds
+up the page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..compose.editions import canonical_json
+from ..errors import ProblemsError, ReportError, UnknownEdition, did_you_mean
+from ..publish.output import ensure_folder, output_name, write_all
+from .previewsite import Page, PreviewServer, Site, bind
+from .watch import Changes, _interruptible
+
+if TYPE_CHECKING:
+    from ..compose.citations import BibCache
+    from ..compose.templating import Templates
+    from ..source.project import Project
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PreviewOptions:
+    editions: tuple[str, ...] = ()  # empty: every edition
+    host: str | None = None  # None: loopback only
+    port: int | None = None  # None: a free port
+    out: Path | None = None  # None: a temporary folder, removed on exit
+    pdf: bool = False
+    open_browser: bool = False
+    debounce: float = 0.03  # seconds of quiet before a rebuild starts
+    poll: float = 0.5  # how often files outside report/ and templates/ are checked
+
+
+def preview(root: Path, options: PreviewOptions, say: Say, *,
+            stop: threading.Event | None = None,
+            on_ready: Callable[[str], None] | None = None) -> None:
+    """Serve until ``stop`` is set or Ctrl-C/SIGTERM (KeyboardInterrupt, propagated).
+
+    An unknown ``--edition`` or a port in use raises before anything is served; every later
+    failure shows in the page and the preview goes on.
+    """
+    stop = stop or threading.Event()
+    with _interruptible(), contextlib.ExitStack() as stack:
+        out = _out_folder(options.out, stack)
+        site = Site()
+        server = bind(site, options.host or "127.0.0.1", options.port or 0)
+        stack.callback(server.server_close)  # joins every request thread
+        stack.callback(site.close)  # ends the event streams first
+        changes = stack.enter_context(Changes(root, skip=out.resolve(), stop=stop,
+                                              debounce=options.debounce, poll=options.poll))
+        builder = WebBuilder(root, options.editions, out, skip=out.resolve())
+        _first_build(builder, site, say)
+        _serve(server, stack)
+        pdfs = _start_pdfs(root, options, builder, site, say, stack)
+        if options.host and not server.loopback:
+            say(f"preview: warning: serving on {options.host}: the preview is reachable from "
+                "other machines")
+        say(f"preview: {server.url} (watching report/ and templates/ in {root}; Ctrl-C stops)")
+        if on_ready:
+            on_ready(server.url)
+        if options.open_browser:
+            # A console browser (no display) runs until it is closed: never wait for it here.
+            threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True,
+                             name="open-browser").start()
+        while changes.next() is not None:
+            if _rebuild(builder, site, say) and pdfs:
+                pdfs.want(builder)
+
+
+def _out_folder(out: Path | None, stack: contextlib.ExitStack) -> Path:
+    """``out``, refused now if it is a link, a file or not writable; made at the first write."""
+    if out is not None:
+        if out.exists() or out.is_symlink():
+            ensure_folder(out)
+        return out
+    folder = Path(tempfile.mkdtemp(prefix="report-preview-"))
+    stack.callback(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _serve(server: PreviewServer, stack: contextlib.ExitStack) -> None:
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                              name="preview-server")
+    thread.start()
+
+    def stop_serving() -> None:
+        server.shutdown()
+        thread.join()
+
+    stack.callback(stop_serving)
+
+
+class WebBuilder:
+    """Renders the web editions in memory and writes the pages whose bytes changed.
+
+    Two things are kept between builds, each only while what it was made from is unchanged:
+    formatted references (while every reference, the report's own .csl files and the tool are
+    the same, a cached entry is exactly what the CSL processor would give again), and each
+    edition's page (while its selected blocks and every other input file are the same, so an
+    edit to one edition's blocks re-renders only that edition).
+    """
+
+    def __init__(self, root: Path, editions: tuple[str, ...], out: Path,
+                 skip: Path | None = None) -> None:
+        self.root, self.editions, self.out, self.skip = root, editions, out, skip
+        self.pages: list[Page] = []
+        self.pdf_names: dict[str, str] = {}  # page name -> the PDF name build gives it
+        self._bib_key = ""
+        self._bib: BibCache = {}
+        self._kept: dict[str, tuple[str, Page, str]] = {}  # edition -> (inputs, page, pdf)
+        self._unwritten: list[str] = []
+
+    def build(self, early: Callable[[Page], None] | None = None,
+              first: frozenset[str] = frozenset()) -> tuple[list[Page], list[str]]:
+        """(pages, names of the pages that changed); raises ProblemsError on any problem.
+
+        Editions whose pages are named in ``first`` (pages open in a browser) render first,
+        and each goes to ``early`` as soon as it is ready, before the other editions render.
+        """
+        from ..compose.templating import Templates
+        from ..source.project import load_project
+
+        project = load_project(self.root)
+        wanted = _requested([e.id for e in project.report.editions], self.editions)
+        self._keep_bib_if_same(project)
+        templates = Templates.for_root(project.root)
+        shared = _shared_inputs(project, templates, self.skip)
+        kept: dict[str, tuple[str, Page, str]] = {}
+        problems = []
+        shown = {e for e, (_, page, _) in self._kept.items() if page.name in first}
+        for edition_id in sorted(wanted, key=lambda e: e not in shown):
+            inputs = _edition_inputs(project, edition_id, shared)
+            previous = self._kept.get(edition_id)
+            if previous and previous[0] == inputs:
+                kept[edition_id] = previous
+                continue
+            try:
+                kept[edition_id] = (inputs, *self._render(project, edition_id, templates))
+            except ProblemsError as exc:
+                problems += exc.problems
+                continue
+            if early and edition_id in shown:
+                early(kept[edition_id][1])
+        if problems:
+            raise ProblemsError(list(dict.fromkeys(problems)))
+        pages = [kept[e][1] for e in wanted]
+        old = {p.name: p.html for p in self.pages}
+        changed = [p.name for p in pages if old.get(p.name) != p.html]
+        self._kept = kept
+        self.pages, self._unwritten = pages, changed
+        self.pdf_names = {page.name: pdf for _, page, pdf in kept.values()}
+        return pages, changed
+
+    def _render(self, project: Project, edition_id: str, templates: Templates
+                ) -> tuple[Page, str]:
+        from ..compose.web import render_web
+
+        r = render_web(project, edition_id, templates=templates, bib_cache=self._bib)
+        slug, version, draft = project.report.slug, r.release.version, r.release.draft
+        name = output_name(slug, edition_id, version, "html", draft=draft)
+        return (Page(edition_id, r.edition.title, name, r.html.encode("utf-8")),
+                output_name(slug, edition_id, version, "pdf", draft=draft))
+
+    def write(self) -> None:
+        """Write the pages that changed into ``out`` (after the open pages were told)."""
+        if self._unwritten:
+            names, self._unwritten = set(self._unwritten), []
+            ensure_folder(self.out)
+            write_all([(self.out / p.name, p.html) for p in self.pages if p.name in names])
+
+    def _keep_bib_if_same(self, project: Project) -> None:
+        from .. import __version__
+
+        refs = sorted((k, located.model.model_dump(by_alias=True, exclude_none=True, mode="json"))
+                      for k, located in project.references.items())
+        # A style may be a .csl file of the report's own: its bytes count too.
+        styles = sorted((str(p), hashlib.sha256(p.read_bytes()).hexdigest())
+                        for p in project.report_dir.rglob("*.csl") if p.is_file())
+        key = hashlib.sha256(canonical_json({"refs": refs, "tool": __version__,
+                                             "styles": styles})).hexdigest()
+        if key != self._bib_key:
+            self._bib_key, self._bib = key, {}
+
+
+def _shared_inputs(project: Project, templates: Templates, skip: Path | None) -> str:
+    """Hash of every input but the section files: report.yaml, references, data, changelog,
+    theme files (their bytes), templates and fonts (name, size and time), and the tool."""
+    from .. import __version__
+
+    sections = {located.doc.path.resolve() for located in project.sections}
+    h = hashlib.sha256(__version__.encode())
+    files = sorted(p for p in project.report_dir.rglob("*") if p.is_file())
+    for path in files + _outside_references(project):
+        real = path.resolve()
+        if real in sections or (skip is not None and real.is_relative_to(skip)):
+            continue
+        h.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in templates.files():
+        st = path.stat()
+        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()
+
+
+def _outside_references(project: Project) -> list[Path]:
+    names = project.report.references
+    return [project.report_dir / n for n in names if not (project.report_dir / n).resolve()
+            .is_relative_to(project.report_dir.resolve()) and (project.report_dir / n).is_file()]
+
+
+def _edition_inputs(project: Project, edition_id: str, shared: str) -> str:
+    """``shared`` plus this edition's own selection: equal means the page cannot differ."""
+    from ..compose.editions import get_edition, select
+
+    edition = get_edition(project, edition_id)
+    selection = [{"section": s.section.model_dump(mode="json", exclude={"blocks"}),
+                  "blocks": [(i, b.model_dump(mode="json")) for i, b in s.blocks]}
+                 for s in select(project, edition)]
+    return hashlib.sha256(canonical_json({
+        "shared": shared, "edition": edition.model_dump(mode="json"),
+        "selection": selection})).hexdigest()
+
+
+def _requested(known: list[str], wanted: tuple[str, ...]) -> list[str]:
+    for name in wanted:
+        if name not in known:
+            raise UnknownEdition(f"unknown edition '{name}'{did_you_mean(name, known)} "
+                                 f"(editions: {', '.join(known)})")
+    return list(dict.fromkeys(wanted)) if wanted else known
+
+
+def _first_build(builder: WebBuilder, site: Site, say: Say) -> None:
+    """The first build: an unknown edition stops here; other problems show in the page."""
+    _build_and_publish(builder, site, say, "built", "not built")
+
+
+def _rebuild(builder: WebBuilder, site: Site, say: Say) -> bool:
+    """True when a page changed (so its PDF is out of date)."""
+    return _build_and_publish(builder, site, say, "rebuilt", "not rebuilt")
+
+
+def _build_and_publish(builder: WebBuilder, site: Site, say: Say, verb: str,
+                       failed: str) -> bool:
+    start = time.perf_counter()
+    try:
+        pages, names = builder.build(site.publish_early, frozenset(site.open_pages()))
+    except UnknownEdition as exc:
+        if verb == "built":
+            raise
+        _failed(site, say, ReportError(f"Error: {exc}"), failed)
+        return False
+    except ReportError as exc:
+        _failed(site, say, exc, failed)
+        return False
+    except Exception as exc:  # noqa: BLE001 - keep previewing; the author may fix the cause
+        _failed(site, say, ReportError(f"internal error: {type(exc).__name__}: {exc}"), failed)
+        return False
+    made = [p.edition for p in pages if p.name in names]
+    same = [p.edition for p in pages if p.name not in names]
+    line = f"{verb} {', '.join(made) or 'nothing'} in {time.perf_counter() - start:.1f} s"
+    say(line + (f" ({', '.join(same)} unchanged)" if same else ""))
+    site.publish(pages, [])
+    try:
+        builder.write()  # after the pages were told: they are served from memory
+    except ReportError as exc:
+        say(str(exc))
+    return bool(names)
+
+
+def _failed(site: Site, say: Say, exc: ReportError, verb: str) -> None:
+    lines = ([str(p) for p in exc.problems] if isinstance(exc, ProblemsError)
+             else [str(exc)])
+    for line in lines:
+        say(line)
+    n = len(lines)
+    keeps = ("the page keeps the last good build" if verb == "not rebuilt" else
+             "the page lists them until a save fixes them")
+    say(f"{verb}: {n} problem{'s' if n != 1 else ''}; {keeps}")
+    site.publish(None, lines)
+
+
+class PdfBuilds:
+    """PDFs rebuilt one at a time in a separate process; the newest request wins.
+
+    A process of its own (at a lower priority) keeps the PDF engine off this process's
+    interpreter, so a save reloads the page as fast without ``--pdf`` as with it.
+    """
+
+    def __init__(self, root: Path, options: PreviewOptions, out: Path, site: Site,
+                 say: Say) -> None:
+        self.root, self.options, self.out, self.site, self.say = root, options, out, site, say
+        self._wanted: dict[str, str] | None = None
+        self._cond = threading.Condition()
+        self._closed = False
+        self._proc: subprocess.Popen[str] | None = None
+        self._thread = threading.Thread(target=self._run, name="preview-pdf")
+        self._thread.start()
+
+    def want(self, builder: WebBuilder) -> None:
+        with self._cond:
+            self._wanted = dict(builder.pdf_names)
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            proc = self._proc
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._closed or self._wanted is not None)
+                if self._closed:
+                    return
+                wanted, self._wanted = self._wanted or {}, None
+            self.site.publish_pdfs(self.site.pdfs, "PDF: updating…")
+            self._build(wanted)
+
+    def _build(self, wanted: dict[str, str]) -> None:
+        cmd = [sys.executable, "-m", "kratom_report", "build", "--format", "pdf", "--jobs", "1",
+               "--out", str(self.out), "--source", str(self.root)]
+        for edition in self.options.editions:
+            cmd += ["--edition", edition]
+        with self._cond:
+            if self._closed:
+                return
+            self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                          text=True, start_new_session=True)
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, self._proc.pid, 10)
+        _, err = self._proc.communicate()
+        if self._proc.returncode != 0:
+            if not self._closed:
+                self.say("preview: the PDFs were not rebuilt:")
+                for line in err.splitlines():
+                    self.say(f"  {line}")
+                self.site.publish_pdfs(self.site.pdfs, "PDF: failed (see the terminal)")
+            return
+        ready = {page: self.out / pdf for page, pdf in wanted.items()
+                 if (self.out / pdf).is_file()}
+        self.site.publish_pdfs(ready, "PDF ready:")
+
+
+def _start_pdfs(root: Path, options: PreviewOptions, builder: WebBuilder, site: Site,
+                say: Say, stack: contextlib.ExitStack) -> PdfBuilds | None:
+    if not options.pdf:
+        return None
+    pdfs = PdfBuilds(root, options, builder.out, site, say)
+    stack.callback(pdfs.close)
+    pdfs.want(builder)
+    return pdfs

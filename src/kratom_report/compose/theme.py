@@ -1,0 +1,166 @@
+"""report.yaml's ``theme:`` as what the templates use: CSS, a logo, the font list for figures.
+
+A report without a theme gets an empty stylesheet and no logo, so it renders exactly as
+before. With one, the theme's CSS comes after the built-in stylesheet: fonts as ``@font-face``
+rules (files inlined as ``data:`` URIs, nothing fetched), colours as the custom properties
+``briefing.css`` uses, numbering and section breaks as small overrides, then the report's own
+stylesheet. The files were checked when the project loaded (source/theme.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from ..errors import Problem, ProblemsError, relpath
+from ..source.models import Theme
+from ..source.project import Project
+from ..source.theme import FontFile, theme_fonts, theme_path
+from .templating import _FONT_TYPES, Templates, _url_refusal
+
+# (weight, style) of each face; CSS font matching serves 600 (headings) from the bold face.
+_FACES = {"regular": [("400", "normal")], "italic": [("400", "italic")],
+          "bold": [("700", "normal")],
+          "bold_italic": [("700", "italic")]}
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+
+
+@dataclass(frozen=True)
+class ThemeAssets:
+    """What one theme gives the templates; every field empty for a report without a theme."""
+
+    print_css: str = ""
+    web_css: str = ""
+    logo: str | None = None  # a data: URI
+    logo_in_header: bool = False
+
+    def context(self) -> dict[str, Any]:
+        from markupsafe import Markup
+
+        return {"print_css": Markup(self.print_css), "web_css": Markup(self.web_css),
+                "logo": self.logo, "logo_in_header": self.logo_in_header}
+
+
+def theme_assets(project: Project) -> ThemeAssets:
+    """The theme's CSS and logo, ready to inline; empty when report.yaml sets no theme."""
+    theme = project.report.theme
+    if theme == Theme():
+        return ThemeAssets()
+    root = project.root
+    faces, fallbacks = theme_fonts(root, theme)
+    rules: list[str] = []
+    families: list[str] = []
+    for key, font in faces:
+        for weight, style in _FACES[key]:
+            rules.append(_font_face(font, weight, style))
+        families.append(font.family)
+    for font in fallbacks:
+        rules.append(_font_face(font, "400", "normal"))
+        families.append(font.family)
+    variables = []
+    if families:
+        primary = [] if faces else ["Inter"]
+        listed = ", ".join(_quote(f) for f in dict.fromkeys(primary + families))
+        variables.append(f"--font-family: {listed};")
+    colours = [f"--ink: {theme.colours.text};"] if theme.colours.text else []
+    colours += [f"--muted: {theme.colours.muted};"] if theme.colours.muted else []
+    rules.append(":root { " + " ".join(variables + colours) + " }")
+    if not theme.numbering.tables:
+        rules.append("table.data-table caption::before { content: none; }")
+    if not theme.numbering.figures:
+        rules.append(".figure-caption::before { content: none; }")
+    if theme.section_break == "page":
+        rules.append(".section, .contents + .section { break-before: page; margin-top: 0; }")
+    if theme.logo_in_header and theme.logo:
+        rules.append("@page { @top-center { content: element(headerLogo); "
+                     "vertical-align: bottom; padding-bottom: 2mm; } }")
+    if theme.css:
+        rules.append(extra_css(project, theme.css))
+    # Theme colours are checked against white: on screens they apply to the light scheme only.
+    web = f"@media (prefers-color-scheme: light) {{ :root {{ {' '.join(colours)} }} }}" \
+        if colours else ""
+    return ThemeAssets("\n".join(rules) + "\n", web, _logo(root, theme.logo),
+                       theme.logo_in_header and theme.logo is not None)
+
+
+def check_glyphs(project: Project, templates: Templates, stylesheet: str, html: str) -> None:
+    """Raise ProblemsError naming each character of ``html`` no font of the edition has."""
+    from .glyphs import glyph_problems
+
+    missing = glyph_problems(project, templates, stylesheet, html)
+    if missing:
+        raise ProblemsError(missing)
+
+
+def figure_font(project: Project) -> str:
+    """The SVG font-family of figures: the theme's fonts and fallbacks, else Inter."""
+    theme = project.report.theme
+    if theme.fonts is None and not theme.fallback_fonts:
+        return "Inter"
+    faces, fallbacks = theme_fonts(project.root, theme)
+    primary = [f.family for _k, f in faces] or ["Inter"]
+    return ", ".join(dict.fromkeys(primary + [f.family for f in fallbacks]))
+
+
+def _quote(family: str) -> str:
+    return '"' + family.replace("\\", "").replace('"', "") + '"'
+
+
+def _font_face(font: FontFile, weight: str, style: str) -> str:
+    mime = _FONT_TYPES[font.path.suffix.lower()]
+    data = base64.b64encode(font.path.read_bytes()).decode("ascii")
+    return (f"@font-face {{ font-family: {_quote(font.family)}; font-weight: {weight}; "
+            f'font-style: {style}; src: url("data:{mime};base64,{data}"); }}')
+
+
+def _logo(root: Path, value: str | None) -> str | None:
+    if value is None:
+        return None
+    path = theme_path(root, value)
+    mime = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def extra_css(project: Project, value: str) -> str:
+    """The report's stylesheet with each ``url()`` inlined; a URL that is remote, absolute or
+    leads outside the report folder is a located error in that stylesheet."""
+    path = theme_path(project.root, value)
+    display = relpath(path, project.root)
+    css = path.read_text(encoding="utf-8")
+    problems: list[Problem] = []
+
+    def place(pos: int) -> tuple[int, int]:
+        return css.count("\n", 0, pos) + 1, pos - css.rfind("\n", 0, pos)
+
+    for m in re.finditer(r"@import\b", css):
+        problems.append(Problem(display, *place(m.start()), (
+            "@import is refused in theme.css; put the rules in this file")))
+
+    def repl(m: re.Match[str]) -> str:
+        target = m.group(2).strip()
+        if target.startswith(("data:", "#")):
+            return m.group(0)
+        reason = _url_refusal(target)
+        file = (path.parent / unquote(urlsplit(target).path)).resolve()
+        if reason is None and (target.startswith("/") or not file.is_relative_to(
+                project.root.resolve())):
+            reason = "leads outside the report folder"
+        elif reason is None and not file.is_file():
+            reason = "not found"
+        if reason is not None:
+            problems.append(Problem(display, *place(m.start()), (
+                f"url({target}) {reason}; a theme stylesheet may use only files inside the "
+                "report folder")))
+            return m.group(0)
+        mime = mimetypes.guess_type(file.name)[0] or _FONT_TYPES.get(file.suffix.lower(), "")
+        return f'url("data:{mime};base64,{base64.b64encode(file.read_bytes()).decode()}")'
+
+    out = _CSS_URL.sub(repl, css)
+    if problems:
+        raise ProblemsError(problems)
+    return out

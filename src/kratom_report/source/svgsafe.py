@@ -1,0 +1,289 @@
+"""SVG images made elsewhere, made safe to print inline: refuse what could act or reach out.
+
+An SVG is a program as much as a picture: it can hold scripts, event handlers, HTML (in
+``<foreignObject>``), links to other files and ``url()`` loads, and its DOCTYPE can declare
+entities that expand or read files. Such a file is refused with the line and column of the
+first offending part, so the author fixes the file (silently dropping a part could change what
+the figure shows). What only editors use (Inkscape and Sodipodi settings, ``<metadata>``,
+comments) is left out without a word. The output is re-serialised from the parsed tree, never
+copied, so nothing the parser did not understand reaches the page.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.parsers.expat
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+from .svgstyle import scoped_css, style_problem
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+# Elements a printed figure can use. Anything else in the SVG namespace is refused: animation
+# can rewrite links, and an HTML-like name (img, p, table) would break out of an inline <svg>.
+_ELEMENTS = frozenset({
+    "svg", "g", "defs", "symbol", "use", "title", "desc", "style", "switch", "a", "view",
+    "path", "rect", "circle", "ellipse", "line", "polyline", "polygon",
+    "text", "tspan", "textPath", "linearGradient", "radialGradient", "stop", "pattern",
+    "clipPath", "mask", "marker", "image", "filter", "feBlend", "feColorMatrix",
+    "feComponentTransfer", "feComposite", "feConvolveMatrix", "feDiffuseLighting",
+    "feDisplacementMap", "feDistantLight", "feDropShadow", "feFlood", "feFuncA", "feFuncB",
+    "feFuncG", "feFuncR", "feGaussianBlur", "feImage", "feMerge", "feMergeNode",
+    "feMorphology", "feOffset", "fePointLight", "feSpecularLighting", "feSpotLight",
+    "feTile", "feTurbulence",
+})
+_SKIPPED = frozenset({"metadata"})  # editor data, never drawn
+_ACTIVE = {
+    "script": "a <script> element; scripts are not allowed in figures",
+    "foreignObject": "a <foreignObject> element (HTML inside the SVG); not allowed in figures",
+}
+_URL = re.compile(r"url\(\s*(['\"]?)([^'\")]*)\1\s*\)", re.I)
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_MAX_DEPTH = 200  # deeper is no drawing anyone made by hand, and would exhaust the writer
+_DOCTYPE = ("declares a DOCTYPE; SVG images may not (its entities could expand or read other "
+            "files): remove the <!DOCTYPE …> part")
+_LENGTH = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(px)?\s*")
+
+
+class SvgRefused(ValueError):
+    """Raised when an SVG holds something a figure may not: where (1-based) and why."""
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.column, self.message = line, column, message
+
+
+@dataclass
+class _Node:
+    tag: str
+    attrs: dict[str, str]
+    children: list[_Node | str] = field(default_factory=list)
+    at: tuple[int, int] = (1, 1)  # where its start tag is: for a message about its content
+
+
+def clean_svg(raw: bytes, *, title: str, id_prefix: str, need_size: bool = True,
+              share: float = 1.0) -> str:
+    """The SVG as inline markup with ``title`` as its first child (WeasyPrint's /Alt).
+
+    Ids get ``id_prefix`` (which must start with a letter, as a CSS id does) so two figures in
+    one page never share one; raises SvgRefused.
+    ``need_size``: a figure scales to the column, so it needs a viewBox or a pixel size.
+    ``share`` (0 to 1) of the column the drawing fills, centred (see :func:`widened`).
+    """
+    root = _parse(raw)
+    if not _IDENT.fullmatch(root.attrs.get("id", "")):
+        root.attrs["id"] = "root"  # the scope of the figure's own style rules: a CSS name
+    ids = _collect_ids(root, set())
+    attrs = {k: v for k, v in root.attrs.items() if k not in ("width", "height")}
+    if "viewBox" not in attrs and (need_size or {"width", "height"} <= set(root.attrs)):
+        attrs["viewBox"] = _viewbox_from_size(root.attrs)
+    if "viewBox" in attrs:
+        box = _viewbox(attrs["viewBox"])
+        if share < 1:
+            attrs["viewBox"] = widened(box, share)
+    attrs.update({"role": "img", "width": "100%"})
+    first = _first_node(root)
+    # The alt text is the title: an old first <title> would be read out as well.
+    children = [c for c in root.children if not (c is first and first.tag == "title")]
+    out = ['<svg xmlns="http://www.w3.org/2000/svg"', _attrs(attrs, ids, id_prefix), ">",
+           f"<title>{escape(title)}</title>"]
+    for child in children:
+        _write(child, ids, id_prefix, out, (root.attrs["id"],))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _parse(raw: bytes) -> _Node:
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    stack: list[_Node] = []
+    done: list[_Node] = []
+    skipping = [0]
+
+    def here() -> tuple[int, int]:
+        return parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
+
+    def refuse(message: str) -> None:
+        raise SvgRefused(*here(), message)
+
+    def doctype(*_args: object) -> None:
+        at = raw.lower().find(b"<!doctype")
+        if at >= 0:
+            line = raw.count(b"\n", 0, at) + 1
+            raise SvgRefused(line, at - raw.rfind(b"\n", 0, at), _DOCTYPE)
+        refuse(_DOCTYPE)
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        ns, _, local = name.rpartition(" ")
+        if skipping[0] or ns != SVG_NS or local in _SKIPPED:
+            if not stack and not done:
+                refuse(f"is not an SVG image: its first element is <{local}>, not <svg> in "
+                       f"the SVG namespace ({SVG_NS})")
+            skipping[0] += 1
+            return
+        if not stack and (done or local != "svg"):
+            refuse(f"is not an SVG image: its first element is <{local}>, not <svg>")
+        if local in _ACTIVE:
+            refuse(f"has {_ACTIVE[local]}: remove it")
+        if local not in _ELEMENTS:
+            refuse(f"has a <{local}> element, which a printed figure cannot use: remove it")
+        if len(stack) >= _MAX_DEPTH:
+            refuse(f"nests elements more than {_MAX_DEPTH} deep; simplify the drawing")
+        node = _Node(local, _check_attrs(local, attrs, refuse), at=here())
+        if stack:
+            stack[-1].children.append(node)
+        stack.append(node)
+
+    def end(_name: str) -> None:
+        if skipping[0]:
+            skipping[0] -= 1
+            return
+        node = stack.pop()
+        if node.tag == "style":
+            css = "".join(c for c in node.children if isinstance(c, str))
+            problem = style_problem(css) or _url_problem(css)
+            if problem:
+                raise SvgRefused(*node.at, problem)
+        if not stack:
+            done.append(node)
+
+    def text(data: str) -> None:
+        if stack and not skipping[0]:
+            stack[-1].children.append(data)
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    try:
+        parser.Parse(raw, True)
+    except xml.parsers.expat.ExpatError as exc:
+        raise SvgRefused(exc.lineno, exc.offset + 1, (
+            f"is not well-formed XML ({xml.parsers.expat.errors.messages[exc.code]}); "
+            "export the SVG again")) from None
+    if not done:
+        raise SvgRefused(1, 1, "is not an SVG image: it has no <svg> element")
+    return done[0]
+
+
+def _check_attrs(tag: str, attrs: dict[str, str], refuse) -> dict[str, str]:
+    """Attributes kept as written; event handlers and outside references refuse the file."""
+    kept: dict[str, str] = {}
+    for name, value in attrs.items():
+        ns, _, local = name.rpartition(" ")
+        if local.lower().startswith("on"):
+            refuse(f"has an event attribute '{local}' on <{tag}>; scripts are not allowed in "
+                   "figures: remove it")
+        if local == "href" and ns in ("", XLINK_NS):
+            if not value.strip().startswith("#"):
+                refuse(f"refers to '{_short(value)}' from <{tag}>; a figure may refer only to "
+                       "its own parts (href=\"#id\"): embed what it shows, or remove it")
+            kept["href"] = value.strip()
+            continue
+        if ns == XML_NS and local in ("space", "lang"):
+            kept[f"xml:{local}"] = value
+            continue
+        if ns:
+            continue  # editor settings (inkscape:, sodipodi:): never drawn
+        if "\\" in value and local == "style":
+            refuse(f"has a CSS escape (\\) in the style of <{tag}>; write it without escapes")
+        problem = _url_problem(value)
+        if problem:
+            refuse(problem)
+        kept[local] = value
+    return kept
+
+
+def _url_problem(value: str) -> str | None:
+    for m in _URL.finditer(value):
+        if not m.group(2).strip().startswith("#"):
+            return (f"refers to '{_short(m.group(2))}' in url(…); a figure may refer only to "
+                    "its own parts (url(#id)): embed what it shows, or remove it")
+    return None
+
+
+def _short(value: str) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= 60 else value[:57] + "..."
+
+
+def _first_node(node: _Node) -> _Node | None:
+    return next((c for c in node.children if isinstance(c, _Node)), None)
+
+
+def _collect_ids(node: _Node, ids: set[str]) -> set[str]:
+    if "id" in node.attrs:
+        ids.add(node.attrs["id"])
+    for child in node.children:
+        if isinstance(child, _Node):
+            _collect_ids(child, ids)
+    return ids
+
+
+def _viewbox_from_size(attrs: dict[str, str]) -> str:
+    """Without a viewBox the picture would not scale to the column: derive one from its size."""
+    sizes = [_LENGTH.fullmatch(attrs.get(k, "")) for k in ("width", "height")]
+    if not all(sizes):
+        raise SvgRefused(1, 1, "has no viewBox and no width and height in pixels, so its "
+                               "size is unknown; export it with a viewBox")
+    return f"0 0 {sizes[0][1]} {sizes[1][1]}"  # type: ignore[index]
+
+
+def _viewbox(value: str) -> tuple[float, float, float, float]:
+    numbers = value.replace(",", " ").split()
+    try:
+        x, y, w, h = (float(n) for n in numbers)
+    except ValueError:
+        x = w = h = y = 0.0
+    if len(numbers) != 4 or w <= 0 or h <= 0:
+        raise SvgRefused(1, 1, f"has a viewBox '{_short(value)}' that is not four numbers "
+                               "with a positive width and height; export it again")
+    return x, y, w, h
+
+
+def widened(box: tuple[float, float, float, float], share: float) -> str:
+    """A viewBox with room on both sides, so the drawing fills ``share`` of a full-width figure.
+
+    A figure narrower than the column needs no stylesheet rule or inline style this way (a web
+    page may allow neither), and prints and reads on screens at the same share of the column.
+    """
+    x, y, w, h = box
+    if share < 1:
+        x, w = x - w * (1 / share - 1) / 2, w / share
+    return " ".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in (x, y, w, h))
+
+
+def _renamed(value: str, ids: set[str], prefix: str) -> str:
+    """Point ``#id`` and ``url(#id)`` at the prefixed ids."""
+    if value.startswith("#") and value[1:] in ids:
+        return f"#{prefix}{value[1:]}"
+    return _URL.sub(lambda m: f"url(#{prefix}{m.group(2).strip()[1:]})"
+                    if m.group(2).strip()[1:] in ids else m.group(0), value)
+
+
+def _attrs(attrs: dict[str, str], ids: set[str], prefix: str) -> str:
+    out = []
+    for name, value in attrs.items():
+        value = f"{prefix}{value}" if name == "id" else _renamed(value, ids, prefix)
+        out.append(f" {name}={quoteattr(value)}")
+    return "".join(out)
+
+
+def _write(node: _Node | str, ids: set[str], prefix: str, out: list[str],
+           scope: tuple[str] = ("root",)) -> None:
+    if isinstance(node, str):
+        out.append(escape(node))
+        return
+    out.append(f"<{node.tag}{_attrs(node.attrs, ids, prefix)}>")
+    if node.tag == "style":
+        css = "".join(c for c in node.children if isinstance(c, str))
+        out.append(escape(scoped_css(css, f"{prefix}{scope[0]}",
+                                     lambda i: f"{prefix}{i}" if i in ids else i,
+                                     lambda v: _renamed(v, ids, prefix))))
+    else:
+        for child in node.children:
+            _write(child, ids, prefix, out, scope)
+    out.append(f"</{node.tag}>")

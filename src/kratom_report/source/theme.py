@@ -1,0 +1,263 @@
+"""Check report.yaml's ``theme:``: every file it names, its colours, and what an SVG logo holds.
+
+A theme's files are as untrusted as the report's text. Each must be a regular file inside the
+report folder (after following links), of the kind its key expects, within ``max_file_mb``;
+fonts must open in fontTools and come with their licence; an SVG logo may hold drawing only
+(no scripts, event attributes, external references, DOCTYPE or entities): anything else is
+refused with the line and column of the SVG, never silently stripped.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from xml.parsers import expat
+
+from pydantic import ValidationError
+
+from ..errors import Problem, relpath
+from .loader import Loc, YamlDoc
+from .models import Theme
+from .sfnt import read_sfnt
+
+FONT_TYPES = (".ttf", ".otf", ".woff", ".woff2")
+LOGO_TYPES = (".svg", ".png")
+_PNG = b"\x89PNG\r\n\x1a\n"
+_SVG_NS = "http://www.w3.org/2000/svg"
+# Elements that run code or pull in other documents: never part of a logo.
+_SVG_REFUSED = {"script": "a script", "foreignObject": "embedded HTML (foreignObject)",
+                "iframe": "an iframe", "object": "an embedded object", "embed": "an embed",
+                "style": "a style sheet (style the drawing with attributes instead)",
+                # Animation can rewrite any attribute, a link included.
+                **{name: f"an animation (<{name}>)" for name in (
+                    "animate", "set", "animateMotion", "animateTransform", "discard")}}
+_FONT_FACES = ("regular", "bold", "italic", "bold_italic")
+
+
+@dataclass(frozen=True)
+class FontFile:
+    """One font of the theme: where it is, its family name, and the characters it draws."""
+
+    path: Path
+    family: str
+    cmap: frozenset[int]
+
+
+def theme_of(doc: YamlDoc) -> Theme | None:
+    """The ``theme:`` mapping validated on its own, so a mistake elsewhere in report.yaml
+    does not hide the theme's own problems (the schema reports a bad theme already)."""
+    raw = doc.data.get("theme") if isinstance(doc.data, dict) else None
+    if raw is None:
+        return Theme()
+    try:
+        return Theme.model_validate(raw)
+    except ValidationError:
+        return None
+
+
+def check_theme(root: Path, doc: YamlDoc, max_bytes: int, problems: list[Problem]) -> None:
+    """Every problem of the theme's files and colours, each located in report.yaml (or in the
+    SVG logo, for what the logo holds)."""
+    theme = theme_of(doc)
+    if theme is None:
+        return
+    for name in ("text", "muted"):
+        colour = getattr(theme.colours, name)
+        ratio = contrast_ratio(colour, "#ffffff") if colour else 99.0
+        if ratio < 4.5:
+            problems.append(doc.problem(("theme", "colours", name), (
+                f"theme colour {name} '{colour}' has a contrast of {ratio:.1f}:1 with white; "
+                "text needs at least 4.5:1 (WCAG AA): choose a darker colour")))
+    if theme.logo is not None:
+        path = _file(root, doc, ("theme", "logo"), theme.logo, LOGO_TYPES, max_bytes, problems)
+        if path is not None:
+            problem = _logo_problem(root, path)
+            if problem is not None:
+                problems.append(problem)
+    if theme.css is not None:
+        _file(root, doc, ("theme", "css"), theme.css, (".css",), max_bytes, problems)
+    if theme.fonts is not None:
+        _file(root, doc, ("theme", "fonts", "licence"), theme.fonts.licence, None, max_bytes,
+              problems)
+        for face in _FONT_FACES:
+            value = getattr(theme.fonts, face)
+            if value is not None:
+                _font(root, doc, ("theme", "fonts", face), value, max_bytes, problems)
+    for i, value in enumerate(theme.fallback_fonts):
+        _font(root, doc, ("theme", "fallback_fonts", i), value, max_bytes, problems)
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    def lum(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+                   for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def theme_path(root: Path, value: str) -> Path:
+    """Where a theme file named relative to report/ is."""
+    return root / "report" / value
+
+
+def _file(root: Path, doc: YamlDoc, loc: Loc, value: str, kinds: tuple[str, ...] | None,
+          max_bytes: int, problems: list[Problem]) -> Path | None:
+    """The file a theme key names, or None after reporting why it cannot be used."""
+    key = "theme." + ".".join(str(p) for p in loc[1:])
+    path = theme_path(root, value)
+    if Path(value).is_absolute() or not path.resolve().is_relative_to(root.resolve()):
+        problems.append(doc.problem(loc, (
+            f"{key} '{value}' is outside the report folder (after following links); copy the "
+            "file into report/ and name it relative to report/")))
+        return None
+    if not path.is_file():
+        problems.append(doc.problem(loc, f"{key} 'report/{value}' not found"))
+        return None
+    if kinds is not None and path.suffix.lower() not in kinds:
+        problems.append(doc.problem(loc, (
+            f"{key} 'report/{value}' must be a {_either(kinds)} file")))
+        return None
+    size = path.stat().st_size
+    if size > max_bytes:
+        problems.append(doc.problem(loc, (
+            f"{key} 'report/{value}' is {size / 1_000_000:.3g} MB, over the "
+            f"{max_bytes / 1_000_000:g} MB limit (raise max_file_mb in report.yaml if this "
+            "is intended)")))
+        return None
+    return path
+
+
+def _either(kinds: tuple[str, ...]) -> str:
+    return kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} or {kinds[-1]}"
+
+
+def _font(root: Path, doc: YamlDoc, loc: Loc, value: str, max_bytes: int,
+          problems: list[Problem]) -> None:
+    path = _file(root, doc, loc, value, FONT_TYPES, max_bytes, problems)
+    if path is None:
+        return
+    try:
+        stat = path.stat()
+        _fonttools_font(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    except Exception as exc:  # noqa: BLE001 - fontTools raises many kinds on a broken file
+        key = "theme." + ".".join(str(p) for p in loc[1:])
+        problems.append(doc.problem(loc, (
+            f"{key} 'report/{value}' is not a font fontTools can read ({type(exc).__name__}); "
+            "use a .ttf, .otf, .woff or .woff2 font file")))
+
+
+def font_file(path: Path) -> FontFile:
+    """A font's family and character map, read once per file version (cmaps are cached)."""
+    stat = path.stat()
+    return _read_font(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_font(path: str, mtime: int, size: int) -> FontFile:
+    # Plain TrueType/OpenType directly (about 1 ms); WOFF, WOFF2 and the unusual via fontTools.
+    fast = read_sfnt(Path(path).read_bytes())
+    if fast is not None:
+        return FontFile(Path(path), fast[0], fast[1])
+    return _fonttools_font(path, mtime, size)
+
+
+@functools.lru_cache(maxsize=64)
+def _fonttools_font(path: str, _mtime: int, _size: int) -> FontFile:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        cmap = font.getBestCmap()
+        if not cmap:
+            raise ValueError("no character map")
+        names = font["name"]
+        family = names.getDebugName(16) or names.getDebugName(1) or Path(path).stem
+        return FontFile(Path(path), family, frozenset(cmap))
+
+
+def _logo_problem(root: Path, path: Path) -> Problem | None:
+    """What makes a logo unsafe or unreadable, located in the logo file itself."""
+    display = relpath(path, root)
+    data = path.read_bytes()
+    if path.suffix.lower() == ".png":
+        if not data.startswith(_PNG):
+            return Problem(display, None, None, "is not a PNG image (its first bytes say "
+                           "otherwise); export the logo as PNG or SVG again")
+        return None
+    return svg_problem(data, display)
+
+
+def svg_problem(data: bytes, display: str) -> Problem | None:
+    """The first thing in an SVG that is more than a drawing, or None for a clean logo.
+
+    Parsing stops at the first refusal, before any entity could be expanded.
+    """
+    for marker, what in ((b"<!DOCTYPE", "a DOCTYPE (its entities can expand or fetch files)"),
+                         (b"<!ENTITY", "an entity declaration")):
+        at = data.upper().find(marker)
+        if at >= 0:  # refused before parsing: nothing is expanded or fetched
+            line = data.count(b"\n", 0, at) + 1
+            col = len(data[data.rfind(b"\n", 0, at) + 1:at].decode("utf-8", "replace")) + 1
+            return Problem(display, line, col,
+                           f"the logo holds {what}; a logo may hold drawing only: remove it")
+    parser = expat.ParserCreate(namespace_separator=" ")
+    elements: list[str] = []
+
+    def refuse(what: str) -> None:
+        raise _Refused(Problem(display, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1,
+                               f"the logo holds {what}; a logo may hold drawing only: remove it"))
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        ns, _, local = name.rpartition(" ")
+        if not elements and (local != "svg" or ns not in ("", _SVG_NS)):
+            refuse(f"a <{local}> document, not an <svg> drawing")
+        elements.append(local)
+        if local in _SVG_REFUSED:
+            what = _SVG_REFUSED[local]
+            refuse(what if what.endswith(">)") else f"{what} (<{local}>)")
+        for attr, value in attrs.items():
+            attr_local = attr.rpartition(" ")[2]
+            bare = value.replace(" ", "")
+            if attr_local.lower().startswith("on"):
+                refuse(f"an event attribute ({attr_local}) that would run code")
+            elif (attr_local == "href" and not value.strip().startswith("#")) or (
+                    "url(" in bare and "url(#" not in bare):
+                refuse(f'an external reference ({attr_local}="{value[:60]}")')
+
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = lambda *_a: refuse("a DOCTYPE")
+    parser.EntityDeclHandler = lambda *_a: refuse("an entity declaration")
+    parser.ProcessingInstructionHandler = lambda target, _d: refuse(
+        f"a processing instruction (<?{target} ...?>)")
+    try:
+        parser.Parse(data, True)
+    except _Refused as exc:
+        return exc.problem
+    except expat.ExpatError as exc:
+        return Problem(display, exc.lineno, exc.offset + 1,
+                       f"the logo is not well-formed SVG ({expat.ErrorString(exc.code)})")
+    return None
+
+
+class _Refused(Exception):
+    """Raised inside the SVG parser's handlers to stop at the first refused construct."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def theme_fonts(root: Path, theme: Theme) -> tuple[list[tuple[str, FontFile]], list[FontFile]]:
+    """The theme's faces (by key) and its fallback fonts, read (validated already)."""
+    faces: list[tuple[str, FontFile]] = []
+    if theme.fonts is not None:
+        for face in _FONT_FACES:
+            value = getattr(theme.fonts, face)
+            if value is not None:
+                faces.append((face, font_file(theme_path(root, value))))
+    fallbacks = [font_file(theme_path(root, v)) for v in theme.fallback_fonts]
+    return faces, fallbacks
