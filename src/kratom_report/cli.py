@@ -230,6 +230,9 @@ def release(root: Path, out: Path, jobs: int) -> None:
     for row in result.manifest["editions"]:
         click.echo(f"{result.folder / row['file']}\t{row['pages']} pages\t"
                    f"{_size(row['bytes'])}\t{row['sha256']}")
+        if copy := row.get("archival"):  # records from before 0.3.0 have none
+            click.echo(f"{result.folder / copy['file']}\t{row['pages']} pages\t"
+                       f"{_size(copy['bytes'])}\t{copy['sha256']}")
 
 
 @main.command()
