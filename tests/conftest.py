@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -69,3 +70,12 @@ def _reference_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
     os.environ.pop("KRATOM_REPORT_NO_CACHE", None)
+
+
+def save_like_an_editor(path: Path, old: str, new: str) -> None:
+    """Write a new file beside the old one and rename it over it, as most editors do."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    tmp = path.with_name(f".{path.name}.swp")
+    tmp.write_text(text.replace(old, new, 1), encoding="utf-8")
+    os.replace(tmp, path)

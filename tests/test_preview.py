@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -24,17 +25,13 @@ import pytest
 from kratom_report.authoring.preview import PreviewOptions, WebBuilder, preview
 from kratom_report.build import BuildRequest, build
 
-from conftest import REPO
+from conftest import REPO, save_like_an_editor
 
 TIMEOUT = 20  # seconds; a rebuild normally arrives well within one
-
-
-def save_like_an_editor(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    tmp = path.with_name(f".{path.name}.swp")
-    tmp.write_text(text.replace(old, new, 1), encoding="utf-8")
-    os.replace(tmp, path)
+_VERSION = re.search(r'^version: "([^"]+)"', (REPO / "report" / "report.yaml").read_text(
+    encoding="utf-8"), re.M)[1]
+CLIN = f"kratom-briefing-clinician-v{_VERSION}.html"
+POL = f"kratom-briefing-policymaker-v{_VERSION}.html"
 
 
 class Preview:
@@ -148,8 +145,8 @@ def test_index_links_every_edition_and_pages_carry_the_reload_script(served):
     root, server = served
     assert server.host == "127.0.0.1"
     names = page_names(server)
-    assert names == ["kratom-briefing-clinician-v1.1.0.html",
-                     "kratom-briefing-policymaker-v1.1.0.html"]
+    assert names == [CLIN,
+                     POL]
     status, headers, body = server.get(f"/{names[0]}")
     assert status == 200
     assert headers["Content-Type"] == "text/html; charset=utf-8"
@@ -183,9 +180,9 @@ def test_a_save_sends_reload_and_the_page_has_the_new_text(served):
         data = events.next("reload")
     finally:
         events.close()
-    assert data["changed"] == ["kratom-briefing-clinician-v1.1.0.html",
-                               "kratom-briefing-policymaker-v1.1.0.html"]
-    _, _, body = server.get("/kratom-briefing-clinician-v1.1.0.html")
+    assert data["changed"] == [CLIN,
+                               POL]
+    _, _, body = server.get("/" + CLIN)
     assert "How we gathered the evidence" in body
     assert "How the evidence was gathered" not in body
     assert any(line.startswith("rebuilt clinician, policymaker in ") for line in server.lines)
@@ -200,7 +197,7 @@ def test_a_broken_file_shows_the_overlay_over_the_last_good_page(served):
         data = events.next("problems")
         message = "report/sections/about.yaml:2:1: unknown key 'tittle' (did you mean 'title'?)"
         assert data == {"problems": [message]}
-        status, _, body = server.get("/kratom-briefing-clinician-v1.1.0.html")
+        status, _, body = server.get("/" + CLIN)
         assert status == 200
         assert "How we gathered the evidence" in body  # the last good page stays
         overlay = body[body.index('<aside id="kr-preview-problems"'):]
@@ -216,7 +213,7 @@ def test_a_broken_file_shows_the_overlay_over_the_last_good_page(served):
         data = events.next("problems")
         assert data["problems"][0].startswith(
             "report/sections/about.yaml:2:1: unknown key '<b>itle'")
-        _, _, body = server.get("/kratom-briefing-clinician-v1.1.0.html")
+        _, _, body = server.get("/" + CLIN)
         assert "unknown key &#x27;&lt;b&gt;itle&#x27;" in body
         assert "<b>itle" not in body
 
@@ -224,14 +221,14 @@ def test_a_broken_file_shows_the_overlay_over_the_last_good_page(served):
         assert events.next("problems") == {"problems": []}
     finally:
         events.close()
-    _, _, body = server.get("/kratom-briefing-clinician-v1.1.0.html")
+    _, _, body = server.get("/" + CLIN)
     assert "<aside id=\"kr-preview-problems\"" not in body  # the overlay is gone
     assert server.lines[-1].startswith("rebuilt nothing in ")
 
 
 def test_an_open_page_is_rendered_and_reloaded_before_the_other_editions(served):
     root, server = served
-    policy = "kratom-briefing-policymaker-v1.1.0.html"
+    policy = POL
     events = Events(server.host, server.port, page=policy)
     try:
         save_like_an_editor(root / "report" / "sections" / "about.yaml",
@@ -241,7 +238,7 @@ def test_an_open_page_is_rendered_and_reloaded_before_the_other_editions(served)
     finally:
         events.close()
     assert first["changed"] == [policy]
-    assert second["changed"] == ["kratom-briefing-clinician-v1.1.0.html"]
+    assert second["changed"] == [CLIN]
     _, _, body = server.get(f"/{policy}")
     assert "How the evidence was found" in body
 
@@ -270,7 +267,7 @@ def test_an_edit_to_one_edition_re_renders_only_that_one_and_matches_a_fresh_bui
                         "No formal guideline covers", "No formal clinical guideline covers")
     pages, changed = builder.build()
     assert builder.rendered == ["clinician"]
-    assert changed == ["kratom-briefing-clinician-v1.1.0.html"]
+    assert changed == [CLIN]
 
     builder.rendered.clear()
     save_like_an_editor(root / "report" / "references.yaml", "Kruegel", "Kruegelmann")
@@ -286,8 +283,7 @@ def test_an_edit_to_one_edition_re_renders_only_that_one_and_matches_a_fresh_bui
 @pytest.mark.parametrize("path", [
     "/../report/report.yaml", "/%2e%2e/report/report.yaml", "/%2E%2E%2Freport%2Freport.yaml",
     "//etc/passwd", "/etc/passwd", "http://127.0.0.1/../report/report.yaml",
-    "/report/report.yaml", "/.build", "/kratom-briefing-clinician-v1.1.0.html/..",
-    "/kratom-briefing-clinician-v1.1.0.pdf",
+    "/report/report.yaml", "/.build", f"/{CLIN}/..", "/" + CLIN.replace(".html", ".pdf"),
 ])
 def test_nothing_outside_the_build_is_served(served, path):
     root, server = served

@@ -18,18 +18,9 @@ import pytest
 from kratom_report.authoring.watch import Cycle, snapshot, watch
 from kratom_report.build import BuildRequest, UnknownEdition
 
-from conftest import REPO
+from conftest import REPO, save_like_an_editor
 
 TIMEOUT = 15  # seconds; a cycle normally arrives well within one
-
-
-def save_like_an_editor(path: Path, old: str, new: str) -> None:
-    """Write a new file beside the old one and rename it over it, as most editors do."""
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    tmp = path.with_name(f".{path.name}.swp")
-    tmp.write_text(text.replace(old, new, 1), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 class Watcher:
