@@ -1,4 +1,4 @@
-"""Tests for kratom_report.publish.pdfpost: TH /Scope repair and the structure read-back."""
+"""The TH /Scope repair (publish.pdftags) and the structure read-back (publish.pdfpost)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import pypdf
 import pytest
 import weasyprint
 
-from kratom_report.publish.pdfpost import fix_table_header_scope, structure_report
+from kratom_report.publish.pdfpost import structure_report
+from kratom_report.publish.pdftags import fix_table_header_scope
 
 SVG_FILE = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="30" viewBox="0 0 60 30">'
@@ -133,7 +134,7 @@ def test_fix_is_reproducible_across_processes(tmp_path: Path, rendered: bytes,
     source = tmp_path / "in.pdf"
     source.write_bytes(rendered)
     code = ("import hashlib, sys\n"
-            "from kratom_report.publish.pdfpost import fix_table_header_scope\n"
+            "from kratom_report.publish.pdftags import fix_table_header_scope\n"
             "print(hashlib.sha256(fix_table_header_scope(open(sys.argv[1], 'rb').read()))"
             ".hexdigest())")
     digests = set()

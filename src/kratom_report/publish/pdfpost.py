@@ -1,9 +1,8 @@
-"""Post-processing and read-back of WeasyPrint's tagged PDFs (pikepdf, bytes in, bytes out).
+"""Read-back of WeasyPrint's tagged PDFs (pikepdf): the structure tree and its text.
 
-WeasyPrint 70 tags table header cells as /TH with ``/A << /O /Table >>`` but never writes /Scope,
-so screen readers cannot tell column headers from row headers: ``fix_table_header_scope`` adds it.
 ``structure_report`` reads back what assistive technology sees, so tests and ``check`` can assert
-on the structure tree instead of trusting the renderer.
+on the structure tree instead of trusting the renderer. The walk and text helpers here are also
+what ``pdftags`` (the fixes made after rendering) builds on.
 """
 
 from __future__ import annotations
@@ -15,14 +14,10 @@ from typing import Any
 
 import pikepdf
 
-__all__ = ["fix_table_header_scope", "structure_report"]
+__all__ = ["structure_report"]
 
 _HEADING_TYPES = frozenset({"H", "H1", "H2", "H3", "H4", "H5", "H6"})
-_SECTION_TYPES = frozenset({"THead", "TBody", "TFoot"})
-_CELL_TYPES = frozenset({"TH", "TD"})
 _TABLE = pikepdf.Name("/Table")
-_COLUMN = pikepdf.Name("/Column")
-_ROW = pikepdf.Name("/Row")
 # A TJ adjustment at least this wide (thousandths of an em) reads as a word gap.
 _TJ_SPACE = -250
 
@@ -88,7 +83,7 @@ def _walk(struct_root: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
         stack.extend(reversed(_child_elems(elem)))
 
 
-# --------------------------------------------------------------------------- table header scope
+# ------------------------------------------------------------------- table header scope (read)
 
 def _table_attr_dicts(elem: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
     """/A dictionaries owned by /Table (/A is one dict, or an array of dicts and revisions)."""
@@ -105,101 +100,6 @@ def _scope_of(th: pikepdf.Dictionary) -> str | None:
     return None
 
 
-def _set_scope(th: pikepdf.Dictionary, scope: pikepdf.Name) -> None:
-    """Put /Scope into the cell's /Table attributes, keeping any other attribute owners."""
-    attrs = th.get("/A")
-    if isinstance(attrs, pikepdf.Dictionary) and attrs.get("/O") == _TABLE:
-        if attrs.is_indirect:  # could be shared with other cells: give this one its own copy
-            attrs = pikepdf.Dictionary({key: attrs[key] for key in attrs})
-            th.A = attrs
-        attrs.Scope = scope
-        return
-    new = pikepdf.Dictionary(O=_TABLE, Scope=scope)
-    if isinstance(attrs, pikepdf.Dictionary):
-        th.A = pikepdf.Array([attrs, new])
-    elif isinstance(attrs, pikepdf.Array):
-        # Appended last without a revision number (= revision 0), like the other entries.
-        th.A = pikepdf.Array([*attrs, new])
-    else:
-        th.A = new
-
-
-def _table_rows(
-    table: pikepdf.Dictionary, role_map: pikepdf.Dictionary | None,
-) -> list[tuple[str | None, list[tuple[str, pikepdf.Dictionary]]]]:
-    """(section, [(cell type, cell)]) per row, in order; nested tables are left to themselves."""
-    rows: list[tuple[str | None, list[tuple[str, pikepdf.Dictionary]]]] = []
-    guard = _Guard()
-
-    def visit(elem: pikepdf.Dictionary, section: str | None) -> None:
-        for kid in _child_elems(elem):
-            if not guard.first_visit(kid):
-                continue
-            kind = _elem_type(kid, role_map)
-            if kind == "TR":
-                cells = [(t, c) for c in _child_elems(kid)
-                         if (t := _elem_type(c, role_map)) in _CELL_TYPES]
-                rows.append((section, cells))
-            elif kind in _SECTION_TYPES:
-                visit(kid, kind)
-
-    visit(table, None)
-    return rows
-
-
-def _headers_of(td: pikepdf.Dictionary) -> set[bytes]:
-    ids: set[bytes] = set()
-    for attrs in _table_attr_dicts(td):
-        headers = attrs.get("/Headers")
-        if isinstance(headers, pikepdf.Array):
-            ids.update(bytes(h) for h in headers if isinstance(h, pikepdf.String))
-    return ids
-
-
-def _header_scope(section: str | None, index: int,
-                  cells: list[tuple[str, pikepdf.Dictionary]]) -> pikepdf.Name:
-    """Column or Row for the TH at ``cells[index]``.
-
-    WeasyPrint drops the HTML ``scope`` attribute but uses ``scope="row"`` to fill the /Headers of
-    the data cells in that row, so a TD in the same row naming this TH is the author's word for Row.
-    Otherwise the THs that lead a row holding data cells (the usual body-row header, also every
-    key/value table, and a continuation table on a new page) are row headers; everything else (a
-    THead row, an all-TH first row, a TH after an empty corner cell) is a column header. Departure
-    from "first row -> Column": a first row like <th>Dose</th><td>5 mg</td> is a row header.
-    """
-    th = cells[index][1]
-    if section == "THead":
-        return _COLUMN
-    th_id = th.get("/ID")
-    if isinstance(th_id, pikepdf.String) and any(
-            kind == "TD" and bytes(th_id) in _headers_of(cell) for kind, cell in cells):
-        return _ROW
-    has_data = any(kind == "TD" for kind, _ in cells)
-    leading = all(kind == "TH" for kind, _ in cells[:index])
-    if has_data and leading:
-        return _ROW
-    return _COLUMN
-
-
-def fix_table_header_scope(pdf: bytes) -> bytes:
-    """Give every /TH structure element a /Scope (Column or Row), which WeasyPrint 70 omits.
-
-    PDF/UA-1 (and screen readers) need /Scope to announce headers with their cells. A TH in a
-    /THead row or an all-header first row is a column header; a TH that starts a row of data cells
-    (or that WeasyPrint's /Headers show was ``scope="row"``) is a row header (see
-    ``_header_scope``). Existing scopes are kept.
-    Saved with ``deterministic_id=True`` and untouched XMP, so output stays byte-reproducible. With
-    no structure tree, or nothing to change, the input bytes are returned as they are.
-    Raises ``pikepdf.PdfError`` if ``pdf`` is not a readable PDF.
-    """
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        if not fix_scopes(doc):
-            return pdf
-        out = io.BytesIO()
-        doc.save(out, deterministic_id=True, fix_metadata_version=False)
-        return out.getvalue()
-
-
 def structure_of(doc: pikepdf.Pdf) -> tuple[pikepdf.Dictionary, Any] | None:
     """The structure tree's root and its /RoleMap (or None), or None for an untagged PDF."""
     struct_root = doc.Root.get("/StructTreeRoot")
@@ -207,25 +107,6 @@ def structure_of(doc: pikepdf.Pdf) -> tuple[pikepdf.Dictionary, Any] | None:
         return None
     role_map = struct_root.get("/RoleMap")
     return struct_root, role_map if isinstance(role_map, pikepdf.Dictionary) else None
-
-
-def fix_scopes(doc: pikepdf.Pdf) -> bool:
-    """The work of :func:`fix_table_header_scope` on an open PDF; True when anything changed."""
-    found = structure_of(doc)
-    if found is None:
-        return False
-    struct_root, role_map = found
-    changed = False
-    for elem in _walk(struct_root):
-        if _elem_type(elem, role_map) != "Table":
-            continue
-        for section, cells in _table_rows(elem, role_map):
-            for index, (kind, cell) in enumerate(cells):
-                if kind != "TH" or _scope_of(cell) is not None:
-                    continue
-                _set_scope(cell, _header_scope(section, index, cells))
-                changed = True
-    return changed
 
 
 # --------------------------------------------------------------------------- text by MCID

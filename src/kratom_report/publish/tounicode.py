@@ -29,21 +29,26 @@ def needs_fix(html: str) -> bool:
 def fix_split_glyphs(pdf: bytes) -> bytes:
     """The PDF with each font's ToUnicode map giving split characters' glyphs their own
     characters; deterministic, like every other step after rendering."""
-    changed = False
     with pikepdf.open(io.BytesIO(pdf)) as doc:
-        seen: set[tuple[int, int]] = set()
-        for page in doc.pages:
-            fonts = page.obj.get("/Resources", {}).get("/Font", {})
-            for font in dict(fonts).values():
-                if font.objgen in seen or "/ToUnicode" not in font:
-                    continue
-                seen.add(font.objgen)
-                changed = _fix_font(font) or changed
-        if not changed:
+        if not fix_split_glyphs_in(doc):
             return pdf
         out = io.BytesIO()
         doc.save(out, deterministic_id=True, fix_metadata_version=False)
         return out.getvalue()
+
+
+def fix_split_glyphs_in(doc: pikepdf.Pdf) -> bool:
+    """The work of :func:`fix_split_glyphs` on an open PDF; True when anything changed."""
+    changed = False
+    seen: set[tuple[int, int]] = set()
+    for page in doc.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        for font in dict(fonts).values():
+            if font.objgen in seen or "/ToUnicode" not in font:
+                continue
+            seen.add(font.objgen)
+            changed = _fix_font(font) or changed
+    return changed
 
 
 def _fix_font(font: pikepdf.Object) -> bool:

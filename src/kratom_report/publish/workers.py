@@ -45,7 +45,6 @@ def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float
     from .pdf import write_pdf
     from .pdfmeta import finish_metadata
     from .pdftags import tidy_structure
-    from .tounicode import fix_split_glyphs, needs_fix
 
     start = time.perf_counter()
     try:
@@ -54,8 +53,6 @@ def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float
     except ProblemsError as exc:
         return job.edition, None, 0, exc.problems, time.perf_counter() - start
     data = tidy_structure(result.data, job.html)
-    if needs_fix(job.html):  # Thai text extracts as written (see tounicode.py)
-        data = fix_split_glyphs(data)
     lang = re.search(r'<html lang="([^"]+)"', job.html)
     data = finish_metadata(data, lang.group(1) if lang else "en",
                            archival=job.variant.startswith("pdf/a"))
