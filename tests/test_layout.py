@@ -26,7 +26,7 @@ RANKS = {
     "publish": 3,
     "build": 4,
     "release": 4,
-    "verify": 4,
+    "verification": 4,
     "compare": 4,
     "pipeline": 4,
     "authoring": 5,

@@ -45,7 +45,7 @@ _WHERE = {
     "OutputError": "errors", "Problem": "errors", "ProblemsError": "errors",
     "ReportError": "errors", "SourceNotFound": "errors", "UnknownEdition": "errors",
     "ReleaseError": "release", "ReleaseResult": "release",
-    "Verification": "verify", "VerifyError": "verify",
+    "Verification": "verification", "VerifyError": "verification",
 }
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
         UnknownEdition,
     )
     from .release import ReleaseError, ReleaseResult
-    from .verify import Verification, VerifyError
+    from .verification import Verification, VerifyError
 
 
 def __getattr__(name: str) -> Any:

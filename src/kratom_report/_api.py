@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .authoring.stats import EditionStats
     from .references.uses import RefUse
     from .release import ReleaseResult
-    from .verify import Verification
+    from .verification import Verification
 
 Progress = Callable[[str], None]
 Format = Literal["pdf", "html", "web"]
@@ -143,7 +143,7 @@ class Report:
 
     def verify(self, pdf: str | os.PathLike[str]) -> Verification:
         """Rebuild the edition ``pdf`` says it is from this report and compare the bytes."""
-        from .verify import verify as run
+        from .verification import verify as run
 
         return run(self.root, Path(pdf))
 
