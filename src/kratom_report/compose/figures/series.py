@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import N_, Words
 from .common import (
     GRID,
     INK,
@@ -31,6 +32,10 @@ _SERIES_DASHES = ("6 4", "2 3", "8 3 2 3", "4 2", "1 2", "10 4")
 _MARKERS = ("circle", "square", "triangle", "diamond")
 _PLOT_H = 230.0
 _MAX_LABELLED_POINTS = 40  # beyond this, value labels would crowd out the data they describe
+_YEAR = N_("Year")
+_UNITS_IN_LEGEND = N_("Values: units as in the legend")
+_GAP_NOTE = N_("Points are not joined across years with no reported value; no value is "
+               "shown for those years.")
 
 _Point = tuple[float, float]
 _Series = tuple[str, str, list[_Point]]  # label, unit, points sorted by x
@@ -54,19 +59,19 @@ def _nice_step(span: float, target: int = 5) -> float:
     return 10 * power
 
 
-def _format_value(value: float, step: float = 1.0) -> str:
+def _format_value(value: float, step: float, words: Words) -> str:
     """Format a y value with thousands separators and only the decimals the data needs."""
     if float(value).is_integer() and float(step).is_integer():
-        return f"{int(round(value)):,}"
+        return words.decimal(round(value), 0)
     decimals = 1 if abs(step * 10 - round(step * 10)) < 1e-9 else 2
-    return f"{value:,.{decimals}f}"
+    return words.decimal(value, decimals)
 
 
-def _format_point(value: float) -> str:
+def _format_point(value: float, words: Words) -> str:
     """Label a data point exactly as reported (no rounding of non-integers beyond 3 places)."""
     if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.3f}".rstrip("0").rstrip(".")
+        return words.decimal(int(value), 0)
+    return words.decimal(value, 3, trim=True)
 
 
 def _format_year(value: float) -> str:
@@ -155,7 +160,7 @@ class _Scale:
         return self.bottom - (v - self.y_lo_tick) / (self.y_hi_tick - self.y_lo_tick) * _PLOT_H
 
 
-def _compute_scale(series: Sequence[_Series], legend_bottom: float) -> _Scale:
+def _compute_scale(series: Sequence[_Series], legend_bottom: float, words: Words) -> _Scale:
     """The y range always includes zero so changes are not exaggerated, and ends on nice ticks."""
     all_x = [p[0] for _l, _u, pts in series for p in pts]
     all_y = [p[1] for _l, _u, pts in series for p in pts]
@@ -173,7 +178,8 @@ def _compute_scale(series: Sequence[_Series], legend_bottom: float) -> _Scale:
         y_hi_tick = y_lo_tick + step
 
     # The left margin must fit the widest tick label.
-    left = 20 + max(text_width(_format_value(v, step), MIN_FONT) for v in (y_lo_tick, y_hi_tick))
+    left = 20 + max(text_width(_format_value(v, step, words), MIN_FONT)
+                    for v in (y_lo_tick, y_hi_tick))
     top = legend_bottom + 14
     return _Scale(
         left=max(left, 56.0),
@@ -213,7 +219,7 @@ def _draw_legend(series: Sequence[_Series], styles: Sequence[_Style]) -> tuple[l
     return body, y
 
 
-def _draw_y_grid(scale: _Scale) -> list[str]:
+def _draw_y_grid(scale: _Scale, words: Words) -> list[str]:
     """Horizontal grid with y tick labels; the zero line is darker because it is the baseline."""
     body: list[str] = []
     tick_count = int(round((scale.y_hi_tick - scale.y_lo_tick) / scale.step))
@@ -229,7 +235,7 @@ def _draw_y_grid(scale: _Scale) -> list[str]:
             svg_text(
                 scale.left - 6,
                 ty + 3.5,
-                _format_value(value, scale.step),
+                _format_value(value, scale.step, words),
                 size=MIN_FONT,
                 anchor="end",
                 fill=MUTED,
@@ -285,17 +291,19 @@ def _draw_lines(
     return body, any_gap
 
 
-def _axis_titles(series: Sequence[_Series], scale: _Scale) -> tuple[list[str], float]:
+def _axis_titles(series: Sequence[_Series], scale: _Scale,
+                 words: Words) -> tuple[list[str], float]:
     """"Year" under the x axis when x is a year; the unit over the y axis when it is shared."""
     body: list[str] = []
     extra = 0.0
     xs = [p[0] for _l, _u, pts in series for p in pts]
     if all(float(x).is_integer() and 1000 <= x <= 3000 for x in xs):
-        body.append(svg_text((scale.left + scale.right) / 2, scale.bottom + 32, "Year",
+        body.append(svg_text((scale.left + scale.right) / 2, scale.bottom + 32,
+                             words.gettext(_YEAR),
                              size=MIN_FONT, anchor="middle", fill=MUTED))
         extra = 14.0
     units = {u for _l, u, _p in series if u}
-    title = next(iter(units)) if len(units) == 1 else ("Values: units as in the legend"
+    title = next(iter(units)) if len(units) == 1 else (words.gettext(_UNITS_IN_LEGEND)
                                                        if units else "")
     if title:
         body.append(svg_text(scale.left, scale.top - 4, title, size=MIN_FONT, anchor="start",
@@ -353,7 +361,7 @@ def _choose_spot(
 
 
 def _draw_value_labels(
-    series: Sequence[_Series], scale: _Scale, marker_boxes: list[_Box]
+    series: Sequence[_Series], scale: _Scale, marker_boxes: list[_Box], words: Words
 ) -> list[str]:
     """Value labels placed to avoid markers and earlier labels, on a plate for legibility."""
     body: list[str] = []
@@ -361,7 +369,7 @@ def _draw_value_labels(
     for _label, _unit, points in series:
         for px, py in points:
             cx, cy = scale.sx(px), scale.sy(py)
-            text = _format_point(py)
+            text = _format_point(py, words)
             w = len(text) * MIN_FONT * 0.64  # bold digits are wider than average text
             choice = _choose_spot(cx, cy, w, scale, placed + marker_boxes)
             if choice is None:
@@ -386,35 +394,37 @@ def _draw_value_labels(
     return body
 
 
-def series_body(data: Mapping[str, Any], accent: str) -> Body:
-    """Point/line chart: only reported points, joined only between consecutive years."""
+def series_body(data: Mapping[str, Any], accent: str, words: Words) -> Body:
+    """Point/line chart: only reported points, joined only between consecutive years.
+
+    The axis title, notes and numbers print in the edition's language (``words``)."""
     series = _collect_series(data)
     styles = _series_styles(len(series), accent)
 
     body, legend_bottom = _draw_legend(series, styles)
-    scale = _compute_scale(series, legend_bottom)
-    body.extend(_draw_y_grid(scale))
+    scale = _compute_scale(series, legend_bottom, words)
+    body.extend(_draw_y_grid(scale, words))
     body.extend(_draw_x_ticks(scale))
     lines, any_gap = _draw_lines(series, styles, scale)
     body.extend(lines)
     markers, marker_boxes = _draw_markers(series, styles, scale)
     body.extend(markers)
     if sum(len(pts) for _l, _u, pts in series) <= _MAX_LABELLED_POINTS:
-        body.extend(_draw_value_labels(series, scale, marker_boxes))
+        body.extend(_draw_value_labels(series, scale, marker_boxes, words))
 
-    titles, extra = _axis_titles(series, scale)
+    titles, extra = _axis_titles(series, scale, words)
     body.extend(titles)
     y_end = scale.bottom + 22 + extra
     if any_gap:
-        body.append(
-            svg_text(
-                scale.left,
-                y_end + 12,
-                "Points are not joined across years with no reported value; no value is "
-                "shown for those years.",
-                size=MIN_FONT,
-                fill=MUTED,
-            )
-        )
-        y_end += 16
+        note, y_end = _gap_note(scale, y_end, words)
+        body.extend(note)
     return y_end + 4, body
+
+
+def _gap_note(scale: _Scale, y_end: float, words: Words) -> tuple[list[str], float]:
+    """Why some points stand alone, wrapped to the plot's width (a translation may be longer)."""
+    body = []
+    for line in wrap(words.gettext(_GAP_NOTE), WIDTH - scale.left, MIN_FONT):
+        body.append(svg_text(scale.left, y_end + 12, line, size=MIN_FONT, fill=MUTED))
+        y_end += 16
+    return body, y_end

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from ...source.models import LayoutTile
 from ...source.tilelayout import MAX_COLS, TileLayout, shipped_layout, tile_label
+from ..i18n import N_, Words
 from .common import (
     FONT,
     MIN_FONT,
@@ -42,6 +43,8 @@ _PITCH, _TILE = 54.0, 51.0
 _Y0 = 6.0
 _SWATCH = 20.0
 _LEGEND_X0 = (WIDTH - (MAX_COLS * _PITCH - (_PITCH - _TILE))) / 2
+_NO_DATA = N_("No data")
+_STATUS_AS_OF = N_("Status as of %(date)s")
 
 
 class _Grid(NamedTuple):
@@ -288,7 +291,7 @@ def _draw_tiles(
 
 
 def _legend_entries(statuses: Sequence[_Status], assigned: Mapping[str, str],
-                    regions: int) -> list[_LegendEntry]:
+                    regions: int, words: Words) -> list[_LegendEntry]:
     """Legend rows with counts, plus a "No data" row so unlisted regions are accounted for."""
     counts = {s.sid: 0 for s in statuses}
     for sid in assigned.values():
@@ -298,7 +301,7 @@ def _legend_entries(statuses: Sequence[_Status], assigned: Mapping[str, str],
     ]
     missing = regions - len(assigned)
     if missing:
-        entries.append(_LegendEntry("", "", "No data", missing, False, True))
+        entries.append(_LegendEntry("", "", words.gettext(_NO_DATA), missing, False, True))
     return entries
 
 
@@ -361,9 +364,10 @@ def _draw_legend(
     assigned: Mapping[str, str],
     fills: Mapping[str, str],
     hatch_ids: Mapping[str, str],
+    words: Words,
 ) -> tuple[list[str], float]:
     """Legend: swatch with mark + label + count, two columns filled top to bottom."""
-    entries = _legend_entries(statuses, assigned, len(grid.tiles))
+    entries = _legend_entries(statuses, assigned, len(grid.tiles), words)
     legend_top = _Y0 + grid.rows * _PITCH + 14
     x0 = min(grid.x0, _LEGEND_X0)
     col_w = (WIDTH - 2 * x0) / 2
@@ -382,8 +386,11 @@ def _draw_legend(
 
 
 def tile_map_body(data: Mapping[str, Any], layout: TileLayout | None = None,
-                  kind: str = "tile-map") -> Body:
-    """Tile grid of a layout's regions with marks, hatching for unverified, and a legend."""
+                  kind: str = "tile-map", words: Words | None = None) -> Body:
+    """Tile grid of a layout's regions with marks, hatching for unverified, and a legend.
+
+    Its own words ("No data", the status date) print in the edition's language (``words``)."""
+    words = words or Words()
     layout = layout or shipped_layout()
     grid = _grid(layout)
     statuses_raw = require_list(data, "statuses", kind)
@@ -397,12 +404,13 @@ def tile_map_body(data: Mapping[str, Any], layout: TileLayout | None = None,
 
     body = _draw_hatch_defs(hatch_ids, fills)
     body.extend(_draw_tiles(grid, assigned, by_id, fills, hatch_ids))
-    legend, y_end = _draw_legend(grid, statuses, assigned, fills, hatch_ids)
+    legend, y_end = _draw_legend(grid, statuses, assigned, fills, hatch_ids, words)
     body.extend(legend)
 
     as_of = data.get("as_of")
     if as_of not in (None, ""):
         x0 = min(grid.x0, _LEGEND_X0)
-        body.append(svg_text(x0, y_end + 10, f"Status as of {as_of}", size=MIN_FONT, fill=MUTED))
+        status = words.gettext(_STATUS_AS_OF) % {"date": words.as_of(as_of)}
+        body.append(svg_text(x0, y_end + 10, status, size=MIN_FONT, fill=MUTED))
         y_end += 16
     return y_end + 4, body
