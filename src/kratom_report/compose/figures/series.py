@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..i18n import N_, Words
+from .chartnumbers import format_point, format_value, format_year, nice_step
 from .common import (
     GRID,
     INK,
@@ -42,41 +43,6 @@ _Series = tuple[str, str, list[_Point]]  # label, unit, points sorted by x
 _Style = tuple[str, str, bool, str]  # colour, marker shape, filled, dash pattern
 _Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 _Spot = tuple[float, float, str]  # baseline x, baseline y, text-anchor
-
-
-# --------------------------------------------------------------------------- value formatting
-
-
-def _nice_step(span: float, target: int = 5) -> float:
-    """Round a raw tick step up to 1, 2, 2.5 or 5 x 10^k so axis labels are easy to read."""
-    if span <= 0:
-        return 1.0
-    raw = span / target
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5, 10):
-        if raw <= factor * power + 1e-12:
-            return factor * power
-    return 10 * power
-
-
-def _format_value(value: float, step: float, words: Words) -> str:
-    """Format a y value with thousands separators and only the decimals the data needs."""
-    if float(value).is_integer() and float(step).is_integer():
-        return words.decimal(round(value), 0)
-    decimals = 1 if abs(step * 10 - round(step * 10)) < 1e-9 else 2
-    return words.decimal(value, decimals)
-
-
-def _format_point(value: float, words: Words) -> str:
-    """Label a data point exactly as reported (no rounding of non-integers beyond 3 places)."""
-    if float(value).is_integer():
-        return words.decimal(int(value), 0)
-    return words.decimal(value, 3, trim=True)
-
-
-def _format_year(value: float) -> str:
-    """Years are shown without separators (2016, not 2,016)."""
-    return str(int(value)) if float(value).is_integer() else num(value)
 
 
 # --------------------------------------------------------------------------- data
@@ -171,14 +137,14 @@ def _compute_scale(series: Sequence[_Series], legend_bottom: float, words: Words
     y_high = max(all_y)
     if y_high <= y_low:
         y_high = y_low + 1
-    step = _nice_step((y_high - y_low) * 1.08)
+    step = nice_step((y_high - y_low) * 1.08)
     y_lo_tick = math.floor(y_low / step) * step
     y_hi_tick = math.ceil(y_high * 1.08 / step) * step if y_high > 0 else 0.0
     if y_hi_tick <= y_lo_tick:
         y_hi_tick = y_lo_tick + step
 
     # The left margin must fit the widest tick label.
-    left = 20 + max(text_width(_format_value(v, step, words), MIN_FONT)
+    left = 20 + max(text_width(format_value(v, step, words), MIN_FONT)
                     for v in (y_lo_tick, y_hi_tick))
     top = legend_bottom + 14
     return _Scale(
@@ -235,7 +201,7 @@ def _draw_y_grid(scale: _Scale, words: Words) -> list[str]:
             svg_text(
                 scale.left - 6,
                 ty + 3.5,
-                _format_value(value, scale.step, words),
+                format_value(value, scale.step, words),
                 size=MIN_FONT,
                 anchor="end",
                 fill=MUTED,
@@ -248,7 +214,7 @@ def _draw_x_ticks(scale: _Scale) -> list[str]:
     """X ticks: every year when the span is short, otherwise a nice step."""
     body: list[str] = []
     x_min, x_max, bottom = scale.x_min, scale.x_max, scale.bottom
-    x_step = 1.0 if x_max - x_min <= 14 else _nice_step(x_max - x_min, 8)
+    x_step = 1.0 if x_max - x_min <= 14 else nice_step(x_max - x_min, 8)
     x_step = max(1.0, round(x_step))
     tick = math.ceil(x_min / x_step) * x_step
     while tick <= x_max + 1e-9:
@@ -259,7 +225,7 @@ def _draw_x_ticks(scale: _Scale) -> list[str]:
         )
         body.append(
             svg_text(
-                tx, bottom + 16, _format_year(tick), size=MIN_FONT, anchor="middle", fill=MUTED
+                tx, bottom + 16, format_year(tick), size=MIN_FONT, anchor="middle", fill=MUTED
             )
         )
         tick += x_step
@@ -369,7 +335,7 @@ def _draw_value_labels(
     for _label, _unit, points in series:
         for px, py in points:
             cx, cy = scale.sx(px), scale.sy(py)
-            text = _format_point(py, words)
+            text = format_point(py, words)
             w = len(text) * MIN_FONT * 0.64  # bold digits are wider than average text
             choice = _choose_spot(cx, cy, w, scale, placed + marker_boxes)
             if choice is None:
