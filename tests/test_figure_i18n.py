@@ -50,9 +50,20 @@ FIGURES = """  - type: figure
     alt: A map of three states.
     source: "[@dea2016notice]"
 """
-# Every word the figure code writes itself in English, and the English month abbreviations.
+# A study by two authors, named in the evidence table by the tool's joining word.
+TWO_AUTHORS = """- key: smith2020two
+  type: article-journal
+  author: [{family: Smith, given: A.}, {family: Jones, given: B.}]
+  title: A study by two authors
+  container-title: Journal of Fixtures
+  issued: 2020
+"""
+STUDY = ('      - {study: "[@smith2020two]", design: Cohort, n: 12, population: Adults, '
+         "finding: None, certainty: low}\n")
+# Every word the tool writes itself into figures and the evidence table, in English, and
+# the English month abbreviations and digit grouping.
 ENGLISH = ["Year", "No data", "Points are not joined", "Values: units as in the legend",
-           "Status as of", "Data as of", "Aug", "Sep", "1,807"]
+           "Status as of", "Data as of", "Aug", "Sep", "1,807", "Smith and Jones"]
 
 
 def _report(root: Path, lang: str) -> Path:
@@ -64,10 +75,13 @@ def _report(root: Path, lang: str) -> Path:
     timeline = report / "data" / "timeline.yaml"
     timeline.write_text(timeline.read_text(encoding="utf-8")
                         + '  - {date: "2017-09", label: A month}\n', encoding="utf-8")
+    refs = report / "references.yaml"
+    refs.write_text(refs.read_text(encoding="utf-8") + TWO_AUTHORS, encoding="utf-8")
     intro = report / "sections" / "intro.yaml"
-    text = intro.read_text(encoding="utf-8")
-    intro.write_text(text.replace("  - type: evidence_table\n", FIGURES + "  - type: "
-                                  "evidence_table\n", 1), encoding="utf-8")
+    text = intro.read_text(encoding="utf-8").replace(
+        "  - type: evidence_table\n", FIGURES + "  - type: evidence_table\n", 1)
+    intro.write_text(text.replace("certainty: low}\n", "certainty: low}\n" + STUDY, 1),
+                     encoding="utf-8")
     yaml_path = report / "report.yaml"
     yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace(
         "    paper: letter\n", f"    paper: letter\n    language: {lang}\n"), encoding="utf-8")
@@ -75,10 +89,12 @@ def _report(root: Path, lang: str) -> Path:
 
 
 def _figures(html: str) -> str:
-    """Every figure's art and caption, where the tool's words stand."""
+    """Every figure's art and caption, and the evidence table: where the tool's words stand."""
     found = re.findall(r"<figure .*?</figure>", html, flags=re.S)
     assert len(found) == 3, len(found)
-    return "\n".join(found)
+    tables = re.findall(r'<table class="data-table evidence.*?</table>', html, flags=re.S)
+    assert len(tables) == 1, len(tables)
+    return "\n".join(found + tables)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +118,8 @@ def test_spanish_figures_speak_spanish(editions, view):
                  "Valores: unidades según la leyenda",
                  "Situación a fecha de 30 de abril de 2026",
                  "Datos a fecha de abril de 2026.",
-                 ">31 ago 2016<", ">sept 2017<", ">2018<", ">1.807<", ">13,5<"]:
+                 ">31 ago 2016<", ">sept 2017<", ">2018<", ">1.807<", ">13,5<",
+                 "Smith y Jones (2020)", "Kruegel et al. (2016)"]:
         assert word in figures, word
     for english in ENGLISH:
         assert english not in figures, english
@@ -113,7 +130,8 @@ def test_french_figures_speak_french(editions):
     for word in ["Année", "Aucune donnée (48)", "Les points ne sont pas reliés",
                  "Valeurs : unités indiquées dans la légende",
                  "Situation à jour : 30 avril 2026", "Données à jour : avril 2026.",
-                 ">31 août 2016<", ">sept. 2017<", ">1\u202f807<", ">13,5<"]:
+                 ">31 août 2016<", ">sept. 2017<", ">1\u202f807<", ">13,5<",
+                 "Smith et Jones (2020)", "Kruegel et al. (2016)"]:
         assert word in figures, word
     for english in ENGLISH:
         assert english not in figures, english
@@ -123,7 +141,8 @@ def test_english_edition_of_the_same_report_keeps_its_words(editions):
     figures = editions["en"]
     for word in ["Year", "No data (48)", "Points are not joined across years",
                  "Values: units as in the legend", "Status as of 2026-04-30",
-                 "Data as of 2026-04.", ">31 Aug 2016<", ">Sep 2017<", ">1,807<", ">13.5<"]:
+                 "Data as of 2026-04.", ">31 Aug 2016<", ">Sep 2017<", ">1,807<", ">13.5<",
+                 "Smith and Jones (2020)", "Kruegel et al. (2016)"]:
         assert word in figures, word
 
 
