@@ -221,9 +221,10 @@ def test_french_edition_shows_french_words_and_date(tiny_in, tmp_path):
     text = _text(pdf)
     for word in ["Messages clés", "Sommaire", "Références", "Nouveautés de cette version",
                  "Comment citer cette synthèse", "25 novembre 2026",
-                 f"Page 2 sur {_pages(pdf)}", "Tableau 2. Options", "Public : policymakers"]:
+                 f"Page 2 sur {_pages(pdf)}", "Tableau 2. Options", "Public : policymakers",
+                 "31 août 2016", "Données à jour : avril 2026."]:  # the timeline figure
         assert word in text, word
-    for english in ["Key messages", "Contents", "November", "Page 2 of"]:
+    for english in ["Key messages", "Contents", "November", "Page 2 of", "Aug", "Data as of"]:
         assert english not in text, english
     assert str(pypdf.PdfReader(pdf).trailer["/Root"]["/Lang"]) == "fr"
 

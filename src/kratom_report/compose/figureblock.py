@@ -55,9 +55,9 @@ def _drawn(ctx: Any, doc: YamlDoc, loc: Loc, block: FigureBlock, t: Any,
     raw = data.model.model_dump(mode="json", by_alias=True, exclude_none=True)
     try:
         svg = render_figure(block.kind, raw, title=block.alt, accent=ctx.edition.accent,
-                            font_family=font_family, layout=layout)
+                            font_family=font_family, layout=layout, words=ctx.words)
     except ValueError as exc:
         ctx.problems.append(doc.problem(loc + ("data",), f"figure: {exc}"))
         svg = ""
-    return {"svg": Markup(svg), **ctx.source(t, text), "as_of": str(data.model.as_of),
+    return {"svg": Markup(svg), **ctx.source(t, text), "as_of": ctx.words.as_of(data.model.as_of),
             "caveat": data.model.caveat}

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 # Scripts written without spaces between words break lines without hyphens (pyphen has a
 # Thai dictionary, but Thai is not hyphenated in print).
 _NO_SPACES = frozenset({"th", "lo", "km", "my", "zh", "ja"})
+# English figures keep the tool's first abbreviations ("Sep", where CLDR now has "Sept").
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext name extractors look for
@@ -72,6 +74,46 @@ class Words:
         from babel.dates import format_date
 
         return format_date(date, "long", locale=self.catalog_name)
+
+    def figure_date(self, year: int, month: int = 0, day: int = 0) -> str:
+        """A date in a figure, at the precision it was written (``3 Aug 2006``, ``Aug 2006``,
+        ``2006``); other languages get Babel's abbreviated month for the language."""
+        if self.catalog_name == BUILT_IN:
+            parts = [str(day)] if day else []
+            parts += [_MONTHS[month - 1]] if month else []
+            return " ".join([*parts, str(year)])
+        return self._skeleton(year, month, day, "MMM")
+
+    def as_of(self, value: str | dt.date) -> str:
+        """A data file's ``as_of`` in prose: English prints it as written; other languages get
+        the month's full name when it is a date (text that is not a date stays as written)."""
+        if self.catalog_name == BUILT_IN:
+            return str(value)
+        if isinstance(value, dt.date):
+            return self._skeleton(value.year, value.month, value.day, "MMMM")
+        m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+        if m is None:
+            return value
+        return self._skeleton(int(m[1]), int(m[2] or 0), int(m[3] or 0), "MMMM")
+
+    def _skeleton(self, year: int, month: int, day: int, month_form: str) -> str:
+        from babel.dates import format_skeleton
+
+        skeleton = "y" + (month_form if month else "") + ("d" if day else "")
+        return format_skeleton(skeleton, dt.date(year, month or 1, day or 1),
+                               locale=self.catalog_name)
+
+    def decimal(self, value: float, places: int, *, trim: bool = False) -> str:
+        """A number with group separators and ``places`` decimals (with ``trim``, at most
+        that many): the language's separators, English's for English."""
+        if self.catalog_name == BUILT_IN:
+            text = f"{value:,.{places}f}"
+            return text.rstrip("0").rstrip(".") if trim and places else text
+        from babel.numbers import format_decimal
+
+        fraction = ("#" if trim else "0") * places
+        pattern = "#,##0" + (f".{fraction}" if places else "")
+        return format_decimal(value, format=pattern, locale=self.catalog_name)
 
     def css(self) -> str:
         """Stylesheet rules for the words that live in CSS (page numbers, table and figure

@@ -31,6 +31,7 @@ from .editions import SelectedSection, content_fingerprint, content_payload, get
 from .i18n import N_, Words
 from .marks import ChangeMarks
 from .markup import MarkupEnv, local_image_data_uri, render
+from .studies import study_label
 from .templating import TemplateOutside, Templates
 from .theme import check_glyphs, figure_font, theme_assets
 
@@ -395,7 +396,8 @@ class _Context:
             rows = []
             for r, row in enumerate(block.rows):
                 rows.append({
-                    "study": self.study_label(row.study) + t(("rows", r, "study"), row.study),
+                    "study": study_label(self.project.references, row.study,
+                                         self.words) + t(("rows", r, "study"), row.study),
                     "design": t(("rows", r, "design"), row.design),
                     "n": t(("rows", r, "n"), _number(row.n)) if row.n is not None else "",
                     "population": t(("rows", r, "population"), row.population),
@@ -411,27 +413,6 @@ class _Context:
             return self.figure(doc, loc, block, t)
         raise TypeError(type(block).__name__)
 
-    def study_label(self, text: str) -> Markup:
-        """'Author et al. (2020)' before a lone citation, so a table row names its study."""
-        m = re.fullmatch(r"\s*\[@([^\];,\s]+)\]\s*", text)
-        located = self.project.references.get(m.group(1).lower()) if m else None
-        if located is None:
-            return Markup("")
-        ref = located.model
-        names = [a.get("family") or a.get("literal") or "" for a in ref.author or []]
-        names = [n for n in names if n and n != "et al"]
-        if not names:
-            label = ""
-        elif len(names) == 1 and len(ref.author or []) == 1:
-            label = names[0]
-        elif len(names) == 2 and len(ref.author or []) == 2:
-            label = f"{names[0]} and {names[1]}"
-        else:
-            label = f"{names[0]} et al."
-        year = _year(ref.issued)
-        label = f"{label} ({year})" if label and year else label or (year or "")
-        return escape(label)
-
     def figure(self, doc: YamlDoc, loc: Loc, block: FigureBlock, t) -> dict[str, Any]:
         from .figureblock import figure_block
 
@@ -441,19 +422,6 @@ class _Context:
 def _number(value: Any) -> Any:
     """Counts print with thousands separators (1,807), other cells as written."""
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-def _year(issued: Any) -> str | None:
-    if isinstance(issued, int):
-        return str(issued)
-    if isinstance(issued, dt.date):
-        return str(issued.year)
-    if isinstance(issued, str) and re.match(r"^\d{4}", issued):
-        return issued[:4]
-    if isinstance(issued, dict):
-        parts = issued.get("date-parts") or [[None]]
-        return str(parts[0][0]) if parts and parts[0] and parts[0][0] else None
-    return None
 
 
 def _changelog(project: Project, release: Release, words: Words) -> dict[str, Any]:

@@ -31,7 +31,6 @@ MUTED = "#4d4d4d"
 GRID = "#d0d0d0"
 HEX_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 # --------------------------------------------------------------------------- SVG helpers
@@ -160,13 +159,13 @@ def number(value: Any, where: str) -> float:
     return float(value)
 
 
-def parse_date(value: Any, where: str) -> tuple[tuple[int, int, int], str]:
-    """Parse YYYY / YYYY-MM / YYYY-MM-DD into a sort key and a label at the given precision."""
+def parse_date(value: Any, where: str) -> tuple[int, int, int]:
+    """Parse YYYY / YYYY-MM / YYYY-MM-DD into (year, month, day); 0 marks what was not written,
+    so the sort key is also the precision the date is printed at."""
     if isinstance(value, _dt.datetime):
         value = value.date()
     if isinstance(value, _dt.date):
-        label = f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-        return (value.year, value.month, value.day), label
+        return value.year, value.month, value.day
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     text = str(value).strip() if isinstance(value, str) else ""
@@ -180,13 +179,7 @@ def parse_date(value: Any, where: str) -> tuple[tuple[int, int, int], str]:
         _dt.date(year, month or 1, day or 1)
     except ValueError as exc:
         raise ValueError(f"{where}: date {value!r} is not a valid date ({exc})") from None
-    if day:
-        label = f"{day} {_MONTHS[month - 1]} {year}"
-    elif month:
-        label = f"{_MONTHS[month - 1]} {year}"
-    else:
-        label = str(year)
-    return (year, month, day), label
+    return year, month, day
 
 
 # --------------------------------------------------------------------------- colour maths

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import Words
 from .common import HEX_RE, Body, expand_hex, svg_document
 from .series import series_body
 from .tilemap import tile_map_body
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 # Drawn from a data file; `image` figures are files made elsewhere (see image.py).
 FIGURE_KINDS: tuple[str, ...] = ("series", "state-map", "tile-map", "timeline")
 
-_RENDERERS: dict[str, Callable[[Mapping[str, Any], str], Body]] = {
+_RENDERERS: dict[str, Callable[[Mapping[str, Any], str, Words], Body]] = {
     "series": series_body,
     "timeline": timeline_body,
 }
@@ -30,10 +31,12 @@ def render_figure(
     accent: str,
     font_family: str = "sans-serif",
     layout: TileLayout | None = None,
+    words: Words | None = None,
 ) -> str:
     """Return an inline SVG string for kind in FIGURE_KINDS.
 
     ``layout`` places a tile map's regions (default: the shipped US states layout).
+    ``words`` is the edition's language, for what the figure writes itself (default English).
 
     ``title`` is the figure's alt text; it becomes the SVG's first child ``<title>`` because that
     is what WeasyPrint uses as /Alt in tagged PDF. Raises ValueError on an unknown kind or on
@@ -50,10 +53,11 @@ def render_figure(
     if not isinstance(accent, str) or not HEX_RE.match(accent):
         raise ValueError(f"accent must be a CSS hex colour like '#1f5f8b', got {accent!r}")
     accent = expand_hex(accent)
+    words = words or Words()
     if kind in ("state-map", "tile-map"):
-        height, body = tile_map_body(data, layout, kind)
+        height, body = tile_map_body(data, layout, kind, words)
     else:
-        height, body = _RENDERERS[kind](data, accent)
+        height, body = _RENDERERS[kind](data, accent, words)
     if height > MAX_HEIGHT:
         raise ValueError(
             f"the {kind} is too tall to print on one page ({height:.0f} of at most "

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import N_, Words
+from .chartnumbers import format_point, format_value, format_year, nice_step
 from .common import (
     GRID,
     INK,
@@ -31,47 +33,16 @@ _SERIES_DASHES = ("6 4", "2 3", "8 3 2 3", "4 2", "1 2", "10 4")
 _MARKERS = ("circle", "square", "triangle", "diamond")
 _PLOT_H = 230.0
 _MAX_LABELLED_POINTS = 40  # beyond this, value labels would crowd out the data they describe
+_YEAR = N_("Year")
+_UNITS_IN_LEGEND = N_("Values: units as in the legend")
+_GAP_NOTE = N_("Points are not joined across years with no reported value; no value is "
+               "shown for those years.")
 
 _Point = tuple[float, float]
 _Series = tuple[str, str, list[_Point]]  # label, unit, points sorted by x
 _Style = tuple[str, str, bool, str]  # colour, marker shape, filled, dash pattern
 _Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 _Spot = tuple[float, float, str]  # baseline x, baseline y, text-anchor
-
-
-# --------------------------------------------------------------------------- value formatting
-
-
-def _nice_step(span: float, target: int = 5) -> float:
-    """Round a raw tick step up to 1, 2, 2.5 or 5 x 10^k so axis labels are easy to read."""
-    if span <= 0:
-        return 1.0
-    raw = span / target
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5, 10):
-        if raw <= factor * power + 1e-12:
-            return factor * power
-    return 10 * power
-
-
-def _format_value(value: float, step: float = 1.0) -> str:
-    """Format a y value with thousands separators and only the decimals the data needs."""
-    if float(value).is_integer() and float(step).is_integer():
-        return f"{int(round(value)):,}"
-    decimals = 1 if abs(step * 10 - round(step * 10)) < 1e-9 else 2
-    return f"{value:,.{decimals}f}"
-
-
-def _format_point(value: float) -> str:
-    """Label a data point exactly as reported (no rounding of non-integers beyond 3 places)."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.3f}".rstrip("0").rstrip(".")
-
-
-def _format_year(value: float) -> str:
-    """Years are shown without separators (2016, not 2,016)."""
-    return str(int(value)) if float(value).is_integer() else num(value)
 
 
 # --------------------------------------------------------------------------- data
@@ -155,7 +126,7 @@ class _Scale:
         return self.bottom - (v - self.y_lo_tick) / (self.y_hi_tick - self.y_lo_tick) * _PLOT_H
 
 
-def _compute_scale(series: Sequence[_Series], legend_bottom: float) -> _Scale:
+def _compute_scale(series: Sequence[_Series], legend_bottom: float, words: Words) -> _Scale:
     """The y range always includes zero so changes are not exaggerated, and ends on nice ticks."""
     all_x = [p[0] for _l, _u, pts in series for p in pts]
     all_y = [p[1] for _l, _u, pts in series for p in pts]
@@ -166,14 +137,15 @@ def _compute_scale(series: Sequence[_Series], legend_bottom: float) -> _Scale:
     y_high = max(all_y)
     if y_high <= y_low:
         y_high = y_low + 1
-    step = _nice_step((y_high - y_low) * 1.08)
+    step = nice_step((y_high - y_low) * 1.08)
     y_lo_tick = math.floor(y_low / step) * step
     y_hi_tick = math.ceil(y_high * 1.08 / step) * step if y_high > 0 else 0.0
     if y_hi_tick <= y_lo_tick:
         y_hi_tick = y_lo_tick + step
 
     # The left margin must fit the widest tick label.
-    left = 20 + max(text_width(_format_value(v, step), MIN_FONT) for v in (y_lo_tick, y_hi_tick))
+    left = 20 + max(text_width(format_value(v, step, words), MIN_FONT)
+                    for v in (y_lo_tick, y_hi_tick))
     top = legend_bottom + 14
     return _Scale(
         left=max(left, 56.0),
@@ -213,7 +185,7 @@ def _draw_legend(series: Sequence[_Series], styles: Sequence[_Style]) -> tuple[l
     return body, y
 
 
-def _draw_y_grid(scale: _Scale) -> list[str]:
+def _draw_y_grid(scale: _Scale, words: Words) -> list[str]:
     """Horizontal grid with y tick labels; the zero line is darker because it is the baseline."""
     body: list[str] = []
     tick_count = int(round((scale.y_hi_tick - scale.y_lo_tick) / scale.step))
@@ -229,7 +201,7 @@ def _draw_y_grid(scale: _Scale) -> list[str]:
             svg_text(
                 scale.left - 6,
                 ty + 3.5,
-                _format_value(value, scale.step),
+                format_value(value, scale.step, words),
                 size=MIN_FONT,
                 anchor="end",
                 fill=MUTED,
@@ -242,7 +214,7 @@ def _draw_x_ticks(scale: _Scale) -> list[str]:
     """X ticks: every year when the span is short, otherwise a nice step."""
     body: list[str] = []
     x_min, x_max, bottom = scale.x_min, scale.x_max, scale.bottom
-    x_step = 1.0 if x_max - x_min <= 14 else _nice_step(x_max - x_min, 8)
+    x_step = 1.0 if x_max - x_min <= 14 else nice_step(x_max - x_min, 8)
     x_step = max(1.0, round(x_step))
     tick = math.ceil(x_min / x_step) * x_step
     while tick <= x_max + 1e-9:
@@ -253,7 +225,7 @@ def _draw_x_ticks(scale: _Scale) -> list[str]:
         )
         body.append(
             svg_text(
-                tx, bottom + 16, _format_year(tick), size=MIN_FONT, anchor="middle", fill=MUTED
+                tx, bottom + 16, format_year(tick), size=MIN_FONT, anchor="middle", fill=MUTED
             )
         )
         tick += x_step
@@ -285,17 +257,19 @@ def _draw_lines(
     return body, any_gap
 
 
-def _axis_titles(series: Sequence[_Series], scale: _Scale) -> tuple[list[str], float]:
+def _axis_titles(series: Sequence[_Series], scale: _Scale,
+                 words: Words) -> tuple[list[str], float]:
     """"Year" under the x axis when x is a year; the unit over the y axis when it is shared."""
     body: list[str] = []
     extra = 0.0
     xs = [p[0] for _l, _u, pts in series for p in pts]
     if all(float(x).is_integer() and 1000 <= x <= 3000 for x in xs):
-        body.append(svg_text((scale.left + scale.right) / 2, scale.bottom + 32, "Year",
+        body.append(svg_text((scale.left + scale.right) / 2, scale.bottom + 32,
+                             words.gettext(_YEAR),
                              size=MIN_FONT, anchor="middle", fill=MUTED))
         extra = 14.0
     units = {u for _l, u, _p in series if u}
-    title = next(iter(units)) if len(units) == 1 else ("Values: units as in the legend"
+    title = next(iter(units)) if len(units) == 1 else (words.gettext(_UNITS_IN_LEGEND)
                                                        if units else "")
     if title:
         body.append(svg_text(scale.left, scale.top - 4, title, size=MIN_FONT, anchor="start",
@@ -353,7 +327,7 @@ def _choose_spot(
 
 
 def _draw_value_labels(
-    series: Sequence[_Series], scale: _Scale, marker_boxes: list[_Box]
+    series: Sequence[_Series], scale: _Scale, marker_boxes: list[_Box], words: Words
 ) -> list[str]:
     """Value labels placed to avoid markers and earlier labels, on a plate for legibility."""
     body: list[str] = []
@@ -361,7 +335,7 @@ def _draw_value_labels(
     for _label, _unit, points in series:
         for px, py in points:
             cx, cy = scale.sx(px), scale.sy(py)
-            text = _format_point(py)
+            text = format_point(py, words)
             w = len(text) * MIN_FONT * 0.64  # bold digits are wider than average text
             choice = _choose_spot(cx, cy, w, scale, placed + marker_boxes)
             if choice is None:
@@ -386,35 +360,37 @@ def _draw_value_labels(
     return body
 
 
-def series_body(data: Mapping[str, Any], accent: str) -> Body:
-    """Point/line chart: only reported points, joined only between consecutive years."""
+def series_body(data: Mapping[str, Any], accent: str, words: Words) -> Body:
+    """Point/line chart: only reported points, joined only between consecutive years.
+
+    The axis title, notes and numbers print in the edition's language (``words``)."""
     series = _collect_series(data)
     styles = _series_styles(len(series), accent)
 
     body, legend_bottom = _draw_legend(series, styles)
-    scale = _compute_scale(series, legend_bottom)
-    body.extend(_draw_y_grid(scale))
+    scale = _compute_scale(series, legend_bottom, words)
+    body.extend(_draw_y_grid(scale, words))
     body.extend(_draw_x_ticks(scale))
     lines, any_gap = _draw_lines(series, styles, scale)
     body.extend(lines)
     markers, marker_boxes = _draw_markers(series, styles, scale)
     body.extend(markers)
     if sum(len(pts) for _l, _u, pts in series) <= _MAX_LABELLED_POINTS:
-        body.extend(_draw_value_labels(series, scale, marker_boxes))
+        body.extend(_draw_value_labels(series, scale, marker_boxes, words))
 
-    titles, extra = _axis_titles(series, scale)
+    titles, extra = _axis_titles(series, scale, words)
     body.extend(titles)
     y_end = scale.bottom + 22 + extra
     if any_gap:
-        body.append(
-            svg_text(
-                scale.left,
-                y_end + 12,
-                "Points are not joined across years with no reported value; no value is "
-                "shown for those years.",
-                size=MIN_FONT,
-                fill=MUTED,
-            )
-        )
-        y_end += 16
+        note, y_end = _gap_note(scale, y_end, words)
+        body.extend(note)
     return y_end + 4, body
+
+
+def _gap_note(scale: _Scale, y_end: float, words: Words) -> tuple[list[str], float]:
+    """Why some points stand alone, wrapped to the plot's width (a translation may be longer)."""
+    body = []
+    for line in wrap(words.gettext(_GAP_NOTE), WIDTH - scale.left, MIN_FONT):
+        body.append(svg_text(scale.left, y_end + 12, line, size=MIN_FONT, fill=MUTED))
+        y_end += 16
+    return body, y_end

@@ -2,7 +2,7 @@
 
 The layout (``us-states`` or the report's own) says where each region's tile sits and what
 its label reads; the data file says each region's status. ``state-map`` is the same figure
-with the US layout, under its first name.
+with the US layout, under its first name. The data is checked first, in :mod:`.tiledata`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from ...source.models import LayoutTile
 from ...source.tilelayout import MAX_COLS, TileLayout, shipped_layout, tile_label
+from ..i18n import N_, Words
 from .common import (
     FONT,
     MIN_FONT,
@@ -23,18 +24,12 @@ from .common import (
     Body,
     num,
     require_list,
-    require_str,
     svg_text,
     text_colour,
     text_width,
     wrap,
 )
-
-# Six colour-blind-safe fills with evenly spaced lightness (viridis, L* 15 to 91), darkest first.
-_STATUS_PALETTE = ("#440154", "#414487", "#2a788e", "#22a884", "#7ad151", "#fde725")
-# "Not verified" asserts nothing, so it gets a quiet light neutral (lighter than every palette
-# colour it is used with) plus hatching, instead of a colour that would read as a finding.
-_UNVERIFIED_FILL = "#e6e6e6"
+from .tiledata import Status, collect_regions, collect_statuses, status_fills
 
 # Tile geometry, the same for every layout: the grid is centred horizontally in the viewBox
 # and the legend spans at least the width of the widest grid a layout may have.
@@ -42,6 +37,8 @@ _PITCH, _TILE = 54.0, 51.0
 _Y0 = 6.0
 _SWATCH = 20.0
 _LEGEND_X0 = (WIDTH - (MAX_COLS * _PITCH - (_PITCH - _TILE))) / 2
+_NO_DATA = N_("No data")
+_STATUS_AS_OF = N_("Status as of %(date)s")
 
 
 class _Grid(NamedTuple):
@@ -59,15 +56,6 @@ def _grid(layout: TileLayout) -> _Grid:
     return _Grid(tiles, (WIDTH - (cols * _PITCH - (_PITCH - _TILE))) / 2, rows)
 
 
-class _Status(NamedTuple):
-    """One legend status; ``unverified`` statuses are hatched rather than given a colour."""
-
-    sid: str
-    label: str
-    mark: str
-    unverified: bool
-
-
 class _LegendEntry(NamedTuple):
     """A legend row; the "No data" row has no status and ``is_missing`` set."""
 
@@ -82,79 +70,7 @@ class _LegendEntry(NamedTuple):
 # --------------------------------------------------------------------------- data
 
 
-def _is_unverified(status_id: str, label: str) -> bool:
-    """Statuses that assert nothing get hatching so they never read as a finding."""
-    return status_id == "not-verified" or label.lower().startswith("not verified")
-
-
-def _collect_statuses(statuses_raw: list[Any], kind: str) -> list[_Status]:
-    """Validate statuses; marks are limited to 2 characters because they must fit on a tile."""
-    statuses: list[_Status] = []
-    seen_ids: set[str] = set()
-    for i, item in enumerate(statuses_raw):
-        where = f"{kind} status {i + 1}"
-        sid = require_str(item, "id", where)
-        label = require_str(item, "label", where)
-        mark = require_str(item, "mark", where)
-        if sid in seen_ids:
-            raise ValueError(f"{kind} status id '{sid}' is defined twice")
-        if len(mark) > 2:
-            raise ValueError(f"{kind} status '{sid}' mark {mark!r} must be 1-2 characters")
-        seen_ids.add(sid)
-        statuses.append(_Status(sid, label, mark, _is_unverified(sid, label)))
-    return statuses
-
-
-def _status_fills(statuses: Sequence[_Status], kind: str) -> dict[str, str]:
-    """Assign fills that differ in lightness, refusing more statuses than can stay distinct."""
-    regular = [s for s in statuses if not s.unverified]
-    # With an unverified status the neutral takes the lightest slot, so drop the palette's
-    # lightest colour (yellow) to keep every fill distinct in lightness.
-    palette = _STATUS_PALETTE[:-1] if len(regular) < len(statuses) else _STATUS_PALETTE
-    if len(regular) > len(palette):
-        raise ValueError(
-            f"{kind} supports at most {len(palette)} statuses besides 'not verified' "
-            f"({len(_STATUS_PALETTE)} in all), got {len(regular)}"
-        )
-    fills: dict[str, str] = {}
-    for i, status in enumerate(regular):
-        # Spread the used colours across the palette to maximise lightness differences.
-        spread = (len(palette) - 1) / max(1, len(regular) - 1)
-        fills[status.sid] = palette[round(i * spread) if len(regular) > 1 else 0]
-    for status in statuses:
-        if status.unverified:
-            fills[status.sid] = _UNVERIFIED_FILL
-    return fills
-
-
-def _collect_regions(data: Mapping[str, Any], grid: _Grid, by_id: Mapping[str, _Status],
-                     kind: str, layout: TileLayout) -> dict[str, str]:
-    """Map region id -> status id, rejecting unknown ids, repeats and undefined statuses.
-
-    ``states:`` items name their region ``state`` (the US map's first form); ``regions:``
-    items name it ``id``.
-    """
-    key, id_key = ("regions", "id") if "regions" in data else ("states", "state")
-    noun = "region" if key == "regions" else "state"
-    assigned: dict[str, str] = {}
-    for i, item in enumerate(require_list(data, key, kind)):
-        where = f"{kind} {noun} {i + 1}"
-        code = require_str(item, id_key, where)
-        code = code.upper() if key == "states" else code
-        sid = require_str(item, "status", f"{where} ({code})")
-        if code not in grid.tiles:
-            if key == "states" and layout.name == "us-states":
-                raise ValueError(f"{where}: '{code}' is not a US state or DC two-letter code")
-            raise ValueError(f"{where}: '{code}' is not a region of {layout.described}")
-        if code in assigned:
-            raise ValueError(f"{kind} lists '{code}' more than once")
-        if sid not in by_id:
-            raise ValueError(f"{where} ({code}): status '{sid}' is not defined in 'statuses'")
-        assigned[code] = sid
-    return assigned
-
-
-def _hatch_ids(data: Mapping[str, Any], statuses: Sequence[_Status]) -> dict[str, str]:
+def _hatch_ids(data: Mapping[str, Any], statuses: Sequence[Status]) -> dict[str, str]:
     """Pattern ids derived from the data, so ids are reproducible yet unique per figure."""
     digest = hashlib.sha1(
         json.dumps(data, sort_keys=True, default=str).encode("utf-8")
@@ -228,7 +144,7 @@ def _draw_missing_tile(code: str, x: float, y: float) -> str:
     )
 
 
-def _draw_tile(code: str, x: float, y: float, status: _Status, fill: str, hatch_id: str) -> str:
+def _draw_tile(code: str, x: float, y: float, status: Status, fill: str, hatch_id: str) -> str:
     """A filled tile with code and mark, so the status reads even without colour."""
     ink = text_colour(fill)
     parts = [
@@ -266,7 +182,7 @@ def _draw_tile(code: str, x: float, y: float, status: _Status, fill: str, hatch_
 def _draw_tiles(
     grid: _Grid,
     assigned: Mapping[str, str],
-    by_id: Mapping[str, _Status],
+    by_id: Mapping[str, Status],
     fills: Mapping[str, str],
     hatch_ids: Mapping[str, str],
 ) -> list[str]:
@@ -287,8 +203,8 @@ def _draw_tiles(
 # --------------------------------------------------------------------------- legend
 
 
-def _legend_entries(statuses: Sequence[_Status], assigned: Mapping[str, str],
-                    regions: int) -> list[_LegendEntry]:
+def _legend_entries(statuses: Sequence[Status], assigned: Mapping[str, str],
+                    regions: int, words: Words) -> list[_LegendEntry]:
     """Legend rows with counts, plus a "No data" row so unlisted regions are accounted for."""
     counts = {s.sid: 0 for s in statuses}
     for sid in assigned.values():
@@ -298,7 +214,7 @@ def _legend_entries(statuses: Sequence[_Status], assigned: Mapping[str, str],
     ]
     missing = regions - len(assigned)
     if missing:
-        entries.append(_LegendEntry("", "", "No data", missing, False, True))
+        entries.append(_LegendEntry("", "", words.gettext(_NO_DATA), missing, False, True))
     return entries
 
 
@@ -357,13 +273,14 @@ def _draw_swatch(
 
 def _draw_legend(
     grid: _Grid,
-    statuses: Sequence[_Status],
+    statuses: Sequence[Status],
     assigned: Mapping[str, str],
     fills: Mapping[str, str],
     hatch_ids: Mapping[str, str],
+    words: Words,
 ) -> tuple[list[str], float]:
     """Legend: swatch with mark + label + count, two columns filled top to bottom."""
-    entries = _legend_entries(statuses, assigned, len(grid.tiles))
+    entries = _legend_entries(statuses, assigned, len(grid.tiles), words)
     legend_top = _Y0 + grid.rows * _PITCH + 14
     x0 = min(grid.x0, _LEGEND_X0)
     col_w = (WIDTH - 2 * x0) / 2
@@ -382,27 +299,31 @@ def _draw_legend(
 
 
 def tile_map_body(data: Mapping[str, Any], layout: TileLayout | None = None,
-                  kind: str = "tile-map") -> Body:
-    """Tile grid of a layout's regions with marks, hatching for unverified, and a legend."""
+                  kind: str = "tile-map", words: Words | None = None) -> Body:
+    """Tile grid of a layout's regions with marks, hatching for unverified, and a legend.
+
+    Its own words ("No data", the status date) print in the edition's language (``words``)."""
+    words = words or Words()
     layout = layout or shipped_layout()
     grid = _grid(layout)
     statuses_raw = require_list(data, "statuses", kind)
     if "regions" not in data:
         require_list(data, "states", kind)
-    statuses = _collect_statuses(statuses_raw, kind)
-    fills = _status_fills(statuses, kind)
+    statuses = collect_statuses(statuses_raw, kind)
+    fills = status_fills(statuses, kind)
     by_id = {s.sid: s for s in statuses}
-    assigned = _collect_regions(data, grid, by_id, kind, layout)
+    assigned = collect_regions(data, grid.tiles, by_id, kind, layout)
     hatch_ids = _hatch_ids(data, statuses)
 
     body = _draw_hatch_defs(hatch_ids, fills)
     body.extend(_draw_tiles(grid, assigned, by_id, fills, hatch_ids))
-    legend, y_end = _draw_legend(grid, statuses, assigned, fills, hatch_ids)
+    legend, y_end = _draw_legend(grid, statuses, assigned, fills, hatch_ids, words)
     body.extend(legend)
 
     as_of = data.get("as_of")
     if as_of not in (None, ""):
         x0 = min(grid.x0, _LEGEND_X0)
-        body.append(svg_text(x0, y_end + 10, f"Status as of {as_of}", size=MIN_FONT, fill=MUTED))
+        status = words.gettext(_STATUS_AS_OF) % {"date": words.as_of(as_of)}
+        body.append(svg_text(x0, y_end + 10, status, size=MIN_FONT, fill=MUTED))
         y_end += 16
     return y_end + 4, body
