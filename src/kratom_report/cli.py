@@ -548,7 +548,7 @@ def editions(root: Path, fmt: str) -> None:
     from .build import check as run_check
 
     result = run_check(root)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for r in result.editions:
         from .compose.editions import select
 

@@ -96,7 +96,8 @@ def new_section(root: Path, section_id: str, title: str, *, kind: str = "evidenc
         problems.append(Problem(section_display, None, None, (
             f"file already exists; choose another id, or add '{section_id}' to sections in "
             f"{display} to use it")))
-    editions = [e.get("id") for e in raw.get("editions") or [] if isinstance(e, dict)]
+    editions = [e["id"] for e in raw.get("editions") or []
+                if isinstance(e, dict) and isinstance(e.get("id"), str)]
     for name in audiences or []:
         if name not in editions:
             problems.append(doc.problem(("editions",), (

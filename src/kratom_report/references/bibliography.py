@@ -210,11 +210,11 @@ def _link_identifiers(fragment: str, item: Mapping[str, Any]) -> str:
         href = "https://doi.org/" + quote(doi, safe="/:;()[]._-+,=@!$*'~")
         spans += [(m.start(), m.end(), href) for m in re.finditer(needle, fragment)]
     url = item.get("URL")
-    href = _safe_href(url) if isinstance(url, str) else None
-    if href:
+    link = _safe_href(url) if isinstance(url, str) else None
+    if link and isinstance(url, str):
         for m in re.finditer(re.escape(html.escape(url, quote=False)), fragment):
             if not any(s < m.end() and m.start() < e for s, e, _ in spans):
-                spans.append((m.start(), m.end(), href))
+                spans.append((m.start(), m.end(), link))
     out, pos = [], 0
     for start, end, target in sorted(spans):
         out += [fragment[pos:start], f'<a href="{escape(target)}">', fragment[start:end], "</a>"]

@@ -126,7 +126,7 @@ def _slips_in(content: str, source: str) -> list[Slip]:
         if end < 0:
             found.append((m.start(), Slip(f"[@{body[: key.end()] if key else ''}", (
                 f"unclosed citation '[@{name}': add the closing ']', as in [@{name or 'key'}]"))))
-        elif body[:1].isspace() and name:
+        elif body[:1].isspace() and key and name:
             found.append((m.start(), Slip(content[m.start() : m.end() + key.end()], (
                 f"citation '[@{body}]' has a space after '@'; write [@{name}]"))))
         else:
