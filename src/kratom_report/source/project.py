@@ -185,7 +185,7 @@ def _load_section(root: Path, path: Path, sid: str, edition_ids: list[str] | Non
 def _salvage(doc: YamlDoc) -> Section | None:
     """The valid blocks of an invalid section, so their own mistakes are reported in one run."""
     raw = doc.data if isinstance(doc.data, dict) else {}
-    blocks = raw.get("blocks") if isinstance(raw.get("blocks"), list) else []
+    blocks = found if isinstance(found := raw.get("blocks"), list) else []
     adapter = TypeAdapter(Block)
     kept = []
     for block in blocks:
@@ -326,37 +326,43 @@ def iter_texts(section: Section, *, translations: bool = False) -> Iterator[tupl
     (and with ``translations``, each block's translations after it)."""
     for b, block in enumerate(section.blocks):
         base: Loc = ("blocks", b)
-        if isinstance(block, MarkdownBlock):
-            yield base + ("text",), block.text, block
-        elif isinstance(block, CalloutBlock):
-            if block.title:
-                yield base + ("title",), block.title, block
-            yield base + ("text",), block.text, block
-        elif isinstance(block, TableBlock):
-            yield base + ("caption",), block.caption, block
-            for c, cell in enumerate(block.header):
-                yield base + ("header", c), str(cell), block
-            for r, row in enumerate(block.rows):
-                for c, cell in enumerate(row):
-                    yield base + ("rows", r, c), str(cell), block
-            if block.source:
-                yield base + ("source",), block.source, block
-        elif isinstance(block, EvidenceTableBlock):
-            yield base + ("caption",), block.caption, block
-            for r, row in enumerate(block.rows):
-                for name in ("study", "design", "n", "population", "finding"):
-                    value = getattr(row, name)
-                    if value is not None:
-                        yield base + ("rows", r, name), str(value), block
-            if block.source:
-                yield base + ("source",), block.source, block
-        elif isinstance(block, FigureBlock):
-            yield base + ("caption",), block.caption, block
-            if block.source:
-                yield base + ("source",), block.source, block
+        for loc, text in _block_texts(base, block):
+            yield loc, text, block
         if translations:
             for loc, text in translated_texts(base, block):
                 yield loc, text, block
+
+
+def _block_texts(base: Loc, block: Block) -> Iterator[tuple[Loc, str]]:
+    """The texts of one block as printed: title or caption, then cells, then source."""
+    if isinstance(block, MarkdownBlock):
+        yield base + ("text",), block.text
+    elif isinstance(block, CalloutBlock):
+        if block.title:
+            yield base + ("title",), block.title
+        yield base + ("text",), block.text
+    elif isinstance(block, TableBlock | EvidenceTableBlock | FigureBlock):
+        yield base + ("caption",), block.caption
+        if not isinstance(block, FigureBlock):
+            yield from _cell_texts(base, block)
+        if block.source:
+            yield base + ("source",), block.source
+
+
+def _cell_texts(base: Loc, block: TableBlock | EvidenceTableBlock) -> Iterator[tuple[Loc, str]]:
+    """A table's header and body cells, row by row; an evidence table's written fields."""
+    if isinstance(block, TableBlock):
+        for c, cell in enumerate(block.header):
+            yield base + ("header", c), str(cell)
+        for r, row in enumerate(block.rows):
+            for c, cell in enumerate(row):
+                yield base + ("rows", r, c), str(cell)
+        return
+    for r, evidence in enumerate(block.rows):
+        for name in ("study", "design", "n", "population", "finding"):
+            value = getattr(evidence, name)
+            if value is not None:
+                yield base + ("rows", r, name), str(value)
 
 
 _MD = make_markdown()
@@ -378,7 +384,8 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
         for loc, text, _block in iter_texts(s.model, translations=True):
             texts.append((s.doc, loc, text))
     for d in data.values():
-        listed = [(("sources", j), key) for j, key in enumerate(d.model.sources)]
+        listed: list[tuple[Loc, str]] = [(("sources", j), key)
+                                         for j, key in enumerate(d.model.sources)]
         listed += [((list_key, i, "sources", j), key)
                    for i, (list_key, _id, st) in enumerate(d.model.region_items())
                    for j, key in enumerate(st.sources)]
@@ -439,7 +446,7 @@ def _check_style_paths(root: Path, doc: YamlDoc, problems: list[Problem]) -> Non
     the report folder: a style is parsed, and a path could point at any file on the machine."""
     data = doc.data if isinstance(doc.data, dict) else {}
     places: list[tuple[Loc, Any]] = [(("citation_style",), data.get("citation_style"))]
-    editions = data.get("editions") if isinstance(data.get("editions"), list) else []
+    editions = found if isinstance(found := data.get("editions"), list) else []
     places += [(("editions", i, "citation_style"), e.get("citation_style"))
                for i, e in enumerate(editions) if isinstance(e, dict)]
     for loc, value in places:
@@ -471,11 +478,14 @@ def auto_source_keys(data: DataFile) -> list[str]:
     keys = list(data.sources)
     for _key, _id, region in data.region_items():
         keys += region.sources
-    for item in [*(data.events or []), *(data.series or [])]:
-        if item.source:
-            keys += [c.key for c in scan_citations(_MD, item.source)[0]]
-    seen: set[str] = set()
-    return [k for k in keys if not (k.lower() in seen or seen.add(k.lower()))]
+    written = [e.source for e in data.events or []] + [s.source for s in data.series or []]
+    for source in written:
+        if source:
+            keys += [c.key for c in scan_citations(_MD, source)[0]]
+    first: dict[str, str] = {}  # keys differing only in case are one reference
+    for key in keys:
+        first.setdefault(key.lower(), key)
+    return list(first.values())
 
 
 def _unknown(key: str, known: set[str]) -> str:
