@@ -65,19 +65,14 @@ _BARE = re.compile(rf"(?<![\w.+\-\[@/\\])@({_KEY})")
 _TRAILING = ".:#$%&+?<>~/-"
 
 
-def citation_slips(md: MarkdownIt, text: str) -> list[Slip]:
-    """A bare ``@key``, an unclosed ``[@key`` or ``[@ key]``: meant as citations, printed as text.
-
-    Only plain text is looked at (not code), and an ``@`` after a letter (an email address)
-    is not a citation.
-    """
-    return scan_citations(md, text)[1]
-
-
 def scan_citations(md: MarkdownIt, text: str, tokens: list | None = None
                    ) -> tuple[list[Cite], list[Slip]]:
     """The cites of ``text`` and its citation-like slips, from one parse (``tokens``, if
-    given, are ``md.parse(text)`` already: checking a project parses each text once)."""
+    given, are ``md.parse(text)`` already: checking a project parses each text once).
+
+    A slip is a bare ``@key``, an unclosed ``[@key`` or ``[@ key]``: meant as a citation,
+    printed as text. Only plain text is looked at (not code), and an ``@`` after a letter
+    (an email address) is not a citation."""
     cites: list[Cite] = []
     slips: list[Slip] = []
 

@@ -273,7 +273,6 @@ Block = Annotated[
     MarkdownBlock | CalloutBlock | TableBlock | EvidenceTableBlock | FigureBlock,
     Field(discriminator="type"),
 ]
-BLOCK_TYPES = ("markdown", "callout", "table", "evidence_table", "figure")
 
 
 class Section(Strict):
