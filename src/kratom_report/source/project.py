@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,28 +12,26 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import Problem, ProblemsError, relpath
 from ..references.files import Unavailable, load_references
 from ..references.lint import lint_references
+from .datamodels import DataFile
 from .figurefiles import FigureFiles, figure_keys_ok, load_figure_files
 from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
 from .locate import REPORT_FILE
-from .markdown import MAX_DEPTH, make_markdown, nesting_depth, scan_citations
+from .markdown import MAX_DEPTH, nesting_depth, scan_citations
 from .models import (
     Block,
-    CalloutBlock,
     Changelog,
-    DataFile,
     Edition,
-    EvidenceTableBlock,
     FigureBlock,
     MarkdownBlock,
     Report,
     Section,
-    TableBlock,
 )
 from .parts import ReportParts, report_parts
 from .schema import as_written, did_you_mean, validate
+from .texts import AUTO, MARKDOWN, auto_source_keys, block_in_edition, check_controls, iter_texts
 from .theme import check_theme, contrast_ratio
 from .tilelayout import check_statuses
-from .translations import check_languages, translated_texts
+from .translations import check_languages
 
 
 @dataclass
@@ -84,7 +81,7 @@ def load_project(root: Path) -> Project:
     _check_style_paths(root, report_doc, problems)
     check_theme(root, report_doc, parts.max_bytes, problems)
     for doc in [report_doc, *(s.doc for s in sections), *(d.doc for d in data.values())]:
-        _check_controls(doc, doc.data, (), problems)
+        check_controls(doc, doc.data, (), problems)
     if complete:
         _check_editions_select(parts.editions, report_doc, sections, problems)
     warnings: list[Problem] = []
@@ -315,59 +312,6 @@ def _check_contrast(editions: list[tuple[int, Edition]], doc: YamlDoc,
                 "at least 4.5:1 (WCAG AA): choose a darker colour")))
 
 
-def block_in_edition(section: Section, block: Any, edition_id: str) -> bool:
-    """A block's own audiences win; else the section's; absent means every edition."""
-    audiences = block.audiences if block.audiences is not None else section.audiences
-    return audiences is None or edition_id in audiences
-
-
-def iter_texts(section: Section, *, translations: bool = False) -> Iterator[tuple[Loc, str, Any]]:
-    """Every author-written text of a section, in reading order, with its place and block
-    (and with ``translations``, each block's translations after it)."""
-    for b, block in enumerate(section.blocks):
-        base: Loc = ("blocks", b)
-        for loc, text in _block_texts(base, block):
-            yield loc, text, block
-        if translations:
-            for loc, text in translated_texts(base, block):
-                yield loc, text, block
-
-
-def _block_texts(base: Loc, block: Block) -> Iterator[tuple[Loc, str]]:
-    """The texts of one block as printed: title or caption, then cells, then source."""
-    if isinstance(block, MarkdownBlock):
-        yield base + ("text",), block.text
-    elif isinstance(block, CalloutBlock):
-        if block.title:
-            yield base + ("title",), block.title
-        yield base + ("text",), block.text
-    elif isinstance(block, TableBlock | EvidenceTableBlock | FigureBlock):
-        yield base + ("caption",), block.caption
-        if not isinstance(block, FigureBlock):
-            yield from _cell_texts(base, block)
-        if block.source:
-            yield base + ("source",), block.source
-
-
-def _cell_texts(base: Loc, block: TableBlock | EvidenceTableBlock) -> Iterator[tuple[Loc, str]]:
-    """A table's header and body cells, row by row; an evidence table's written fields."""
-    if isinstance(block, TableBlock):
-        for c, cell in enumerate(block.header):
-            yield base + ("header", c), str(cell)
-        for r, row in enumerate(block.rows):
-            for c, cell in enumerate(row):
-                yield base + ("rows", r, c), str(cell)
-        return
-    for r, evidence in enumerate(block.rows):
-        for name in ("study", "design", "n", "population", "finding"):
-            value = getattr(evidence, name)
-            if value is not None:
-                yield base + ("rows", r, name), str(value)
-
-
-_MD = make_markdown()
-
-
 def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
                      sections: list[Located], data: dict[str, Located],
                      references: dict[str, Located], unavailable: Unavailable,
@@ -397,14 +341,14 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
             if isinstance(block, FigureBlock) and block.source == AUTO and block.data in data:
                 cited |= {k.lower() for k in auto_source_keys(data[block.data].model)}
     for doc, loc, text in texts:
-        tokens = _MD.parse(text, {})  # one parse for both checks
-        depth = nesting_depth(_MD, text, tokens)
+        tokens = MARKDOWN.parse(text, {})  # one parse for both checks
+        depth = nesting_depth(MARKDOWN, text, tokens)
         if depth > MAX_DEPTH:
             problems.append(doc.problem(loc, (
                 f"lists and quotes are nested {depth} levels deep; at most {MAX_DEPTH} can be "
                 "printed, so flatten them (deeper text would be lost)")))
             continue
-        cites, slips = scan_citations(_MD, text, tokens)
+        cites, slips = scan_citations(MARKDOWN, text, tokens)
         for cite in cites:
             cited.add(cite.key.lower())
             if cite.key.lower() not in known and cite.key not in unavailable:
@@ -416,31 +360,9 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
     return cited
 
 
-AUTO = "auto"
 # One id pattern for everything that becomes a file name; checked before any path is built.
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 MAX_ID = 64
-# C0 control characters other than tab and newline (and DEL): invisible in an editor, they
-# print as nothing or as a box, and can drive a terminal that shows the text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def _check_controls(doc: YamlDoc, value: Any, loc: Loc, problems: list[Problem]) -> None:
-    """A located error for every text value holding a control character."""
-    if isinstance(value, str):
-        m = _CONTROL.search(value)
-        if m:
-            problems.append(doc.problem(loc, (
-                f"control character U+{ord(m.group(0)):04X} in the text; remove it (it "
-                "cannot be printed)")))
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _check_controls(doc, v, loc + (k,), problems)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _check_controls(doc, v, loc + (i,), problems)
-
-
 def _check_style_paths(root: Path, doc: YamlDoc, problems: list[Problem]) -> None:
     """A ``citation_style`` that names a .csl file (report or edition level) must live inside
     the report folder: a style is parsed, and a path could point at any file on the machine."""
@@ -470,22 +392,6 @@ def _check_edition_ids(doc: YamlDoc, problems: list[Problem]) -> None:
                 "edition needs its own id")))
         elif isinstance(eid, str):
             seen[eid] = i
-
-
-def auto_source_keys(data: DataFile) -> list[str]:
-    """Every reference a data file names, in order: its ``sources``, each item's ``sources``,
-    and the citations in each event's or series' ``source`` (what ``source: auto`` cites)."""
-    keys = list(data.sources)
-    for _key, _id, region in data.region_items():
-        keys += region.sources
-    written = [e.source for e in data.events or []] + [s.source for s in data.series or []]
-    for source in written:
-        if source:
-            keys += [c.key for c in scan_citations(_MD, source)[0]]
-    first: dict[str, str] = {}  # keys differing only in case are one reference
-    for key in keys:
-        first.setdefault(key.lower(), key)
-    return list(first.values())
 
 
 def _unknown(key: str, known: set[str]) -> str:
