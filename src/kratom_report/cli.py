@@ -31,7 +31,7 @@ from .errors import (
 )
 from .source.locate import find_root
 
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -548,7 +548,7 @@ def editions(root: Path, fmt: str) -> None:
     from .build import check as run_check
 
     result = run_check(root)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for r in result.editions:
         from .compose.editions import select
 

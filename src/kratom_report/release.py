@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .build import build_fingerprint, render_html
 from .compose.render import RenderedEdition, release_of
@@ -45,7 +46,7 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     project = load_project(root)
     rel = release_of(project)
     changelog = relpath(project.report_dir / project.report.changelog, root)
-    if rel.draft:
+    if rel.date is None:  # a draft: the type checker learns the date is set below
         raise ReleaseError(f"{changelog}: version {rel.version} is a draft; give its changelog "
                            "entry a date and at least one change before releasing")
     ids = [e.id for e in project.report.editions]
@@ -82,7 +83,8 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     with Workers(min(len(editions), jobs or os.cpu_count() or 1)) as pool:
         pdfs = render_pdfs(project.root, editions, VARIANT, jobs, say, pool)
         archival = render_pdfs(project.root, editions, ARCHIVAL, jobs, say, pool)
-    rows, files = [], {}
+    rows: list[dict[str, Any]] = []
+    files: dict[str, bytes] = {}
     for r in sorted(editions, key=lambda e: e.edition.id):
         data, pages = pdfs[r.edition.id]
         name = output_name(project.report.slug, r.edition.id, rel.version, "pdf", VARIANT)
