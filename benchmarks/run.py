@@ -302,24 +302,8 @@ def bench_report(b: Bench, name: str, root: Path, sections: int) -> ReportResult
                 b.say(f"  weasyprint said: {proc.stderr.strip()[:300]}")
         r.wp_pages[e] = _pdf_pages(wp_out) or 0
 
-    # What-if: the same HTML with the reference list's columns filled, not balanced. Balancing
-    # the last page of a long two-column list was the costliest single page WeasyPrint laid out
-    # (see RESULTS.md); skipped once the tool's stylesheet does it already.
-    e = max(editions, key=lambda x: r.wall(f"weasyprint:{x}") or 0)
-    already = re.search(r"\.bibliography\s*\{[^}]*column-fill:\s*auto",
-                        html_files[e].read_text(encoding="utf-8"))
-    if already and name in ("real", "s40"):
-        b.say(f"[{name}] what-if skipped: the stylesheet already has column-fill: auto")
-    if name in ("real", "s40") and not already:
-        css = work / "what-if-column-fill.css"
-        css.write_text(".bibliography { column-fill: auto }\n", encoding="utf-8")
-        b.say(f"[{name}] what-if: bare weasyprint, bibliography column-fill: auto ({e}) ×{reps}")
-        out_pdf = work / f"what-if-{e}.pdf"
-        for _ in range(reps):
-            b.measure(r.s(f"whatif-colfill:{e}"), [WP, "-s", str(css), "--pdf-variant", VARIANT,
-                                                   "--custom-metadata", str(html_files[e]),
-                                                   str(out_pdf)])
-        r.whatif = {"edition": e, "pages": _pdf_pages(out_pdf) or 0}
+    if name in ("real", "s40"):
+        _what_if_column_fill(b, r, work, editions, html_files, reps)
 
     if not heavy:
         b.say(f"[{name}] all editions, --jobs 1 and --jobs 2 (--force), ×{reps} each")
@@ -343,6 +327,30 @@ def bench_report(b: Bench, name: str, root: Path, sections: int) -> ReportResult
                 raise SystemExit(f"benchmark: no-change rebuild of {name} rebuilt something:\n"
                                  f"{proc.stderr}")
     return r
+
+
+def _what_if_column_fill(b: Bench, r: ReportResult, work: Path, editions: list[str],
+                         html_files: dict[str, Path], reps: int) -> None:
+    """What-if: the same HTML with the reference list's columns filled, not balanced.
+
+    Balancing the last page of a long two-column list was the costliest single page WeasyPrint
+    laid out (see RESULTS.md); skipped once the tool's stylesheet does it already.
+    """
+    name = r.name
+    e = max(editions, key=lambda x: r.wall(f"weasyprint:{x}") or 0)
+    if re.search(r"\.bibliography\s*\{[^}]*column-fill:\s*auto",
+                 html_files[e].read_text(encoding="utf-8")):
+        b.say(f"[{name}] what-if skipped: the stylesheet already has column-fill: auto")
+        return
+    css = work / "what-if-column-fill.css"
+    css.write_text(".bibliography { column-fill: auto }\n", encoding="utf-8")
+    b.say(f"[{name}] what-if: bare weasyprint, bibliography column-fill: auto ({e}) ×{reps}")
+    out_pdf = work / f"what-if-{e}.pdf"
+    for _ in range(reps):
+        b.measure(r.s(f"whatif-colfill:{e}"), [WP, "-s", str(css), "--pdf-variant", VARIANT,
+                                               "--custom-metadata", str(html_files[e]),
+                                               str(out_pdf)])
+    r.whatif = {"edition": e, "pages": _pdf_pages(out_pdf) or 0}
 
 
 def bench_startup(b: Bench) -> Series:

@@ -21,7 +21,6 @@ from markupsafe import Markup
 from kratom_report.references.bibexport import export_bibtex
 from kratom_report.references.bibliography import (
     BUILTIN_STYLES,
-    collapse_numbers,
     format_bibliography,
     load_style,
 )
@@ -378,25 +377,6 @@ def test_missing_key_or_type():
 
 
 # ------------------------------------------------------------------------------- numbers
-
-
-@pytest.mark.parametrize(
-    ("nums", "text"),
-    [
-        ([2, 3, 4, 7], "2–4, 7"),
-        ([2, 3], "2, 3"),
-        ([5], "5"),
-        ([], ""),
-        ([7, 3, 2, 4, 4], "2–4, 7"),
-        ([1, 2, 3, 5, 6, 8, 9, 10, 12], "1–3, 5, 6, 8–10, 12"),
-    ],
-)
-def test_collapse_numbers(nums, text):
-    assert collapse_numbers(nums) == text
-
-
-def test_collapse_numbers_ama_superscript_form():
-    assert collapse_numbers([1, 3, 4, 5, 6, 19], range_sep="-", sep=",") == "1,3-6,19"
 
 
 # ------------------------------------------------------------------------------- export

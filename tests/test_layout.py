@@ -1,8 +1,9 @@
 """The package layout shows the pipeline: imports point down the stages and never form a cycle.
 
 Stages, lowest first. A module may import from its own stage and from lower ones; ``source`` and
-``references`` sit beside each other (the source stage loads a project's reference files, the
-references stage reads with the source stage's YAML loader and models).
+``references`` share a rank, but only references may use source (it reads with the source
+stage's YAML loader and models). Private names stay in their module, and WeasyPrint, pikepdf and
+Jinja are each imported only where their stage does that work.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def stage(module: str) -> str:
 
 
 def layout_problems(root: Path) -> list[str]:
-    """Upward imports, cycles, and click outside cli.py, as readable lines."""
+    """Upward imports, cycles, and click outside the cli package, as readable lines."""
     graph = {module_name(p, root): imports_of(p, root) for p in sorted(root.rglob("*.py"))}
     graph[root.name] = set()  # the lazy re-exports: checked by their own test
     problems = []
@@ -179,3 +180,231 @@ def test_the_checker_names_a_module_outside_every_stage(fake):
     (fake / "helpers.py").write_text("")
     assert layout_problems(fake) == [
         "kratom_report.helpers: not in any stage; add it to a stage folder"]
+
+
+# ------------------------------------------------------------------ private names stay private
+
+# Uses of another module's private names that exist today. Each must go (make the name public
+# where it lives, or move the code that needs it); none may be added, and a pair that no longer
+# occurs must leave this list.
+KNOWN_PRIVATE_USES = {
+    # pdftags reads the structure tree with pdfpost's walkers; both are being reorganised.
+    ("kratom_report.publish.pdftags", "kratom_report.publish.pdfpost"),
+    # theme checks @font-face URLs with the template loader's URL and font-type rules.
+    ("kratom_report.compose.theme", "kratom_report.compose.templating"),
+}
+
+
+def _module_of(candidate: str, root: Path) -> bool:
+    sub = root.parent / Path(*candidate.split("."))
+    return sub.with_suffix(".py").is_file() or sub.is_dir()
+
+
+def _import_target(node: ast.ImportFrom, package: str) -> str:
+    if node.level:
+        base = package.split(".")[: len(package.split(".")) - node.level + 1]
+        return ".".join(base + ([node.module] if node.module else []))
+    return node.module or ""
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def private_uses(root: Path) -> list[tuple[str, str, str]]:
+    """(module, other module, name) for every ``from .x import _y`` and every ``x._y`` where
+    ``x`` is another module of the package: a private name is its own module's business."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        name = module_name(path, root)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules: dict[str, str] = {}  # local name -> package module it stands for
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                target = _import_target(node, package)
+                if target.split(".")[0] != root.name:
+                    continue
+                for alias in node.names:
+                    if _module_of(f"{target}.{alias.name}", root):
+                        modules[alias.asname or alias.name] = f"{target}.{alias.name}"
+                    elif _private(alias.name):
+                        found.append((name, target, alias.name))
+            elif isinstance(node, ast.Import):
+                modules |= {a.asname: a.name for a in node.names
+                            if a.asname and a.name.split(".")[0] == root.name}
+        found += [(name, modules[node.value.id], node.attr) for node in ast.walk(tree)
+                  if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                  and node.value.id in modules and _private(node.attr)
+                  and modules[node.value.id] != name]
+    return [use for use in found if use[1] != use[0]]
+
+
+def private_problems(root: Path, known: set[tuple[str, str]]) -> list[str]:
+    uses = private_uses(root)
+    problems = [f"{module} uses {name} of {owner}, a private name; make it public in {owner} "
+                "or move the code that needs it there"
+                for module, owner, name in uses if (module, owner) not in known]
+    gone = sorted(known - {(module, owner) for module, owner, _ in uses})
+    problems += [f"{module} no longer uses private names of {owner}: remove the pair from "
+                 "KNOWN_PRIVATE_USES" for module, owner in gone]
+    return problems
+
+
+def test_no_module_uses_another_modules_private_names():
+    assert private_problems(PACKAGE, KNOWN_PRIVATE_USES) == []
+
+
+def test_the_private_check_finds_an_import_and_an_attribute(fake):
+    (fake / "compose" / "render.py").write_text(
+        "from ..source.models import X, _helper\nfrom ..publish import pdf\n"
+        "from . import render\n\n\ndef f():\n    return pdf._engine, render._same, pdf.__doc__\n")
+    assert private_problems(fake, set()) == [
+        "kratom_report.compose.render uses _helper of kratom_report.source.models, a private "
+        "name; make it public in kratom_report.source.models or move the code that needs it "
+        "there",
+        "kratom_report.compose.render uses _engine of kratom_report.publish.pdf, a private "
+        "name; make it public in kratom_report.publish.pdf or move the code that needs it there",
+    ]
+
+
+def test_the_private_check_names_a_known_pair_that_is_gone(fake):
+    (fake / "cli.py").write_text("import kratom_report.compose.render as r\nr._draw()\n")
+    assert private_problems(fake, {("kratom_report.cli", "kratom_report.compose.render"),
+                                   ("kratom_report.cli", "kratom_report.errors")}) == [
+        "kratom_report.cli no longer uses private names of kratom_report.errors: remove the "
+        "pair from KNOWN_PRIVATE_USES"]
+
+
+# ------------------------------------------------------------------- source beside references
+
+# The source stage's own imports of the references stage today: loading a project still loads
+# and lints its reference files. Moving that step above both stages empties this list.
+KNOWN_SOURCE_TO_REFERENCES = {
+    ("kratom_report.source.project", "kratom_report.references.files"),
+    ("kratom_report.source.project", "kratom_report.references.lint"),
+}
+
+
+def sideways_problems(root: Path, known: set[tuple[str, str]]) -> list[str]:
+    """``references`` may use ``source``, never the other way round.
+
+    Reference files are YAML read with the source stage's safe loader, validated by its schema
+    messages into its models, so references -> source is the direction that exists and must
+    stay; source importing references as well would make the two stages one tangle.
+    """
+    graph = {module_name(p, root): imports_of(p, root) for p in sorted(root.rglob("*.py"))}
+    edges = {(module, target) for module, targets in graph.items() for target in targets
+             if stage(module) == "source" and stage(target) == "references"}
+    problems = [f"{module} imports {target}: the source stage may not use references "
+                "(references reads with source, not the other way round)"
+                for module, target in sorted(edges - known)]
+    problems += [f"{module} no longer imports {target}: remove the pair from "
+                 "KNOWN_SOURCE_TO_REFERENCES" for module, target in sorted(known - edges)]
+    return problems
+
+
+def test_source_does_not_import_references():
+    assert sideways_problems(PACKAGE, KNOWN_SOURCE_TO_REFERENCES) == []
+
+
+@pytest.fixture
+def sideways(fake: Path) -> Path:
+    (fake / "references").mkdir()
+    (fake / "references" / "__init__.py").write_text("")
+    (fake / "references" / "files.py").write_text("from ..source.models import X\n")
+    return fake
+
+
+def test_the_sideways_check_allows_references_using_source(sideways):
+    assert sideways_problems(sideways, set()) == []
+
+
+def test_the_sideways_check_finds_source_using_references(sideways):
+    (sideways / "source" / "models.py").write_text(
+        "def f():\n    from ..references import files\n")
+    assert sideways_problems(sideways, set()) == [
+        "kratom_report.source.models imports kratom_report.references.files: the source stage "
+        "may not use references (references reads with source, not the other way round)"]
+    assert sideways_problems(sideways, {("kratom_report.source.models",
+                                         "kratom_report.references.files"),
+                                        ("kratom_report.source.models",
+                                         "kratom_report.references")}) == [
+        "kratom_report.source.models no longer imports kratom_report.references: remove the "
+        "pair from KNOWN_SOURCE_TO_REFERENCES"]
+
+
+# ------------------------------------------------------------ heavy libraries have one home
+
+# Which modules may import each library at run time. An import under ``if TYPE_CHECKING:``
+# only names a type for an annotation and is not counted.
+LIBRARY_HOMES = {
+    # The PDF engine: the renderer, and the worker processes that load it before any job.
+    "weasyprint": ("kratom_report.publish.pdf", "kratom_report.publish.workers"),
+    # PDF post-processing and reading: all of publish, and verify, which reads releases back.
+    "pikepdf": ("kratom_report.publish", "kratom_report.verification"),
+    # Templates: the sandboxed environment and its bytecode cache; i18n installs the gettext
+    # extension into that environment; render turns template errors into located problems.
+    "jinja2": ("kratom_report.compose.templating", "kratom_report.compose.tplcache",
+               "kratom_report.compose.i18n", "kratom_report.compose.render"),
+}
+
+
+def _runtime_imports(tree: ast.Module) -> set[str]:
+    """Top-level names of every library imported outside ``if TYPE_CHECKING:`` blocks."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def library_problems(root: Path, homes: dict[str, tuple[str, ...]]) -> list[str]:
+    problems = []
+    for path in sorted(root.rglob("*.py")):
+        name = module_name(path, root)
+        for library in sorted(_runtime_imports(ast.parse(path.read_text(encoding="utf-8")))):
+            allowed = homes.get(library)
+            if allowed is not None and not any(name == h or name.startswith(h + ".")
+                                               for h in allowed):
+                problems.append(f"{name} imports {library}; only {', '.join(allowed)} may "
+                                "(go through them, or move the code there)")
+    return problems
+
+
+def test_weasyprint_pikepdf_and_jinja_are_imported_only_in_their_homes():
+    assert library_problems(PACKAGE, LIBRARY_HOMES) == []
+
+
+def test_the_library_check_finds_a_stray_import(fake):
+    (fake / "compose" / "render.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import jinja2\n"
+        "else:\n    import pikepdf\n\n\ndef f():\n    from weasyprint import HTML\n")
+    assert library_problems(fake, LIBRARY_HOMES) == [
+        "kratom_report.compose.render imports pikepdf; only kratom_report.publish, "
+        "kratom_report.verify may (go through them, or move the code there)",
+        "kratom_report.compose.render imports weasyprint; only kratom_report.publish.pdf, "
+        "kratom_report.publish.workers may (go through them, or move the code there)",
+    ]
+
+
+def test_the_library_check_passes_imports_in_their_homes(fake):
+    (fake / "publish" / "pdf.py").write_text("import weasyprint\nimport pikepdf.models\n")
+    (fake / "compose" / "render.py").write_text("import jinja2\n")
+    assert library_problems(fake, LIBRARY_HOMES) == []
+    (fake / "publish" / "pdf.py").write_text("from jinja2 import Environment\n")
+    assert library_problems(fake, LIBRARY_HOMES) == [
+        "kratom_report.publish.pdf imports jinja2; only kratom_report.compose.templating, "
+        "kratom_report.compose.tplcache, kratom_report.compose.i18n, kratom_report.compose.render"
+        " may (go through them, or move the code there)"]

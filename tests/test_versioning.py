@@ -101,7 +101,7 @@ def test_bump_each_part(root, part, expected):
 def test_unmodified_fixture_round_trips_identically():
     for name in ("report.yaml", "changelog.yaml"):
         path = FIXTURE / "report" / name
-        doc = versioning._YamlFile.read(path, f"report/{name}")
+        doc = versioning.YamlFile.read(path, f"report/{name}")
         assert doc.render() == path.read_bytes(), name
 
 

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from .verification import Verification
 
 Progress = Callable[[str], None]
-Format = Literal["pdf", "html", "web"]
 _log = logging.getLogger("kratom_report")
 
 
@@ -110,7 +109,7 @@ class Report:
                            len(result.project.sections), len(result.project.references),
                            numbers, (stale.references_years, stale.data_days))
 
-    def build(self, editions: Iterable[str] | None = None, formats: Sequence[Format] = ("pdf",),
+    def build(self, editions: Iterable[str] | None = None, formats: Sequence[str] = ("pdf",),
               out: str | os.PathLike[str] | None = None, variant: str | None = None, *,
               paper: str | None = None, jobs: int | None = None, force: bool = False,
               mark_changes: str | None = None, progress: Progress | None = None

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .build import build_fingerprint
 from .compose.render import RenderedEdition, release_of
@@ -48,7 +49,7 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     project = load_project(root)
     rel = release_of(project)
     changelog = relpath(project.report_dir / project.report.changelog, root)
-    if rel.draft:
+    if rel.date is None:  # a draft: the type checker learns the date is set below
         raise ReleaseError(f"{changelog}: version {rel.version} is a draft; give its changelog "
                            "entry a date and at least one change before releasing")
     composer = Composer.for_project(project)
@@ -86,7 +87,8 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     with Workers(min(len(editions), jobs or os.cpu_count() or 1)) as pool:
         products = produce(planned, composer, pool, say, composed=editions)
     made = {(p.target.edition, p.target.fmt, p.target.variant): p for p in products}
-    rows, files = [], {}
+    rows: list[dict[str, Any]] = []
+    files: dict[str, bytes] = {}
     for r in sorted(editions, key=lambda e: e.edition.id):
         pdf, copy = made[(r.edition.id, "pdf", VARIANT)], made[(r.edition.id, "pdf", ARCHIVAL)]
         files[pdf.target.name], files[copy.target.name] = pdf.data, copy.data

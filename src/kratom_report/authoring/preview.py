@@ -33,7 +33,7 @@ from ..errors import ProblemsError, ReportError, UnknownEdition
 from ..pipeline import Composer, plan, requested
 from ..publish.output import ensure_folder, write_all
 from .previewsite import Page, PreviewServer, Site, bind
-from .watch import Changes, _interruptible
+from .watch import Changes, interruptible
 
 if TYPE_CHECKING:
     from ..compose.citations import BibCache
@@ -64,7 +64,7 @@ def preview(root: Path, options: PreviewOptions, say: Say, *,
     failure shows in the page and the preview goes on.
     """
     stop = stop or threading.Event()
-    with _interruptible(), contextlib.ExitStack() as stack:
+    with interruptible(), contextlib.ExitStack() as stack:
         out = _out_folder(options.out, stack)
         site = Site()
         server = bind(site, options.host or "127.0.0.1", options.port or 0)

@@ -19,6 +19,7 @@ import secrets
 import socket
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -98,6 +99,10 @@ class Site:
         self.events = [*self.events[-50:], (self.seq, name, json.dumps(data))]
         self.cond.notify_all()
 
+    def news_after(self, seen: int) -> bool:
+        """Whether a stream that has seen events up to ``seen`` should wake; hold ``cond``."""
+        return self.closed or self.seq > seen
+
     def close(self) -> None:
         with self.cond:
             self.closed = True
@@ -144,6 +149,7 @@ class PreviewServer(http.server.ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host  # AF_UNIX only; never here
         shown = f"[{host}]" if ":" in str(host) else host
         return f"http://{shown}:{port}/"
 
@@ -235,8 +241,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"retry: 1000\n\n")
             while True:
                 with site.cond:
-                    site.cond.wait_for(lambda last=seen: site.closed or site.seq > last,
-                                       KEEPALIVE)
+                    site.cond.wait_for(partial(site.news_after, seen), KEEPALIVE)
                     if site.closed:
                         return
                     fresh = [e for e in site.events if e[0] > seen]

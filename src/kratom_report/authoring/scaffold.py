@@ -27,8 +27,8 @@ from ..source.locate import REPORT_FILE
 from ..source.models import Section
 from ..source.schema import did_you_mean
 
-# The private helpers of versioning are the project's one way to round-trip YAML files.
-from .versioning import VersionError, _YamlFile, confine
+# versioning owns the one way to round-trip YAML files (comments and quoting kept).
+from .versioning import VersionError, YamlFile, confine
 
 KINDS = ("front", "evidence", "guidance", "policy", "back")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -96,7 +96,8 @@ def new_section(root: Path, section_id: str, title: str, *, kind: str = "evidenc
         problems.append(Problem(section_display, None, None, (
             f"file already exists; choose another id, or add '{section_id}' to sections in "
             f"{display} to use it")))
-    editions = [e.get("id") for e in raw.get("editions") or [] if isinstance(e, dict)]
+    editions = [e["id"] for e in raw.get("editions") or []
+                if isinstance(e, dict) and isinstance(e.get("id"), str)]
     for name in audiences or []:
         if name not in editions:
             problems.append(doc.problem(("editions",), (
@@ -106,7 +107,7 @@ def new_section(root: Path, section_id: str, title: str, *, kind: str = "evidenc
         raise ProblemsError(problems)
 
     try:
-        report = _YamlFile.read(report_path, display)
+        report = YamlFile.read(report_path, display)
         confine([report], root)
     except VersionError as exc:
         raise ScaffoldError(str(exc)) from None
@@ -177,7 +178,7 @@ def _append_keeping_comments(seq: CommentedSeq, item: Any) -> None:
         del seq.ca.items[last]
 
 
-def _write_new_then_replace(path: Path, display: str, data: bytes, report: _YamlFile) -> None:
+def _write_new_then_replace(path: Path, display: str, data: bytes, report: YamlFile) -> None:
     """Create the section file, then replace report.yaml; undo the first if the second fails."""
     report_bytes = report.render()
     created_folder = not path.parent.exists()

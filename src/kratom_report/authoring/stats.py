@@ -214,7 +214,7 @@ def _stale_data(project: Project, selected: list[SelectedSection], now: dt.date,
     seen: set[str] = set()
     for s in selected:
         for _, block in s.blocks:
-            if not isinstance(block, FigureBlock) or block.data in seen:
+            if not isinstance(block, FigureBlock) or block.data is None or block.data in seen:
                 continue
             seen.add(block.data)
             located = project.data.get(block.data)

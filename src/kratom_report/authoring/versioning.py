@@ -76,7 +76,7 @@ def bump(root: Path, part: Part) -> tuple[str, str]:
     if part not in PARTS:
         raise VersionError(f"unknown version part {part!r}; use one of {', '.join(PARTS)}")
     report_dir = Path(root) / "report"
-    report_file = _YamlFile.read(report_dir / "report.yaml", "report/report.yaml")
+    report_file = YamlFile.read(report_dir / "report.yaml", "report/report.yaml")
     report = report_file.data
     if not isinstance(report, dict):
         raise VersionError(f"{report_file.display}: expected a mapping of keys at the top level")
@@ -96,7 +96,7 @@ def bump(root: Path, part: Part) -> tuple[str, str]:
     changelog_display = f"report/{name}"
     if _same_file(changelog_path, report_file.path):
         raise VersionError(f"{report_file.display}: changelog must be a separate file")
-    changelog_file = _YamlFile.read(changelog_path, changelog_display)
+    changelog_file = YamlFile.read(changelog_path, changelog_display)
     confine([report_file, changelog_file], Path(root))
     entries = _entries(changelog_file)
 
@@ -125,7 +125,7 @@ def bump(root: Path, part: Part) -> tuple[str, str]:
 
 
 @dataclass
-class _YamlFile:
+class YamlFile:
     """One YAML file loaded for round-trip editing, with what is needed to write it back alike."""
 
     path: Path
@@ -137,7 +137,7 @@ class _YamlFile:
     crlf: bool
 
     @classmethod
-    def read(cls, path: Path, display: str) -> _YamlFile:
+    def read(cls, path: Path, display: str) -> YamlFile:
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
@@ -200,7 +200,7 @@ def _matching_yaml(data: Any, text: str) -> YAML:
     return _new_yaml(_INDENTS[0], text)
 
 
-def _entries(changelog: _YamlFile) -> CommentedSeq:
+def _entries(changelog: YamlFile) -> CommentedSeq:
     data = changelog.data
     if not isinstance(data, dict) or "entries" not in data:
         raise VersionError(f"{changelog.display}: expected a top-level 'entries' list")
@@ -225,7 +225,7 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def confine(files: list[_YamlFile], root: Path) -> None:
+def confine(files: list[YamlFile], root: Path) -> None:
     """Refuse, before anything is written, a file whose link leads out of the report folder."""
     for yf in files:
         if not yf.path.resolve().is_relative_to(root.resolve()):
@@ -237,14 +237,14 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-def _replace_both(files: list[tuple[_YamlFile, bytes]]) -> None:
+def _replace_both(files: list[tuple[YamlFile, bytes]]) -> None:
     """Write every file to a temp file beside it, then rename them all into place.
 
     Nothing is renamed until every temp file is complete. If a later rename fails, the files
     already replaced get their original bytes back, so the pair never disagrees.
     """
-    temps: list[tuple[str, _YamlFile]] = []
-    done: list[_YamlFile] = []
+    temps: list[tuple[str, YamlFile]] = []
+    done: list[YamlFile] = []
     current = files[0][0]
     try:
         for yf, data in files:
@@ -272,7 +272,7 @@ def _replace_both(files: list[tuple[_YamlFile, bytes]]) -> None:
                 os.unlink(tmp)
 
 
-def _restore(yf: _YamlFile) -> None:
+def _restore(yf: YamlFile) -> None:
     target = yf.path.resolve()
     tmp = write_temp(target, yf.original, target.stat().st_mode & 0o7777)
     try:

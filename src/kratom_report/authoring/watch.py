@@ -75,13 +75,13 @@ def watch(root: Path, request: BuildRequest, *, stop: threading.Event | None = N
     raises :class:`UnknownEdition`; every other failure is reported through ``on_cycle`` and
     the loop goes on. Ctrl-C (KeyboardInterrupt) propagates to the caller.
     """
-    with _interruptible():
+    with interruptible():
         _loop(root, request, stop or threading.Event(), on_cycle or (lambda _cycle: None),
               poll, debounce)
 
 
 @contextlib.contextmanager
-def _interruptible() -> Iterator[None]:
+def interruptible() -> Iterator[None]:
     """SIGINT and SIGTERM stop the watch, even if the shell that started us ignored SIGINT.
 
     A script that runs ``kratom-report watch &`` starts it with SIGINT ignored (POSIX shells

@@ -121,14 +121,13 @@ def editions(root: Path, fmt: str) -> None:
       kratom-report editions
       kratom-report --source ../other-briefing editions --format json
     """
-    rows = [{"id": e.id, "title": e.title, "sections": list(e.sections),
-             "pages_estimate": e.pages_estimate} for e in Report(root).editions()]
+    found = Report(root).editions()
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([{"id": e.id, "title": e.title, "sections": list(e.sections),
+                                "pages_estimate": e.pages_estimate} for e in found], indent=2))
         return
-    for row in rows:
-        click.echo(f"{row['id']}\t{row['title']}\t{len(row['sections'])} sections\t"
-                   f"~{row['pages_estimate']} pp")
+    for e in found:
+        click.echo(f"{e.id}\t{e.title}\t{len(e.sections)} sections\t~{e.pages_estimate} pp")
 
 
 @main.command()

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..source.markdown import Cite
 from ..source.svgsafe import SvgRefused, clean_svg
@@ -128,7 +128,3 @@ def _short(exc: BaseException) -> str:
     """The reader's own words, without the file name it was given (an in-memory buffer)."""
     text = str(exc).split(" <_io.")[0].strip().rstrip(":") or type(exc).__name__
     return text[:120]
-
-
-def escape_text(text: str) -> Markup:
-    return escape(text)

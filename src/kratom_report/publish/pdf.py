@@ -15,7 +15,6 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import Problem, ProblemsError
 
-PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3a", "none")
 # A renderer message may quote a whole data: URI (megabytes of base64): keep only its type.
 _DATA_URI = re.compile(r"(data:[\w.+-]+/[\w.+-]+(?:;[\w=.+-]+)*,)[^'\"\s)]{16,}")
 

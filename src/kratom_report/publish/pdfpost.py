@@ -209,7 +209,7 @@ class _TextCollector:
             if isinstance(instruction, pikepdf.ContentStreamInlineImage):
                 continue
             op = str(instruction.operator)
-            operands = instruction.operands
+            operands = list(instruction.operands)
             current = next((key for key in reversed(stack) if key is not None), outer)
             if op in ("BMC", "BDC"):
                 stack.append(self._mcid_key(op, operands, resources, owner))
@@ -218,7 +218,9 @@ class _TextCollector:
                     stack.pop()
             elif op == "Tf" and operands and resources is not None:
                 fonts = resources.get("/Font")
-                f = fonts.get(operands[0]) if isinstance(fonts, pikepdf.Dictionary) else None
+                name = operands[0]
+                f = fonts.get(name) if isinstance(fonts, pikepdf.Dictionary) \
+                    and isinstance(name, pikepdf.Name) else None
                 font = self._font(f) if isinstance(f, pikepdf.Dictionary) else None
             elif op in ("Tj", "'", '"', "TJ") and current is not None and font is not None:
                 self.texts.setdefault(current, []).append(self._shown(op, operands, font))
@@ -363,7 +365,7 @@ def structure_report(pdf: bytes) -> dict[str, Any]:
         headings: list[tuple[str, str | None]] = []
         figures: list[str | None] = []
         th_scopes: list[str | None] = []
-        if has_tree:
+        if isinstance(struct_root, pikepdf.Dictionary):  # has_tree, spelled for the type checker
             role_map = struct_root.get("/RoleMap")
             role_map = role_map if isinstance(role_map, pikepdf.Dictionary) else None
             texts: dict[_McKey, list[str]] | None = None

@@ -79,7 +79,7 @@ def _set_scope(th: pikepdf.Dictionary, scope: pikepdf.Name) -> None:
     attrs = th.get("/A")
     if isinstance(attrs, pikepdf.Dictionary) and attrs.get("/O") == _TABLE:
         if attrs.is_indirect:  # could be shared with other cells: give this one its own copy
-            attrs = pikepdf.Dictionary({key: attrs[key] for key in attrs})
+            attrs = pikepdf.Dictionary(dict(attrs.items()))
             th.A = attrs
         attrs.Scope = scope
         return

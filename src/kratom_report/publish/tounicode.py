@@ -42,8 +42,9 @@ def fix_split_glyphs_in(doc: pikepdf.Pdf) -> bool:
     changed = False
     seen: set[tuple[int, int]] = set()
     for page in doc.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font", {})
-        for font in dict(fonts).values():
+        resources = page.obj.get("/Resources")
+        fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+        for font in dict(fonts).values() if isinstance(fonts, pikepdf.Dictionary) else ():
             if font.objgen in seen or "/ToUnicode" not in font:
                 continue
             seen.add(font.objgen)

@@ -128,12 +128,15 @@ class _Worker:
 
     def result(self, ticket: int) -> Any:
         while ticket not in self.results:
+            sent = self.in_flight
+            if sent is None:  # nothing on the wire: waiting would hang for good
+                raise KeyError(f"ticket {ticket} is not pending on this worker")
             try:
                 answer = self.conn.recv()
             except EOFError:
                 raise ProblemsError([Problem("build", None, None,
                                              "a PDF worker stopped unexpectedly")]) from None
-            self.results[self.in_flight] = answer
+            self.results[sent] = answer
             self.in_flight = None
             self._send_next()
         return self.results.pop(ticket)

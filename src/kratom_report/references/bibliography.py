@@ -1,4 +1,4 @@
-"""Bibliography entries as safe HTML, through citeproc-py, and citation-number ranges.
+"""Bibliography entries as safe HTML, through citeproc-py.
 
 citeproc-py 0.11.1 has known gaps; the work-arounds live here and
 each one is marked "GAP" with the reason:
@@ -6,7 +6,8 @@ each one is marked "GAP" with the reason:
 * ``second-field-align`` is ignored, so entries would read ``1.Kruegel``: we drop the
   citation-number from the bibliography layout and the template renders the number as a list
   marker.
-* ``collapse="citation-number"`` is ignored: :func:`collapse_numbers` does it.
+* ``collapse="citation-number"`` is ignored: the citation numbers are collapsed where they are
+  printed (``compose.citations``).
 * AMA prints ``doi:10.x/y`` as text: we turn the printed DOI (and a printed URL) into a link.
 * An unconfirmed author list ends with ``{literal: "et al"}``; in styles that print "&"/"and"
   before the last name that reads "& et al": we drop the conjunction.
@@ -26,7 +27,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -210,11 +211,11 @@ def _link_identifiers(fragment: str, item: Mapping[str, Any]) -> str:
         href = "https://doi.org/" + quote(doi, safe="/:;()[]._-+,=@!$*'~")
         spans += [(m.start(), m.end(), href) for m in re.finditer(needle, fragment)]
     url = item.get("URL")
-    href = _safe_href(url) if isinstance(url, str) else None
-    if href:
+    link = _safe_href(url) if isinstance(url, str) else None
+    if link and isinstance(url, str):
         for m in re.finditer(re.escape(html.escape(url, quote=False)), fragment):
             if not any(s < m.end() and m.start() < e for s, e, _ in spans):
-                spans.append((m.start(), m.end(), href))
+                spans.append((m.start(), m.end(), link))
     out, pos = [], 0
     for start, end, target in sorted(spans):
         out += [fragment[pos:start], f'<a href="{escape(target)}">', fragment[start:end], "</a>"]
@@ -366,25 +367,3 @@ def _format(items: list[dict], style: str, base_dir: Path | None) -> list[Markup
         # citeproc-py's output is markup already (values escaped above): mark it safe here only.
         entries.append(Markup(_link_identifiers(fragment, item)))
     return entries
-
-
-def collapse_numbers(nums: Iterable[int], *, range_sep: str = "–", sep: str = ", ") -> str:
-    """Citation numbers as a compact string: [2, 3, 4, 7] -> "2–4, 7".
-
-    GAP: citeproc-py ignores collapse="citation-number". Runs of three or more collapse to a
-    range; two consecutive numbers stay a list ("2, 3"). Input is sorted and de-duplicated.
-    (AMA's own superscript form is ``2-4,7``: pass range_sep="-", sep=",".)
-    """
-    values = sorted(set(nums))
-    parts: list[str] = []
-    i = 0
-    while i < len(values):
-        j = i
-        while j + 1 < len(values) and values[j + 1] == values[j] + 1:
-            j += 1
-        if j - i >= 2:
-            parts.append(f"{values[i]}{range_sep}{values[j]}")
-        else:
-            parts += [str(v) for v in values[i : j + 1]]
-        i = j + 1
-    return sep.join(parts)

@@ -18,16 +18,15 @@ _ALIASES = {
     "shortTitle": "title-short",
     "event-title": "event",  # CSL 1.0.2's name; citeproc-py knows only 'event'
 }
-#: Variables citeproc-py knows but a reference list never prints, so an import leaves them out:
-#: the abstract (long, and never part of a citation), Zotero's tags and notes (the author's own
-#: filing), and where the record came from or where a library shelves its copy (Zotero fills
-#: "Library Catalog" and "Call Number" by itself). Everything else a file carries that citeproc-py
-#: cannot print (license, citation-key, CSL 1.0.2 roles, custom fields) is left out too.
-LEFT_OUT = frozenset({"abstract", "keyword", "annote", "source", "call-number"})
 # "PMID: 123" / "PMCID: PMC123" lines in a note: where Zotero 6 keeps them (its Extra field).
 _NOTE_ID = re.compile(r"^(PMID|PMCID):\s*(\S+)\s*$", re.MULTILINE)
 
 
+# An import keeps only what a reference list prints: never the abstract (long, and never part of
+# a citation), Zotero's tags and notes (the author's own filing), where the record came from or
+# where a library shelves its copy (Zotero fills "Library Catalog" and "Call Number" by itself),
+# nor anything else citeproc-py cannot print (license, citation-key, CSL 1.0.2 roles, custom
+# fields).
 @functools.lru_cache(maxsize=1)
 def carried_fields() -> frozenset[str]:
     """The CSL variables a reference keeps on import: the ones our Reference model accepts."""
@@ -41,7 +40,7 @@ def csljson_to_refs(items: list[dict]) -> list[dict]:
     """CSL-JSON (e.g. a Zotero export) -> references in our shape: ``id`` becomes ``key``.
 
     An export loads as it is: variables we carry (see carried_fields) are kept, every other
-    field is left out without complaint (see LEFT_OUT). Zotero's ``journalAbbreviation``
+    field is left out without complaint. Zotero's ``journalAbbreviation``
     becomes ``container-title-short`` (what AMA prints), ``shortTitle`` ``title-short``, and a
     PMID or PMCID line in the note (Zotero 6) the PMID/PMCID variable.
     """

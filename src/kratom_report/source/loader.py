@@ -61,7 +61,7 @@ class YamlDoc:
                 hit = self.lines[i].find(needle, hit + len(needle))
         return line, col
 
-    def at(self, loc: Loc, *, key: bool = False) -> tuple[int | None, int | None]:
+    def at(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Best position for ``loc``: the exact node, else its nearest located parent."""
         table = self.keys if key else self.values
         probe = tuple(loc)
@@ -123,8 +123,8 @@ def parse_yaml(text: str, path: Path, display: str) -> YamlDoc:
         # An alias is written "*name": text without a "*" has none, and skips this pass.
         for event in yaml.parse(text, Loader=_Loader) if "*" in text else ():
             if isinstance(event, yaml.AliasEvent):
-                m = event.start_mark
-                raise YamlLoadError([Problem(display, m.line + 1, m.column + 1, (
+                line, col = (m.line + 1, m.column + 1) if (m := event.start_mark) else (None, None)
+                raise YamlLoadError([Problem(display, line, col, (
                     f"YAML alias '*{event.anchor}' is not allowed; write the value out in full"))])
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:

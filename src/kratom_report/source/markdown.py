@@ -65,19 +65,14 @@ _BARE = re.compile(rf"(?<![\w.+\-\[@/\\])@({_KEY})")
 _TRAILING = ".:#$%&+?<>~/-"
 
 
-def citation_slips(md: MarkdownIt, text: str) -> list[Slip]:
-    """A bare ``@key``, an unclosed ``[@key`` or ``[@ key]``: meant as citations, printed as text.
-
-    Only plain text is looked at (not code), and an ``@`` after a letter (an email address)
-    is not a citation.
-    """
-    return scan_citations(md, text)[1]
-
-
 def scan_citations(md: MarkdownIt, text: str, tokens: list | None = None
                    ) -> tuple[list[Cite], list[Slip]]:
     """The cites of ``text`` and its citation-like slips, from one parse (``tokens``, if
-    given, are ``md.parse(text)`` already: checking a project parses each text once)."""
+    given, are ``md.parse(text)`` already: checking a project parses each text once).
+
+    A slip is a bare ``@key``, an unclosed ``[@key`` or ``[@ key]``: meant as a citation,
+    printed as text. Only plain text is looked at (not code), and an ``@`` after a letter
+    (an email address) is not a citation."""
     cites: list[Cite] = []
     slips: list[Slip] = []
 
@@ -126,7 +121,7 @@ def _slips_in(content: str, source: str) -> list[Slip]:
         if end < 0:
             found.append((m.start(), Slip(f"[@{body[: key.end()] if key else ''}", (
                 f"unclosed citation '[@{name}': add the closing ']', as in [@{name or 'key'}]"))))
-        elif body[:1].isspace() and name:
+        elif body[:1].isspace() and key and name:
             found.append((m.start(), Slip(content[m.start() : m.end() + key.end()], (
                 f"citation '[@{body}]' has a space after '@'; write [@{name}]"))))
         else:

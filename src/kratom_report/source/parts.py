@@ -25,7 +25,6 @@ class ReportParts:
 
     editions: list[tuple[int, Edition]] = field(default_factory=list)  # valid ones, by index
     edition_ids: list[str] | None = None  # None: not every edition has a usable id
-    editions_valid: bool = False
     sections: list[str] | None = None  # the listed section ids that are text
     sections_checked: bool = True  # False: the order is invalid, so no file is "not listed"
     references: list[str] | None = None
@@ -40,7 +39,7 @@ def report_parts(report: Report | None, raw: Any) -> ReportParts:
     if report is not None:
         editions = list(enumerate(report.editions))
         return ReportParts(
-            editions=editions, edition_ids=[e.id for e in report.editions], editions_valid=True,
+            editions=editions, edition_ids=[e.id for e in report.editions],
             sections=list(report.sections), references=list(report.references),
             changelog=report.changelog, version=report.version,
             max_bytes=int(report.max_file_mb * 1_000_000), texts=_texts(editions))
@@ -54,7 +53,7 @@ def report_parts(report: Report | None, raw: Any) -> ReportParts:
         return data.get(name, default)
 
     parts = ReportParts(references=good("references"), changelog=good("changelog"),
-                        version=good("version"), editions_valid="editions" not in bad)
+                        version=good("version"))
     mb = good("max_file_mb")
     ok = isinstance(mb, int | float) and not isinstance(mb, bool) and 0 < mb <= 1000
     parts.max_bytes = int(mb * 1_000_000) if ok else 5_000_000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,28 +12,26 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import Problem, ProblemsError, relpath
 from ..references.files import Unavailable, load_references
 from ..references.lint import lint_references
+from .datamodels import DataFile
 from .figurefiles import FigureFiles, figure_keys_ok, load_figure_files
 from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
 from .locate import REPORT_FILE
-from .markdown import MAX_DEPTH, make_markdown, nesting_depth, scan_citations
+from .markdown import MAX_DEPTH, nesting_depth, scan_citations
 from .models import (
     Block,
-    CalloutBlock,
     Changelog,
-    DataFile,
     Edition,
-    EvidenceTableBlock,
     FigureBlock,
     MarkdownBlock,
     Report,
     Section,
-    TableBlock,
 )
 from .parts import ReportParts, report_parts
 from .schema import as_written, did_you_mean, validate
+from .texts import AUTO, MARKDOWN, auto_source_keys, block_in_edition, check_controls, iter_texts
 from .theme import check_theme, contrast_ratio
 from .tilelayout import check_statuses
-from .translations import check_languages, translated_texts
+from .translations import check_languages
 
 
 @dataclass
@@ -84,7 +81,7 @@ def load_project(root: Path) -> Project:
     _check_style_paths(root, report_doc, problems)
     check_theme(root, report_doc, parts.max_bytes, problems)
     for doc in [report_doc, *(s.doc for s in sections), *(d.doc for d in data.values())]:
-        _check_controls(doc, doc.data, (), problems)
+        check_controls(doc, doc.data, (), problems)
     if complete:
         _check_editions_select(parts.editions, report_doc, sections, problems)
     warnings: list[Problem] = []
@@ -185,7 +182,7 @@ def _load_section(root: Path, path: Path, sid: str, edition_ids: list[str] | Non
 def _salvage(doc: YamlDoc) -> Section | None:
     """The valid blocks of an invalid section, so their own mistakes are reported in one run."""
     raw = doc.data if isinstance(doc.data, dict) else {}
-    blocks = raw.get("blocks") if isinstance(raw.get("blocks"), list) else []
+    blocks = found if isinstance(found := raw.get("blocks"), list) else []
     adapter = TypeAdapter(Block)
     kept = []
     for block in blocks:
@@ -315,53 +312,6 @@ def _check_contrast(editions: list[tuple[int, Edition]], doc: YamlDoc,
                 "at least 4.5:1 (WCAG AA): choose a darker colour")))
 
 
-def block_in_edition(section: Section, block: Any, edition_id: str) -> bool:
-    """A block's own audiences win; else the section's; absent means every edition."""
-    audiences = block.audiences if block.audiences is not None else section.audiences
-    return audiences is None or edition_id in audiences
-
-
-def iter_texts(section: Section, *, translations: bool = False) -> Iterator[tuple[Loc, str, Any]]:
-    """Every author-written text of a section, in reading order, with its place and block
-    (and with ``translations``, each block's translations after it)."""
-    for b, block in enumerate(section.blocks):
-        base: Loc = ("blocks", b)
-        if isinstance(block, MarkdownBlock):
-            yield base + ("text",), block.text, block
-        elif isinstance(block, CalloutBlock):
-            if block.title:
-                yield base + ("title",), block.title, block
-            yield base + ("text",), block.text, block
-        elif isinstance(block, TableBlock):
-            yield base + ("caption",), block.caption, block
-            for c, cell in enumerate(block.header):
-                yield base + ("header", c), str(cell), block
-            for r, row in enumerate(block.rows):
-                for c, cell in enumerate(row):
-                    yield base + ("rows", r, c), str(cell), block
-            if block.source:
-                yield base + ("source",), block.source, block
-        elif isinstance(block, EvidenceTableBlock):
-            yield base + ("caption",), block.caption, block
-            for r, row in enumerate(block.rows):
-                for name in ("study", "design", "n", "population", "finding"):
-                    value = getattr(row, name)
-                    if value is not None:
-                        yield base + ("rows", r, name), str(value), block
-            if block.source:
-                yield base + ("source",), block.source, block
-        elif isinstance(block, FigureBlock):
-            yield base + ("caption",), block.caption, block
-            if block.source:
-                yield base + ("source",), block.source, block
-        if translations:
-            for loc, text in translated_texts(base, block):
-                yield loc, text, block
-
-
-_MD = make_markdown()
-
-
 def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
                      sections: list[Located], data: dict[str, Located],
                      references: dict[str, Located], unavailable: Unavailable,
@@ -378,7 +328,8 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
         for loc, text, _block in iter_texts(s.model, translations=True):
             texts.append((s.doc, loc, text))
     for d in data.values():
-        listed = [(("sources", j), key) for j, key in enumerate(d.model.sources)]
+        listed: list[tuple[Loc, str]] = [(("sources", j), key)
+                                         for j, key in enumerate(d.model.sources)]
         listed += [((list_key, i, "sources", j), key)
                    for i, (list_key, _id, st) in enumerate(d.model.region_items())
                    for j, key in enumerate(st.sources)]
@@ -390,14 +341,14 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
             if isinstance(block, FigureBlock) and block.source == AUTO and block.data in data:
                 cited |= {k.lower() for k in auto_source_keys(data[block.data].model)}
     for doc, loc, text in texts:
-        tokens = _MD.parse(text, {})  # one parse for both checks
-        depth = nesting_depth(_MD, text, tokens)
+        tokens = MARKDOWN.parse(text, {})  # one parse for both checks
+        depth = nesting_depth(MARKDOWN, text, tokens)
         if depth > MAX_DEPTH:
             problems.append(doc.problem(loc, (
                 f"lists and quotes are nested {depth} levels deep; at most {MAX_DEPTH} can be "
                 "printed, so flatten them (deeper text would be lost)")))
             continue
-        cites, slips = scan_citations(_MD, text, tokens)
+        cites, slips = scan_citations(MARKDOWN, text, tokens)
         for cite in cites:
             cited.add(cite.key.lower())
             if cite.key.lower() not in known and cite.key not in unavailable:
@@ -409,37 +360,15 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
     return cited
 
 
-AUTO = "auto"
 # One id pattern for everything that becomes a file name; checked before any path is built.
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 MAX_ID = 64
-# C0 control characters other than tab and newline (and DEL): invisible in an editor, they
-# print as nothing or as a box, and can drive a terminal that shows the text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def _check_controls(doc: YamlDoc, value: Any, loc: Loc, problems: list[Problem]) -> None:
-    """A located error for every text value holding a control character."""
-    if isinstance(value, str):
-        m = _CONTROL.search(value)
-        if m:
-            problems.append(doc.problem(loc, (
-                f"control character U+{ord(m.group(0)):04X} in the text; remove it (it "
-                "cannot be printed)")))
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _check_controls(doc, v, loc + (k,), problems)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _check_controls(doc, v, loc + (i,), problems)
-
-
 def _check_style_paths(root: Path, doc: YamlDoc, problems: list[Problem]) -> None:
     """A ``citation_style`` that names a .csl file (report or edition level) must live inside
     the report folder: a style is parsed, and a path could point at any file on the machine."""
     data = doc.data if isinstance(doc.data, dict) else {}
     places: list[tuple[Loc, Any]] = [(("citation_style",), data.get("citation_style"))]
-    editions = data.get("editions") if isinstance(data.get("editions"), list) else []
+    editions = found if isinstance(found := data.get("editions"), list) else []
     places += [(("editions", i, "citation_style"), e.get("citation_style"))
                for i, e in enumerate(editions) if isinstance(e, dict)]
     for loc, value in places:
@@ -463,19 +392,6 @@ def _check_edition_ids(doc: YamlDoc, problems: list[Problem]) -> None:
                 "edition needs its own id")))
         elif isinstance(eid, str):
             seen[eid] = i
-
-
-def auto_source_keys(data: DataFile) -> list[str]:
-    """Every reference a data file names, in order: its ``sources``, each item's ``sources``,
-    and the citations in each event's or series' ``source`` (what ``source: auto`` cites)."""
-    keys = list(data.sources)
-    for _key, _id, region in data.region_items():
-        keys += region.sources
-    for item in [*(data.events or []), *(data.series or [])]:
-        if item.source:
-            keys += [c.key for c in scan_citations(_MD, item.source)[0]]
-    seen: set[str] = set()
-    return [k for k in keys if not (k.lower() in seen or seen.add(k.lower()))]
 
 
 def _unknown(key: str, known: set[str]) -> str:

@@ -13,6 +13,7 @@ import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import Problem, did_you_mean  # noqa: F401 - re-exported
 from .loader import Loc, YamlDoc
@@ -86,7 +87,7 @@ def _written(doc: YamlDoc) -> dict[Loc, str]:
 
 
 def _problems(model: type[BaseModel], doc: YamlDoc, data: Any, base: Loc,
-              errors: list[dict[str, Any]]) -> list[Problem]:
+              errors: list[ErrorDetails]) -> list[Problem]:
     resolved = [(_data_loc(data, err["loc"]), err) for err in errors]
     missing = {(loc[:-1], loc[-1]) for loc, err in resolved if err["type"] == "missing"}
     extra_used: set[tuple[Loc, str]] = set()
@@ -234,12 +235,19 @@ def _value_at(data: Any, loc: Loc) -> Any:
     return cur
 
 
-def _message(model: type[BaseModel], data: Any, loc: Loc, err: dict[str, Any],
+def _message(model: type[BaseModel], data: Any, loc: Loc, err: ErrorDetails,
              raw: str | None) -> str:
-    kind = err["type"]
     field = str(next((p for p in reversed(loc) if isinstance(p, str)), "value"))
     value = _value_at(data, loc)
     ctx = err.get("ctx") or {}
+    return (_authoring_slip(field, value, loc, err["type"], ctx, raw)
+            or _choice_message(field, value, err["type"], ctx)
+            or _kind_message(field, value, err, ctx))
+
+
+def _authoring_slip(field: str, value: Any, loc: Loc, kind: str, ctx: dict[str, Any],
+                    raw: str | None) -> str | None:
+    """Mistakes authors make often, each explained in its own words (checked first)."""
     if field == "alt" and (value is None or (isinstance(value, str) and not value.strip())):
         return f"'alt' is blank; {_WHY['alt']}"
     if kind == "list_type" and field in TEXT_LIST_FIELDS and isinstance(value, str):
@@ -252,11 +260,16 @@ def _message(model: type[BaseModel], data: Any, loc: Loc, err: dict[str, Any],
                 f"(unquoted, YAML reads it as the number {value})")
     if not loc and kind in {"model_type", "dict_type", "model_attributes_type"}:
         return f"the file must hold a mapping (key: value lines), not {_type_name(value)}"
+    return None
+
+
+def _choice_message(field: str, value: Any, kind: str, ctx: dict[str, Any]) -> str | None:
+    """A value outside a fixed set (block types, literals, patterns), with a "did you mean"."""
     if kind == "union_tag_invalid":
         tag = ctx.get("tag")
         expected = str(ctx.get("expected_tags", "")).replace("'", "")
         return (f"unknown block type '{tag}', expected one of: {expected}"
-                f"{did_you_mean(tag, expected.split(', '))}")
+                f"{did_you_mean(str(tag), expected.split(', '))}")
     if kind == "union_tag_not_found":
         return "block has no 'type' (expected one of: markdown, callout, table, " \
                "evidence_table, figure)"
@@ -268,13 +281,15 @@ def _message(model: type[BaseModel], data: Any, loc: Loc, err: dict[str, Any],
     if kind == "string_pattern_mismatch":
         want = _FRIENDLY_PATTERNS.get(field, f"text matching {ctx.get('pattern')}")
         return f"'{field}' has invalid value {_short(value)} (expected {want})"
-    if kind in {"string_type", "int_type", "float_type", "list_type", "dict_type",
-                "model_type", "bool_type", "model_attributes_type"}:
-        want = {"string_type": "text", "int_type": "a whole number", "float_type": "a number",
-                "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping",
-                "model_attributes_type": "a mapping", "bool_type": "true or false"}[kind]
+    return None
+
+
+def _kind_message(field: str, value: Any, err: ErrorDetails, ctx: dict[str, Any]) -> str:
+    """The plain message for each remaining kind of pydantic error."""
+    kind = err["type"]
+    if kind in _WANTED:
         hint = "; quote it" if kind == "string_type" and isinstance(value, int | float) else ""
-        return f"'{field}' must be {want}, not {_type_name(value)}{hint}"
+        return f"'{field}' must be {_WANTED[kind]}, not {_type_name(value)}{hint}"
     if kind.startswith("date") or kind.startswith("datetime"):
         return f"'{field}' has invalid date {_short(value)} (expected YYYY-MM-DD)"
     if kind in {"too_short", "too_long"}:
@@ -288,6 +303,11 @@ def _message(model: type[BaseModel], data: Any, loc: Loc, err: dict[str, Any],
     if kind == "value_error":
         return f"'{field}': {str(ctx.get('error', err['msg']))}"
     return f"'{field}': {err['msg']}"
+
+
+_WANTED = {"string_type": "text", "int_type": "a whole number", "float_type": "a number",
+           "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping",
+           "model_attributes_type": "a mapping", "bool_type": "true or false"}
 
 
 def _short(value: Any) -> str:

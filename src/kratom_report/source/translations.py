@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import Problem
 from .loader import Loc, Located, YamlDoc
-from .models import EvidenceTableBlock, Report, Section, TableBlock
+from .models import EvidenceTableBlock, Report, Section, TableBlock, TableText
 
 LOCALE_DIR = Path(__file__).parent.parent / "locale"
 DOMAIN = "kratom_report"
@@ -65,7 +65,7 @@ def translated(block: Any, tag: str) -> Any:
 
 def translated_section(section: Section, tag: str) -> Section:
     key = translation_key(section.translations, tag)
-    if key is None:
+    if key is None or section.translations is None:
         return section
     return section.model_copy(update={"title": section.translations[key].title})
 
@@ -154,10 +154,11 @@ def _check_shape(doc: YamlDoc, loc: Loc, block: Any, problems: list[Problem]) ->
         return
     for key, text in (block.translations or {}).items():
         at = loc + ("translations", key)
-        if isinstance(block, TableBlock) and text.header is not None \
-                and len(text.header) != len(block.header):
+        header = text.header if isinstance(text, TableText) else None
+        if isinstance(block, TableBlock) and header is not None \
+                and len(header) != len(block.header):
             problems.append(doc.problem(at + ("header",), (
-                f"the '{key}' header has {len(text.header)} cells, the table's has "
+                f"the '{key}' header has {len(header)} cells, the table's has "
                 f"{len(block.header)}; translate every column, in order")))
         if text.rows is None:
             continue

@@ -62,7 +62,7 @@ class _LegendEntry(NamedTuple):
     sid: str
     mark: str
     label: str
-    count: int
+    tally: int  # regions with this status ("count" would shadow tuple.count)
     unverified: bool
     is_missing: bool
 
@@ -285,7 +285,7 @@ def _draw_legend(
     x0 = min(grid.x0, _LEGEND_X0)
     col_w = (WIDTH - 2 * x0) / 2
     per_col = math.ceil(len(entries) / 2)
-    wrapped = [wrap(f"{e.label} ({e.count})", col_w - _SWATCH - 16) for e in entries]
+    wrapped = [wrap(f"{e.label} ({e.tally})", col_w - _SWATCH - 16) for e in entries]
     row_heights = _legend_row_heights(wrapped, per_col)
     body: list[str] = []
     for i, entry in enumerate(entries):
