@@ -393,7 +393,7 @@ def test_the_library_check_finds_a_stray_import(fake):
         "else:\n    import pikepdf\n\n\ndef f():\n    from weasyprint import HTML\n")
     assert library_problems(fake, LIBRARY_HOMES) == [
         "kratom_report.compose.render imports pikepdf; only kratom_report.publish, "
-        "kratom_report.verify may (go through them, or move the code there)",
+        "kratom_report.verification may (go through them, or move the code there)",
         "kratom_report.compose.render imports weasyprint; only kratom_report.publish.pdf, "
         "kratom_report.publish.workers may (go through them, or move the code there)",
     ]
