@@ -23,6 +23,9 @@ DRAFT_STAMP_CLASS = "draft-stamp"
 _ARTIFACT = pikepdf.Name("/Artifact")
 _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 _SHOW = frozenset({"Tj", "TJ", "'", '"', "Do", "sh"})
+_MATRIX = frozenset({"cm", "Tm", "Td", "TD"})
+# A draft stamp in the source (not the stylesheet's rule for it).
+_HAS_STAMP = re.compile(r"class=\"[^\"]*\b" + DRAFT_STAMP_CLASS + r"\b")
 _SPACE = re.compile(r"\s+")
 
 Matrix = tuple[float, float, float, float, float, float]
@@ -41,7 +44,7 @@ def mark_pagination_artifacts(doc: pikepdf.Pdf, html: str) -> bool:
     root, _ = found
     arrays = _parent_tree(root)
     reachable = {e.objgen for e in _walk(root) if e.is_indirect}
-    stamps = _draft_stamps(html)
+    stamps = _draft_stamps(html) if _HAS_STAMP.search(html) else set()
     changed = False
     for page in doc.pages:
         key = page.obj.get("/StructParents")
@@ -84,36 +87,29 @@ def _rewrite_page(page: pikepdf.Page, marks: pikepdf.Array, outside: set[int],
                   stamps: set[str]) -> bool:
     """Turn the page's sequences for ``outside`` MCIDs into artifacts; free their MCIDs."""
     instructions = list(pikepdf.parse_content_stream(page))
-    where = _positions(instructions, outside)
-    groups = _groups(marks, outside)
+    where, starts = _positions(instructions, outside)
+    if not starts:
+        return False
     texts = _texts(page, outside) if stamps else {}
-    kinds: dict[int, str] = {}
-    for members in groups:
+    for members in _groups(marks, outside):
         text = _SPACE.sub("", "".join(texts.get(m, "") for m in sorted(members))).casefold()
         if text and text in stamps:
             kind = "Watermark"
         else:
             y = next((where[m] for m in sorted(members) if m in where), None)
             kind = "Header" if y is not None and y > _middle(page) else "Footer"
-        kinds.update(dict.fromkeys(members, kind))
-    done: set[int] = set()
-    for index, instruction in enumerate(instructions):
-        mcid = _mcid_of(instruction)
-        if mcid in outside and mcid not in done:
-            props = pikepdf.Dictionary(Type=pikepdf.Name.Pagination,
-                                       Subtype=pikepdf.Name("/" + kinds[mcid]))
-            instructions[index] = pikepdf.ContentStreamInstruction(
+        props = pikepdf.Dictionary(Type=pikepdf.Name.Pagination,
+                                   Subtype=pikepdf.Name("/" + kind))
+        for mcid in members & starts.keys():
+            instructions[starts[mcid]] = pikepdf.ContentStreamInstruction(
                 [_ARTIFACT, props], pikepdf.Operator("BDC"))
-            done.add(mcid)
-    if not done:
-        return False
     data = pikepdf.unparse_content_stream(instructions)
     contents = page.obj.get("/Contents")
     if isinstance(contents, pikepdf.Stream):
         contents.write(data)  # compressed again when the document is saved
     else:
         page.obj.Contents = page.obj.owner.make_stream(data)
-    for mcid in done:
+    for mcid in starts:
         marks[mcid] = None
     while len(marks) and marks[len(marks) - 1] is None:
         del marks[len(marks) - 1]
@@ -121,8 +117,7 @@ def _rewrite_page(page: pikepdf.Page, marks: pikepdf.Array, outside: set[int],
 
 
 def _mcid_of(instruction: Any) -> int | None:
-    if isinstance(instruction, pikepdf.ContentStreamInlineImage) or \
-            str(instruction.operator) != "BDC" or len(instruction.operands) < 2:
+    if str(instruction.operator) != "BDC" or len(instruction.operands) < 2:
         return None
     props = instruction.operands[1]
     if isinstance(props, pikepdf.Dictionary) and isinstance(props.get("/MCID"), int):
@@ -165,38 +160,44 @@ def _multiply(m: Matrix, n: Matrix) -> Matrix:
             e * p + f * r + t, e * q + f * s + u)
 
 
-def _positions(instructions: list[Any], wanted: set[int]) -> dict[int, float]:
-    """Page-space height of the first thing each wanted sequence draws (text or object)."""
+def _positions(instructions: list[Any], wanted: set[int]
+               ) -> tuple[dict[int, float], dict[int, int]]:
+    """For each wanted MCID: the page-space height of the first thing its sequence draws
+    (text or object), and the index of the instruction that opens it (the first, if twice)."""
     ctm, stack = _IDENTITY, []
     line = text = _IDENTITY
-    open_mcids: list[int | None] = []
+    open_mcids: list[int | None] = []  # innermost MCID in force at each nesting level
     found: dict[int, float] = {}
-    for instruction in instructions:
-        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            continue
-        op, args = str(instruction.operator), instruction.operands
+    starts: dict[int, int] = {}
+    for index, instruction in enumerate(instructions):
+        op = str(instruction.operator)  # operands are read only where needed: the cost is there
         if op == "q":
             stack.append(ctm)
         elif op == "Q" and stack:
             ctm = stack.pop()
-        elif op == "cm" and len(args) == 6:
-            ctm = _multiply(tuple(float(a) for a in args), ctm)  # type: ignore[arg-type]
+        elif op in _SHOW:
+            mcid = open_mcids[-1] if open_mcids else None
+            if mcid in wanted and mcid not in found:
+                found[mcid] = (_multiply(text, ctm) if op not in ("Do", "sh") else ctm)[5]
+        elif op in _MATRIX:
+            args = [float(a) for a in instruction.operands]
+            if op == "cm" and len(args) == 6:
+                ctm = _multiply(tuple(args), ctm)  # type: ignore[arg-type]
+            elif op == "Tm" and len(args) == 6:
+                line = text = tuple(args)  # type: ignore[assignment]
+            elif len(args) == 2:
+                line = text = _multiply((1.0, 0.0, 0.0, 1.0, args[0], args[1]), line)
         elif op == "BT":
             line = text = _IDENTITY
-        elif op == "Tm" and len(args) == 6:
-            line = text = tuple(float(a) for a in args)  # type: ignore[assignment]
-        elif op in ("Td", "TD") and len(args) == 2:
-            line = text = _multiply((1.0, 0.0, 0.0, 1.0, float(args[0]), float(args[1])), line)
         elif op in ("BDC", "BMC"):
-            open_mcids.append(_mcid_of(instruction))
+            mcid = _mcid_of(instruction)
+            if mcid in wanted:
+                starts.setdefault(mcid, index)
+            open_mcids.append(mcid if mcid is not None else
+                              (open_mcids[-1] if open_mcids else None))
         elif op == "EMC" and open_mcids:
             open_mcids.pop()
-        elif op in _SHOW:
-            mcid = next((m for m in reversed(open_mcids) if m is not None), None)
-            if mcid in wanted and mcid not in found:
-                place = _multiply(text, ctm) if op != "Do" and op != "sh" else ctm
-                found[mcid] = place[5]
-    return found
+    return found, starts
 
 
 class _Stamps(HTMLParser):

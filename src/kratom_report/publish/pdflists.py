@@ -10,7 +10,7 @@ checked against the text it moves, so a structure we did not expect is left alon
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from typing import Any
 
@@ -47,7 +47,7 @@ def fix_lists(doc: pikepdf.Pdf, html: str) -> bool:
     for elem in [e for e in _walk(root) if _elem_type(e, role_map) == "L"]:
         changed |= _flatten(elem, role_map)
     texts = _Texts(doc)
-    changed |= _join_broken_items(root, role_map, list_item_texts(html), texts)
+    changed |= _join_broken_items(root, role_map, html, texts)
     descriptions = description_lists(html)
     for elem in (e for e in _walk(root) if _elem_type(e, role_map) == "L"):
         changed |= _pair_descriptions(elem, role_map, descriptions, texts)
@@ -85,7 +85,7 @@ class _Texts:
     def of(self, elems: Iterable[pikepdf.Dictionary]) -> list[str]:
         elems = list(elems)
         wanted = {pg.objgen for e in elems for pg in _pages(e)} - self.scanned
-        for page in self.doc.pages:
+        for page in self.doc.pages if wanted else ():
             if page.obj.objgen in wanted:
                 obj = page.obj
                 self.collector.scan(obj, obj.get("/Resources"), obj.objgen, None, frozenset())
@@ -221,36 +221,58 @@ def description_lists(html: str) -> list[list[tuple[str, str]]]:
 
 # --------------------------------------------------------------------------- broken items
 
-def _join_broken_items(root: pikepdf.Dictionary, role_map: Any, items: set[str],
+def _join_broken_items(root: pikepdf.Dictionary, role_map: Any, html: str,
                        texts: _Texts) -> bool:
     """An item that a page or column break split in two becomes one item again.
 
     WeasyPrint tags each fragment: the part after the break is an item of its own, with no
-    /Lbl (the marker is drawn once), usually in a new list on the next page. The part is
-    joined to the item before it when nothing is read between the two and their texts
-    together, and not the first alone, are one ``<li>`` of the source.
+    /Lbl (the marker is drawn once), first in a new list on the next page or after a labelled
+    item in the next column. The part is joined to the item before it when nothing is read
+    between the two and their texts together, and not the first alone, are one ``<li>`` of
+    the source.
     """
+    items: set[str] | None = None  # read from the source only when a candidate turns up
     changed = False
+    for elem, body, before in _broken_candidates(root, role_map):
+        if items is None:
+            items = list_item_texts(html)
+        target = _kids(before)[-1]
+        first, rest = (_compared(t) for t in texts.of([target, body]))
+        if first in items or first + rest not in items:
+            continue
+        for kid in _kids(body):
+            kid["/P"] = target
+        target["/K"] = pikepdf.Array([*_kids(target), *_kids(body)])
+        _remove(elem)
+        changed = True
+    return changed
+
+
+def _broken_candidates(root: pikepdf.Dictionary, role_map: Any) -> Iterator[
+        tuple[pikepdf.Dictionary, pikepdf.Dictionary, pikepdf.Dictionary]]:
+    """(item, its body, the item before) for each item that may be the rest of a broken one."""
     for elem in [e for e in _walk(root) if _elem_type(e, role_map) == "LI"]:
         body = _only_body(elem, role_map)
         if body is None or not all(_is_struct_elem(k) for k in _kids(body)):
             continue
+        siblings = _kids(elem.get("/P"))
+        index = _index(siblings, elem)
+        if index is None:
+            continue
+        if index > 0 and not _labelled(siblings[index - 1], role_map):
+            continue  # within a list, only a labelled item's rest lacks its label
         before = _item_before(elem, role_map)
         if before is None:
             continue
         kids = _kids(before)
-        if not kids or not _is_struct_elem(kids[-1]) or \
-                _elem_type(kids[-1], role_map) != "LBody":
-            continue
-        first, rest = (_compared(t) for t in texts.of([kids[-1], body]))
-        if first in items or first + rest not in items:
-            continue
-        for kid in _kids(body):
-            kid["/P"] = kids[-1]
-        kids[-1]["/K"] = pikepdf.Array([*_kids(kids[-1]), *_kids(body)])
-        _remove(elem)
-        changed = True
-    return changed
+        if kids and _is_struct_elem(kids[-1]) and _elem_type(kids[-1], role_map) == "LBody":
+            yield elem, body, before
+
+
+def _labelled(item: Any, role_map: Any) -> bool:
+    kids = _kids(item)
+    return _is_struct_elem(item) and len(kids) == 2 and _is_struct_elem(kids[0]) and \
+        _elem_type(kids[0], role_map) == "Lbl"
 
 
 def _only_body(item: pikepdf.Dictionary, role_map: Any) -> pikepdf.Dictionary | None:
