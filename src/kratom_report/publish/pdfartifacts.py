@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, cast
 
 import pikepdf
 
@@ -108,7 +108,7 @@ def _rewrite_page(page: pikepdf.Page, marks: pikepdf.Array, outside: set[int],
     if isinstance(contents, pikepdf.Stream):
         contents.write(data)  # compressed again when the document is saved
     else:
-        page.obj.Contents = page.obj.owner.make_stream(data)
+        page.obj.Contents = pikepdf.Stream(cast(pikepdf.Pdf, page.obj.owner), data)
     for mcid in starts:
         marks[mcid] = None
     while len(marks) and marks[len(marks) - 1] is None:
@@ -129,7 +129,7 @@ def _groups(marks: pikepdf.Array, outside: set[int]) -> list[set[int]]:
     """MCIDs by the margin box they belong to: the outermost element outside the tree."""
     groups: dict[tuple[int, int], set[int]] = {}
     for mcid in outside:
-        elem = marks[mcid]
+        elem: Any = marks[mcid]
         for _ in range(64):  # a margin box is a few levels deep; a cycle ends here
             parent = elem.get("/P")
             if not (_is_struct_elem(parent) and parent.is_indirect) or \

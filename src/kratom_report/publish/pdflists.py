@@ -290,7 +290,7 @@ def _index(kids: list[Any], obj: pikepdf.Dictionary) -> int | None:
 def _item_before(elem: pikepdf.Dictionary, role_map: Any) -> pikepdf.Dictionary | None:
     """The list item read just before ``elem``, when nothing else is read between them: up
     while ``elem`` (or its ancestor) is a first kid, then down the last kids to an LI."""
-    node = elem
+    node: Any = elem
     while True:
         parent = node.get("/P")
         if not _is_struct_elem(parent):
@@ -318,7 +318,7 @@ def _item_before(elem: pikepdf.Dictionary, role_map: Any) -> pikepdf.Dictionary 
 def _remove(elem: pikepdf.Dictionary) -> None:
     """Take ``elem`` out of its parent, and each ancestor left empty (a fragment's frame)."""
     while True:
-        parent = elem["/P"]
+        parent: Any = elem["/P"]
         kids = _kids(parent)
         index = _index(kids, elem)
         if index is None:
