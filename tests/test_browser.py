@@ -127,8 +127,8 @@ return document.fonts.ready.then(() => ({
   ink: colour('body'), muted: colour('.kicker'),
   font: getComputedStyle(document.body).fontFamily.split(',')[0].replace(/"/g, ''),
   figure: text && getComputedStyle(text).fontFamily.split(',')[0].replace(/"/g, ''),
-  logo: logo.complete && logo.naturalWidth > 0,
-  plate: getComputedStyle(logo).backgroundColor,
+  logo: !!logo && logo.complete && logo.naturalWidth > 0,
+  plate: logo && getComputedStyle(logo).backgroundColor,
   missing: named.filter(f => ![...document.fonts].some(
     face => face.family.replace(/"/g, '') === f && face.status === 'loaded')),
 }));

@@ -247,7 +247,7 @@ def test_print_html_and_web_edition_both_survive_two_builds(tmp_path: Path):
         assert result.exit_code == 0, result.stderr
     printed = out / "tiny-briefing-clinician-v1.0.0-print.html"
     web = out / "tiny-briefing-clinician-v1.0.0.html"
-    assert sorted(p.name for p in out.glob("*.html")) == [web.name, printed.name]
+    assert sorted(p.name for p in out.glob("*.html")) == [printed.name, web.name]
     assert "@page" in printed.read_text() and 'class="masthead"' not in printed.read_text()
     assert 'class="masthead"' in web.read_text() and "@page" not in web.read_text()
 

@@ -103,7 +103,7 @@ def with_alternates(html: str, links: list[tuple[str, str, str]], meta: str = ""
     and to the other editions, and a visible link to the PDF in its masthead: printing from a
     browser is second best."""
     head = meta + "".join(f'<link rel="alternate" type="{escape(t)}" href="{escape(h)}" '
-                   f'title="{escape(title)}">\n' for t, h, title in links)
+                          f'title="{escape(title)}">\n' for t, h, title in links)
     pdf = next((h for t, h, _ in links if t == "application/pdf"), None)
     html = html.replace("</head>", head + "</head>", 1)
     if pdf:
@@ -154,12 +154,12 @@ def _versions(project: Project, out: Path) -> list[Version]:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise RecordError(f"{where}: not a release manifest ({type(exc).__name__}: "
                               f"{exc}); restore it from version control") from None
-        found.append(Version(version, date, in_report_order(project, rows),
+        found.append(Version(version, date, _in_report_order(project, rows),
                              changes.get(version, []), (out / version).is_dir()))
     return found
 
 
-def in_report_order(project: Project, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _in_report_order(project: Project, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Manifest rows (sorted by id, as the record keeps them) in report.yaml's order of
     editions, the order readers meet everywhere else; an edition report.yaml no longer lists
     follows the others, in the record's order."""
