@@ -140,7 +140,7 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
         except ProblemsError as exc:
             problems += exc.problems
             continue
-        ext = "html" if request.fmt == "web" else request.fmt
+        ext = request.fmt  # output_name keeps print HTML and web apart
         name = output_name(project.report.slug, r.edition.id, r.release.version, ext,
                            request.variant, draft=r.release.draft,
                            since=marks[edition_id].since if edition_id in marks else None)

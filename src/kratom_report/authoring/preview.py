@@ -180,7 +180,7 @@ class WebBuilder:
 
         r = render_web(project, edition_id, templates=templates, bib_cache=self._bib)
         slug, version, draft = project.report.slug, r.release.version, r.release.draft
-        name = output_name(slug, edition_id, version, "html", draft=draft)
+        name = output_name(slug, edition_id, version, "web", draft=draft)
         return (Page(edition_id, r.edition.title, name, r.html.encode("utf-8")),
                 output_name(slug, edition_id, version, "pdf", draft=draft))
 
