@@ -79,3 +79,33 @@ def save_like_an_editor(path: Path, old: str, new: str) -> None:
     tmp = path.with_name(f".{path.name}.swp")
     tmp.write_text(text.replace(old, new, 1), encoding="utf-8")
     os.replace(tmp, path)
+
+
+# A second edition for the themed fixture: listed after the clinician edition in report.yaml
+# but sorted before it by id, so report.yaml order and id order differ.
+ADVOCATE = """  - id: advocate
+    title: Advocate edition
+    audience: people who speak for patients
+    accent: "#6b3a64"
+    key_messages:
+      - "No randomized trial has tested kratom for opioid withdrawal [@vicknasingam2020kratom]."
+"""
+
+
+@pytest.fixture(scope="session")
+def themed_release(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The themed fixture (logo, colours, fonts) with two editions in report.yaml order
+    clinician, advocate, released once: ``root``, ``out`` (the site) and ``folder`` (1.0.0)."""
+    tmp = tmp_path_factory.mktemp("themed-release")
+    root = tmp / "themed"
+    shutil.copytree(FIXTURES / "themed", root)
+    report = root / "report" / "report.yaml"
+    text = report.read_text(encoding="utf-8")
+    assert text.count("\nsections:\n") == 1
+    report.write_text(text.replace("\nsections:\n", "\n" + ADVOCATE + "sections:\n"),
+                      encoding="utf-8")
+    out = tmp / "public"
+    result = CliRunner().invoke(main, ["release", "--source", str(root), "--out", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return {"root": root, "out": out, "folder": out / "1.0.0"}

@@ -115,3 +115,53 @@ def test_html_validate_reports_no_error(pages, tmp_path):
     problems = [(r["filePath"], m["ruleId"], m["message"])
                 for r in json.loads(result.stdout or "[]") for m in r["messages"]]
     assert problems == [] and result.returncode == 0, problems or result.stderr
+
+
+_STYLE = """
+const colour = s => getComputedStyle(document.querySelector(s)).color;
+const logo = document.querySelector('.masthead-logo');
+const text = document.querySelector('.figure-art svg text');
+const named = [...document.querySelectorAll('svg g[font-family]')]
+  .flatMap(g => g.getAttribute('font-family').split(',').map(f => f.trim()));
+return document.fonts.ready.then(() => ({
+  ink: colour('body'), muted: colour('.kicker'),
+  font: getComputedStyle(document.body).fontFamily.split(',')[0].replace(/"/g, ''),
+  figure: text && getComputedStyle(text).fontFamily.split(',')[0].replace(/"/g, ''),
+  logo: !!logo && logo.complete && logo.naturalWidth > 0,
+  plate: logo && getComputedStyle(logo).backgroundColor,
+  missing: named.filter(f => ![...document.fonts].some(
+    face => face.family.replace(/"/g, '') === f && face.status === 'loaded')),
+}));
+"""
+
+
+def _styles(driver, path: Path, scheme: str) -> dict:
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+        "features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    driver.get(path.as_uri())
+    return driver.execute_script(_STYLE)
+
+
+def test_the_theme_holds_in_the_light_scheme_on_every_page(themed_release, browser):
+    """Computed in the browser: the theme's colours, fonts and logo on the landing, version and
+    edition pages; the dark scheme keeps its own readable colours and puts the logo on white."""
+    folder = themed_release["folder"]
+    found = {"landing": themed_release["out"] / "index.html", "version": folder / "index.html",
+             **{e: folder / f"themed-briefing-{e}-v1.0.0.html" for e in ("clinician",
+                                                                        "advocate")}}
+    try:
+        for name, path in found.items():
+            light = _styles(browser, path, "light")
+            assert light["ink"] == "rgb(43, 33, 24)" and light["muted"] == "rgb(90, 79, 69)", \
+                (name, light)
+            assert light["font"] == "Atkinson Hyperlegible" and light["logo"], (name, light)
+            assert light["missing"] == [], (name, light)  # every font a figure names is here
+            if name in ("clinician", "advocate"):
+                assert light["figure"] == "Atkinson Hyperlegible", (name, light)
+            assert _axe(browser) == [], name
+            dark = _styles(browser, path, "dark")
+            assert dark["ink"] == "rgb(231, 234, 238)", (name, dark)  # web.css's dark ink
+            assert dark["plate"] == "rgb(255, 255, 255)" and dark["font"] == light["font"], \
+                (name, dark)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})

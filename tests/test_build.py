@@ -53,7 +53,7 @@ def test_html_format_is_self_contained(cli, tiny, tmp_path):
     out = tmp_path / "dist"
     result = cli("build", "--source", tiny, "--out", out, "--format", "html")
     assert result.exit_code == 0, result.stderr
-    html = (out / "tiny-briefing-clinician-v1.0.0.html").read_text(encoding="utf-8")
+    html = (out / "tiny-briefing-clinician-v1.0.0-print.html").read_text(encoding="utf-8")
     assert "data:font/otf;base64," in html
     assert "<svg" in html
     # Nothing left for a renderer to fetch: no relative or remote resource references.
@@ -135,7 +135,7 @@ def test_html_renders_to_the_same_pages_with_plain_weasyprint(cli, tiny, tmp_pat
         "html")
     plain = tmp_path / "plain.pdf"
     subprocess.run([sys.executable, "-m", "weasyprint", str(tmp_path /
-                    "tiny-briefing-clinician-v1.0.0.html"), str(plain)], check=True,
+                    "tiny-briefing-clinician-v1.0.0-print.html"), str(plain)], check=True,
                    capture_output=True)
     ours = pdftext(tmp_path / "tiny-briefing-clinician-v1.0.0.pdf").split("\f")
     theirs = pdftext(plain).split("\f")

@@ -18,7 +18,7 @@ def _html(cli, tiny, tmp_path, text: str) -> str:
     result = cli("build", "--source", tiny, "--out", out, "--format", "html",
                  "--edition", "clinician")
     assert result.exit_code == 0, result.stderr
-    return (out / "tiny-briefing-clinician-v1.0.0.html").read_text(encoding="utf-8")
+    return (out / "tiny-briefing-clinician-v1.0.0-print.html").read_text(encoding="utf-8")
 
 
 def test_raw_html_is_escaped(cli, tiny, tmp_path):

@@ -1,4 +1,5 @@
-"""Tests for kratom_report.publish.pdftags: list structure and soft line-break hyphens."""
+"""Tests for kratom_report.publish.pdftags: list structure, pagination artifacts and soft
+line-break hyphens, in both tagged variants."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pikepdf
 import pytest
 import weasyprint
 
+from kratom_report.publish.pdfartifacts import _draft_stamps
+from kratom_report.publish.pdflists import list_item_texts
 from kratom_report.publish.pdfpost import _collect_texts, _element_text, _kids, _walk
 from kratom_report.publish.pdftags import description_lists, tidy_structure
 
@@ -114,3 +117,185 @@ def test_description_lists_read_from_html():
 def test_a_pdf_without_structure_is_returned_as_it_is():
     plain = weasyprint.HTML(string="<p>x</p>").write_pdf()
     assert tidy_structure(plain, "<p>x</p>") == plain
+
+
+# --------------------------------------------------------------------------- pages and variants
+# A two-page document with every kind of margin box the briefing uses and a bulleted item
+# broken by the page end, rendered in both tagged variants the build offers.
+
+VARIANTS = ["pdf/ua-1", "pdf/a-3a"]
+STAMP = '<div class="stamp draft-stamp">DRAFT — NOT FOR USE</div>'
+PAGED = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Paged</title>
+<style>
+@page { size: A6; margin: 18mm 10mm 16mm;
+  @top-left { content: string(section); font: 7pt sans-serif; }
+  @top-right { content: element(stamp); }
+  @bottom-left { content: element(foot); }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 7pt sans-serif; } }
+body { font: 9pt/1.3 sans-serif; orphans: 1; widows: 1; }
+h2 { string-set: section content(text); font-size: 11pt; }
+.stamp { position: running(stamp); font: bold 7pt sans-serif; letter-spacing: 0.06em; }
+.foot { position: running(foot); font: 7pt sans-serif; }
+</style></head><body>
+STAMP<div class="foot">Test edition · Version 2.0</div>
+<h2>Evidence</h2>
+""" + "".join(f"<p>Paragraph {n} fills the page with ordinary words so that the list "
+              "further down starts near the foot of the first page.</p>" for n in range(1, 7)) + \
+    '<ul class="points">' + "".join(
+        f"<li>Point {n}: a bulleted item long enough to run over several lines, so that one "
+        "of the items is broken by the page end and continues at the top of the next page.</li>"
+        for n in range(1, 5)) + "</ul><p>Closing paragraph after the list.</p></body></html>"
+DRAFT = PAGED.replace("STAMP", STAMP)
+RELEASE = PAGED.replace("STAMP", STAMP.replace(" draft-stamp", ""))
+
+
+@pytest.fixture(scope="module", params=VARIANTS)
+def paged(request: pytest.FixtureRequest) -> dict[str, bytes]:
+    raw = weasyprint.HTML(string=DRAFT).write_pdf(pdf_variant=request.param)
+    return {"raw": raw, "tidy": tidy_structure(raw, DRAFT)}
+
+
+def _artifacts(pdf: bytes) -> list[list[tuple[str, str]]]:
+    """Per page: (subtype, text) of each /Artifact sequence of /Type /Pagination."""
+    from kratom_report.publish.pdfpost import _FontDecoder
+
+    pages = []
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            fonts = page.obj.Resources.get("/Font", {})
+            found: list[tuple[str, str]] = []
+            stack: list[int | None] = []
+            decoder = None
+            for ins in pikepdf.parse_content_stream(page):
+                op, args = str(ins.operator), ins.operands
+                if op in ("BDC", "BMC"):
+                    props = args[1] if op == "BDC" else None
+                    pagination = args[0] == pikepdf.Name.Artifact and \
+                        isinstance(props, pikepdf.Dictionary) and \
+                        props.get("/Type") == pikepdf.Name.Pagination
+                    if pagination:
+                        found.append((str(props.get("/Subtype")), ""))
+                    stack.append(len(found) - 1 if pagination else None)
+                elif op == "EMC":
+                    stack.pop()
+                elif op == "Tf":
+                    decoder = _FontDecoder(fonts[args[0]])
+                elif op == "TJ" and decoder and stack and stack[-1] is not None:
+                    kind, text = found[stack[-1]]
+                    shown = "".join(decoder.decode(bytes(s)) for s in args[0]
+                                    if isinstance(s, pikepdf.String))
+                    found[stack[-1]] = (kind, text + shown)
+            pages.append(found)
+    return pages
+
+
+def _mcid_problems(pdf: bytes) -> list[str]:
+    """MCIDs of page content that no reachable structure element owns, and the reverse."""
+    problems = []
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        root = doc.Root.StructTreeRoot
+        nums = root.ParentTree.Nums
+        tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        reachable = {e.objgen for e in _walk(root)}
+        owned: set[tuple[int, int]] = set()
+        for elem in _walk(root):
+            for kid in _kids(elem):
+                if isinstance(kid, int):
+                    owned.add((elem.Pg.objgen, int(kid)))
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                    owned.add((kid.Pg.objgen, int(kid.MCID)))
+        for number, page in enumerate(doc.pages, 1):
+            marks = tree[int(page.obj.StructParents)]
+            for ins in pikepdf.parse_content_stream(page, "BDC"):
+                props = ins.operands[1]
+                if not isinstance(props, pikepdf.Dictionary) or "/MCID" not in props:
+                    continue
+                mcid = int(props.MCID)
+                owner = marks[mcid] if mcid < len(marks) else None
+                if owner is None or owner.objgen not in reachable:
+                    problems.append(f"page {number}: MCID {mcid} outside the structure tree")
+                owned.discard((page.obj.objgen, mcid))
+        problems += [f"MCID {mcid} of {pg} is named but never drawn" for pg, mcid in owned]
+    return problems
+
+
+def _unlabelled_items(pdf: bytes) -> list[str]:
+    """Texts of list items without /Lbl in lists where another item has one."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        texts = _collect_texts(doc)
+        missing = []
+        for elem in _walk(doc.Root.StructTreeRoot):
+            if str(elem.get("/S")) != "/L":
+                continue
+            items = [k for k in _kids(elem) if str(k.get("/S")) == "/LI"]
+            kinds = [[str(c.get("/S")) for c in _kids(item)] for item in items]
+            if any("/Lbl" in k for k in kinds):
+                missing += [_element_text(item, texts) or ""
+                            for item, k in zip(items, kinds, strict=True) if "/Lbl" not in k]
+        return missing
+
+
+def test_an_item_broken_by_the_page_end_is_one_labelled_item(paged):
+    assert [t[:32] for t in _unlabelled_items(paged["raw"])] == \
+        ["is broken by the page end and co"]
+    assert _unlabelled_items(paged["tidy"]) == []
+    items = [i for _, items in _lists(paged["tidy"]) for i in items]
+    assert [kinds for kinds in ([k for k, _ in i] for i in items)] == [["/Lbl", "/LBody"]] * 4
+    assert items[0][1][1].endswith("continues at the top of the next page.")
+
+
+def test_a_broken_item_stays_apart_when_the_source_has_no_such_item(paged):
+    changed = DRAFT.replace("Point 1: a bulleted", "Point one: a bulleted")
+    assert len(_unlabelled_items(tidy_structure(paged["raw"], changed))) == 1
+
+
+def test_margin_boxes_are_pagination_artifacts(paged):
+    assert _artifacts(paged["raw"]) == [[], []]
+    expected = [[("/Header", "Evidence"), ("/Watermark", "DRAFT — NOT FOR USE"),
+                 ("/Footer", "Test edition · Version 2.0"), ("/Footer", f"Page {n} of 2")]
+                for n in (1, 2)]
+    assert _artifacts(paged["tidy"]) == expected
+
+
+def test_without_the_draft_class_the_stamp_is_part_of_the_header(paged):
+    tidy = tidy_structure(paged["raw"], RELEASE)
+    assert [kind for kind, _ in _artifacts(tidy)[0]] == ["/Header", "/Header", "/Footer",
+                                                           "/Footer"]
+
+
+def test_every_mcid_drawn_is_in_the_structure_tree(paged):
+    assert len(_mcid_problems(paged["raw"])) == 8  # four margin boxes on each of two pages
+    assert _mcid_problems(paged["tidy"]) == []
+
+
+def test_both_variants_stay_valid_and_readable(paged, tmp_path):
+    path = tmp_path / "tidy.pdf"
+    path.write_bytes(paged["tidy"])
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0 and "No syntax or stream encoding errors" in check.stdout
+    with pikepdf.open(io.BytesIO(paged["raw"])) as a, pikepdf.open(path) as b:
+        assert len(a.pages) == len(b.pages) == 2
+        assert a.Root.Metadata.read_bytes() == b.Root.Metadata.read_bytes()
+
+    def text(pdf: bytes) -> str:
+        return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                              check=True).stdout.decode()
+
+    assert text(paged["tidy"]) == text(paged["raw"])
+    assert "Closing paragraph after the list." in text(paged["tidy"])
+
+
+def test_tidying_is_reproducible_and_done_once(paged):
+    assert tidy_structure(paged["raw"], DRAFT) == paged["tidy"]
+    assert tidy_structure(paged["tidy"], DRAFT) == paged["tidy"]
+
+
+def test_list_item_texts_read_from_html():
+    html = ("<ul><li>One <b>bold</b>\n word</li><li>Two<ol><li>inner</li></ol></li></ul>"
+            "<ol><li>open item<li>next</ol>")
+    assert list_item_texts(html) == {"Oneboldword", "Twoinner", "inner", "openitem", "next"}
+
+
+def test_draft_stamps_read_from_html():
+    assert _draft_stamps('<p class="x draft-stamp">Draft <b>copy</b></p><br>') == {"draftcopy"}
+    assert _draft_stamps('<p class="draft">Draft</p>') == set()

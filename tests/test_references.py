@@ -67,7 +67,7 @@ def test_citations_collapse_and_link(cli, tiny, tmp_path):
         "All three [@cdc2018salmonella; @kruegel2016synthetic; @dea2016notice]."))
     cli("build", "--source", tiny, "--out", tmp_path, "--format", "html", "--edition",
         "clinician")
-    html = (tmp_path / "tiny-briefing-clinician-v1.0.0.html").read_text()
+    html = (tmp_path / "tiny-briefing-clinician-v1.0.0-print.html").read_text()
     assert re.search(r'<sup class="cite" id="cite-\d+"><a href="#ref-1">1</a>\u2013'
                      r'<a href="#ref-3">3</a></sup>', html)
     # The number inside the range links back from its entry to where it is first cited.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -202,3 +203,93 @@ def test_a_damaged_release_record_is_named(tmp_path: Path):
     assert str(caught.value) == (
         "releases/1.0.0/manifest.json: not a release manifest (KeyError: 'editions'); "
         "restore it from version control")
+
+
+# --- a themed report with two editions whose report.yaml order is not their id order ---------
+THEMED_ORDER = ["Clinician edition", "Advocate edition"]  # report.yaml's order
+
+
+def _themed_pages(release: dict[str, Path]) -> dict[str, Path]:
+    folder = release["folder"]
+    return {"landing": release["out"] / "index.html", "version": folder / "index.html",
+            **{e: folder / f"themed-briefing-{e}-v1.0.0.html" for e in ("clinician", "advocate")}}
+
+
+def test_every_site_page_carries_the_theme_colours_logo_and_fonts(themed_release):
+    logo = base64.b64encode((themed_release["root"] / "report" / "theme" / "logo.svg")
+                            .read_bytes()).decode("ascii")
+    for name, path in _themed_pages(themed_release).items():
+        html = path.read_text(encoding="utf-8")
+        page = Page(html)
+        [img] = [a for a in page.all("img") if a.get("class") == "masthead-logo"]
+        assert img == {"class": "masthead-logo", "src": f"data:image/svg+xml;base64,{logo}",
+                       "alt": "Evidence Fixture Group"}, name
+        assert ("@media (prefers-color-scheme: light) { :root { --ink: #2b2118; "
+                "--muted: #5a4f45; } }") in html, name
+        assert '@font-face { font-family: "Atkinson Hyperlegible"; font-weight: 400; ' \
+               'font-style: normal; src: url("data:font/woff2;base64,' in html, name
+        assert 'body, .figure-art svg text { font-family: "Atkinson Hyperlegible", ' \
+               '"DejaVu Sans", var(--sans); }' in html, name
+        # the theme comes after the built-in stylesheet, so it wins where both speak
+        assert html.index("--ink: #2b2118") > html.index("--ink: #1b1f24"), name
+
+
+def test_a_site_without_a_theme_has_no_theme_stylesheet_or_logo(site):
+    for path in (site["out"] / "index.html", site["out"] / "1.0.0" / "index.html",
+                 site["out"] / "1.0.0" / "tiny-briefing-clinician-v1.0.0.html"):
+        html = path.read_text(encoding="utf-8")
+        assert "masthead-logo" not in html and "prefers-color-scheme: light" not in html, path
+
+
+def _card_titles(html: str) -> list[str]:
+    return re.findall(r'<li class="card">\s*<h3>([^<]+)</h3>', html)
+
+
+def test_editions_are_listed_in_report_yaml_order_and_records_by_id(themed_release):
+    pages_ = _themed_pages(themed_release)
+    for name in ("landing", "version"):
+        html = pages_[name].read_text(encoding="utf-8")
+        assert _card_titles(html) == THEMED_ORDER, name
+        alternates = [a["title"] for a in Page(html).all("link")
+                      if a.get("type") == "text/html"]
+        assert alternates == [f"{t} (read online)" for t in THEMED_ORDER], name
+        [pdf] = [a["content"] for a in Page(html).all("meta")
+                 if a.get("name") == "citation_pdf_url"]
+        assert pdf.endswith("themed-briefing-clinician-v1.0.0.pdf"), name  # the first edition
+    folder = themed_release["folder"]
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert [row["edition"] for row in manifest["editions"]] == ["advocate", "clinician"]
+    sums = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert [line.split()[1].split("-")[2] for line in sums] == [
+        "advocate", "advocate", "clinician", "clinician"]  # each PDF, then its archival copy
+
+
+def _meta(path: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for attrs in Page(path.read_text(encoding="utf-8")).all("meta"):
+        if attrs.get("name", "").startswith("citation_"):
+            found.setdefault(attrs["name"], []).append(attrs["content"])
+    return found
+
+
+@pytest.mark.parametrize("which", ["tiny", "themed"])
+def test_every_edition_page_carries_highwire_tags_naming_its_own_pdf(which, site,
+                                                                    themed_release):
+    release = site if which == "tiny" else themed_release
+    slug, title, author, org, date = {
+        "tiny": ("tiny-briefing", f"Tiny evidence briefing: {SUBTITLE}", "Test Author",
+                 "Fixture Unit", "2026/11/25"),
+        "themed": ("themed-briefing", "Kratom and opioid withdrawal: A themed fixture",
+                   "Fixture Author", "Evidence Fixture Group", "2026/12/02")}[which]
+    folder = release["out"] / "1.0.0"
+    editions = sorted(p.name.split("-")[2] for p in folder.glob(f"{slug}-*-v1.0.0.html"))
+    assert len(editions) == 2
+    for edition in editions:
+        pdf = f"{slug}-{edition}-v1.0.0.pdf"
+        assert _meta(folder / f"{slug}-{edition}-v1.0.0.html") == {
+            "citation_title": [title], "citation_author": [author],
+            "citation_publication_date": [date],
+            "citation_technical_report_institution": [org],
+            "citation_technical_report_number": ["Version 1.0.0"],
+            "citation_language": ["en"], "citation_pdf_url": [pdf]}, edition
+        assert (folder / pdf).read_bytes()[:5] == b"%PDF-"

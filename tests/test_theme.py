@@ -124,7 +124,7 @@ def test_png_logo_and_colours_and_extra_css_reach_the_html(tmp_path):
     out = tmp_path / "out"
     result = _run("build", "--source", root, "--out", out, "--format", "html")
     assert result.exit_code == 0, result.output
-    html = (out / PDF.replace(".pdf", ".html")).read_text(encoding="utf-8")
+    html = (out / PDF.replace(".pdf", "-print.html")).read_text(encoding="utf-8")
     assert '<img class="cover-logo" src="data:image/png;base64,' in html
     assert f'alt="{ORG}"' in html
     assert "--ink: #2b2118; --muted: #5a4f45;" in html

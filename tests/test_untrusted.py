@@ -181,7 +181,7 @@ def test_build_refuses_an_output_folder_that_is_a_link(cli, tiny, outside, watch
 def test_build_refuses_an_output_file_that_is_a_link(cli, tiny, outside, watched):
     out = tiny / "dist"
     out.mkdir()
-    name = "tiny-briefing-clinician-v1.0.0.html"
+    name = "tiny-briefing-clinician-v1.0.0-print.html"
     (out / name).symlink_to(outside / "target.pdf")
     result = watched(lambda: cli("build", "--source", tiny, "--out", out, "--format", "html"))
     assert result.exit_code == 1
@@ -273,7 +273,7 @@ def test_a_reference_file_outside_report_is_in_the_fingerprint(cli, tiny):
     result = cli("build", "--source", tiny, "--out", out, "--format", "html")
     assert result.exit_code == 0, result.stderr
     assert "unchanged" not in result.stderr
-    html = (out / "tiny-briefing-clinician-v1.0.0.html").read_text()
+    html = (out / "tiny-briefing-clinician-v1.0.0-print.html").read_text()
     assert "Changed" in html
 
 
@@ -453,7 +453,7 @@ def test_eight_levels_of_lists_still_print_every_word(cli, tiny, tmp_path):
         f"    text: |\n{body}\n")
     result = cli("build", "--source", tiny, "--format", "html", "--out", tmp_path)
     assert result.exit_code == 0, result.stderr
-    html = (tmp_path / "tiny-briefing-clinician-v1.0.0.html").read_text()
+    html = (tmp_path / "tiny-briefing-clinician-v1.0.0-print.html").read_text()
     assert all(f"item{i}word" in html for i in range(8))
 
 

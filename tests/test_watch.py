@@ -65,7 +65,7 @@ def watching(tiny, tmp_path):
 
 def test_rebuilds_after_a_save_and_keeps_the_last_good_output_on_errors(watching):
     root, out, watcher = watching
-    html = out / "tiny-briefing-clinician-v1.0.0.html"
+    html = out / "tiny-briefing-clinician-v1.0.0-print.html"
     intro = root / "report" / "sections" / "intro.yaml"
 
     first = watcher.next()
@@ -119,7 +119,8 @@ def test_several_quick_saves_build_once(tiny, tmp_path):
         time.sleep(0.02)
     cycle = watcher.next()
     assert cycle.ok
-    assert "Edit 2" in (out / "tiny-briefing-clinician-v1.0.0.html").read_text(encoding="utf-8")
+    html = out / "tiny-briefing-clinician-v1.0.0-print.html"
+    assert "Edit 2" in html.read_text(encoding="utf-8")
     time.sleep(0.8)
     assert watcher.cycles.empty()
     watcher.close()
@@ -168,7 +169,7 @@ def _watch_then_signal(cmd: list[str], target: Path, sig: int) -> tuple[int, str
 
 def test_ctrl_c_exits_130_and_leaves_the_output(tiny, tmp_path):
     out = tmp_path / "out"
-    target = out / "tiny-briefing-policymaker-v1.0.0.html"
+    target = out / "tiny-briefing-policymaker-v1.0.0-print.html"
     code, stdout, stderr = _watch_then_signal(
         [sys.executable, "-m", "kratom_report", "watch", "--format", "html", "--out", str(out),
          "--source", str(tiny)], target, signal.SIGINT)
@@ -188,7 +189,7 @@ def test_stops_when_started_by_a_script_that_ignores_sigint(tiny, tmp_path, sig)
     script = (f"trap '' INT; exec {shlex.quote(sys.executable)} -m kratom_report watch "
               f"--format html --out {shlex.quote(str(out))} --source {shlex.quote(str(tiny))}")
     code, _, stderr = _watch_then_signal(["sh", "-c", script],
-                                         out / "tiny-briefing-policymaker-v1.0.0.html", sig)
+                                         out / "tiny-briefing-policymaker-v1.0.0-print.html", sig)
     assert code == 130, stderr
     assert stderr.splitlines()[-1] == "stopped watching"
 
@@ -210,7 +211,7 @@ def test_a_reference_file_outside_report_is_watched_too(tiny, tmp_path):
         cycle = watcher.next()
         assert cycle.ok, cycle.lines()
         assert [os.path.normpath(p) for p in cycle.changed] == [str(refs)]
-        assert "Kruegelmann" in (out / "tiny-briefing-clinician-v1.0.0.html").read_text(
+        assert "Kruegelmann" in (out / "tiny-briefing-clinician-v1.0.0-print.html").read_text(
             encoding="utf-8")
     finally:
         watcher.close()
@@ -230,7 +231,7 @@ def test_a_templates_folder_made_after_the_start_is_watched(tiny, tmp_path):
         cycle = watcher.next()
         assert cycle.ok, cycle.lines()
         assert str(tiny / "templates" / "briefing.css") in cycle.changed
-        assert "/* own */" in (out / "tiny-briefing-clinician-v1.0.0.html").read_text(
+        assert "/* own */" in (out / "tiny-briefing-clinician-v1.0.0-print.html").read_text(
             encoding="utf-8")
     finally:
         watcher.close()
@@ -255,6 +256,6 @@ def test_a_report_folder_replaced_as_a_whole_is_still_watched(tiny, tmp_path):
         cycle = watcher.next()
         assert cycle.ok, cycle.lines()
         assert "Paragraph saved into the new folder" in (
-            out / "tiny-briefing-clinician-v1.0.0.html").read_text(encoding="utf-8")
+            out / "tiny-briefing-clinician-v1.0.0-print.html").read_text(encoding="utf-8")
     finally:
         watcher.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 from html.parser import HTMLParser
@@ -15,6 +16,7 @@ from kratom_report.cli import main
 from kratom_report.compose.render import render_edition
 from kratom_report.compose.templating import Templates
 from kratom_report.compose.web import link_back, web_from
+from kratom_report.publish.output import output_name
 from kratom_report.source.project import load_project
 
 from conftest import FIXTURES, REPO
@@ -218,3 +220,90 @@ def test_a_draft_web_edition_says_so_and_is_named_like_a_draft_pdf(tmp_path: Pat
     [path] = sorted(out.glob("*.html"))
     assert path.name.endswith("-clinician-v1.0.0-draft.html")
     assert '<p class="draft-banner">DRAFT — NOT FOR DISTRIBUTION</p>' in path.read_text()
+
+
+# --- file names: the print HTML and the web edition never overwrite each other ---------------
+@pytest.mark.parametrize(("fmt", "variant", "draft", "since", "name"), [
+    ("html", "pdf/ua-1", False, None, "s-e-v1.0.0-print.html"),
+    ("html", "pdf/ua-1", True, None, "s-e-v1.0.0-draft-print.html"),
+    ("web", "pdf/ua-1", False, None, "s-e-v1.0.0.html"),
+    ("web", "pdf/ua-1", True, None, "s-e-v1.0.0-draft.html"),
+    ("web", "pdf/ua-1", False, "0.9.0", "s-e-v1.0.0-changes-since-0.9.0.html"),
+    ("pdf", "pdf/ua-1", True, None, "s-e-v1.0.0-draft.pdf"),
+    ("pdf", "pdf/a-3a", False, None, "s-e-v1.0.0-pdfa.pdf"),
+])
+def test_output_names(fmt, variant, draft, since, name):
+    assert output_name("s", "e", "1.0.0", fmt, variant, draft=draft, since=since) == name
+
+
+def test_print_html_and_web_edition_both_survive_two_builds(tmp_path: Path):
+    root = tmp_path / "tiny"
+    shutil.copytree(FIXTURES / "tiny", root)
+    out = tmp_path / "out"
+    for fmt in ("html", "web"):
+        result = CliRunner().invoke(main, ["build", "--source", str(root), "--format", fmt,
+                                           "--edition", "clinician", "--out", str(out)],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+    printed = out / "tiny-briefing-clinician-v1.0.0-print.html"
+    web = out / "tiny-briefing-clinician-v1.0.0.html"
+    assert sorted(p.name for p in out.glob("*.html")) == [printed.name, web.name]
+    assert "@page" in printed.read_text() and 'class="masthead"' not in printed.read_text()
+    assert 'class="masthead"' in web.read_text() and "@page" not in web.read_text()
+
+
+# --- a themed web edition: the theme's logo, and every font it names is in the page ----------
+_FACE = re.compile(r'@font-face\s*\{[^}]*?font-family:\s*"([^"]+)"')
+
+
+def _families(value: str) -> list[str]:
+    return [f.strip().strip("\"'") for f in value.split(",") if "var(" not in f]
+
+
+@pytest.fixture(scope="module")
+def themed_web(tmp_path_factory) -> dict[str, str]:
+    """The themed fixture's web edition, and a copy whose theme has only a fallback font."""
+    tmp = tmp_path_factory.mktemp("themed-web")
+    found = {}
+    for name, cut in (("fonts", None), ("fallback-only", "  fonts:\n")):
+        root = tmp / name
+        shutil.copytree(FIXTURES / "themed", root)
+        if cut:
+            report = root / "report" / "report.yaml"
+            text = report.read_text(encoding="utf-8")
+            start = text.index(cut)
+            end = text.index("  fallback_fonts:")
+            report.write_text(text[:start] + text[end:], encoding="utf-8")
+        result = CliRunner().invoke(main, ["build", "--source", str(root), "--format", "web",
+                                           "--out", str(root / "out")], catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        [path] = (root / "out").glob("*.html")
+        found[name] = path.read_text(encoding="utf-8")
+    return found
+
+
+@pytest.mark.parametrize(("case", "text_fonts"), [
+    ("fonts", ["Atkinson Hyperlegible", "DejaVu Sans"]),
+    ("fallback-only", ["Inter", "DejaVu Sans"]),
+])
+def test_a_themed_web_edition_embeds_every_font_its_figures_and_text_name(themed_web, case,
+                                                                        text_fonts):
+    html = themed_web[case]
+    embedded = set(_FACE.findall(html))
+    figures = {f for m in re.finditer(r'<g font-family="([^"]+)"', html)
+               for f in _families(m.group(1))}
+    assert figures == set(text_fonts), case  # the figures name the theme's fonts
+    assert figures <= embedded, (case, figures - embedded)
+    [rule] = re.findall(r"body, \.figure-art svg text \{ font-family: ([^;]+); \}", html)
+    assert _families(rule) == text_fonts, case  # the text names them too, first
+    assert set(text_fonts) <= embedded, case
+
+
+def test_a_themed_web_edition_shows_the_logo_in_its_masthead(themed_web):
+    logo = base64.b64encode((FIXTURES / "themed" / "report" / "theme" / "logo.svg")
+                            .read_bytes()).decode("ascii")
+    page = Page(themed_web["fonts"])
+    header = next(i for i, (t, a) in enumerate(page.tags) if a.get("class") == "masthead")
+    tag, attrs = page.tags[header + 1]
+    assert (tag, attrs) == ("img", {"class": "masthead-logo", "alt": "Evidence Fixture Group",
+                                    "src": f"data:image/svg+xml;base64,{logo}"})

@@ -33,7 +33,6 @@ FORMATS = ("pdf", "html", "web")
 TAGGED = "pdf/ua-1"
 ARCHIVAL = "pdf/a-3a"
 VARIANTS = (TAGGED, ARCHIVAL)
-_EXT = {"pdf": "pdf", "html": "html", "web": "html"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def plan(project: Project, *, editions: Iterable[str] = (), formats: Iterable[st
     for edition in ids:
         for fmt in formats:
             for variant in variants if fmt == "pdf" else [TAGGED]:
-                name = output_name(project.report.slug, edition, rel.version, _EXT[fmt], variant,
+                name = output_name(project.report.slug, edition, rel.version, fmt, variant,
                                    draft=rel.draft, since=since_version)
                 targets.append(Target(edition, fmt, variant if fmt == "pdf" else "", name))
     return Plan(project, tuple(ids), tuple(targets), paper, since)

@@ -52,21 +52,9 @@ def theme_assets(project: Project) -> ThemeAssets:
     if theme == Theme():
         return ThemeAssets()
     root = project.root
-    faces, fallbacks = theme_fonts(root, theme)
-    rules: list[str] = []
-    families: list[str] = []
-    for key, font in faces:
-        for weight, style in _FACES[key]:
-            rules.append(_font_face(font, weight, style))
-        families.append(font.family)
-    for font in fallbacks:
-        rules.append(_font_face(font, "400", "normal"))
-        families.append(font.family)
-    variables = []
-    if families:
-        primary = [] if faces else ["Inter"]
-        listed = ", ".join(_quote(f) for f in dict.fromkeys(primary + families))
-        variables.append(f"--font-family: {listed};")
+    fonts, listed = _font_rules(root, theme)
+    rules = list(fonts)
+    variables = [f"--font-family: {listed};"] if listed else []
     colours = [f"--ink: {theme.colours.text};"] if theme.colours.text else []
     colours += [f"--muted: {theme.colours.muted};"] if theme.colours.muted else []
     rules.append(":root { " + " ".join(variables + colours) + " }")
@@ -81,11 +69,59 @@ def theme_assets(project: Project) -> ThemeAssets:
                      "vertical-align: bottom; padding-bottom: 2mm; } }")
     if theme.css:
         rules.append(extra_css(project, theme.css))
-    # Theme colours are checked against white: on screens they apply to the light scheme only.
-    web = f"@media (prefers-color-scheme: light) {{ :root {{ {' '.join(colours)} }} }}" \
-        if colours else ""
+    web = _web_css(fonts, listed, colours, theme.logo is not None)
     return ThemeAssets("\n".join(rules) + "\n", web, _logo(root, theme.logo),
                        theme.logo_in_header and theme.logo is not None)
+
+
+def _font_rules(root: Path, theme: Theme) -> tuple[list[str], str]:
+    """The ``@font-face`` rules of the theme's fonts, and the font list that names them (the
+    theme's faces, else Inter, then the fallbacks); an empty list without theme fonts."""
+    faces, fallbacks = theme_fonts(root, theme)
+    rules: list[str] = []
+    families: list[str] = []
+    for key, font in faces:
+        for weight, style in _FACES[key]:
+            rules.append(_font_face(font, weight, style))
+        families.append(font.family)
+    for font in fallbacks:
+        rules.append(_font_face(font, "400", "normal"))
+        families.append(font.family)
+    if not families:
+        return rules, ""
+    primary = [] if faces else ["Inter"]
+    return rules, ", ".join(_quote(f) for f in dict.fromkeys(primary + families))
+
+
+# Why the screen stylesheet treats the two colour schemes differently; it goes into the page.
+_SCHEMES = ("/* Theme colours were checked against white: they set the light scheme (which is "
+            "also what a browser prints) and nothing overrides them there. The dark scheme "
+            "keeps web.css's own dark colours, because the theme's dark text would vanish on "
+            "a dark page; the theme's fonts hold in both, and the logo, drawn for white "
+            "paper, sits on a white plate in the dark scheme. */")
+_WEB_LOGO = (".masthead-logo { display: block; height: 3rem; width: auto; max-width: 12rem; "
+             "margin: 0 0 0.75rem; }\n"
+             "@media (prefers-color-scheme: dark) { .masthead-logo { background: #ffffff; "
+             "padding: 0.25rem 0.5rem; border-radius: 0.25rem; } }")
+
+
+def _web_css(fonts: list[str], listed: str, colours: list[str], logo: bool) -> str:
+    """The theme for screens (the web edition and every site page), after web.css.
+
+    The page embeds the theme's fonts and names them before web.css's own list, for the text
+    and for the figures (whose SVG names the same fonts), so a figure never asks for a font
+    the page lacks. ``css``, ``numbering`` and ``section_break`` are about print: not here.
+    """
+    rules = list(fonts)
+    if listed:
+        rules.append(f"body, .figure-art svg text {{ font-family: {listed}, var(--sans); }}")
+    if colours or logo:
+        rules.append(_SCHEMES)
+    if colours:
+        rules.append(f"@media (prefers-color-scheme: light) {{ :root {{ {' '.join(colours)} }} }}")
+    if logo:
+        rules.append(_WEB_LOGO)
+    return "\n".join(rules)
 
 
 def check_glyphs(project: Project, templates: Templates, stylesheet: str, html: str) -> None:

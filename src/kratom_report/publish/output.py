@@ -12,11 +12,17 @@ from ..errors import OutputError
 
 def output_name(slug: str, edition: str, version: str, fmt: str, variant: str = "pdf/ua-1",
                 *, draft: bool = False, since: str | None = None) -> str:
-    """A draft carries ``-draft`` so it can never be mistaken for (or overwrite) the release;
-    a copy with change marks carries ``-changes-since-<version>`` for the same reason."""
+    """The file name of one output; ``fmt`` is ``pdf``, ``html`` (the print HTML) or ``web``.
+
+    A draft carries ``-draft`` so it can never be mistaken for (or overwrite) the release; a
+    copy with change marks carries ``-changes-since-<version>`` for the same reason. The print
+    HTML carries ``-print`` and the web edition none: both are ``.html``, and building one
+    must never overwrite the other.
+    """
     suffix = (("-draft" if draft else "") + (f"-changes-since-{since}" if since else "")
-              + ("-pdfa" if variant.startswith("pdf/a") else ""))
-    return f"{slug}-{edition}-v{version}{suffix}.{fmt}"
+              + ("-pdfa" if variant.startswith("pdf/a") else "")
+              + ("-print" if fmt == "html" else ""))
+    return f"{slug}-{edition}-v{version}{suffix}.{'html' if fmt == 'web' else fmt}"
 
 
 def refuse_links(paths: list[Path], *, folders: bool = False) -> None:

@@ -1,13 +1,14 @@
 """Structure a screen reader can follow, fixed after WeasyPrint in one open-and-save.
 
 WeasyPrint 70 tags what it can see in the box tree, which leaves these faults in our PDFs:
-a /TH has no /Scope, so a screen reader cannot tell column from row headers;
-a list that flows over columns or pages becomes a list of lists; numbers drawn by CSS
-(``::before``) or written as a leading ``<span>`` sit inside the list body instead of a /Lbl;
-and a ``<dl>`` becomes one list item per term and per description. And the hyphen a line break
-adds is a real hyphen in the text layer, so "bupre-|norphine" is read aloud as two words.
-Thai text whose shaping splits a character into two glyphs is mended too (``tounicode``).
+a /TH has no /Scope, so a screen reader cannot tell column from row headers; lists come out
+split, nested and without labels (mended in ``pdflists``); running heads and page numbers are
+marked content outside the structure tree instead of pagination artifacts (``pdfartifacts``).
+And the hyphen a line break adds is a real hyphen in the text layer, so "bupre-|norphine" is
+read aloud as two words. Thai text whose shaping splits a character into two glyphs is mended
+too (``tounicode``).
 
+Every PDF variant (PDF/UA and the archival PDF/A) goes through :func:`tidy_structure`.
 Each fix is checked against the text it moves, so a structure we did not expect is left alone.
 """
 
@@ -15,36 +16,29 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
-from html.parser import HTMLParser
-from typing import Any
 
 import pikepdf
 
+from .pdfartifacts import mark_pagination_artifacts
+from .pdflists import description_lists, fix_lists
 from .pdfpost import (
     _TABLE,
     _child_elems,
-    _clean,
     _elem_type,
-    _element_text,
     _Guard,
-    _is_struct_elem,
-    _kids,
-    _McKey,
     _scope_of,
     _table_attr_dicts,
-    _TextCollector,
     _walk,
     structure_of,
 )
 from .tounicode import fix_split_glyphs_in, needs_fix
 
+__all__ = ["description_lists", "fix_lists", "fix_table_header_scope", "tidy_structure"]
+
 # The hyphen WeasyPrint draws at an automatic break (``hyphenate-character`` in the print CSS).
 # A character authors do not type, so its glyph in the text layer can become a soft hyphen
 # (U+00AD), which PDF readers and text-to-speech treat as "no character here".
 AUTO_HYPHEN = "\u2010"
-_LABEL = re.compile(r"\d{1,4}[.)]?")
-_LBL = pikepdf.Name("/Lbl")
 _SECTION_TYPES = frozenset({"THead", "TBody", "TFoot"})
 _CELL_TYPES = frozenset({"TH", "TD"})
 _COLUMN = pikepdf.Name("/Column")
@@ -52,15 +46,18 @@ _ROW = pikepdf.Name("/Row")
 
 
 def tidy_structure(pdf: bytes, html: str) -> bytes:
-    """Table header scopes, list structure, soft line-end hyphens and split glyphs, in one pass.
+    """Table header scopes, list structure, pagination artifacts, soft line-end hyphens and
+    split glyphs, in one pass.
 
-    ``html`` is the document the PDF was rendered from: its description lists are matched by
-    text, and a source that itself contains U+2010 keeps its hyphens hard (the glyph cannot tell
-    an author's hyphen from a line break's). Returns the input when nothing changed.
+    ``html`` is the document the PDF was rendered from: its lists are matched by text, its
+    draft stamp becomes a watermark, and a source that itself contains U+2010 keeps its
+    hyphens hard (the glyph cannot tell an author's hyphen from a line break's). Returns the
+    input when nothing changed.
     """
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         changed = fix_scopes(doc)
-        changed |= fix_lists(doc, description_lists(html))
+        changed |= fix_lists(doc, html)
+        changed |= mark_pagination_artifacts(doc, html)
         if AUTO_HYPHEN not in html and "&#8208;" not in html and "&#x2010;" not in html.lower():
             changed |= soften_auto_hyphens(doc)
         if needs_fix(html):
@@ -186,188 +183,6 @@ def fix_scopes(doc: pikepdf.Pdf) -> bool:
                 _set_scope(cell, _header_scope(section, index, cells))
                 changed = True
     return changed
-
-
-# --------------------------------------------------------------------------- lists
-
-def fix_lists(doc: pikepdf.Pdf, descriptions: list[list[tuple[str, str]]]) -> bool:
-    """No list directly inside a list; numbers as /Lbl; each dt/dd pair one item."""
-    found = structure_of(doc)
-    if found is None:
-        return False
-    root, role_map = found
-    changed = False
-    for elem in [e for e in _walk(root) if _elem_type(e, role_map) == "L"]:
-        changed |= _flatten(elem, role_map)
-    texts = _Texts(doc)
-    for elem in (e for e in _walk(root) if _elem_type(e, role_map) == "L"):
-        changed |= _pair_descriptions(elem, role_map, descriptions, texts)
-        changed |= _number_labels(elem, role_map, texts)
-    return changed
-
-
-def _flatten(elem: pikepdf.Dictionary, role_map: Any) -> bool:
-    """Splice the items of nested lists into ``elem`` (columns and pages split one list)."""
-    kids = _kids(elem)
-    if not any(_is_struct_elem(k) and _elem_type(k, role_map) == "L" for k in kids):
-        return False
-    flat: list[Any] = []
-    stack = list(reversed(kids))
-    while stack:
-        kid = stack.pop()
-        if _is_struct_elem(kid) and _elem_type(kid, role_map) == "L":
-            stack.extend(reversed(_kids(kid)))
-            continue
-        if _is_struct_elem(kid):
-            kid["/P"] = elem
-        flat.append(kid)
-    elem["/K"] = pikepdf.Array(flat)
-    return True
-
-
-class _Texts:
-    """Text of structure elements, reading only the pages asked about (parsing is the cost)."""
-
-    def __init__(self, doc: pikepdf.Pdf) -> None:
-        self.doc = doc
-        self.collector = _TextCollector()
-        self.scanned: set[tuple[int, int]] = set()
-
-    def of(self, elems: Iterable[pikepdf.Dictionary]) -> list[str]:
-        elems = list(elems)
-        wanted = {pg.objgen for e in elems for pg in _pages(e)} - self.scanned
-        for page in self.doc.pages:
-            if page.obj.objgen in wanted:
-                obj = page.obj
-                self.collector.scan(obj, obj.get("/Resources"), obj.objgen, None, frozenset())
-                self.scanned.add(obj.objgen)
-        texts: dict[_McKey, list[str]] = self.collector.texts
-        return [_element_text(e, texts) or "" for e in elems]
-
-
-def _pages(elem: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
-    found, stack = [], [elem]
-    while stack:
-        e = stack.pop()
-        pg = e.get("/Pg")
-        if isinstance(pg, pikepdf.Dictionary):
-            found.append(pg)
-        stack.extend(k for k in _kids(e) if isinstance(k, pikepdf.Dictionary))
-    return found
-
-
-def _items(elem: pikepdf.Dictionary, role_map: Any) -> list[pikepdf.Dictionary] | None:
-    """The list's items when every one is a bare LI holding only an LBody, else None."""
-    items = _kids(elem)
-    for item in items:
-        if not (_is_struct_elem(item) and _elem_type(item, role_map) == "LI"):
-            return None
-        body = _kids(item)
-        if len(body) != 1 or not _is_struct_elem(body[0]) or \
-                _elem_type(body[0], role_map) != "LBody":
-            return None
-    return items
-
-
-def _number_labels(elem: pikepdf.Dictionary, role_map: Any, texts: _Texts) -> bool:
-    """An item whose body starts with its number ("1", "12.") gets that number as its /Lbl.
-
-    Only when every item starts so and the numbers count up by one: a list that continues on
-    a new page, or a body that happens to start with a citation number, is left as it is.
-    """
-    items = _items(elem, role_map)
-    if not items:
-        return False
-    firsts = []
-    for item in items:
-        body_kids = _kids(_kids(item)[0])
-        if len(body_kids) < 2 or not _is_struct_elem(body_kids[0]):
-            return False
-        firsts.append(body_kids[0])
-    labels = texts.of(firsts)
-    if not all(_LABEL.fullmatch(t) for t in labels):
-        return False
-    numbers = [int(t.rstrip(".)")) for t in labels]
-    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
-        return False
-    for item, label in zip(items, firsts, strict=True):
-        body = _kids(item)[0]
-        body["/K"] = pikepdf.Array(_kids(body)[1:])
-        label["/S"] = _LBL
-        label["/P"] = item
-        item["/K"] = pikepdf.Array([label, body])
-    return True
-
-
-def _pair_descriptions(elem: pikepdf.Dictionary, role_map: Any,
-                       descriptions: list[list[tuple[str, str]]], texts: _Texts) -> bool:
-    """A ``<dl>`` (one LI per dt and per dd) becomes one LI per term: Lbl = term, LBody = text."""
-    items = _items(elem, role_map)
-    if not items or len(items) % 2 or not descriptions:
-        return False
-    if not any(len(d) * 2 == len(items) for d in descriptions):
-        return False
-    found = texts.of(items)
-    pairs = list(zip(found[::2], found[1::2], strict=True))
-    if pairs not in descriptions:
-        return False
-    merged = []
-    for term, desc in zip(items[::2], items[1::2], strict=True):
-        label, body = _kids(term)[0], _kids(desc)[0]
-        label["/S"] = _LBL
-        body["/P"] = term
-        term["/K"] = pikepdf.Array([label, body])
-        merged.append(term)
-    elem["/K"] = pikepdf.Array(merged)
-    return True
-
-
-class _DescriptionLists(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lists: list[list[tuple[str, str]]] = []
-        self.depth = 0
-        self.part: str | None = None  # "dt" or "dd" while inside one
-        self.buffer: list[str] = []
-        self.terms: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "dl":
-            self.depth += 1
-            if self.depth == 1:
-                self.lists.append([])
-        elif tag in ("dt", "dd") and self.depth == 1:
-            self._close()
-            self.part = tag
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("dt", "dd") and self.depth == 1:
-            self._close()
-        elif tag == "dl" and self.depth:
-            self._close()
-            self.depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self.part:
-            self.buffer.append(data)
-
-    def _close(self) -> None:
-        if self.part is None:
-            return
-        text = _clean("".join(self.buffer))
-        if self.part == "dt":
-            self.terms.append(text)
-        elif self.terms:
-            self.lists[-1].append((self.terms.pop(), text))
-        self.part, self.buffer = None, []
-
-
-def description_lists(html: str) -> list[list[tuple[str, str]]]:
-    """(term, description) texts of each top-level ``<dl>``, as their PDF text will read."""
-    parser = _DescriptionLists()
-    parser.feed(html)
-    parser.close()
-    return [pairs for pairs in parser.lists if pairs]
 
 
 # --------------------------------------------------------------------------- hyphens

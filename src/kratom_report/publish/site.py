@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from .. import __version__
 from ..compose.render import RenderedEdition, format_date, licence_name, render_template
 from ..compose.templating import Templates
+from ..compose.theme import theme_assets
 from ..references.bibexport import export_bibtex
 from ..source.project import Project
 from .output import output_name, write_all
@@ -37,14 +38,14 @@ class Version:
 
     version: str
     date: dt.date
-    editions: list[dict[str, Any]]  # manifest rows
+    editions: list[dict[str, Any]]  # manifest rows, in report.yaml's order of editions
     changes: list[str]
     kept: bool  # its folder is in the output folder
 
 
 def web_name(slug: str, edition: str, version: str) -> str:
     """The reading edition's file name, beside the PDF of the same edition."""
-    return output_name(slug, edition, version, "html")
+    return output_name(slug, edition, version, "web")
 
 
 def site_files(project: Project, out: Path, version: str, web: dict[str, RenderedEdition],
@@ -64,9 +65,11 @@ def site_files(project: Project, out: Path, version: str, web: dict[str, Rendere
     site = _site(project, latest)
     env = env or templates.environment()  # shared: each template compiles once
     css = Markup(templates.inline_css("web/web.css") + templates.inline_css("web/site.css"))
+    theme = theme_assets(project).context()  # the web editions carry it already
     files: list[tuple[Path, bytes]] = []
     for r in web.values():
-        html = with_alternates(r.html, _alternates(project, current, r.edition.id))
+        meta = _highwire(templates, env, site, current, r)
+        html = with_alternates(r.html, _alternates(project, current, r.edition.id), meta)
         files.append((out / version / web_name(report.slug, r.edition.id, version),
                       html.encode()))
     kept = _kept(out, report.slug, versions, version, set(web))
@@ -74,15 +77,16 @@ def site_files(project: Project, out: Path, version: str, web: dict[str, Rendere
         if v.kept:
             page = _page(project, v, versions, kept, prefix="", home="../")
             files.append((out / v.version / "index.html",
-                          _render(templates, env, "web/site.html", site, page, css)))
+                          _render(templates, env, "web/site.html", site, page, css, theme)))
             files += _cite_files(out / v.version, project, v)
     page = _page(project, latest, versions, kept, prefix=f"{latest.version}/", home="")
     page["latest"] = True
-    files.append((out / "index.html", _render(templates, env, "web/site.html", site, page, css)))
+    files.append((out / "index.html",
+                  _render(templates, env, "web/site.html", site, page, css, theme)))
     files += _cite_files(out, project, latest)
     feed = _feed(report.slug, versions)
     files.append((out / "feed.xml", _render(templates, env, "web/feed.xml", site, {}, css,
-                                            feed=feed)))
+                                            theme, feed=feed)))
     return files
 
 
@@ -94,11 +98,12 @@ def write_site(project: Project, out: Path, version: str, web: dict[str, Rendere
     return [path for path, _ in files]
 
 
-def with_alternates(html: str, links: list[tuple[str, str, str]]) -> str:
-    """The web edition with ``<link rel="alternate">`` to its PDF and to the other editions,
-    and a visible link to the PDF in its masthead: printing from a browser is second best."""
-    head = "".join(f'<link rel="alternate" type="{escape(t)}" href="{escape(h)}" '
-                   f'title="{escape(title)}">\n' for t, h, title in links)
+def with_alternates(html: str, links: list[tuple[str, str, str]], meta: str = "") -> str:
+    """The web edition with ``meta`` (its citation tags), ``<link rel="alternate">`` to its PDF
+    and to the other editions, and a visible link to the PDF in its masthead: printing from a
+    browser is second best."""
+    head = meta + "".join(f'<link rel="alternate" type="{escape(t)}" href="{escape(h)}" '
+                          f'title="{escape(title)}">\n' for t, h, title in links)
     pdf = next((h for t, h, _ in links if t == "application/pdf"), None)
     html = html.replace("</head>", head + "</head>", 1)
     if pdf:
@@ -107,6 +112,18 @@ def with_alternates(html: str, links: list[tuple[str, str, str]]) -> str:
                                          '<a href="index.html">All editions and versions</a>'
                                          "</p>\n</header>", 1)
     return html
+
+
+def _highwire(templates: Templates, env: jinja2.Environment, site: dict[str, Any],
+               v: Version, r: RenderedEdition) -> str:
+    """An edition page's Highwire tags, as the version page has them, but in the edition's
+    language and with ``citation_pdf_url`` naming the edition's own PDF (beside the page)."""
+    row = next((row for row in v.editions if row["edition"] == r.edition.id), None)
+    lang = (r.context or {}).get("doc", {}).get("lang") or site["lang"]
+    page = {"version": v.version, "date_highwire": v.date.strftime("%Y/%m/%d"),
+            "pdf_url": row["file"] if row else None}
+    return render_template(templates, "web/highwire.html",
+                           {"site": {**site, "lang": lang}, "page": page, "locale": lang}, env)
 
 
 def _alternates(project: Project, v: Version, edition: str) -> list[tuple[str, str, str]]:
@@ -137,9 +154,17 @@ def _versions(project: Project, out: Path) -> list[Version]:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise RecordError(f"{where}: not a release manifest ({type(exc).__name__}: "
                               f"{exc}); restore it from version control") from None
-        found.append(Version(version, date, rows, changes.get(version, []),
-                             (out / version).is_dir()))
+        found.append(Version(version, date, _in_report_order(project, rows),
+                             changes.get(version, []), (out / version).is_dir()))
     return found
+
+
+def _in_report_order(project: Project, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Manifest rows (sorted by id, as the record keeps them) in report.yaml's order of
+    editions, the order readers meet everywhere else; an edition report.yaml no longer lists
+    follows the others, in the record's order."""
+    order = {e.id: i for i, e in enumerate(project.report.editions)}
+    return sorted(rows, key=lambda row: order.get(row["edition"], len(order)))
 
 
 def _kept(out: Path, slug: str, versions: list[Version], version: str,
@@ -216,8 +241,9 @@ def _archival(copy: Any, version: str, kept: set[str], prefix: str) -> dict[str,
 
 
 def _render(templates: Templates, env: jinja2.Environment, name: str, site: dict[str, Any],
-            page: dict[str, Any], css: Markup, feed: dict[str, Any] | None = None) -> bytes:
-    context = {"site": site, "page": page, "css": css, "feed": feed or {},
+            page: dict[str, Any], css: Markup, theme: dict[str, Any],
+            feed: dict[str, Any] | None = None) -> bytes:
+    context = {"site": site, "page": page, "css": css, "theme": theme, "feed": feed or {},
                "locale": site.get("lang")}  # the tool's words in the report's language
     return render_template(templates, name, context, env).encode("utf-8")
 
