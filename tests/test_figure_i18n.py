@@ -12,7 +12,7 @@ import pytest
 from kratom_report.compose.figures import render_figure
 from kratom_report.compose.i18n import Words
 from kratom_report.compose.render import render_edition
-from kratom_report.compose.web import render_web
+from kratom_report.pipeline import Composer
 from kratom_report.source.project import load_project
 
 from conftest import FIXTURES
@@ -105,7 +105,9 @@ def editions(tmp_path_factory) -> dict[str, str]:
         project = load_project(_report(tmp_path_factory.mktemp(lang) / "tiny", lang))
         out[lang] = _figures(render_edition(project, "policymaker").html)
         if lang == "es":
-            out["es-web"] = _figures(render_web(project, "policymaker").html)
+            composer = Composer.for_project(project)
+            web = composer.web(composer.edition("policymaker"))
+            out["es-web"] = _figures(web.html)
             out["en"] = _figures(render_edition(project, "clinician").html)
     return out
 

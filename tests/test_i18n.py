@@ -359,9 +359,14 @@ def test_change_note_and_site_words_follow_the_language():
 
 
 def test_web_edition_speaks_the_editions_language():
-    from kratom_report.compose.web import render_web
+    from kratom_report.pipeline import Composer
 
     project = load_project(THAI)
+    composer = Composer.for_project(project)
+
+    def render_web(_project: object, edition: str):  # noqa: ANN202
+        return composer.web(composer.edition(edition))
+
     th = render_web(project, "clinician-th").html
     assert '<html lang="th">' in th and "ข้ามไปยังเนื้อหา" in th and "ประเด็นสำคัญ" in th
     assert "Skip to the briefing" not in th

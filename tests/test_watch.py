@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from kratom_report.authoring.watch import Cycle, snapshot, watch
-from kratom_report.build import BuildRequest, UnknownEdition
+from kratom_report.build import BuildRequest
+from kratom_report.errors import UnknownEdition
 
 from conftest import REPO, save_like_an_editor
 

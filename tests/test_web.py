@@ -184,7 +184,7 @@ def test_the_same_numbering_and_references_as_the_pdf(web):
         printed = render_edition(project, edition)
         assert _cited_numbers(html) == _cited_numbers(printed.html), edition
         # A release makes its web editions from the editions it composed for the PDFs.
-        assert web_from(printed, Templates.for_root(REPO)).html == html, edition
+        assert web_from(project, printed, Templates.for_root(REPO)).html == html, edition
         page = Page(html)
         entries = [page.said(f"ref-{n}").split(" ", 1)[1].split(" ↩")[0]
                    for n in range(1, len(printed.cited) + 1)]

@@ -17,12 +17,13 @@ import yaml
 from . import __version__
 from .compose.editions import canonical_json
 from .compose.templating import Templates
-from .errors import Problem, ProblemsError, UnknownEdition, did_you_mean
-from .publish.output import ensure_folder, output_name, refuse_links, write_all
+from .errors import Problem
+from .publish.output import ensure_folder, refuse_links, write_all
 from .source.locate import REPORT_FILE
 
 if TYPE_CHECKING:  # the pipeline is imported on first use: an unchanged rebuild never needs it
     from .compose.render import RenderedEdition
+    from .pipeline import Composer, Target
     from .publish.workers import Progress, Workers
     from .source.project import Project
 
@@ -114,72 +115,44 @@ def build(root: Path, request: BuildRequest, progress: Progress | None = None) -
 
 def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
            sources: str | None) -> list[BuiltFile]:
-    from .compose.citations import BibCache
-    from .compose.render import render_edition
-    from .compose.web import render_web
-    from .publish.workers import job_for, report_result
+    """Plan → compose each edition once → make what changed → write it all, or nothing."""
+    from .pipeline import Composer, plan, produce
     from .source.project import load_project
 
     project = load_project(root)
-    render = render_web if request.fmt == "web" else render_edition
-    edition_ids = _requested(project, request.editions)
+    composer = Composer.for_project(project)
+    marks = _change_marks(project, request.mark_changes,
+                          list(dict.fromkeys(request.editions)) or None, composer)
+    since = next(iter(marks.values())).since if marks else None
+    planned = plan(project, editions=request.editions, formats=[request.fmt],
+                   variants=[request.variant], paper=request.paper,
+                   since=request.mark_changes, since_version=since)
     ensure_folder(request.out)
-    templates = Templates.for_root(project.root)
 
-    # Each edition goes to a PDF worker as soon as its HTML is ready, while the next one renders.
-    plans: list[tuple[RenderedEdition, Path, str]] = []
+    fingerprints: dict[str, str] = {}
     skipped: list[BuiltFile] = []
-    pending: list[Any] = []
-    problems: list[Problem] = []
-    bib_cache: BibCache = {}
-    marks = _change_marks(project, request.mark_changes, edition_ids, bib_cache)
-    for edition_id in edition_ids:
-        try:
-            r = render(project, edition_id, paper=request.paper, bib_cache=bib_cache,
-                       marks=marks.get(edition_id), templates=templates)
-        except ProblemsError as exc:
-            problems += exc.problems
-            continue
-        ext = request.fmt  # output_name keeps print HTML and web apart
-        name = output_name(project.report.slug, r.edition.id, r.release.version, ext,
-                           request.variant, draft=r.release.draft,
-                           since=marks[edition_id].since if edition_id in marks else None)
-        fp = build_fingerprint(r, templates, request.fmt, request.variant)
-        previous = None if request.force else _unchanged(request.out / name, fp)
+
+    def wanted(target: Target, r: RenderedEdition) -> bool:
+        fp = fingerprints[target.name] = build_fingerprint(r, composer.templates, target.fmt,
+                                                           request.variant)
+        previous = None if request.force else _unchanged(request.out / target.name, fp)
         if previous is not None:
             say(f"{r.edition.id}: unchanged since the last build, skipped (--force rebuilds)")
             skipped.append(replace(previous, edition=r.edition.id))
-            continue
-        plans.append((r, request.out / name, fp))
-        if request.fmt == "pdf" and not problems:
-            if not pending:
-                say(f"rendering PDFs with {max(1, workers.count)} "
-                    f"worker{'s' if workers.count > 1 else ''}")
-            pending.append(workers.submit(job_for(project.root, r, request.variant)))
-    if problems:
-        raise ProblemsError(list(dict.fromkeys(problems)))
+        return previous is None
 
-    outputs: dict[str, tuple[bytes, int | None]] = {}
-    if request.fmt in ("html", "web"):
-        outputs = {r.edition.id: (r.html.encode("utf-8"), None) for r, _, _ in plans}
-    results = []
-    for handle in pending:
-        results.append(handle.get())
-        report_result(results[-1], len(results), len(pending), say)
-    if any(ps for *_, ps, _ in results):
-        raise ProblemsError([p for *_, ps, _ in results for p in ps])
-    outputs.update({edition: (data, pages) for edition, data, pages, _, _ in results if data})
+    products = produce(planned, composer, workers, say, marks=marks, wanted=wanted)
     files: list[tuple[Path, bytes]] = []
     built: list[BuiltFile] = []
-    for r, path, fp in plans:
-        data, pages = outputs[r.edition.id]
-        sha = hashlib.sha256(data).hexdigest()
+    for made in products:
+        path, r, fp = request.out / made.target.name, made.edition, fingerprints[made.target.name]
+        sha = hashlib.sha256(made.data).hexdigest()
         record = {"build_fingerprint": fp, "content_fingerprint": r.content_fingerprint,
-                  "sha256": sha, "pages": pages}
-        files += [(path, data), (_record_path(path), _json_bytes(record))]
-        built.append(BuiltFile(path, r.edition.id, pages, len(data), sha,
+                  "sha256": sha, "pages": made.pages}
+        files += [(path, made.data), (_record_path(path), _json_bytes(record))]
+        built.append(BuiltFile(path, r.edition.id, made.pages, len(made.data), sha,
                                r.content_fingerprint, fp))
-    order = {e: i for i, e in enumerate(edition_ids)}
+    order = {e: i for i, e in enumerate(planned.editions)}
     result = sorted(built + skipped, key=lambda b: order[b.edition])
     if sources:
         files.append((_request_record(request), _json_bytes({
@@ -191,16 +164,17 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
     return result
 
 
-def _change_marks(project: Project, since: str | None, edition_ids: list[str],
-                  bib_cache: Any) -> dict[str, Any]:
+def _change_marks(project: Project, since: str | None, edition_ids: list[str] | None,
+                  composer: Composer) -> dict[str, Any]:
     """Per edition, what changed since ``since`` ("" = the latest release); {} without it."""
     if since is None:
         return {}
     from .compose.marks import ChangeMarks
-    from .compose.render import render_edition
+    from .pipeline import requested
     from .publish.diff import diff_records
     from .publish.records import RecordError, latest_release, load_record
 
+    edition_ids = requested(project, edition_ids or ())
     version = since or latest_release(project.root)
     old = load_record(project.root, version)
     missing = [e for e in edition_ids if e not in old["editions"]]
@@ -208,30 +182,17 @@ def _change_marks(project: Project, since: str | None, edition_ids: list[str],
         raise RecordError(f"edition '{missing[0]}' did not exist in {version} (editions there: "
                           f"{', '.join(sorted(old['editions']))}); build it without "
                           "--mark-changes")
-    new = {"editions": {e: render_edition(project, e, bib_cache=bib_cache).record()
-                        for e in edition_ids}}
+    new = {"editions": {e: composer.edition(e).record() for e in edition_ids}}
     diff = diff_records(old, new, edition_ids)
     return {e: ChangeMarks.from_diff(version, diff["editions"][e]) for e in edition_ids}
 
 
 def render_html(project: Project, edition_ids: list[str], paper: str | None
                 ) -> list[RenderedEdition]:
-    """Every requested edition's HTML, collecting all editions' problems before failing."""
-    from .compose.citations import BibCache
-    from .compose.render import render_edition
+    """Every requested edition composed (print HTML included), all problems collected."""
+    from .pipeline import compose_all
 
-    rendered, problems = [], []
-    bib_cache: BibCache = {}
-    templates = Templates.for_root(project.root)  # shared: each template compiles once
-    for edition_id in edition_ids:
-        try:
-            rendered.append(render_edition(project, edition_id, paper=paper,
-                                           bib_cache=bib_cache, templates=templates))
-        except ProblemsError as exc:
-            problems += exc.problems
-    if problems:
-        raise ProblemsError(list(dict.fromkeys(problems)))
-    return rendered
+    return compose_all(project, edition_ids, paper=paper)
 
 
 def _worker_count(root: Path, request: BuildRequest) -> int:
@@ -375,12 +336,3 @@ def _unchanged(path: Path, fingerprint: str) -> BuiltFile | None:
         return None
     return BuiltFile(path, "", record.get("pages"), len(data), sha,
                      record.get("content_fingerprint", ""), fingerprint, skipped=True)
-
-
-def _requested(project: Project, wanted: tuple[str, ...]) -> list[str]:
-    known = [e.id for e in project.report.editions]
-    for name in wanted:
-        if name not in known:
-            raise UnknownEdition(f"unknown edition '{name}'{did_you_mean(name, known)} "
-                                 f"(editions: {', '.join(known)})")
-    return list(dict.fromkeys(wanted)) if wanted else known

@@ -13,18 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .build import build_fingerprint, render_html
+from .build import build_fingerprint
 from .compose.render import RenderedEdition, release_of
-from .compose.templating import Templates
 from .errors import OutputError, ReportError, relpath
-from .publish.output import ensure_folder, output_name, write_all
+from .pipeline import ARCHIVAL, Composer, produce
+from .pipeline import TAGGED as VARIANT
+from .publish.output import ensure_folder, write_all
 from .publish.records import content_document
-from .publish.workers import Progress, Workers, render_pdfs
+from .publish.site import write_site
+from .publish.workers import Progress, Workers
 from .source.project import Project, load_project
 
-VARIANT = "pdf/ua-1"
-# Every release also keeps an archival copy: PDF/A-3a with the edition's sources attached.
-ARCHIVAL = "pdf/a-3a"
+# Every release keeps, beside each tagged edition, an archival copy: PDF/A-3a with the
+# edition's sources attached (pipeline.ARCHIVAL).
 
 
 class ReleaseError(ReportError):
@@ -42,6 +43,8 @@ class ReleaseResult:
 def release(root: Path, out: Path, jobs: int | None = None, progress: Progress | None = None
             ) -> ReleaseResult:
     """Build every edition of a released version into ``out/<version>/``, once and for good."""
+    from .pipeline import Composer, plan
+
     say = progress or (lambda _msg: None)
     project = load_project(root)
     rel = release_of(project)
@@ -49,13 +52,11 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     if rel.date is None:  # a draft: the type checker learns the date is set below
         raise ReleaseError(f"{changelog}: version {rel.version} is a draft; give its changelog "
                            "entry a date and at least one change before releasing")
-    ids = [e.id for e in project.report.editions]
-    editions = render_html(project, ids, None)
-    templates = Templates.for_root(project.root)
-    fingerprints = {r.edition.id: build_fingerprint(r, templates, "pdf", VARIANT)
+    composer = Composer.for_project(project)
+    editions = list(composer.editions(e.id for e in project.report.editions))
+    fingerprints = {r.edition.id: build_fingerprint(r, composer.templates, "pdf", VARIANT)
                     for r in editions}
-    target = out / rel.version
-    record = root / "releases" / rel.version
+    target, record = out / rel.version, root / "releases" / rel.version
     for folder in (out, target, record.parent, record):
         if folder.is_symlink():
             raise OutputError(folder, "is a symbolic link; refusing to write through it "
@@ -74,30 +75,30 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
         say(f"release {rel.version} already exists and is identical; "
             + (f"added its content record {relpath(added, root)}" if added else "nothing to do")
             + "; site rewritten")
-        _site(project, out, rel.version, templates, editions)
+        _site(project, out, rel.version, composer, editions)
         return ReleaseResult(target, False, json.loads((target / "manifest.json").read_text()))
     if target.exists() and target not in existing:
         raise OutputError(target, "exists but is not a release folder; move it away first")
 
     say(f"releasing version {rel.version} ({rel.date.isoformat()})")
+    # Every edition in both variants, from the one composed edition; the site's web editions
+    # come from it too.
+    planned = plan(project, formats=["pdf", "web"], variants=[VARIANT, ARCHIVAL])
     with Workers(min(len(editions), jobs or os.cpu_count() or 1)) as pool:
-        pdfs = render_pdfs(project.root, editions, VARIANT, jobs, say, pool)
-        archival = render_pdfs(project.root, editions, ARCHIVAL, jobs, say, pool)
+        products = produce(planned, composer, pool, say, composed=editions)
+    made = {(p.target.edition, p.target.fmt, p.target.variant): p for p in products}
     rows: list[dict[str, Any]] = []
     files: dict[str, bytes] = {}
     for r in sorted(editions, key=lambda e: e.edition.id):
-        data, pages = pdfs[r.edition.id]
-        name = output_name(project.report.slug, r.edition.id, rel.version, "pdf", VARIANT)
-        copy = archival[r.edition.id][0]
-        copy_name = output_name(project.report.slug, r.edition.id, rel.version, "pdf", ARCHIVAL)
-        files[name], files[copy_name] = data, copy
-        rows.append({"edition": r.edition.id, "file": name, "version": rel.version,
-                     "date": rel.date.isoformat(), "pages": pages, "bytes": len(data),
-                     "sha256": hashlib.sha256(data).hexdigest(),
+        pdf, copy = made[(r.edition.id, "pdf", VARIANT)], made[(r.edition.id, "pdf", ARCHIVAL)]
+        files[pdf.target.name], files[copy.target.name] = pdf.data, copy.data
+        rows.append({"edition": r.edition.id, "file": pdf.target.name, "version": rel.version,
+                     "date": rel.date.isoformat(), "pages": pdf.pages, "bytes": len(pdf.data),
+                     "sha256": hashlib.sha256(pdf.data).hexdigest(),
                      "content_fingerprint": r.content_fingerprint,
                      "build_fingerprint": fingerprints[r.edition.id],
-                     "archival": {"file": copy_name, "bytes": len(copy),
-                                  "sha256": hashlib.sha256(copy).hexdigest()}})
+                     "archival": {"file": copy.target.name, "bytes": len(copy.data),
+                                  "sha256": hashlib.sha256(copy.data).hexdigest()}})
     manifest = {"slug": project.report.slug, "title": project.report.title,
                 "version": rel.version, "date": rel.date.isoformat(), "editions": rows}
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
@@ -113,19 +114,18 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
         _write_folder(record, records)
     else:
         _add_missing_content(record, content)
-    _site(project, out, rel.version, templates, editions)
+    web = {p.target.edition: p.edition for p in products if p.target.fmt == "web"}
+    write_site(project, out, rel.version, web, composer.templates,
+               composer.templates.environment())
     return ReleaseResult(target, True, manifest)
 
 
-def _site(project: Project, out: Path, version: str, templates: Templates,
+def _site(project: Project, out: Path, version: str, composer: Composer,
           editions: list[RenderedEdition]) -> None:
     """The web editions and the release site, from the very editions the PDFs were made of."""
-    from .compose.web import web_from
-    from .publish.site import write_site
-
-    env = templates.environment()  # one for every page: each template compiles once
-    web = {r.edition.id: web_from(r, templates, env) for r in editions}
-    write_site(project, out, version, web, templates, env)
+    env = composer.templates.environment()  # one for every page: each template compiles once
+    web = {r.edition.id: composer.web(r, env) for r in editions}
+    write_site(project, out, version, web, composer.templates, env)
 
 
 def _add_missing_content(record: Path, content: bytes) -> Path | None:

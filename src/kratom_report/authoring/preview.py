@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..compose.editions import canonical_json
-from ..errors import ProblemsError, ReportError, UnknownEdition, did_you_mean
-from ..publish.output import ensure_folder, output_name, write_all
+from ..errors import ProblemsError, ReportError, UnknownEdition
+from ..pipeline import Composer, plan, requested
+from ..publish.output import ensure_folder, write_all
 from .previewsite import Page, PreviewServer, Site, bind
 from .watch import Changes, interruptible
 
@@ -144,7 +145,7 @@ class WebBuilder:
         from ..source.project import load_project
 
         project = load_project(self.root)
-        wanted = _requested([e.id for e in project.report.editions], self.editions)
+        wanted = requested(project, self.editions)
         self._keep_bib_if_same(project)
         templates = Templates.for_root(project.root)
         shared = _shared_inputs(project, templates, self.skip)
@@ -176,13 +177,11 @@ class WebBuilder:
 
     def _render(self, project: Project, edition_id: str, templates: Templates
                 ) -> tuple[Page, str]:
-        from ..compose.web import render_web
-
-        r = render_web(project, edition_id, templates=templates, bib_cache=self._bib)
-        slug, version, draft = project.report.slug, r.release.version, r.release.draft
-        name = output_name(slug, edition_id, version, "web", draft=draft)
-        return (Page(edition_id, r.edition.title, name, r.html.encode("utf-8")),
-                output_name(slug, edition_id, version, "pdf", draft=draft))
+        # The same plan, composed edition and web view ``build --format web`` and the site use.
+        web, pdf = plan(project, editions=[edition_id], formats=["web", "pdf"]).targets
+        composer = Composer(project, templates, self._bib)
+        r = composer.web(composer.edition(edition_id))
+        return Page(edition_id, r.edition.title, web.name, r.html.encode("utf-8")), pdf.name
 
     def write(self) -> None:
         """Write the pages that changed into ``out`` (after the open pages were told)."""
@@ -241,14 +240,6 @@ def _edition_inputs(project: Project, edition_id: str, shared: str) -> str:
     return hashlib.sha256(canonical_json({
         "shared": shared, "edition": edition.model_dump(mode="json"),
         "selection": selection})).hexdigest()
-
-
-def _requested(known: list[str], wanted: tuple[str, ...]) -> list[str]:
-    for name in wanted:
-        if name not in known:
-            raise UnknownEdition(f"unknown edition '{name}'{did_you_mean(name, known)} "
-                                 f"(editions: {', '.join(known)})")
-    return list(dict.fromkeys(wanted)) if wanted else known
 
 
 def _first_build(builder: WebBuilder, site: Site, say: Say) -> None:

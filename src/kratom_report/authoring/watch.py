@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..build import BuildRequest, BuiltFile, UnknownEdition, build
-from ..errors import Problem, ProblemsError, ReportError
+from ..build import BuildRequest, BuiltFile, build
+from ..errors import Problem, ProblemsError, ReportError, UnknownEdition
 from ..source.loader import YamlLoadError, load_yaml
 from ..source.locate import REPORT_FILE
 

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup, escape
 
 from ..source.project import Project
-from .citations import BibCache
-from .marks import ChangeMarks
-from .render import RenderedEdition, render_edition, render_template
+from .render import RenderedEdition, render_template
 from .templating import Templates
+from .theme import check_glyphs
 
 if TYPE_CHECKING:
     import jinja2
@@ -33,31 +32,20 @@ _RUN = re.compile(r"(\d+)(?:\s*[\u2013-]\s*(\d+))?")
 _BACKLINKS = re.compile(r"<!--backlinks (\d+)-->")
 
 
-def render_web(project: Project, edition_id: str, *, paper: str | None = None,
-               templates: Templates | None = None, bib_cache: BibCache | None = None,
-               marks: ChangeMarks | None = None) -> RenderedEdition:
-    """One edition as a page for screens; ``html`` is the whole page, ready to write.
-
-    ``paper`` only keeps the print context whole (and the numbering identical); the screen
-    stylesheet ignores it.
-    """
-    rendered = render_edition(project, edition_id, paper=paper, templates=templates,
-                              bib_cache=bib_cache,
-                              marks=marks, template=TEMPLATE, stylesheet=STYLESHEET)
-    return replace(rendered, html=link_back(rendered.html))
-
-
-def web_from(printed: RenderedEdition, templates: Templates,
+def web_from(project: Project, printed: RenderedEdition, templates: Templates,
              env: jinja2.Environment | None = None) -> RenderedEdition:
-    """The web edition of an edition already composed for print: only the templates run again.
+    """The web edition of a composed edition: only the screen templates run again.
 
-    A release composes each edition once for its PDF; this (and a shared ``env``, whose
-    templates compile once) keeps the site cheap.
+    Every output is made from the one composed edition, so the web edition can never disagree
+    with the PDF (same sections, blocks, numbering, words and references); a shared ``env``
+    compiles each template once for a whole site. Its characters are checked against the
+    screen stylesheet's fonts, as the print HTML's are against the print fonts.
     """
     if printed.context is None:
         raise ValueError(f"{printed.edition.id}: rendered without its template context")
     css = Markup(templates.inline_css(STYLESHEET))
     html = render_template(templates, TEMPLATE, {**printed.context, "css": css}, env)
+    check_glyphs(project, templates, STYLESHEET, html)
     return replace(printed, html=link_back(html))
 
 

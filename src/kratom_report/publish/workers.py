@@ -10,7 +10,6 @@ import contextlib
 import datetime as dt
 import json
 import multiprocessing
-import os
 import re
 import signal
 import time
@@ -103,10 +102,6 @@ class Workers:
         self.sent += 1
         return worker.add(job)
 
-    def run(self, jobs: list[_Job]):
-        handles = [self.submit(job) for job in jobs]
-        return (handle.get() for handle in handles)
-
 
 @dataclass
 class _Worker:
@@ -171,27 +166,6 @@ class _Deferred:
 
     def get(self) -> tuple[str, bytes | None, int, list[Problem], float]:
         return _render_job(self.job)
-
-
-def render_pdfs(root: Path, editions: list[RenderedEdition], variant: str, jobs: int | None,
-                say: Progress, workers: Workers | None = None
-                ) -> dict[str, tuple[bytes, int | None]]:
-    """PDF bytes per edition; several editions render at once in forked worker processes."""
-    work = [job_for(root, r, variant) for r in editions]
-    if workers is None:
-        with Workers(min(len(work), jobs or os.cpu_count() or 1)) as own:
-            return render_pdfs(root, editions, variant, jobs, say, own)
-    count = max(1, min(len(work), workers.count))
-    say(f"rendering {len(work)} edition{'s' if len(work) != 1 else ''} "
-        f"with {count} worker{'s' if count != 1 else ''}")
-    results = []
-    for result in workers.run(work):
-        results.append(result)
-        report_result(result, len(results), len(work), say)
-    problems = [p for *_, ps, _ in results for p in ps]
-    if problems:
-        raise ProblemsError(problems)
-    return {edition: (data, pages) for edition, data, pages, _, _ in results if data}
 
 
 def _worker_init() -> None:

@@ -1,0 +1,196 @@
+"""The library API: open a report, check, build, release and verify it.
+
+Every command of the command line is a call to this module; scripts and notebooks use the same
+calls (``import kratom_report as kr``). Progress goes to a callback when one is given, else to
+the ``kratom_report`` logger at INFO; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import Problem, ProblemsError
+
+if TYPE_CHECKING:
+    from .authoring.stats import EditionStats
+    from .references.uses import RefUse
+    from .release import ReleaseResult
+    from .verification import Verification
+
+Progress = Callable[[str], None]
+_log = logging.getLogger("kratom_report")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file a build wrote (or found unchanged and kept)."""
+
+    path: Path
+    edition: str
+    format: str
+    pages: int | None
+    sha256: str
+    size: int
+    variant: str = ""
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``check`` found: ``ok`` is false when any problem is an error (or, with
+    ``strict``, a warning). Problems carry path, line, column, severity and message."""
+
+    problems: tuple[Problem, ...]
+    strict: bool = False
+    editions: tuple[str, ...] = ()
+    sections: int = 0
+    references: int = 0
+    stats: tuple[EditionStats, ...] = ()
+    stale_after: tuple[int, int] = (0, 0)  # (reference years, data days), for stats text
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" or self.strict for p in self.problems)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+
+@dataclass(frozen=True)
+class EditionInfo:
+    """An edition as ``editions`` lists it."""
+
+    id: str
+    title: str
+    sections: tuple[str, ...]
+    pages_estimate: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report folder (the one holding ``report/report.yaml``). Every method reads the sources
+    afresh, so a long-lived object never works from stale content."""
+
+    root: Path
+    _progress: Progress | None = field(default=None, repr=False, compare=False)
+
+    def _say(self, progress: Progress | None) -> Progress:
+        return progress or self._progress or _log.info
+
+    def check(self, *, strict: bool = False, stats: bool = False) -> CheckResult:
+        """Validate everything and compose every edition in memory; write nothing.
+
+        Content problems are returned, never raised.
+        """
+        from .build import check
+
+        try:
+            result = check(self.root)
+        except ProblemsError as exc:
+            return CheckResult(tuple(exc.problems), strict)
+        numbers: tuple[EditionStats, ...] = ()
+        if stats:
+            from .authoring.stats import edition_stats
+
+            numbers = tuple(edition_stats(result))
+        stale = result.project.report.stale_after
+        return CheckResult(tuple(result.warnings), strict,
+                           tuple(r.edition.id for r in result.editions),
+                           len(result.project.sections), len(result.project.references),
+                           numbers, (stale.references_years, stale.data_days))
+
+    def build(self, editions: Iterable[str] | None = None, formats: Sequence[str] = ("pdf",),
+              out: str | os.PathLike[str] | None = None, variant: str | None = None, *,
+              paper: str | None = None, jobs: int | None = None, force: bool = False,
+              mark_changes: str | None = None, progress: Progress | None = None
+              ) -> list[Output]:
+        """Build ``editions`` (default: all, in report.yaml's order) in every format asked for
+        into ``out`` (default ``dist/`` under the report root). Raises
+        :class:`~kratom_report.errors.ProblemsError` with every problem; on any failure
+        nothing in ``out`` changes."""
+        from .build import BuildRequest, build
+
+        folder = Path(out) if out is not None else self.root / "dist"
+        written: list[Output] = []
+        for fmt in dict.fromkeys(formats):
+            request = BuildRequest(editions=tuple(editions or ()), fmt=fmt, out=folder,
+                                   paper=paper, variant=variant or "pdf/ua-1", jobs=jobs,
+                                   force=force, mark_changes=mark_changes)
+            written += [Output(b.path, b.edition, fmt, b.pages, b.sha256, b.size,
+                               request.variant if fmt == "pdf" else "", b.skipped)
+                        for b in build(self.root, request, self._say(progress))]
+        return written
+
+    def release(self, out: str | os.PathLike[str] | None = None, *, jobs: int | None = None,
+                progress: Progress | None = None) -> ReleaseResult:
+        """Release the current version into ``out/<version>/`` (default ``dist/``) with its
+        site; refuses drafts and a version already released with other content."""
+        from .release import release
+
+        folder = Path(out) if out is not None else self.root / "dist"
+        return release(self.root, folder, jobs, progress=self._say(progress))
+
+    def verify(self, pdf: str | os.PathLike[str]) -> Verification:
+        """Rebuild the edition ``pdf`` says it is from this report and compare the bytes."""
+        from .verification import verify as run
+
+        return run(self.root, Path(pdf))
+
+    def editions(self) -> list[EditionInfo]:
+        """Every edition with its sections and an estimated page count (composes each)."""
+        from .build import check
+        from .compose.editions import select
+        from .compose.estimate import estimate_pages
+
+        result = check(self.root)
+        return [EditionInfo(r.edition.id, r.edition.title,
+                            tuple(s.section.id for s in select(result.project, r.edition)),
+                            estimate_pages(r))
+                for r in result.editions]
+
+    def references(self) -> list[RefUse]:
+        """Every reference with the sections of each edition that cite it."""
+        from .references.uses import reference_uses
+        from .source.project import load_project
+
+        return reference_uses(load_project(self.root))
+
+    def export_references(self, fmt: Literal["csljson", "bibtex"]) -> str:
+        """All references as CSL-JSON or BibTeX text, for a reference manager."""
+        from .references.uses import export
+        from .source.project import load_project
+
+        return export(load_project(self.root), fmt)
+
+    def diff(self, old: str | None = None, new: str | None = None,
+             edition: str | None = None) -> dict[str, Any]:
+        """What changed between two recorded versions (or a version and ``worktree``)."""
+        from .compare import compare
+
+        return compare(self.root, old, new, edition)
+
+
+def open(path: str | os.PathLike[str] | None = None, *,  # noqa: A001 - as in io.open
+         progress: Progress | None = None) -> Report:
+    """The report in ``path`` (the folder holding ``report/``), or the nearest one upward from
+    the current folder. Raises :class:`~kratom_report.errors.SourceNotFound`."""
+    from .source.locate import find_root
+
+    return Report(find_root(Path(path) if path is not None else None), progress)
+
+
+def verify(pdf: str | os.PathLike[str], source: str | os.PathLike[str] | None = None
+           ) -> Verification:
+    """Rebuild the edition a PDF says it is and byte-compare: the sources are ``source`` or
+    the report around the current folder."""
+    return open(source).verify(pdf)

@@ -1,0 +1,207 @@
+"""The one pipeline every command shares: plan what to make, compose each edition once, then
+derive every requested output from that one composed edition.
+
+``build``, ``release``, ``verify``, ``watch`` and ``preview`` differ only in what they ask
+:func:`plan` for and in what they do with the :class:`Product` list :func:`produce` gives back.
+A fix to how an edition is composed (its language, theme, numbering, figures) therefore reaches
+the PDF, the archival PDF/A copy, the print HTML, the web edition and the release site at once,
+because none of them composes an edition of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import Problem, ProblemsError, UnknownEdition, did_you_mean
+from .publish.output import output_name
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from .compose.citations import BibCache
+    from .compose.marks import ChangeMarks
+    from .compose.render import RenderedEdition
+    from .compose.templating import Templates
+    from .publish.workers import Progress, Workers
+    from .source.project import Project
+
+# What an edition can become. ``html`` is the self-contained print HTML the PDF is made from;
+# ``web`` the reading edition for screens.
+FORMATS = ("pdf", "html", "web")
+TAGGED = "pdf/ua-1"
+ARCHIVAL = "pdf/a-3a"
+VARIANTS = (TAGGED, ARCHIVAL)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One file to make: an edition in one format (and, for a PDF, one variant)."""
+
+    edition: str
+    fmt: str
+    variant: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to make, decided once: the editions in report.yaml's order, and their targets."""
+
+    project: Project
+    editions: tuple[str, ...]
+    targets: tuple[Target, ...]
+    paper: str | None = None
+    since: str | None = None  # change marks since this version ("" = the latest release)
+
+    def for_edition(self, edition: str) -> list[Target]:
+        return [t for t in self.targets if t.edition == edition]
+
+
+@dataclass(frozen=True)
+class Product:
+    """A made target: its bytes, its page count (PDFs only) and the edition it came from."""
+
+    target: Target
+    data: bytes
+    pages: int | None
+    edition: RenderedEdition
+
+
+def requested(project: Project, wanted: Iterable[str] = ()) -> list[str]:
+    """The editions asked for, in report.yaml's order when none are named (named: as asked)."""
+    known = [e.id for e in project.report.editions]
+    wanted = list(dict.fromkeys(wanted))
+    for name in wanted:
+        if name not in known:
+            raise UnknownEdition(f"unknown edition '{name}'{did_you_mean(name, known)} "
+                                 f"(editions: {', '.join(known)})")
+    return wanted or known
+
+
+def plan(project: Project, *, editions: Iterable[str] = (), formats: Iterable[str] = ("pdf",),
+         variants: Iterable[str] = (TAGGED,), paper: str | None = None,
+         since: str | None = None, since_version: str | None = None) -> Plan:
+    """Decide every file a run makes, with its final name, before anything is composed.
+
+    ``variants`` applies to PDFs only; ``since_version`` is the resolved version of ``since``
+    (file names carry it).
+    """
+    from .compose.render import release_of
+
+    ids = requested(project, editions)
+    rel = release_of(project)
+    formats, variants = list(dict.fromkeys(formats)), list(dict.fromkeys(variants))
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format '{fmt}' (formats: {', '.join(FORMATS)})")
+    targets = []
+    for edition in ids:
+        for fmt in formats:
+            for variant in variants if fmt == "pdf" else [TAGGED]:
+                name = output_name(project.report.slug, edition, rel.version, fmt, variant,
+                                   draft=rel.draft, since=since_version)
+                targets.append(Target(edition, fmt, variant if fmt == "pdf" else "", name))
+    return Plan(project, tuple(ids), tuple(targets), paper, since)
+
+
+@dataclass
+class Composer:
+    """Composes editions with shared caches: templates compile once, references format once."""
+
+    project: Project
+    templates: Templates
+    bib_cache: BibCache
+
+    @classmethod
+    def for_project(cls, project: Project, templates: Templates | None = None) -> Composer:
+        from .compose.templating import Templates as _Templates
+
+        return cls(project, templates or _Templates.for_root(project.root), {})
+
+    def edition(self, edition_id: str, *, paper: str | None = None,
+                marks: ChangeMarks | None = None) -> RenderedEdition:
+        """One composed edition (its print HTML included); raises ProblemsError."""
+        from .compose.render import render_edition
+
+        return render_edition(self.project, edition_id, paper=paper, bib_cache=self.bib_cache,
+                              marks=marks, templates=self.templates)
+
+    def editions(self, edition_ids: Iterable[str], *, paper: str | None = None,
+                 marks: dict[str, ChangeMarks] | None = None) -> Iterator[RenderedEdition]:
+        """Each edition in turn, as soon as it is composed; every edition's problems are
+        collected and raised together after the last one."""
+        problems: list[Problem] = []
+        for edition_id in edition_ids:
+            try:
+                yield self.edition(edition_id, paper=paper, marks=(marks or {}).get(edition_id))
+            except ProblemsError as exc:
+                problems += exc.problems
+        if problems:
+            raise ProblemsError(list(dict.fromkeys(problems)))
+
+    def web(self, composed: RenderedEdition, env: jinja2.Environment | None = None
+            ) -> RenderedEdition:
+        """The web edition of a composed edition: only the screen templates run again."""
+        from .compose.web import web_from
+
+        return web_from(self.project, composed, self.templates, env)
+
+
+def compose_all(project: Project, edition_ids: Iterable[str], *, paper: str | None = None,
+                composer: Composer | None = None) -> list[RenderedEdition]:
+    """Every requested edition composed, collecting all editions' problems before failing."""
+    composer = composer or Composer.for_project(project)
+    return list(composer.editions(edition_ids, paper=paper))
+
+
+def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
+            marks: dict[str, ChangeMarks] | None = None,
+            wanted: Callable[[Target, RenderedEdition], bool] = lambda _t, _r: True,
+            composed: Iterable[RenderedEdition] | None = None) -> list[Product]:
+    """Make every target of the plan ``wanted`` keeps, composing each edition exactly once
+    (or taking ``composed``, editions the caller composed already).
+
+    PDFs go to the workers as soon as their edition is composed, so the next edition composes
+    while the last one is laid out. A web product's ``edition`` is its web view (the site
+    needs it). Nothing is written here: the caller writes after every product exists.
+    """
+    from .publish.workers import job_for, report_result
+
+    env = composer.templates.environment()  # every web page shares it: templates compile once
+    made: list[tuple[Target, Any, RenderedEdition]] = []
+    pending = 0
+    editions = composed if composed is not None else composer.editions(
+        plan_.editions, paper=plan_.paper, marks=marks)
+    for r in editions:
+        for target in plan_.for_edition(r.edition.id):
+            if not wanted(target, r):
+                continue
+            if target.fmt == "pdf":
+                if not pending:
+                    say(f"rendering PDFs with {max(1, workers.count)} "
+                        f"worker{'s' if workers.count > 1 else ''}")
+                pending += 1
+                made.append((target, workers.submit(job_for(plan_.project.root, r,
+                                                            target.variant)), r))
+            elif target.fmt == "web":
+                web = composer.web(r, env)
+                made.append((target, web.html.encode("utf-8"), web))
+            else:
+                made.append((target, r.html.encode("utf-8"), r))
+    products, problems, done = [], [], 0
+    for target, handle, r in made:
+        if isinstance(handle, bytes):
+            products.append(Product(target, handle, None, r))
+            continue
+        result = handle.get()
+        done += 1
+        report_result(result, done, pending, say)
+        _edition, data, pages, found, _seconds = result
+        problems += found
+        if data:
+            products.append(Product(target, data, pages, r))
+    if problems:
+        raise ProblemsError(problems)
+    return products
