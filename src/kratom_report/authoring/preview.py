@@ -13,7 +13,6 @@ up the page.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import signal
@@ -28,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..compose.editions import canonical_json
 from ..errors import ProblemsError, ReportError, UnknownEdition, did_you_mean
+from ..fingerprint import Hasher, file_digest, json_digest
 from ..publish.output import ensure_folder, output_name, write_all
 from .previewsite import Page, PreviewServer, Site, bind
 from .watch import Changes, _interruptible
@@ -197,10 +196,9 @@ class WebBuilder:
         refs = sorted((k, located.model.model_dump(by_alias=True, exclude_none=True, mode="json"))
                       for k, located in project.references.items())
         # A style may be a .csl file of the report's own: its bytes count too.
-        styles = sorted((str(p), hashlib.sha256(p.read_bytes()).hexdigest())
+        styles = sorted((str(p), file_digest(p))
                         for p in project.report_dir.rglob("*.csl") if p.is_file())
-        key = hashlib.sha256(canonical_json({"refs": refs, "tool": __version__,
-                                             "styles": styles})).hexdigest()
+        key = json_digest({"refs": refs, "tool": __version__, "styles": styles})
         if key != self._bib_key:
             self._bib_key, self._bib = key, {}
 
@@ -211,16 +209,16 @@ def _shared_inputs(project: Project, templates: Templates, skip: Path | None) ->
     from .. import __version__
 
     sections = {located.doc.path.resolve() for located in project.sections}
-    h = hashlib.sha256(__version__.encode())
+    h = Hasher(__version__.encode())
     files = sorted(p for p in project.report_dir.rglob("*") if p.is_file())
     for path in files + _outside_references(project):
         real = path.resolve()
         if real in sections or (skip is not None and real.is_relative_to(skip)):
             continue
-        h.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        h.add(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
     for path in templates.files():
         st = path.stat()
-        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        h.add(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return h.hexdigest()
 
 
@@ -238,9 +236,8 @@ def _edition_inputs(project: Project, edition_id: str, shared: str) -> str:
     selection = [{"section": s.section.model_dump(mode="json", exclude={"blocks"}),
                   "blocks": [(i, b.model_dump(mode="json")) for i, b in s.blocks]}
                  for s in select(project, edition)]
-    return hashlib.sha256(canonical_json({
-        "shared": shared, "edition": edition.model_dump(mode="json"),
-        "selection": selection})).hexdigest()
+    return json_digest({"shared": shared, "edition": edition.model_dump(mode="json"),
+                        "selection": selection})
 
 
 def _requested(known: list[str], wanted: tuple[str, ...]) -> list[str]:

@@ -11,7 +11,6 @@ folder is per tool and Python version (``$XDG_CACHE_HOME/kratom-report/templates
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import marshal
 import os
 import sys
@@ -22,6 +21,7 @@ from typing import Any
 from jinja2.bccache import Bucket, BytecodeCache, bc_magic
 
 from .. import __version__
+from ..fingerprint import digest
 from ..references.refcache import cache_dir
 
 _FORMAT = b"kratom-report-template-1\n"
@@ -35,7 +35,7 @@ class TemplateCache(BytecodeCache):
         self.folder = folder
 
     def _path(self, bucket: Bucket) -> Path:
-        return self.folder / f"{hashlib.sha256(bucket.key.encode()).hexdigest()}.cache"
+        return self.folder / f"{digest(bucket.key)}.cache"
 
     @staticmethod
     def _prefix(bucket: Bucket) -> bytes:

@@ -18,7 +18,6 @@ replaced on the next write.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..fingerprint import Hasher, json_digest
 
 FORMAT = 1
 DISABLE_ENV = "KRATOM_REPORT_NO_CACHE"
@@ -77,19 +77,17 @@ def entries_independent(style_bytes: bytes) -> bool:
 
 def context_key(style_bytes: bytes, citeproc_version: str) -> str:
     """Everything except the entry's data that shapes its formatted text, as one hash."""
-    h = hashlib.sha256()
-    h.update(json.dumps([FORMAT, __version__, citeproc_version]).encode())
-    h.update(b"\0style\0" + style_bytes)
+    h = Hasher(json.dumps([FORMAT, __version__, citeproc_version]).encode())
+    h.add(b"\0style\0" + style_bytes)
     here = Path(__file__).parent
     for name in _FORMATTERS:
-        h.update(b"\0" + name.encode() + b"\0" + (here / name).read_bytes())
+        h.add(b"\0" + name.encode() + b"\0" + (here / name).read_bytes())
     return h.hexdigest()
 
 
 def item_key(item: Mapping[str, Any]) -> str:
     """The SHA-256 of one reference's data, independent of key order."""
-    data = json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return json_digest(item)
 
 
 class EntryCache:
@@ -172,5 +170,4 @@ def plausible(fragment: str) -> bool:
 
 def _digest(entries: Mapping[str, Any]) -> str:
     """A checksum of the entries, so a file damaged in place is not read as valid."""
-    data = json.dumps(entries, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return json_digest(entries)

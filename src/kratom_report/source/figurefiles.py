@@ -9,12 +9,12 @@ can fix them: the figure's key, or the line and column inside the SVG.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Problem, relpath
+from ..fingerprint import digest
 from .loader import Located, YamlDoc
 from .models import FigureBlock
 from .svgsafe import SvgRefused, clean_svg
@@ -153,7 +153,7 @@ def load_image(root: Path, file: str, where: tuple[YamlDoc, tuple], problems: li
         if reason is not None:
             problems.append(doc.problem(loc, f"image file 'report/{file}' {reason}"))
             return None
-    return ImageFile(file, mime, raw, hashlib.sha256(raw).hexdigest(),
+    return ImageFile(file, mime, raw, digest(raw),
                      None if mime == "image/svg+xml" else _pixels(raw))
 
 

@@ -16,6 +16,8 @@ from pydantic import (
     model_serializer,
 )
 
+from .limits import DEFAULT_MAX_FILE_MB, MAX_FILE_MB_CEILING
+
 Cell = str | int | float
 
 # Where YAML's own reading of an unquoted value (Yes -> true, 1.10 -> 1.1, 2026-01-01 -> a date)
@@ -122,8 +124,9 @@ class Report(Strict):
     paper: Paper = "a4"
     subject: StrictStr | None = None
     keywords: list[StrictStr] = []
-    # Bounded: a size limit of infinity, NaN or a terabyte is no limit at all.
-    max_file_mb: float = Field(default=5, gt=0, le=1000, allow_inf_nan=False)
+    # The range lives in limits.py: the quick reader (reportfile.py) judges by the same one.
+    max_file_mb: float = Field(default=DEFAULT_MAX_FILE_MB, gt=0, le=MAX_FILE_MB_CEILING,
+                               allow_inf_nan=False)
     stale_after: StaleAfter = StaleAfter()
     editions: list[Edition] = Field(min_length=1)
     sections: list[StrictStr] = Field(min_length=1)

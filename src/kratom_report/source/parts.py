@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .limits import DEFAULT_MAX_FILE_MB, file_limit
 from .loader import Loc
 from .models import Edition, Report
 
@@ -31,7 +32,7 @@ class ReportParts:
     references: list[str] | None = None
     changelog: str | None = None
     version: str | None = None
-    max_bytes: int = 5_000_000
+    max_bytes: int = DEFAULT_MAX_FILE_MB * 1_000_000
     texts: list[tuple[Loc, str]] = field(default_factory=list)  # key messages, cover notes
 
 
@@ -56,8 +57,7 @@ def report_parts(report: Report | None, raw: Any) -> ReportParts:
     parts = ReportParts(references=good("references"), changelog=good("changelog"),
                         version=good("version"), editions_valid="editions" not in bad)
     mb = good("max_file_mb")
-    ok = isinstance(mb, int | float) and not isinstance(mb, bool) and 0 < mb <= 1000
-    parts.max_bytes = int(mb * 1_000_000) if ok else 5_000_000
+    parts.max_bytes = file_limit(mb) or DEFAULT_MAX_FILE_MB * 1_000_000
     order = data.get("sections")
     parts.sections = [s for s in order if isinstance(s, str)] if isinstance(order, list) else None
     parts.sections_checked = "sections" not in bad

@@ -1,0 +1,44 @@
+"""report.yaml read quickly, before loading: the guesses a fingerprint or worker count needs.
+
+The quick reader parses with libyaml and judges nothing but the keys it is asked for, yet it
+takes every limit and default from :mod:`.limits`, the same place the model (``models.py``)
+takes them from, so a value the loader refuses is never used here either.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .limits import DEFAULT_MAX_FILE_MB, file_limit
+from .locate import REPORT_FILE
+from .paths import is_inside
+
+_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def quick_report_yaml(root: Path) -> dict:
+    """report.yaml read quickly and leniently: for guesses only, loading checks it properly."""
+    try:
+        data = yaml.load((root / REPORT_FILE).read_bytes(), Loader=_FastLoader)
+    except Exception:  # noqa: BLE001 - a guess only; loading reports the real problem
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def quick_limit(root: Path) -> int:
+    """The file size limit in bytes report.yaml sets; the default when unset or invalid."""
+    value = quick_report_yaml(root).get("max_file_mb", DEFAULT_MAX_FILE_MB)
+    return file_limit(value) or DEFAULT_MAX_FILE_MB * 1_000_000
+
+
+def listed_references(root: Path) -> list[Path]:
+    """Reference files report.yaml lists outside report/ (the rest are hashed already)."""
+    names = quick_report_yaml(root).get("references")
+    out = []
+    for name in names if isinstance(names, list) else []:
+        path = root / "report" / str(name)
+        if path.is_file() and is_inside(root, path) and not is_inside(root / "report", path):
+            out.append(path)
+    return out
