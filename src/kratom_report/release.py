@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import write_folder as _write_folder
 from .build import build_fingerprint, render_html
 from .compose.render import RenderedEdition, release_of
 from .compose.templating import Templates
@@ -141,20 +139,3 @@ def _fingerprints(folder: Path) -> dict[str, str]:
         return {row["edition"]: row["build_fingerprint"] for row in manifest["editions"]}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
-
-
-def _write_folder(target: Path, files: dict[str, bytes]) -> None:
-    """Fill a temp folder beside ``target``, then rename it: the folder appears complete or not."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
-            os.chmod(tmp / name, 0o644)
-        os.chmod(tmp, 0o755)
-        os.rename(tmp, target)
-    except OSError as exc:
-        raise OutputError(target, exc.strerror or str(exc)) from None
-    finally:
-        if tmp.exists():
-            with contextlib.suppress(OSError):
-                shutil.rmtree(tmp)

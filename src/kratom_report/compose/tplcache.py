@@ -14,13 +14,14 @@ import contextlib
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from jinja2.bccache import Bucket, BytecodeCache, bc_magic
 
 from .. import __version__
+from ..atomic import write_all
+from ..errors import OutputError
 from ..fingerprint import digest
 from ..references.refcache import cache_dir
 
@@ -60,14 +61,8 @@ class TemplateCache(BytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         data = self._prefix(bucket) + marshal.dumps(bucket.code)
-        try:
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self._path(bucket))
-        except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
+        with contextlib.suppress(OutputError):  # a cache that cannot be written is not kept
+            write_all([(self._path(bucket), data)], durable=False, mode=0o600)
 
 
 def template_cache() -> Any:

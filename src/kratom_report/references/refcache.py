@@ -142,20 +142,14 @@ class EntryCache:
         entries = dict(list(self.entries.items())[-MAX_ENTRIES:])
         body = {"format": FORMAT, "context": self.context, "digest": _digest(entries),
                 "entries": entries}
-        import tempfile  # only when writing: a warm run never needs it
+        from ..atomic import write_all  # only when writing: a warm run never needs it
+        from ..errors import OutputError
 
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".references-",
-                                       suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(json.dumps(body, ensure_ascii=False).encode("utf-8"))
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError:
+            write_all([(self.path, json.dumps(body, ensure_ascii=False).encode("utf-8"))],
+                      durable=False, mode=0o600)
+        except (OSError, OutputError):
             return
         self.dirty = False
 
