@@ -292,8 +292,9 @@ def test_a_link_out_of_the_report_is_refused(cli, tiny, tmp_path):
     result = cli("check", "--source", tiny)
     assert result.exit_code == 1
     assert result.stderr == (
-        f"{PRACTICE}:18:11: image file 'report/images/linked.svg' leads outside the report "
-        "folder (a symbolic link?); a report reads only files inside its own folder\n")
+        f"{PRACTICE}:18:11: image file 'images/linked.svg' leads outside the report folder "
+        "(after following links); a report reads only files inside its own folder: copy the "
+        "file into report/ and name it relative to report/\n")
 
 
 def test_an_image_over_the_size_limit_is_refused(cli, tiny):

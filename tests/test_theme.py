@@ -182,9 +182,9 @@ BAD = {
                      "theme.logo 'report/theme/nope.svg' not found"),
     "logo outside": (("  logo: theme/logo.svg\n", "  logo: ../../outside.svg\n"),
                      "../../outside.svg",
-                     "theme.logo '../../outside.svg' is outside the report folder (after "
-                     "following links); copy the file into report/ and name it relative to "
-                     "report/"),
+                     "theme.logo '../../outside.svg' leads outside the report folder (after "
+                     "following links); a report reads only files inside its own folder: copy "
+                     "the file into report/ and name it relative to report/"),
     "logo type": (("  logo: theme/logo.svg\n", "  logo: theme/extra.css\n"), "theme/extra.css",
                   "theme.logo 'report/theme/extra.css' must be a .svg or .png file"),
     "bad colour": (('    text: "#2b2118"\n', '    text: "#2b21"\n'), '"#2b21"',
@@ -211,8 +211,9 @@ BAD = {
                           "fallback_fonts: [/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf]"),
                          "/usr/share/fonts",
                          "theme.fallback_fonts.0 '/usr/share/fonts/truetype/dejavu/DejaVuSans."
-                         "ttf' is outside the report folder (after following links); copy the "
-                         "file into report/ and name it relative to report/"),
+                         "ttf' leads outside the report folder (after following links); a report "
+                         "reads only files inside its own folder: copy the file into report/ and "
+                         "name it relative to report/"),
     "css missing": (("  css: theme/extra.css\n", "  css: theme/more.css\n"), "theme/more.css",
                     "theme.css 'report/theme/more.css' not found"),
     "bad section break": (("  section_break: page\n", "  section_break: always\n"), "always",
@@ -254,8 +255,9 @@ def test_a_logo_that_links_out_of_the_report_is_refused(tmp_path):
     line, col = _line_col(root / REPORT, "theme/l.svg")
     assert result.exit_code == 1
     assert result.output.strip() == (
-        f"{REPORT}:{line}:{col}: theme.logo 'theme/l.svg' is outside the report folder (after "
-        "following links); copy the file into report/ and name it relative to report/")
+        f"{REPORT}:{line}:{col}: theme.logo 'theme/l.svg' leads outside the report folder (after "
+        "following links); a report reads only files inside its own folder: copy the file into "
+        "report/ and name it relative to report/")
 
 
 def test_a_file_over_max_file_mb_is_refused(tmp_path):

@@ -468,8 +468,9 @@ def test_a_reference_file_outside_the_report_is_refused(cli, tiny, outside, watc
     result = watched(lambda: cli("check", "--source", tiny))
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "report/report.yaml:30:31: reference file 'report/../../outside/refs.yaml' is outside "
-        "the report folder (after following links); keep reference files inside it")
+        "report/report.yaml:30:31: reference file 'report/../../outside/refs.yaml' leads "
+        "outside the report folder (after following links); a report reads only files inside "
+        "its own folder: copy the file into report/ and name it relative to report/")
 
 
 def test_a_section_file_linked_outside_is_refused(cli, tiny, outside, watched):
@@ -480,8 +481,9 @@ def test_a_section_file_linked_outside_is_refused(cli, tiny, outside, watched):
     result = watched(lambda: cli("check", "--source", tiny))
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "report/sections/practice.yaml: leads outside the report folder (a symbolic link?); a "
-        "report reads only files inside its own folder")
+        "report/sections/practice.yaml: file 'report/sections/practice.yaml' leads outside the "
+        "report folder (after following links); a report reads only files inside its own "
+        "folder: copy the file into report/ and name it relative to report/")
 
 
 @pytest.mark.parametrize("style", ["../../outside/x.csl", "/etc/x.csl"])
@@ -493,8 +495,9 @@ def test_a_citation_style_outside_the_report_is_refused(cli, tiny, outside, watc
     result = watched(lambda: cli("check", "--source", tiny))
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].endswith(
-        f"citation style '{style}' is outside the report folder; copy the .csl file into "
-        "report/ and name it relative to report/")
+        f"citation style '{style}' leads outside the report folder (after following links); a "
+        "report reads only files inside its own folder: copy the file into report/ and name it "
+        "relative to report/")
 
 
 @pytest.mark.parametrize(("sid", "shown"), [("../report", "../report"),

@@ -42,6 +42,34 @@ def refuse_links(paths: list[Path], *, folders: bool = False) -> None:
             raise OutputError(path, _FOLDER_LINK if folders else _FILE_LINK)
 
 
+def ensure_folder(folder: Path) -> None:
+    """Create ``folder`` and prove it is writable before any rendering time is spent.
+
+    A symbolic link is refused: a report folder from a stranger could ship ``dist`` as a link
+    to anywhere, and every later write would land there.
+    """
+    refuse_links([folder], folders=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(folder, "exists and is not a folder") from None
+    except OSError as exc:
+        raise OutputError(folder, exc.strerror or str(exc)) from None
+    if not folder.is_dir():
+        raise OutputError(folder, "exists and is not a folder")
+    if not _writable(folder):
+        raise OutputError(folder, "permission denied (folder is not writable)")
+
+
+def _writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def scratch_folder(prefix: str) -> Path:
+    """A new private folder for files nobody keeps (the preview without ``--out``)."""
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
 def write_temp(path: Path, data: bytes, mode: int = 0o644, *, durable: bool = True) -> str:
     """Write ``data`` to a new, uniquely named temp file beside ``path``; return its name.
 

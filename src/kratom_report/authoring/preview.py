@@ -18,7 +18,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import webbrowser
@@ -27,9 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..atomic import scratch_folder
 from ..errors import ProblemsError, ReportError, UnknownEdition, did_you_mean
 from ..fingerprint import Hasher, file_digest, json_digest
 from ..publish.output import ensure_folder, output_name, write_all
+from ..source.paths import is_inside
 from .previewsite import Page, PreviewServer, Site, bind
 from .watch import Changes, _interruptible
 
@@ -95,7 +96,7 @@ def _out_folder(out: Path | None, stack: contextlib.ExitStack) -> Path:
         if out.exists() or out.is_symlink():
             ensure_folder(out)
         return out
-    folder = Path(tempfile.mkdtemp(prefix="report-preview-"))
+    folder = scratch_folder("report-preview-")
     stack.callback(shutil.rmtree, folder, ignore_errors=True)
     return folder
 
@@ -213,7 +214,7 @@ def _shared_inputs(project: Project, templates: Templates, skip: Path | None) ->
     files = sorted(p for p in project.report_dir.rglob("*") if p.is_file())
     for path in files + _outside_references(project):
         real = path.resolve()
-        if real in sections or (skip is not None and real.is_relative_to(skip)):
+        if real in sections or (skip is not None and is_inside(skip, real)):
             continue
         h.add(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
     for path in templates.files():
@@ -224,8 +225,9 @@ def _shared_inputs(project: Project, templates: Templates, skip: Path | None) ->
 
 def _outside_references(project: Project) -> list[Path]:
     names = project.report.references
-    return [project.report_dir / n for n in names if not (project.report_dir / n).resolve()
-            .is_relative_to(project.report_dir.resolve()) and (project.report_dir / n).is_file()]
+    return [project.report_dir / n for n in names
+            if not is_inside(project.report_dir, project.report_dir / n)
+            and (project.report_dir / n).is_file()]
 
 
 def _edition_inputs(project: Project, edition_id: str, shared: str) -> str:

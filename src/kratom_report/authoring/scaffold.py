@@ -24,6 +24,7 @@ from ..errors import OutputError, Problem, ProblemsError, ReportError
 from ..source.loader import YamlLoadError, load_yaml
 from ..source.locate import REPORT_FILE
 from ..source.models import Section
+from ..source.paths import is_inside
 from ..source.schema import did_you_mean
 
 # The private helpers of versioning are the project's one way to round-trip YAML files.
@@ -109,7 +110,7 @@ def new_section(root: Path, section_id: str, title: str, *, kind: str = "evidenc
         confine([report], root)
     except VersionError as exc:
         raise ScaffoldError(str(exc)) from None
-    if not section_path.parent.resolve().is_relative_to(root.resolve()) or \
+    if not is_inside(root, section_path.parent) or \
             section_path.is_symlink():
         raise ScaffoldError(f"{section_display}: report/sections leads outside the report "
                             "folder (a symbolic link?); refusing to write there, so nothing "

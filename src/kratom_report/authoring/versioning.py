@@ -22,6 +22,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ..atomic import WriteFailed, write_all
 from ..errors import OutputError, ReportError
+from ..source.paths import is_inside
 
 Part = Literal["major", "minor", "patch"]
 PARTS: tuple[str, ...] = ("major", "minor", "patch")
@@ -226,7 +227,7 @@ def _same_file(a: Path, b: Path) -> bool:
 def confine(files: list[_YamlFile], root: Path) -> None:
     """Refuse, before anything is written, a file whose link leads out of the report folder."""
     for yf in files:
-        if not yf.path.resolve().is_relative_to(root.resolve()):
+        if not is_inside(root, yf.path):
             raise VersionError(f"{yf.display}: is a symbolic link leading outside the report "
                                "folder; refusing to write through it, so nothing was changed")
 

@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from ..source.markdown import Cite
+from ..source.paths import OutsideReport, inside_root
 from ..source.svgsafe import SvgRefused, clean_svg
 
 # A hook the render layer supplies: given the cites and their raw text, return the HTML.
@@ -73,11 +74,10 @@ def local_image_data_uri(src: str, report_dir: Path, root: Path,
                      "are refused (copy the image into report/ and link it relatively)"
     if src.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", src):
         return None, f"image '{src}' is an absolute path; use a path relative to report/"
-    target = (report_dir / parts.path).resolve()
     try:
-        target.relative_to(root.resolve())
-    except ValueError:
-        return None, f"image '{src}' points outside the report folder"
+        target = inside_root(root, report_dir / parts.path, what="image file", value=src)
+    except OutsideReport as exc:
+        return None, exc.message
     if not target.is_file():
         return None, f"image '{src}' not found"
     mime = mimetypes.guess_type(target.name)[0]

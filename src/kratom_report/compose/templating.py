@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from ..errors import Problem, ProblemsError
+from ..source.paths import is_inside
 
 if TYPE_CHECKING:
     import jinja2
@@ -170,7 +171,7 @@ class TemplateOutside(ValueError):
 
 
 def _inside(path: Path, folder: Path) -> bool:
-    return path.resolve().is_relative_to(folder.resolve())
+    return is_inside(folder, path)
 
 
 def _url_refusal(target: str) -> str | None:

@@ -31,6 +31,7 @@ from .models import (
     TableBlock,
 )
 from .parts import ReportParts, report_parts
+from .paths import OutsideReport, inside_root
 from .schema import as_written, did_you_mean, validate
 from .theme import check_theme, contrast_ratio
 from .tilelayout import check_statuses
@@ -102,11 +103,11 @@ def load_project(root: Path) -> Project:
 
 
 def _load(root: Path, path: Path, problems: list[Problem], max_bytes: int) -> YamlDoc | None:
-    if not path.resolve().is_relative_to(root.resolve()):
-        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        problems.append(Problem(shown, None, None, (
-            "leads outside the report folder (a symbolic link?); a report reads only files "
-            "inside its own folder")))
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    try:
+        inside_root(root, path, what="file", value=shown)
+    except OutsideReport as exc:
+        problems.append(Problem(shown, None, None, exc.message))
         return None
     try:
         doc = load_yaml(path, relpath(path, root), max_bytes=max_bytes)
@@ -261,11 +262,11 @@ def _load_data(root: Path, sections: list[Located], problems: list[Problem],
                     or block.data is None:
                 continue
             loc = ("blocks", b, "data")
-            target = (report_dir / block.data).resolve()
-            if Path(block.data).is_absolute() or not target.is_relative_to(report_dir):
-                problems.append(located.doc.problem(loc, (
-                    f"data file '{block.data}' must be a path inside report/ "
-                    "(like data/timeline.yaml)")))
+            try:
+                target = inside_root(report_dir, report_dir / block.data, what="data file",
+                                     value=block.data)
+            except OutsideReport as exc:
+                problems.append(located.doc.problem(loc, exc.message))
                 continue
             if block.data not in out:
                 if not target.is_file():
@@ -445,11 +446,11 @@ def _check_style_paths(root: Path, doc: YamlDoc, problems: list[Problem]) -> Non
     for loc, value in places:
         if not isinstance(value, str) or not (value.lower().endswith(".csl") or "/" in value):
             continue
-        target = (root / "report" / Path(value).expanduser()).resolve()
-        if Path(value).is_absolute() or not target.is_relative_to(root.resolve()):
-            problems.append(doc.problem(loc, (
-                f"citation style '{value}' is outside the report folder; copy the .csl file "
-                "into report/ and name it relative to report/")))
+        try:
+            inside_root(root, root / "report" / Path(value).expanduser(),
+                        what="citation style", value=value)
+        except OutsideReport as exc:
+            problems.append(doc.problem(loc, exc.message))
 
 
 def _check_edition_ids(doc: YamlDoc, problems: list[Problem]) -> None:

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from ..errors import Problem, relpath
 from .loader import Loc, YamlDoc
 from .models import Theme
+from .paths import OutsideReport, inside_root
 from .sfnt import read_sfnt
 
 FONT_TYPES = (".ttf", ".otf", ".woff", ".woff2")
@@ -110,10 +111,10 @@ def _file(root: Path, doc: YamlDoc, loc: Loc, value: str, kinds: tuple[str, ...]
     """The file a theme key names, or None after reporting why it cannot be used."""
     key = "theme." + ".".join(str(p) for p in loc[1:])
     path = theme_path(root, value)
-    if Path(value).is_absolute() or not path.resolve().is_relative_to(root.resolve()):
-        problems.append(doc.problem(loc, (
-            f"{key} '{value}' is outside the report folder (after following links); copy the "
-            "file into report/ and name it relative to report/")))
+    try:
+        inside_root(root, path, what=key, value=value)
+    except OutsideReport as exc:
+        problems.append(doc.problem(loc, exc.message))
         return None
     if not path.is_file():
         problems.append(doc.problem(loc, f"{key} 'report/{value}' not found"))
