@@ -339,9 +339,11 @@ def _png() -> bytes:
      "cannot be read as an image (Truncated File Read); is the file damaged?"),
     ("chart.jpg", _png(), "is a PNG file named like a JPEG file; rename it"),
     ("chart.svg", b"<!DOCTYPE svg [<!ENTITY x 'y'>]><svg xmlns='http://www.w3.org/2000/svg'/>",
-     "is not an SVG file (it does not start with <svg or <?xml)"),
+     "declares a DOCTYPE; SVG images may not (its entities could expand or read other files): "
+     "remove the <!DOCTYPE \u2026> part (line 1, column 1 of the SVG)"),
     ("chart.svg", b"<?xml version='1.0'?><!DOCTYPE svg [<!ENTITY x 'y'>]><svg/>",
-     "declares a DOCTYPE or entities, which are not allowed in SVG images"),
+     "declares a DOCTYPE; SVG images may not (its entities could expand or read other files): "
+     "remove the <!DOCTYPE \u2026> part (line 1, column 22 of the SVG)"),
 ])
 def test_a_bad_image_is_named_at_check_time_without_its_data(cli, tiny, name, data, reason):
     _with_image(tiny, name, data)
