@@ -22,6 +22,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ..atomic import WriteFailed, write_all
 from ..errors import OutputError, ReportError
+from ..source.limits import DEFAULT_CHANGELOG
 from ..source.paths import is_inside
 
 Part = Literal["major", "minor", "patch"]
@@ -69,7 +70,7 @@ def bump(root: Path, part: Part) -> tuple[str, str]:
     """Raise report.yaml's version and add a draft changelog entry at the top; return (old, new).
 
     ``root`` is the folder holding ``report/``. Both files are rendered in memory first and
-    only then written, each through a temp file in its own folder and ``os.replace``. Raises
+    only then written, together, by the one atomic writer (``atomic.write_all``). Raises
     :class:`VersionError` (and writes nothing) when the bump is refused or impossible.
     """
     if part not in PARTS:
@@ -88,7 +89,7 @@ def bump(root: Path, part: Part) -> tuple[str, str]:
                            "MAJOR.MINOR.PATCH string such as \"1.0.0\"")
     new = next_version(old, part)
 
-    name = report.get("changelog", "changelog.yaml")
+    name = report.get("changelog", DEFAULT_CHANGELOG)
     if not isinstance(name, str) or not name.strip():
         raise VersionError(f"{report_file.display}: changelog must be a file name, got {name!r}")
     changelog_path = report_dir / name

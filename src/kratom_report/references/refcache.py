@@ -11,9 +11,9 @@ depends on the other entries, and is formatted every run.
 
 Where: ``$XDG_CACHE_HOME/kratom-report`` (default ``~/.cache/kratom-report``), never the report
 folder (``check`` writes nothing there, and ``build`` fingerprints it). Set
-``KRATOM_REPORT_NO_CACHE=1`` to turn it off. Writes are atomic (temporary file, then
-``os.replace``); a file that is unreadable, of another shape or another context is ignored and
-replaced on the next write.
+``KRATOM_REPORT_NO_CACHE=1`` to turn it off. Writes go through the one atomic writer
+(``atomic.write_all``); a file that is unreadable, of another shape or another context is
+ignored and replaced on the next write.
 """
 
 from __future__ import annotations

@@ -10,13 +10,19 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictFloat,
     StrictInt,
     StrictStr,
     field_validator,
     model_serializer,
 )
 
-from .limits import DEFAULT_MAX_FILE_MB, MAX_FILE_MB_CEILING
+from .limits import (
+    DEFAULT_CHANGELOG,
+    DEFAULT_MAX_FILE_MB,
+    DEFAULT_REFERENCES,
+    MAX_FILE_MB_CEILING,
+)
 
 Cell = str | int | float
 
@@ -125,13 +131,13 @@ class Report(Strict):
     subject: StrictStr | None = None
     keywords: list[StrictStr] = []
     # The range lives in limits.py: the quick reader (reportfile.py) judges by the same one.
-    max_file_mb: float = Field(default=DEFAULT_MAX_FILE_MB, gt=0, le=MAX_FILE_MB_CEILING,
-                               allow_inf_nan=False)
+    max_file_mb: StrictFloat = Field(default=DEFAULT_MAX_FILE_MB, gt=0, le=MAX_FILE_MB_CEILING,
+                                     allow_inf_nan=False)
     stale_after: StaleAfter = StaleAfter()
     editions: list[Edition] = Field(min_length=1)
     sections: list[StrictStr] = Field(min_length=1)
-    references: list[StrictStr] = ["references.yaml"]
-    changelog: StrictStr = "changelog.yaml"
+    references: list[StrictStr] = list(DEFAULT_REFERENCES)
+    changelog: StrictStr = DEFAULT_CHANGELOG
     theme: Theme = Theme()
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .limits import DEFAULT_MAX_FILE_MB, file_limit
+from .limits import limit_bytes
 from .loader import Loc
 from .models import Edition, Report
 
@@ -32,7 +32,7 @@ class ReportParts:
     references: list[str] | None = None
     changelog: str | None = None
     version: str | None = None
-    max_bytes: int = DEFAULT_MAX_FILE_MB * 1_000_000
+    max_bytes: int = field(default_factory=lambda: limit_bytes(None))
     texts: list[tuple[Loc, str]] = field(default_factory=list)  # key messages, cover notes
 
 
@@ -44,7 +44,7 @@ def report_parts(report: Report | None, raw: Any) -> ReportParts:
             editions=editions, edition_ids=[e.id for e in report.editions], editions_valid=True,
             sections=list(report.sections), references=list(report.references),
             changelog=report.changelog, version=report.version,
-            max_bytes=int(report.max_file_mb * 1_000_000), texts=_texts(editions))
+            max_bytes=limit_bytes(report.max_file_mb), texts=_texts(editions))
     data = raw if isinstance(raw, dict) else {}
     bad = _invalid_keys(data) if isinstance(raw, dict) else set(Report.model_fields)
 
@@ -57,7 +57,7 @@ def report_parts(report: Report | None, raw: Any) -> ReportParts:
     parts = ReportParts(references=good("references"), changelog=good("changelog"),
                         version=good("version"), editions_valid="editions" not in bad)
     mb = good("max_file_mb")
-    parts.max_bytes = file_limit(mb) or DEFAULT_MAX_FILE_MB * 1_000_000
+    parts.max_bytes = limit_bytes(mb)
     order = data.get("sections")
     parts.sections = [s for s in order if isinstance(s, str)] if isinstance(order, list) else None
     parts.sections_checked = "sections" not in bad

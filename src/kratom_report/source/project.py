@@ -14,6 +14,7 @@ from ..errors import Problem, ProblemsError, relpath
 from ..references.files import Unavailable, load_references
 from ..references.lint import lint_references
 from .figurefiles import FigureFiles, figure_keys_ok, load_figure_files
+from .limits import limit_bytes
 from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
 from .locate import REPORT_FILE
 from .markdown import MAX_DEPTH, make_markdown, nesting_depth, scan_citations
@@ -65,7 +66,7 @@ def load_project(root: Path) -> Project:
     is reported where it is, and the checks that depend on it are skipped, not failed.
     """
     problems: list[Problem] = []
-    report_doc = _load(root, root / REPORT_FILE, problems, 5_000_000)
+    report_doc = _load(root, root / REPORT_FILE, problems, limit_bytes(None))
     if report_doc is None:
         raise ProblemsError(problems)
     report, errs = validate(Report, report_doc)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from .limits import DEFAULT_MAX_FILE_MB, file_limit
+from .limits import DEFAULT_MAX_FILE_MB, DEFAULT_REFERENCES, limit_bytes
 from .locate import REPORT_FILE
 from .paths import is_inside
 
@@ -29,8 +29,15 @@ def quick_report_yaml(root: Path) -> dict:
 
 def quick_limit(root: Path) -> int:
     """The file size limit in bytes report.yaml sets; the default when unset or invalid."""
-    value = quick_report_yaml(root).get("max_file_mb", DEFAULT_MAX_FILE_MB)
-    return file_limit(value) or DEFAULT_MAX_FILE_MB * 1_000_000
+    return limit_bytes(quick_report_yaml(root).get("max_file_mb", DEFAULT_MAX_FILE_MB))
+
+
+def quick_reference_files(root: Path) -> list[Path]:
+    """The reference files report.yaml lists (the model's default when it lists none)."""
+    names = quick_report_yaml(root).get("references", list(DEFAULT_REFERENCES))
+    if not isinstance(names, list):
+        names = list(DEFAULT_REFERENCES)
+    return [root / "report" / n for n in names if isinstance(n, str)]
 
 
 def listed_references(root: Path) -> list[Path]:
