@@ -2,9 +2,9 @@
 
 A theme's files are as untrusted as the report's text. Each must be a regular file inside the
 report folder (after following links), of the kind its key expects, within ``max_file_mb``;
-fonts must open in fontTools and come with their licence; an SVG logo may hold drawing only
-(no scripts, event attributes, external references, DOCTYPE or entities): anything else is
-refused with the line and column of the SVG, never silently stripped.
+fonts must open in fontTools and come with their licence; an SVG logo is judged by the one SVG
+policy of image figures (``svgsafe.check_svg``): anything it refuses is refused with the line
+and column of the SVG, never silently stripped.
 """
 
 from __future__ import annotations
