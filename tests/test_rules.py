@@ -183,6 +183,16 @@ def _verdicts(raw: bytes) -> tuple[str | None, str | None, str | None]:
     return (str(logo) if logo else None, figure, _image_problem(raw, "image/svg+xml"))
 
 
+def test_a_stylesheet_instruction_is_refused_alike_for_logo_figure_and_markdown():
+    raw = (b'<?xml version="1.0"?>\n<?xml-stylesheet href="https://example.org/a.css"?>\n'
+           b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"/>')
+    message = ("has an <?xml-stylesheet?> instruction; an SVG image may not load other files: "
+               "remove it")
+    assert _verdicts(raw) == (f"logo.svg:2:1: SVG image {message}",
+                              f"logo.svg:2:1: SVG image {message}",
+                              f"{message} (line 2, column 1 of the SVG)")
+
+
 def test_a_plain_style_is_kept_for_a_logo_as_for_a_figure():
     assert _verdicts(_svg_with_style(".a { fill: #c33 }")) == (None, None, None)
 

@@ -167,6 +167,9 @@ def _parse(raw: bytes) -> _Node:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
+    parser.ProcessingInstructionHandler = lambda target, _data: refuse(
+        "has an <?xml-stylesheet?> instruction; an SVG image may not load other files: remove "
+        "it") if target.lower() == "xml-stylesheet" else None
     try:
         parser.Parse(raw, True)
     except xml.parsers.expat.ExpatError as exc:
