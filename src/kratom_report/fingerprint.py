@@ -92,9 +92,29 @@ def _version(dist: str) -> str:
         return "absent"
 
 
-def _add_templates(h: Hasher, files: Iterable[Path]) -> None:
+def add_templates(h: Hasher, files: Iterable[Path]) -> None:
+    """Each template file by name and bytes (``Templates.files()``: shadowed ones left out)."""
     for path in files:
         h.add(path.name.encode() + b"\0" + path.read_bytes())
+
+
+def add_files(h: Hasher, root: Path, files: Iterable[Path], limit: int) -> None:
+    """Each regular file that resolves inside ``root``, by its path under ``root`` and bytes.
+
+    A file over ``limit`` bytes is hashed by size and time (the loader refuses it anyway); a
+    link that leads out is skipped, never read (``source/paths.py``).
+    """
+    from .source.paths import is_inside
+
+    for path in files:
+        if not path.is_file() or not is_inside(root, path):
+            continue
+        stat = path.stat()
+        data = path.read_bytes() if stat.st_size <= limit else \
+            f"{stat.st_size}:{stat.st_mtime_ns}".encode()
+        name = path.relative_to(root) if path.is_relative_to(root) else \
+            path.resolve().relative_to(root.resolve())
+        h.add(name.as_posix().encode() + b"\0" + data)
 
 
 def source_fingerprint(root: Path, request: _Request) -> str:
@@ -105,21 +125,13 @@ def source_fingerprint(root: Path, request: _Request) -> str:
     Reference files that report.yaml lists outside ``report/`` are included.
     """
     from .compose.templating import Templates
-    from .source.paths import is_inside
     from .source.reportfile import listed_references, quick_limit
 
     root = root.resolve()
-    limit = quick_limit(root)
     h = Hasher()
     report_files = sorted(p for p in (root / "report").rglob("*") if p.is_file())
-    for path in dict.fromkeys(report_files + listed_references(root)):
-        if not is_inside(root, path):
-            continue
-        stat = path.stat()
-        data = path.read_bytes() if stat.st_size <= limit else \
-            f"{stat.st_size}:{stat.st_mtime_ns}".encode()
-        h.add(path.relative_to(root).as_posix().encode() + b"\0" + data)
-    _add_templates(h, Templates.for_root(root).files())
+    add_files(h, root, dict.fromkeys(report_files + listed_references(root)), quick_limit(root))
+    add_templates(h, Templates.for_root(root).files())
     h.add(canonical_json({"tool": __version__, "tools": tool_versions(),
                           "request": [sorted(set(request.editions)), request.fmt,
                                       request.paper, request.variant,
@@ -130,7 +142,7 @@ def source_fingerprint(root: Path, request: _Request) -> str:
 def build_fingerprint(r: RenderedEdition, templates: Templates, fmt: str, variant: str) -> str:
     """Everything that can change the output bytes: content, templates, fonts, tools, options."""
     h = Hasher(r.content_fingerprint.encode())
-    _add_templates(h, templates.files())
+    add_templates(h, templates.files())
     options = {"format": fmt, "variant": variant, "paper": r.paper, "tool": __version__,
                "tools": tool_versions(), "version": r.release.version,
                "date": r.release.date.isoformat() if r.release.date else None,

@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING
 
 from ..atomic import scratch_folder
 from ..errors import ProblemsError, ReportError, UnknownEdition, did_you_mean
-from ..fingerprint import Hasher, file_digest, json_digest
+from ..fingerprint import Hasher, add_files, add_templates, file_digest, json_digest
 from ..publish.output import ensure_folder, output_name, write_all
+from ..source.limits import limit_bytes
 from ..source.paths import is_inside
+from ..source.reportfile import listed_references
 from .previewsite import Page, PreviewServer, Site, bind
 from .watch import Changes, _interruptible
 
@@ -206,28 +208,18 @@ class WebBuilder:
 
 def _shared_inputs(project: Project, templates: Templates, skip: Path | None) -> str:
     """Hash of every input but the section files: report.yaml, references, data, changelog,
-    theme files (their bytes), templates and fonts (name, size and time), and the tool."""
+    theme files and templates, by the build's own rules (``fingerprint.add_files``)."""
     from .. import __version__
 
     sections = {located.doc.path.resolve() for located in project.sections}
-    h = Hasher(__version__.encode())
     files = sorted(p for p in project.report_dir.rglob("*") if p.is_file())
-    for path in files + _outside_references(project):
-        real = path.resolve()
-        if real in sections or (skip is not None and is_inside(skip, real)):
-            continue
-        h.add(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    for path in templates.files():
-        st = path.stat()
-        h.add(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    kept = [path for path in dict.fromkeys(files + listed_references(project.root))
+            if path.resolve() not in sections
+            and (skip is None or not is_inside(skip, path))]
+    h = Hasher(__version__.encode())
+    add_files(h, project.root, kept, limit_bytes(project.report.max_file_mb))
+    add_templates(h, templates.files())
     return h.hexdigest()
-
-
-def _outside_references(project: Project) -> list[Path]:
-    names = project.report.references
-    return [project.report_dir / n for n in names
-            if not is_inside(project.report_dir, project.report_dir / n)
-            and (project.report_dir / n).is_file()]
 
 
 def _edition_inputs(project: Project, edition_id: str, shared: str) -> str:
