@@ -39,7 +39,9 @@ def test_javascript_and_file_links_are_not_links(cli, tiny, tmp_path):
      "report; remote and other URLs are refused (copy the image into report/ and link it "
      "relatively)"),
     ("/etc/passwd", "image '/etc/passwd' is an absolute path; use a path relative to report/"),
-    ("../../etc/passwd", "image '../../etc/passwd' points outside the report folder"),
+    ("../../etc/passwd", "image file '../../etc/passwd' leads outside the report folder (after "
+                         "following links); a report reads only files inside its own folder: "
+                         "copy the file into report/ and name it relative to report/"),
     ("images/missing.png", "image 'images/missing.png' not found"),
 ])
 def test_image_refusals_are_located(cli, tiny, src, message):

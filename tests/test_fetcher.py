@@ -19,7 +19,10 @@ from kratom_report.publish.pdf import fetch_refusal, write_pdf
      "(no network access)"),
     ("ftp://example.org/x", "refused to fetch 'ftp://example.org/x': only files inside the "
                             "report folder are read (no network access)"),
-    ("file:///etc/passwd", "refused to read 'file:///etc/passwd': outside the report folder"),
+    ("file:///etc/passwd", "refused to read: URL 'file:///etc/passwd' leads outside the report "
+                           "folder (after following links); a report reads only files inside "
+                           "its own folder: copy the file into report/ and name it relative to "
+                           "report/"),
 ])
 def test_refusals(tmp_path, url, reason):
     assert fetch_refusal(url, tmp_path) == reason

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
+from kratom_report import atomic
 from kratom_report.errors import OutputError
-from kratom_report.publish import output
 
 from conftest import tree_snapshot
 
@@ -76,7 +76,7 @@ def test_disk_full_is_reported_and_leaves_the_folder_as_it_was(cli, tiny, tmp_pa
         def write(self, data):
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(output.os, "fdopen", lambda fd, mode: FullFile(real_fdopen(fd, mode)))
+    monkeypatch.setattr(atomic.os, "fdopen", lambda fd, mode: FullFile(real_fdopen(fd, mode)))
     result = cli("build", "--source", tiny, "--out", out, "--force")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == f"{out / CLIN}: No space left on device"
@@ -93,7 +93,7 @@ def test_output_folder_problems(cli, tiny, tmp_path, monkeypatch):
 
     locked = tmp_path / "locked"
     locked.mkdir()
-    monkeypatch.setattr(output, "_writable", lambda folder: False)
+    monkeypatch.setattr(atomic, "_writable", lambda folder: False)
     result = cli("build", "--source", tiny, "--out", locked)
     assert result.exit_code == 1
     assert result.stderr == f"{locked}: permission denied (folder is not writable)\n"
@@ -117,7 +117,7 @@ def test_concurrent_writers_never_mix(tmp_path):
     def writer(data: bytes) -> None:
         try:
             for _ in range(10):
-                output.write_all([(target, data)])
+                atomic.write_all([(target, data)])
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -135,9 +135,9 @@ def test_write_failure_raises_output_error(tmp_path, monkeypatch):
     def boom(src, dst):
         raise OSError(errno.EROFS, "Read-only file system", str(dst))
 
-    monkeypatch.setattr(output.os, "replace", boom)
+    monkeypatch.setattr(atomic.os, "replace", boom)
     with pytest.raises(OutputError) as err:
-        output.write_all([(tmp_path / "a.pdf", b"x")])
+        atomic.write_all([(tmp_path / "a.pdf", b"x")])
     assert str(err.value) == f"{tmp_path / 'a.pdf'}: Read-only file system"
     assert list(tmp_path.iterdir()) == []
 

@@ -207,26 +207,26 @@ BAD = [
      "name); export it as one of those (.svg, .png, .jpg)"),
     ("images/script.svg", _script_svg(), "",
      "report/images/script.svg:2:3: SVG image has a <script> element; scripts are not "
-     "allowed in figures: remove it"),
+     "allowed in SVG images: remove it"),
     ("images/link.svg", b'<svg xmlns="http://www.w3.org/2000/svg" '
      b'xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">\n'
      b'<image xlink:href="https://example.org/pixel.png" width="10" height="10"/></svg>', "",
      "report/images/link.svg:2:1: SVG image refers to 'https://example.org/pixel.png' from "
-     "<image>; a figure may refer only to its own parts (href=\"#id\"): embed what it "
+     "<image>; an SVG image may refer only to its own parts (href=\"#id\"): embed what it "
      "shows, or remove it"),
     ("images/local.svg", b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">\n'
      b'<use href="other.svg#part"/></svg>', "",
-     "report/images/local.svg:2:1: SVG image refers to 'other.svg#part' from <use>; a "
-     "figure may refer only to its own parts (href=\"#id\"): embed what it shows, or remove "
+     "report/images/local.svg:2:1: SVG image refers to 'other.svg#part' from <use>; an "
+     "SVG image may refer only to its own parts (href=\"#id\"): embed what it shows, or remove "
      "it"),
     ("images/style.svg", b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">\n'
      b'<style>rect { fill: url(/etc/passwd) }</style></svg>', "",
-     "report/images/style.svg:2:1: SVG image refers to '/etc/passwd' in url(\u2026); a "
-     "figure may refer only to its own parts (url(#id)): embed what it shows, or remove it"),
+     "report/images/style.svg:2:1: SVG image refers to '/etc/passwd' in url(\u2026); an "
+     "SVG image may refer only to its own parts (url(#id)): embed what it shows, or remove it"),
     ("images/media.svg", b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">\n'
      b"<style>@media print { rect { fill: red } }</style></svg>", "",
-     "report/images/media.svg:2:1: SVG image has an @media rule in a style; a figure's style "
-     "may hold plain rules only: remove it"),
+     "report/images/media.svg:2:1: SVG image has an @media rule in a style; an SVG image's "
+     "style may hold plain rules only: remove it"),
     ("images/escape.svg", b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">\n'
      b"<style>rect { fill: \\75 rl(x.png) }</style></svg>", "",
      "report/images/escape.svg:2:1: SVG image has a CSS escape (\\) in a style; write the "
@@ -239,11 +239,11 @@ BAD = [
      b'  <foreignObject><p xmlns="http://www.w3.org/1999/xhtml">hi</p></foreignObject>'
      b"</svg>", "",
      "report/images/html.svg:2:3: SVG image has a <foreignObject> element (HTML inside the "
-     "SVG); not allowed in figures: remove it"),
+     "SVG); not allowed in SVG images: remove it"),
     ("images/onload.svg", b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">\n'
      b'  <rect width="5" height="5" onclick="x()"/></svg>', "",
      "report/images/onload.svg:2:3: SVG image has an event attribute 'onclick' on <rect>; "
-     "scripts are not allowed in figures: remove it"),
+     "scripts are not allowed in SVG images: remove it"),
     ("images/broken.svg", b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9">\n'
      b"<rect></svg>", "",
      "report/images/broken.svg:2:9: SVG image is not well-formed XML (mismatched tag); "
@@ -292,8 +292,9 @@ def test_a_link_out_of_the_report_is_refused(cli, tiny, tmp_path):
     result = cli("check", "--source", tiny)
     assert result.exit_code == 1
     assert result.stderr == (
-        f"{PRACTICE}:18:11: image file 'report/images/linked.svg' leads outside the report "
-        "folder (a symbolic link?); a report reads only files inside its own folder\n")
+        f"{PRACTICE}:18:11: image file 'images/linked.svg' leads outside the report folder "
+        "(after following links); a report reads only files inside its own folder: copy the "
+        "file into report/ and name it relative to report/\n")
 
 
 def test_an_image_over_the_size_limit_is_refused(cli, tiny):
@@ -336,7 +337,7 @@ def test_a_markdown_svg_follows_the_same_rules(cli, tiny):
     assert result.exit_code == 1
     assert result.stderr == (
         "report/sections/intro.yaml:7:24: image 'pic.svg' has a <script> element; scripts "
-        "are not allowed in figures: remove it (line 2, column 3 of the SVG)\n")
+        "are not allowed in SVG images: remove it (line 2, column 3 of the SVG)\n")
 
 
 def test_scoped_style_rules_still_paint_each_figure_in_print(tmp_path):

@@ -182,9 +182,9 @@ BAD = {
                      "theme.logo 'report/theme/nope.svg' not found"),
     "logo outside": (("  logo: theme/logo.svg\n", "  logo: ../../outside.svg\n"),
                      "../../outside.svg",
-                     "theme.logo '../../outside.svg' is outside the report folder (after "
-                     "following links); copy the file into report/ and name it relative to "
-                     "report/"),
+                     "theme.logo '../../outside.svg' leads outside the report folder (after "
+                     "following links); a report reads only files inside its own folder: copy "
+                     "the file into report/ and name it relative to report/"),
     "logo type": (("  logo: theme/logo.svg\n", "  logo: theme/extra.css\n"), "theme/extra.css",
                   "theme.logo 'report/theme/extra.css' must be a .svg or .png file"),
     "bad colour": (('    text: "#2b2118"\n', '    text: "#2b21"\n'), '"#2b21"',
@@ -211,8 +211,9 @@ BAD = {
                           "fallback_fonts: [/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf]"),
                          "/usr/share/fonts",
                          "theme.fallback_fonts.0 '/usr/share/fonts/truetype/dejavu/DejaVuSans."
-                         "ttf' is outside the report folder (after following links); copy the "
-                         "file into report/ and name it relative to report/"),
+                         "ttf' leads outside the report folder (after following links); a report "
+                         "reads only files inside its own folder: copy the file into report/ and "
+                         "name it relative to report/"),
     "css missing": (("  css: theme/extra.css\n", "  css: theme/more.css\n"), "theme/more.css",
                     "theme.css 'report/theme/more.css' not found"),
     "bad section break": (("  section_break: page\n", "  section_break: always\n"), "always",
@@ -254,8 +255,9 @@ def test_a_logo_that_links_out_of_the_report_is_refused(tmp_path):
     line, col = _line_col(root / REPORT, "theme/l.svg")
     assert result.exit_code == 1
     assert result.output.strip() == (
-        f"{REPORT}:{line}:{col}: theme.logo 'theme/l.svg' is outside the report folder (after "
-        "following links); copy the file into report/ and name it relative to report/")
+        f"{REPORT}:{line}:{col}: theme.logo 'theme/l.svg' leads outside the report folder (after "
+        "following links); a report reads only files inside its own folder: copy the file into "
+        "report/ and name it relative to report/")
 
 
 def test_a_file_over_max_file_mb_is_refused(tmp_path):
@@ -270,29 +272,31 @@ def test_a_file_over_max_file_mb_is_refused(tmp_path):
 
 
 SVG_HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">\n'
-BAD_SVG = {
+BAD_SVG = {  # the one SVG policy: these read as for an image figure (test_image_figure.py)
     "script": (SVG_HEAD + '  <script>alert(1)</script>\n</svg>\n', 2, 3,
-               "the logo holds a script (<script>); a logo may hold drawing only: remove it"),
+               "SVG image has a <script> element; scripts are not allowed in SVG images: "
+               "remove it"),
     "event": (SVG_HEAD + '  <rect width="5" height="5" onclick="x()"/>\n</svg>\n', 2, 3,
-              "the logo holds an event attribute (onclick) that would run code; a logo may "
-              "hold drawing only: remove it"),
+              "SVG image has an event attribute 'onclick' on <rect>; scripts are not allowed "
+              "in SVG images: remove it"),
     "external": (SVG_HEAD.replace(">", ' xmlns:xlink="http://www.w3.org/1999/xlink">')
                  + '  <image xlink:href="https://example.org/a.png" width="5" height="5"/>\n'
                  "</svg>\n", 2, 3,
-                 'the logo holds an external reference (href="https://example.org/a.png"); a '
-                 "logo may hold drawing only: remove it"),
+                 "SVG image refers to 'https://example.org/a.png' from <image>; an SVG image "
+                 'may refer only to its own parts (href="#id"): embed what it shows, or remove '
+                 "it"),
     "doctype": ('<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY a "aaaa">]>\n' + SVG_HEAD
                 + "<text>&a;</text></svg>\n", 2, 1,
-                "the logo holds a DOCTYPE (its entities can expand or fetch files); a logo may "
-                "hold drawing only: remove it"),
+                "SVG image declares a DOCTYPE; SVG images may not (its entities could expand "
+                "or read other files): remove the <!DOCTYPE \u2026> part"),
     "animation": (SVG_HEAD + '  <a href="#x"><set attributeName="href" to="https://x.org"/></a>'
-                  "\n</svg>\n", 2, 16, "the logo holds an animation (<set>); a logo may hold "
-                  "drawing only: remove it"),
+                  "\n</svg>\n", 2, 16, "SVG image has a <set> element, which a printed SVG "
+                  "image cannot use: remove it"),
     "not svg": ('<html xmlns="http://www.w3.org/1999/xhtml"><body/></html>\n', 1, 1,
-                "the logo holds a <html> document, not an <svg> drawing; a logo may hold "
-                "drawing only: remove it"),
+                "SVG image is not an SVG image: its first element is <html>, not <svg> in the "
+                "SVG namespace (http://www.w3.org/2000/svg)"),
     "broken": (SVG_HEAD + "  <rect>\n</svg>\n", 3, 3,
-               "the logo is not well-formed SVG (mismatched tag)"),
+               "SVG image is not well-formed XML (mismatched tag); export the SVG again"),
 }
 
 
@@ -316,7 +320,7 @@ def test_a_remote_url_in_the_theme_stylesheet_is_refused(tmp_path):
     assert result.exit_code == 1
     assert result.output.strip() == (
         "report/theme/extra.css:2:20: url(https://example.org/x.png) is not a file inside the "
-        "template folders (remote and other URLs are refused); a theme stylesheet may use only "
+        "report folder (remote and other URLs are refused); a theme stylesheet may use only "
         "files inside the report folder")
 
 

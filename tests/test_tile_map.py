@@ -150,8 +150,9 @@ DATA_MISTAKES = [
     (PRACTICE, "layout: layouts/malaysia.yaml", "layout: layouts/malaysia-2.yaml",
      f"{PRACTICE}:18:13: layout file 'report/layouts/malaysia-2.yaml' not found"),
     (PRACTICE, "layout: layouts/malaysia.yaml", "layout: ../../malaysia.yaml",
-     f"{PRACTICE}:18:13: layout file '../../malaysia.yaml' must be a path inside report/ "
-     "(like layouts/regions.yaml); a report reads only files inside its own folder"),
+     f"{PRACTICE}:18:13: layout file '../../malaysia.yaml' leads outside the report folder "
+     "(after following links); a report reads only files inside its own folder: copy the file "
+     "into report/ and name it relative to report/"),
     (PRACTICE, "layout: layouts/malaysia.yaml", "layout: us-states",
      f"{PRACTICE}:18:13: none of the regions in {DATA} is in layout 'us-states' (whose "
      "regions are AK, ME, WI, …): name the layout its regions come from"),

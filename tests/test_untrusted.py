@@ -339,9 +339,11 @@ def _png() -> bytes:
      "cannot be read as an image (Truncated File Read); is the file damaged?"),
     ("chart.jpg", _png(), "is a PNG file named like a JPEG file; rename it"),
     ("chart.svg", b"<!DOCTYPE svg [<!ENTITY x 'y'>]><svg xmlns='http://www.w3.org/2000/svg'/>",
-     "is not an SVG file (it does not start with <svg or <?xml)"),
+     "declares a DOCTYPE; SVG images may not (its entities could expand or read other files): "
+     "remove the <!DOCTYPE \u2026> part (line 1, column 1 of the SVG)"),
     ("chart.svg", b"<?xml version='1.0'?><!DOCTYPE svg [<!ENTITY x 'y'>]><svg/>",
-     "declares a DOCTYPE or entities, which are not allowed in SVG images"),
+     "declares a DOCTYPE; SVG images may not (its entities could expand or read other files): "
+     "remove the <!DOCTYPE \u2026> part (line 1, column 22 of the SVG)"),
 ])
 def test_a_bad_image_is_named_at_check_time_without_its_data(cli, tiny, name, data, reason):
     _with_image(tiny, name, data)
@@ -376,8 +378,10 @@ def test_renderer_messages_never_carry_inline_data(tmp_path):
     ("max_file_mb: .nan", "report/report.yaml:6:14: 'max_file_mb': Input should be a finite "
                           "number"),
     ("max_file_mb: -1", "report/report.yaml:6:14: 'max_file_mb' must be greater than 0.0"),
-    ("max_file_mb: 1e9", "report/report.yaml:6:14: 'max_file_mb': Input should be less than or "
-                         "equal to 1000"),
+    ("max_file_mb: 1001", "report/report.yaml:6:14: 'max_file_mb': Input should be less than "
+                          "or equal to 1000"),
+    # YAML reads 1e9 (no dot) as text; the quick reader ignores it too (tests/test_rules.py).
+    ("max_file_mb: 1e9", "report/report.yaml:6:14: 'max_file_mb' must be a number, not text"),
     ('language: "not a tag!"', "report/report.yaml:6:11: 'language' has invalid value "
                                "'not a tag!' (expected a BCP 47 language tag like \"en\", "
                                "\"en-GB\" or \"th\")"),
@@ -468,8 +472,9 @@ def test_a_reference_file_outside_the_report_is_refused(cli, tiny, outside, watc
     result = watched(lambda: cli("check", "--source", tiny))
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "report/report.yaml:30:31: reference file 'report/../../outside/refs.yaml' is outside "
-        "the report folder (after following links); keep reference files inside it")
+        "report/report.yaml:30:31: reference file 'report/../../outside/refs.yaml' leads "
+        "outside the report folder (after following links); a report reads only files inside "
+        "its own folder: copy the file into report/ and name it relative to report/")
 
 
 def test_a_section_file_linked_outside_is_refused(cli, tiny, outside, watched):
@@ -480,8 +485,9 @@ def test_a_section_file_linked_outside_is_refused(cli, tiny, outside, watched):
     result = watched(lambda: cli("check", "--source", tiny))
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "report/sections/practice.yaml: leads outside the report folder (a symbolic link?); a "
-        "report reads only files inside its own folder")
+        "report/sections/practice.yaml: file 'report/sections/practice.yaml' leads outside the "
+        "report folder (after following links); a report reads only files inside its own "
+        "folder: copy the file into report/ and name it relative to report/")
 
 
 @pytest.mark.parametrize("style", ["../../outside/x.csl", "/etc/x.csl"])
@@ -493,8 +499,9 @@ def test_a_citation_style_outside_the_report_is_refused(cli, tiny, outside, watc
     result = watched(lambda: cli("check", "--source", tiny))
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].endswith(
-        f"citation style '{style}' is outside the report folder; copy the .csl file into "
-        "report/ and name it relative to report/")
+        f"citation style '{style}' leads outside the report folder (after following links); a "
+        "report reads only files inside its own folder: copy the file into report/ and name it "
+        "relative to report/")
 
 
 @pytest.mark.parametrize(("sid", "shown"), [("../report", "../report"),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from kratom_report import atomic
 from kratom_report.authoring import versioning
 from kratom_report.authoring.versioning import VersionError, bump, is_release, next_version
 from kratom_report.errors import ReportError
@@ -315,10 +316,10 @@ def test_failed_rename_leaves_both_files_unchanged(root, monkeypatch):
             raise OSError(28, "No space left on device")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(versioning.os, "replace", flaky_replace)
+    monkeypatch.setattr(atomic.os, "replace", flaky_replace)
     with pytest.raises(VersionError, match="No space left on device; nothing was changed"):
         bump(root, "patch")
-    monkeypatch.setattr(versioning.os, "replace", real_replace)
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
     assert snapshot(root) == before  # also: no temp files left behind
 
 

@@ -4,22 +4,17 @@ edition rendered."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field, replace
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from . import __version__
-from .compose.editions import canonical_json
-from .compose.templating import Templates
 from .errors import Problem
+from .fingerprint import build_fingerprint, digest, file_digest, json_digest, source_fingerprint
+from .fingerprint import json_bytes as _json_bytes
 from .publish.output import ensure_folder, refuse_links, write_all
-from .source.locate import REPORT_FILE
+from .source.reportfile import quick_report_yaml as _report_yaml
 
 if TYPE_CHECKING:  # the pipeline is imported on first use: an unchanged rebuild never needs it
     from .compose.render import RenderedEdition
@@ -57,9 +52,6 @@ class CheckResult:
     project: Project
     editions: list[RenderedEdition]
     warnings: list[Problem] = field(default_factory=list)
-
-
-_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def check(root: Path, *, paper: str | None = None) -> CheckResult:
@@ -146,7 +138,7 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
     built: list[BuiltFile] = []
     for made in products:
         path, r, fp = request.out / made.target.name, made.edition, fingerprints[made.target.name]
-        sha = hashlib.sha256(made.data).hexdigest()
+        sha = digest(made.data)
         record = {"build_fingerprint": fp, "content_fingerprint": r.content_fingerprint,
                   "sha256": sha, "pages": made.pages}
         files += [(path, made.data), (_record_path(path), _json_bytes(record))]
@@ -206,67 +198,10 @@ def _edition_count(root: Path) -> int:
     return max(1, len(editions)) if isinstance(editions, list) else 1
 
 
-def source_fingerprint(root: Path, request: BuildRequest) -> str:
-    """Hash of every input file and option: equal means the outputs cannot have changed.
-
-    Only regular files that resolve inside the report folder are read, each at most
-    ``max_file_mb`` (a larger one is hashed by size and time: the build refuses it anyway).
-    Reference files that report.yaml lists outside ``report/`` are included.
-    """
-    root = root.resolve()
-    limit = _max_bytes(root)
-    h = hashlib.sha256()
-    report_files = sorted(p for p in (root / "report").rglob("*") if p.is_file())
-    for path in dict.fromkeys(report_files + _listed_references(root)):
-        if not path.resolve().is_relative_to(root):
-            continue
-        stat = path.stat()
-        data = path.read_bytes() if stat.st_size <= limit else \
-            f"{stat.st_size}:{stat.st_mtime_ns}".encode()
-        h.update(path.relative_to(root).as_posix().encode() + b"\0" + data)
-    for path in Templates.for_root(root).files():
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    h.update(canonical_json({"tool": __version__, "tools": _tool_versions(),
-                             "request": [sorted(set(request.editions)), request.fmt,
-                                         request.paper, request.variant,
-                                         request.mark_changes]}))
-    return h.hexdigest()
-
-
-def _report_yaml(root: Path) -> dict:
-    """report.yaml read quickly and leniently: for guesses only, loading checks it properly."""
-    try:
-        data = yaml.load((root / REPORT_FILE).read_bytes(), Loader=_FastLoader)
-    except Exception:  # noqa: BLE001 - a guess only; loading reports the real problem
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _max_bytes(root: Path) -> int:
-    value = _report_yaml(root).get("max_file_mb", 5)
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1e6
-    return int(value * 1_000_000) if ok else 5_000_000
-
-
-def _listed_references(root: Path) -> list[Path]:
-    """Reference files report.yaml lists outside report/ (the rest are hashed already)."""
-    names = _report_yaml(root).get("references")
-    out = []
-    for name in names if isinstance(names, list) else []:
-        path = root / "report" / str(name)
-        real = path.resolve()
-        if path.is_file() and real.is_relative_to(root) and \
-                not real.is_relative_to(root / "report"):
-            out.append(path)
-    return out
-
-
 def _request_record(request: BuildRequest) -> Path:
-    key = hashlib.sha256(canonical_json([sorted(set(request.editions)), request.fmt,
-                                         request.paper, request.variant]
-                                        + ([request.mark_changes]
-                                           if request.mark_changes is not None else [])
-                                        )).hexdigest()[:16]
+    key = json_digest([sorted(set(request.editions)), request.fmt, request.paper,
+                       request.variant] + ([request.mark_changes]
+                                           if request.mark_changes is not None else []))[:16]
     return request.out / ".build" / f"request-{key}.json"
 
 
@@ -279,7 +214,7 @@ def _unchanged_request(request: BuildRequest, sources: str) -> list[BuiltFile] |
         out = []
         for row in record["files"]:
             path = request.out / row["path"]
-            if hashlib.sha256(path.read_bytes()).hexdigest() != row["sha256"]:
+            if file_digest(path) != row["sha256"]:
                 return None
             out.append(BuiltFile(**{**row, "path": path, "skipped": True}))
         return out or None
@@ -287,39 +222,9 @@ def _unchanged_request(request: BuildRequest, sources: str) -> list[BuiltFile] |
         return None
 
 
-def build_fingerprint(r: RenderedEdition, templates: Templates, fmt: str, variant: str) -> str:
-    """Everything that can change the output bytes: content, templates, fonts, tools, options."""
-    h = hashlib.sha256()
-    h.update(r.content_fingerprint.encode())
-    for path in templates.files():
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    options = {"format": fmt, "variant": variant, "paper": r.paper, "tool": __version__,
-               "tools": _tool_versions(), "version": r.release.version,
-               "date": r.release.date.isoformat() if r.release.date else None,
-               "html": hashlib.sha256(r.html.encode()).hexdigest()}
-    h.update(canonical_json(options))
-    return h.hexdigest()
-
-
-def _tool_versions() -> dict[str, str]:
-    return {name: _version(name) for name in ("weasyprint", "pydyf", "pikepdf", "fonttools",
-                                              "citeproc-py", "markdown-it-py")}
-
-
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "absent"
-
-
 def _record_path(path: Path) -> Path:
     """Where the fingerprint of a built file is kept, out of the reader's way."""
     return path.parent / ".build" / f"{path.name}.json"
-
-
-def _json_bytes(value: object) -> bytes:
-    return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 def _unchanged(path: Path, fingerprint: str) -> BuiltFile | None:
@@ -331,7 +236,7 @@ def _unchanged(path: Path, fingerprint: str) -> BuiltFile | None:
         data = path.read_bytes()
     except (OSError, ValueError):
         return None
-    sha = hashlib.sha256(data).hexdigest()
+    sha = digest(data)
     if record.get("build_fingerprint") != fingerprint or record.get("sha256") != sha:
         return None
     return BuiltFile(path, "", record.get("pages"), len(data), sha,

@@ -3,19 +3,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .atomic import refuse_links
+from .atomic import write_folder as _write_folder
 from .build import build_fingerprint
 from .compose.render import RenderedEdition, release_of
 from .errors import OutputError, ReportError, relpath
+from .fingerprint import digest
 from .pipeline import ARCHIVAL, Composer, produce
 from .pipeline import TAGGED as VARIANT
 from .publish.output import ensure_folder, write_all
@@ -57,10 +56,7 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     fingerprints = {r.edition.id: build_fingerprint(r, composer.templates, "pdf", VARIANT)
                     for r in editions}
     target, record = out / rel.version, root / "releases" / rel.version
-    for folder in (out, target, record.parent, record):
-        if folder.is_symlink():
-            raise OutputError(folder, "is a symbolic link; refusing to write through it "
-                                      "(remove the link)")
+    refuse_links([out, target, record.parent, record], folders=True)
     existing = [folder for folder in (target, record) if (folder / "manifest.json").is_file()]
     for folder in existing:
         if _fingerprints(folder) != fingerprints:
@@ -94,11 +90,11 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
         files[pdf.target.name], files[copy.target.name] = pdf.data, copy.data
         rows.append({"edition": r.edition.id, "file": pdf.target.name, "version": rel.version,
                      "date": rel.date.isoformat(), "pages": pdf.pages, "bytes": len(pdf.data),
-                     "sha256": hashlib.sha256(pdf.data).hexdigest(),
+                     "sha256": digest(pdf.data),
                      "content_fingerprint": r.content_fingerprint,
                      "build_fingerprint": fingerprints[r.edition.id],
                      "archival": {"file": copy.target.name, "bytes": len(copy.data),
-                                  "sha256": hashlib.sha256(copy.data).hexdigest()}})
+                                  "sha256": digest(copy.data)}})
     manifest = {"slug": project.report.slug, "title": project.report.title,
                 "version": rel.version, "date": rel.date.isoformat(), "editions": rows}
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
@@ -143,20 +139,3 @@ def _fingerprints(folder: Path) -> dict[str, str]:
         return {row["edition"]: row["build_fingerprint"] for row in manifest["editions"]}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
-
-
-def _write_folder(target: Path, files: dict[str, bytes]) -> None:
-    """Fill a temp folder beside ``target``, then rename it: the folder appears complete or not."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
-            os.chmod(tmp / name, 0o644)
-        os.chmod(tmp, 0o755)
-        os.rename(tmp, target)
-    except OSError as exc:
-        raise OutputError(target, exc.strerror or str(exc)) from None
-    finally:
-        if tmp.exists():
-            with contextlib.suppress(OSError):
-                shutil.rmtree(tmp)

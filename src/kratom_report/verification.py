@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ReportError
+from .fingerprint import digest
 
 
 class VerifyError(ReportError):
@@ -67,8 +67,7 @@ def verify(root: Path, path: Path) -> Verification:
     with Workers(1) as workers:
         [made] = produce(planned, Composer.for_project(project), workers, lambda _m: None)
     actual = path.read_bytes()
-    expected_sha = hashlib.sha256(made.data).hexdigest()
-    actual_sha = hashlib.sha256(actual).hexdigest()
+    expected_sha, actual_sha = digest(made.data), digest(actual)
     return Verification(path, edition, version, expected_sha == actual_sha, expected_sha,
                         actual_sha)
 

@@ -13,13 +13,11 @@ up the page.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import webbrowser
@@ -28,10 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..compose.editions import canonical_json
+from ..atomic import scratch_folder
 from ..errors import ProblemsError, ReportError, UnknownEdition
+from ..fingerprint import Hasher, add_files, add_templates, file_digest, json_digest
 from ..pipeline import Composer, plan, requested
 from ..publish.output import ensure_folder, write_all
+from ..source.limits import limit_bytes
+from ..source.paths import is_inside
+from ..source.reportfile import listed_references
 from .previewsite import Page, PreviewServer, Site, bind
 from .watch import Changes, interruptible
 
@@ -97,7 +99,7 @@ def _out_folder(out: Path | None, stack: contextlib.ExitStack) -> Path:
         if out.exists() or out.is_symlink():
             ensure_folder(out)
         return out
-    folder = Path(tempfile.mkdtemp(prefix="report-preview-"))
+    folder = scratch_folder("report-preview-")
     stack.callback(shutil.rmtree, folder, ignore_errors=True)
     return folder
 
@@ -196,37 +198,27 @@ class WebBuilder:
         refs = sorted((k, located.model.model_dump(by_alias=True, exclude_none=True, mode="json"))
                       for k, located in project.references.items())
         # A style may be a .csl file of the report's own: its bytes count too.
-        styles = sorted((str(p), hashlib.sha256(p.read_bytes()).hexdigest())
+        styles = sorted((str(p), file_digest(p))
                         for p in project.report_dir.rglob("*.csl") if p.is_file())
-        key = hashlib.sha256(canonical_json({"refs": refs, "tool": __version__,
-                                             "styles": styles})).hexdigest()
+        key = json_digest({"refs": refs, "tool": __version__, "styles": styles})
         if key != self._bib_key:
             self._bib_key, self._bib = key, {}
 
 
 def _shared_inputs(project: Project, templates: Templates, skip: Path | None) -> str:
     """Hash of every input but the section files: report.yaml, references, data, changelog,
-    theme files (their bytes), templates and fonts (name, size and time), and the tool."""
+    theme files and templates, by the build's own rules (``fingerprint.add_files``)."""
     from .. import __version__
 
     sections = {located.doc.path.resolve() for located in project.sections}
-    h = hashlib.sha256(__version__.encode())
     files = sorted(p for p in project.report_dir.rglob("*") if p.is_file())
-    for path in files + _outside_references(project):
-        real = path.resolve()
-        if real in sections or (skip is not None and real.is_relative_to(skip)):
-            continue
-        h.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    for path in templates.files():
-        st = path.stat()
-        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    kept = [path for path in dict.fromkeys(files + listed_references(project.root))
+            if path.resolve() not in sections
+            and (skip is None or not is_inside(skip, path))]
+    h = Hasher(__version__.encode())
+    add_files(h, project.root, kept, limit_bytes(project.report.max_file_mb))
+    add_templates(h, templates.files())
     return h.hexdigest()
-
-
-def _outside_references(project: Project) -> list[Path]:
-    names = project.report.references
-    return [project.report_dir / n for n in names if not (project.report_dir / n).resolve()
-            .is_relative_to(project.report_dir.resolve()) and (project.report_dir / n).is_file()]
 
 
 def _edition_inputs(project: Project, edition_id: str, shared: str) -> str:
@@ -237,9 +229,8 @@ def _edition_inputs(project: Project, edition_id: str, shared: str) -> str:
     selection = [{"section": s.section.model_dump(mode="json", exclude={"blocks"}),
                   "blocks": [(i, b.model_dump(mode="json")) for i, b in s.blocks]}
                  for s in select(project, edition)]
-    return hashlib.sha256(canonical_json({
-        "shared": shared, "edition": edition.model_dump(mode="json"),
-        "selection": selection})).hexdigest()
+    return json_digest({"shared": shared, "edition": edition.model_dump(mode="json"),
+                        "selection": selection})
 
 
 def _first_build(builder: WebBuilder, site: Site, say: Say) -> None:

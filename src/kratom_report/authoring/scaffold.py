@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +19,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from ..errors import Problem, ProblemsError, ReportError
-from ..publish.output import write_temp
+from ..atomic import write_all
+from ..errors import OutputError, Problem, ProblemsError, ReportError
 from ..source.loader import YamlLoadError, load_yaml
 from ..source.locate import REPORT_FILE
 from ..source.models import Section
+from ..source.paths import is_inside
 from ..source.schema import did_you_mean
 
 # versioning owns the one way to round-trip YAML files (comments and quoting kept).
@@ -111,7 +111,7 @@ def new_section(root: Path, section_id: str, title: str, *, kind: str = "evidenc
         confine([report], root)
     except VersionError as exc:
         raise ScaffoldError(str(exc)) from None
-    if not section_path.parent.resolve().is_relative_to(root.resolve()) or \
+    if not is_inside(root, section_path.parent) or \
             section_path.is_symlink():
         raise ScaffoldError(f"{section_display}: report/sections leads outside the report "
                             "folder (a symbolic link?); refusing to write there, so nothing "
@@ -179,47 +179,17 @@ def _append_keeping_comments(seq: CommentedSeq, item: Any) -> None:
 
 
 def _write_new_then_replace(path: Path, display: str, data: bytes, report: YamlFile) -> None:
-    """Create the section file, then replace report.yaml; undo the first if the second fails."""
-    report_bytes = report.render()
+    """Create the section file and replace report.yaml as one write: both land or neither."""
+    target = report.path.resolve()
     created_folder = not path.parent.exists()
-    temps: list[str] = []
-    created = False
-    where = display
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = write_temp(path, data)
-        temps.append(tmp)
-        target = report.path.resolve()
-        where = report.display
-        tmp_report = write_temp(target, report_bytes, target.stat().st_mode & 0o7777)
-        temps.append(tmp_report)
-        where = display
-        _create(tmp, path)
-        created = True
-        where = report.display
-        os.replace(tmp_report, target)
-        temps.remove(tmp_report)
-    except OSError as exc:
-        if created:
-            with contextlib.suppress(OSError):
-                path.unlink()
+        write_all([(path, data), (target, report.render())], keep_mode=True, exclusive=True)
+    except (OSError, OutputError) as exc:
         if created_folder:
             with contextlib.suppress(OSError):
                 path.parent.rmdir()
-        raise ScaffoldError(f"{where}: {exc.strerror or exc}; nothing was changed") from None
-    finally:
-        for tmp in temps:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-
-
-def _create(tmp: str, path: Path) -> None:
-    """Move ``tmp`` to ``path``, refusing to overwrite a file created there meanwhile."""
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        raise
-    except OSError:  # a file system without hard links: check, then rename
-        if path.exists():
-            raise FileExistsError(17, "File exists") from None
-        os.replace(tmp, path)
+        where = report.display if isinstance(exc, OutputError) and \
+            Path(exc.path) == target else display
+        reason = exc.reason if isinstance(exc, OutputError) else (exc.strerror or str(exc))
+        raise ScaffoldError(f"{where}: {reason}; nothing was changed") from None

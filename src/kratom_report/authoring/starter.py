@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ReportError
-from ..publish.output import write_temp
+from ..atomic import write_all
+from ..errors import OutputError, ReportError
 from ..source.locate import REPORT_FILE
 from .scaffold import id_problem
 
@@ -132,7 +131,6 @@ def _editions_yaml(ids: list[str]) -> str:
 def _write(dest: Path, files: dict[Path, bytes]) -> list[Path]:
     """Create folders, then write each file atomically; on failure remove what was written."""
     made_dirs: list[Path] = []
-    written: list[Path] = []
     order = sorted(files, key=lambda rel: (rel == Path(".gitignore"), rel))  # the author's last
     try:
         for rel in order:
@@ -144,19 +142,14 @@ def _write(dest: Path, files: dict[Path, bytes]) -> list[Path]:
                 elif parent.is_symlink() and parent.is_relative_to(dest):
                     raise InitError(f"{parent}: is a symbolic link; init writes only into real "
                                     "folders, so nothing was written")
-        for rel in order:
-            path = dest / rel
-            existed = path.exists()
-            os.replace(write_temp(path, files[rel]), path)
-            if not existed:
-                written.append(path)
+        written = [dest / rel for rel in order if not (dest / rel).exists()]
+        write_all([(dest / rel, files[rel]) for rel in order])
     except BaseException as exc:
-        for path in reversed(written):
-            with contextlib.suppress(OSError):
-                path.unlink()
         for folder in reversed(made_dirs):
             with contextlib.suppress(OSError):
                 folder.rmdir()
+        if isinstance(exc, OutputError):
+            raise InitError(f"{exc.path}: {exc.reason}; nothing was written") from None
         if isinstance(exc, OSError):
             raise InitError(f"{exc.filename or dest}: {exc.strerror or exc}; nothing was "
                             "written") from None

@@ -9,9 +9,7 @@ so comments, blank lines, key order and quoting survive.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +20,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from ..errors import ReportError
-from ..publish.output import write_temp
+from ..atomic import WriteFailed, write_all
+from ..errors import OutputError, ReportError
+from ..source.limits import DEFAULT_CHANGELOG
+from ..source.paths import is_inside
 
 Part = Literal["major", "minor", "patch"]
 PARTS: tuple[str, ...] = ("major", "minor", "patch")
@@ -70,7 +70,7 @@ def bump(root: Path, part: Part) -> tuple[str, str]:
     """Raise report.yaml's version and add a draft changelog entry at the top; return (old, new).
 
     ``root`` is the folder holding ``report/``. Both files are rendered in memory first and
-    only then written, each through a temp file in its own folder and ``os.replace``. Raises
+    only then written, together, by the one atomic writer (``atomic.write_all``). Raises
     :class:`VersionError` (and writes nothing) when the bump is refused or impossible.
     """
     if part not in PARTS:
@@ -89,7 +89,7 @@ def bump(root: Path, part: Part) -> tuple[str, str]:
                            "MAJOR.MINOR.PATCH string such as \"1.0.0\"")
     new = next_version(old, part)
 
-    name = report.get("changelog", "changelog.yaml")
+    name = report.get("changelog", DEFAULT_CHANGELOG)
     if not isinstance(name, str) or not name.strip():
         raise VersionError(f"{report_file.display}: changelog must be a file name, got {name!r}")
     changelog_path = report_dir / name
@@ -228,7 +228,7 @@ def _same_file(a: Path, b: Path) -> bool:
 def confine(files: list[YamlFile], root: Path) -> None:
     """Refuse, before anything is written, a file whose link leads out of the report folder."""
     for yf in files:
-        if not yf.path.resolve().is_relative_to(root.resolve()):
+        if not is_inside(root, yf.path):
             raise VersionError(f"{yf.display}: is a symbolic link leading outside the report "
                                "folder; refusing to write through it, so nothing was changed")
 
@@ -238,46 +238,18 @@ def _one_line(exc: Exception) -> str:
 
 
 def _replace_both(files: list[tuple[YamlFile, bytes]]) -> None:
-    """Write every file to a temp file beside it, then rename them all into place.
+    """Both files through the one atomic writer: either both change or neither does.
 
-    Nothing is renamed until every temp file is complete. If a later rename fails, the files
-    already replaced get their original bytes back, so the pair never disagrees.
+    Each is written through its link (``confine`` checked where it leads) and keeps its mode.
     """
-    temps: list[tuple[str, YamlFile]] = []
-    done: list[YamlFile] = []
-    current = files[0][0]
+    shown = {yf.path.resolve(): yf.display for yf, _ in files}
     try:
-        for yf, data in files:
-            current = yf
-            target = yf.path.resolve()  # through a link, not over it (checked by confine())
-            temps.append((write_temp(target, data, target.stat().st_mode & 0o7777), yf))
-        for tmp, yf in temps:
-            current = yf
-            os.replace(tmp, yf.path.resolve())
-            done.append(yf)
-        temps = []
-    except OSError as exc:
-        unrestored = []
-        for yf in done:
-            try:
-                _restore(yf)
-            except OSError:
-                unrestored.append(yf.display)
-        outcome = ("nothing was changed" if not unrestored
-                   else f"could not restore {', '.join(unrestored)}; check it by hand")
-        raise VersionError(f"{current.display}: {exc.strerror or exc}; {outcome}") from None
-    finally:
-        for tmp, _ in temps:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-
-
-def _restore(yf: YamlFile) -> None:
-    target = yf.path.resolve()
-    tmp = write_temp(target, yf.original, target.stat().st_mode & 0o7777)
-    try:
-        os.replace(tmp, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        write_all([(yf.path.resolve(), data) for yf, data in files], keep_mode=True)
+    except WriteFailed as exc:
+        lost = [shown.get(p, str(p)) for p in exc.unrestored]
+        outcome = ("nothing was changed" if not lost
+                   else f"could not restore {', '.join(lost)}; check it by hand")
+        raise VersionError(f"{shown.get(Path(exc.path), exc.path)}: {exc.reason}; "
+                           f"{outcome}") from None
+    except OutputError as exc:
+        raise VersionError(f"{exc}; nothing was changed") from None

@@ -25,8 +25,7 @@ from typing import Any
 
 from ..build import BuildRequest, BuiltFile, build
 from ..errors import Problem, ProblemsError, ReportError, UnknownEdition
-from ..source.loader import YamlLoadError, load_yaml
-from ..source.locate import REPORT_FILE
+from ..source.reportfile import quick_reference_files
 
 Snapshot = dict[str, tuple[int, int, int]]  # path -> (mtime_ns, size, inode)
 
@@ -284,12 +283,5 @@ def _skipped_folder(out: Path) -> Path | None:
 
 
 def _reference_files(root: Path) -> list[Path]:
-    """The reference files report.yaml lists; an unreadable report.yaml lists none."""
-    try:
-        doc = load_yaml(root / REPORT_FILE, REPORT_FILE.as_posix())
-    except YamlLoadError:
-        return []
-    names = doc.data.get("references") if isinstance(doc.data, dict) else None
-    if not isinstance(names, list):
-        names = ["references.yaml"]
-    return [root / "report" / n for n in names if isinstance(n, str)]
+    """The reference files report.yaml lists, by the one quick reader of report.yaml."""
+    return quick_reference_files(root)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..fingerprint import canonical_json as canonical_json  # re-exported for build.py
+from ..fingerprint import json_digest
 from ..source.loader import Located
 from ..source.models import Edition, Section
 from ..source.project import Project, block_in_edition
@@ -70,10 +70,4 @@ def content_payload(edition: Edition, selected: list[SelectedSection],
 
 def content_fingerprint(payload: dict[str, Any]) -> str:
     """Hash of the edition's own content only: no version, no date, no other edition's text."""
-    return hashlib.sha256(canonical_json(payload)).hexdigest()
-
-
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no whitespace: the same data always hashes the same."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")
+    return json_digest(payload)

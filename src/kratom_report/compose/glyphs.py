@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ..errors import Problem
+from ..source.csspolicy import css_refs
 from ..source.project import Project
 from ..source.theme import FontFile, font_file, theme_fonts
 from .templating import Templates
@@ -33,7 +34,6 @@ _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'')
 # Control and format characters draw nothing of their own; whitespace is laid out, not drawn.
 _SILENT = {"Cc", "Cf", "Zl", "Zp"}
 _FONT_FACE = re.compile(r"@font-face\s*\{([^}]*)\}", re.S)
-_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 HYPHEN = "\u2010"  # what `hyphens: auto` draws at a line end
 
 
@@ -156,12 +156,12 @@ def default_fonts(templates: Templates, stylesheet: str) -> list[FontFile]:
         return []
     out = []
     for rule in _FONT_FACE.finditer(css):
-        m = _URL.search(rule.group(1))
+        urls = [ref for ref in css_refs(rule.group(1)) if ref.kind == "url"]
         family = re.search(r"font-family\s*:\s*['\"]?([^;'\"]+)", rule.group(1))
-        if m is None or m.group(2).startswith("data:"):
+        if not urls or urls[0].local:
             continue
         try:
-            font = font_file(templates.find(unquote(m.group(2))))
+            font = font_file(templates.find(unquote(urls[0].target)))
         except (OSError, ValueError):
             continue
         out.append(FontFile(font.path, family.group(1).strip() if family else font.family,

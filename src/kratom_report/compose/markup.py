@@ -14,7 +14,8 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from ..source.markdown import Cite
-from ..source.svgsafe import SvgRefused, clean_svg
+from ..source.paths import OutsideReport, inside_root
+from ..source.svgsafe import SvgRefused, check_svg
 
 # A hook the render layer supplies: given the cites and their raw text, return the HTML.
 CiteFn = Callable[[list[Cite], str], str]
@@ -73,11 +74,10 @@ def local_image_data_uri(src: str, report_dir: Path, root: Path,
                      "are refused (copy the image into report/ and link it relatively)"
     if src.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", src):
         return None, f"image '{src}' is an absolute path; use a path relative to report/"
-    target = (report_dir / parts.path).resolve()
     try:
-        target.relative_to(root.resolve())
-    except ValueError:
-        return None, f"image '{src}' points outside the report folder"
+        target = inside_root(root, report_dir / parts.path, what="image file", value=src)
+    except OutsideReport as exc:
+        return None, exc.message
     if not target.is_file():
         return None, f"image '{src}' not found"
     mime = mimetypes.guess_type(target.name)[0]
@@ -97,14 +97,8 @@ def local_image_data_uri(src: str, report_dir: Path, root: Path,
 def _image_problem(raw: bytes, mime: str) -> str | None:
     """Why the renderer could not draw these bytes; found now, so the message names the file."""
     if mime == "image/svg+xml":
-        head = raw[:4096].lstrip().lower()
-        if not (head.startswith(b"<svg") or head.startswith(b"<?xml")) or b"<svg" not in \
-                raw[:65536].lower():
-            return "is not an SVG file (it does not start with <svg or <?xml)"
-        if b"<!doctype" in raw.lower() or b"<!entity" in raw.lower():
-            return "declares a DOCTYPE or entities, which are not allowed in SVG images"
-        try:  # the rules of an image figure: nothing that runs or reaches out
-            clean_svg(raw, title="", id_prefix="", need_size=False)
+        try:  # the one SVG policy, as for an image figure and the logo
+            check_svg(raw)
         except SvgRefused as exc:
             return f"{exc.message} (line {exc.line}, column {exc.column} of the SVG)"
         return None

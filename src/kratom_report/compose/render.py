@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from .. import __version__
 from ..errors import Problem, ProblemsError
+from ..source.limits import limit_bytes
 from ..source.loader import Loc, YamlDoc
 from ..source.markdown import make_markdown
 from ..source.models import (
@@ -354,7 +355,7 @@ class _Context:
                 return ""
             uri, reason = local_image_data_uri(
                 src, self.project.report_dir, self.project.root,
-                int(self.project.report.max_file_mb * 1_000_000))
+                limit_bytes(self.project.report.max_file_mb))
             if reason:
                 line, col = doc.find(loc, src)
                 self.problems.append(Problem(doc.display, line, col, reason))

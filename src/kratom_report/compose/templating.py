@@ -8,16 +8,16 @@ links, to a file inside one of the template folders; anything else is a located 
 
 from __future__ import annotations
 
-import base64
 import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
 from ..errors import Problem, ProblemsError
+from ..source.csspolicy import inline_urls
+from ..source.paths import is_inside
 
 if TYPE_CHECKING:
     import jinja2
@@ -128,35 +128,23 @@ class Templates:
         """
         source = self.find(name)
         css = source.read_text(encoding="utf-8")
-        problems: list[Problem] = []
 
-        def repl(m: re.Match[str]) -> str:
-            target = m.group(2).strip()
-            if target.startswith(("data:", "#")):
-                return m.group(0)
-            line = css.count("\n", 0, m.start()) + 1
-            col = m.start() - css.rfind("\n", 0, m.start())
-            reason = _url_refusal(target)
-            path = None
-            if reason is None:
-                try:
-                    path = self.find(unquote(urlsplit(target).path))
-                except TemplateOutside as exc:
-                    reason = exc.reason
-                except FileNotFoundError:
-                    reason = "not found in the template folders"
-            if path is None:
-                problems.append(Problem(self.display(source), line, col,
-                                        f"url({target}) {reason}; stylesheets may use only "
-                                        "files inside templates/"))
-                return m.group(0)
-            mime = mimetypes.guess_type(path.name)[0] or _FONT_TYPES.get(path.suffix, "")
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
-            return f'url("data:{mime};base64,{data}")'
+        def read(target: str) -> tuple[str, bytes] | str:
+            try:
+                path = self.find(target)
+            except TemplateOutside as exc:
+                return exc.reason
+            except FileNotFoundError:
+                return "not found in the template folders"
+            return (mimetypes.guess_type(path.name)[0] or _FONT_TYPES.get(path.suffix, ""),
+                    path.read_bytes())
 
-        out = _CSS_URL.sub(repl, css)
-        if problems:
-            raise ProblemsError(problems)
+        out, refused = inline_urls(css, read, name=self.display(source),
+                                   inside="the template folders")
+        if refused:
+            raise ProblemsError([Problem(self.display(source), ref.line, ref.column,
+                                         f"{reason}; stylesheets may use only files inside "
+                                         "templates/") for ref, reason in refused])
         return out
 
 
@@ -170,14 +158,7 @@ class TemplateOutside(ValueError):
 
 
 def _inside(path: Path, folder: Path) -> bool:
-    return path.resolve().is_relative_to(folder.resolve())
-
-
-def _url_refusal(target: str) -> str | None:
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or target.startswith("//"):
-        return "is not a file inside the template folders (remote and other URLs are refused)"
-    return None
+    return is_inside(folder, path)
 
 
 _FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}

@@ -11,23 +11,22 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from ..errors import Problem, ProblemsError, relpath
+from ..source.csspolicy import inline_urls
 from ..source.models import Theme
+from ..source.paths import OutsideReport, inside_root
 from ..source.project import Project
 from ..source.theme import FontFile, theme_fonts, theme_path
-from .templating import _FONT_TYPES, Templates, _url_refusal
+from .templating import _FONT_TYPES, Templates
 
 # (weight, style) of each face; CSS font matching serves 600 (headings) from the bold face.
 _FACES = {"regular": [("400", "normal")], "italic": [("400", "italic")],
           "bold": [("700", "normal")],
           "bold_italic": [("700", "italic")]}
-_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 
 
 @dataclass(frozen=True)
@@ -168,35 +167,23 @@ def extra_css(project: Project, value: str) -> str:
     path = theme_path(project.root, value)
     display = relpath(path, project.root)
     css = path.read_text(encoding="utf-8")
-    problems: list[Problem] = []
+    root = project.root
 
-    def place(pos: int) -> tuple[int, int]:
-        return css.count("\n", 0, pos) + 1, pos - css.rfind("\n", 0, pos)
+    def read(target: str) -> tuple[str, bytes] | str:
+        try:
+            if target.startswith("/"):
+                raise OutsideReport("file", target)
+            file = inside_root(root, path.parent / target, what="file", value=target)
+        except OutsideReport:
+            return "leads outside the report folder (after following links)"
+        if not file.is_file():
+            return "not found"
+        return (mimetypes.guess_type(file.name)[0] or _FONT_TYPES.get(file.suffix.lower(), ""),
+                file.read_bytes())
 
-    for m in re.finditer(r"@import\b", css):
-        problems.append(Problem(display, *place(m.start()), (
-            "@import is refused in theme.css; put the rules in this file")))
-
-    def repl(m: re.Match[str]) -> str:
-        target = m.group(2).strip()
-        if target.startswith(("data:", "#")):
-            return m.group(0)
-        reason = _url_refusal(target)
-        file = (path.parent / unquote(urlsplit(target).path)).resolve()
-        if reason is None and (target.startswith("/") or not file.is_relative_to(
-                project.root.resolve())):
-            reason = "leads outside the report folder"
-        elif reason is None and not file.is_file():
-            reason = "not found"
-        if reason is not None:
-            problems.append(Problem(display, *place(m.start()), (
-                f"url({target}) {reason}; a theme stylesheet may use only files inside the "
-                "report folder")))
-            return m.group(0)
-        mime = mimetypes.guess_type(file.name)[0] or _FONT_TYPES.get(file.suffix.lower(), "")
-        return f'url("data:{mime};base64,{base64.b64encode(file.read_bytes()).decode()}")'
-
-    out = _CSS_URL.sub(repl, css)
-    if problems:
-        raise ProblemsError(problems)
+    out, refused = inline_urls(css, read, name="theme.css", inside="the report folder")
+    if refused:
+        raise ProblemsError([Problem(display, ref.line, ref.column, (
+            f"{reason}; a theme stylesheet may use only files inside the report folder"))
+            for ref, reason in refused])
     return out

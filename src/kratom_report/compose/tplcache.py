@@ -11,17 +11,18 @@ folder is per tool and Python version (``$XDG_CACHE_HOME/kratom-report/templates
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from jinja2.bccache import Bucket, BytecodeCache, bc_magic
 
 from .. import __version__
+from ..atomic import write_all
+from ..errors import OutputError
+from ..fingerprint import digest
 from ..references.refcache import cache_dir
 
 _FORMAT = b"kratom-report-template-1\n"
@@ -35,7 +36,7 @@ class TemplateCache(BytecodeCache):
         self.folder = folder
 
     def _path(self, bucket: Bucket) -> Path:
-        return self.folder / f"{hashlib.sha256(bucket.key.encode()).hexdigest()}.cache"
+        return self.folder / f"{digest(bucket.key)}.cache"
 
     @staticmethod
     def _prefix(bucket: Bucket) -> bytes:
@@ -60,14 +61,8 @@ class TemplateCache(BytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         data = self._prefix(bucket) + marshal.dumps(bucket.code)
-        try:
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self._path(bucket))
-        except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
+        with contextlib.suppress(OutputError):  # a cache that cannot be written is not kept
+            write_all([(self._path(bucket), data)], durable=False, mode=0o600)
 
 
 def template_cache() -> Any:

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..errors import Problem, ProblemsError
+from ..source.paths import OutsideReport, inside_root
 
 # A renderer message may quote a whole data: URI (megabytes of base64): keep only its type.
 _DATA_URI = re.compile(r"(data:[\w.+-]+/[\w.+-]+(?:;[\w=.+-]+)*,)[^'\"\s)]{16,}")
@@ -36,9 +37,10 @@ def fetch_refusal(url: str, root: Path) -> str | None:
     raw = unquote(parts.path)
     if ".." in Path(raw).parts:
         return f"refused to read '{url}': '..' is not allowed in paths"
-    path = Path(raw).resolve()
-    if not path.is_relative_to(root.resolve()):
-        return f"refused to read '{url}': outside the report folder"
+    try:
+        inside_root(root, Path(raw), what="URL", value=url)
+    except OutsideReport as exc:
+        return f"refused to read: {exc.message}"
     return None
 
 

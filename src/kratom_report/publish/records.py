@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..compose.editions import canonical_json
 from ..compose.record import FORMAT, derived_view
 from ..errors import ReportError
+from ..fingerprint import canonical_json
 
 WORKTREE = "worktree"
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")

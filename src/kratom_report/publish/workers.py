@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..compose.editions import canonical_json
 from ..errors import Problem, ProblemsError
+from ..fingerprint import canonical_json
 
 if TYPE_CHECKING:
     from ..compose.render import RenderedEdition

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..errors import Problem, did_you_mean, relpath
 from ..source.loader import Located, YamlDoc, YamlLoadError, parse_yaml, read_text
 from ..source.models import Reference, ReferenceFile
+from ..source.paths import OutsideReport, inside_root
 from ..source.schema import validate
 from .bibread import read_bibtex
 from .csljson import csljson_to_refs
@@ -230,11 +231,11 @@ def load_references(root: Path, files: list[str] | None, report_doc: YamlDoc,
             problems.append(report_doc.problem(("references", i), (
                 f"reference file 'report/{name}' not found{_nearby(root, name)}")))
             continue
-        if not path.resolve().is_relative_to(root.resolve()):
+        try:
+            inside_root(root, path, what="reference file", value=f"report/{name}")
+        except OutsideReport as exc:
             lost.everything = True
-            problems.append(report_doc.problem(("references", i), (
-                f"reference file 'report/{name}' is outside the report folder (after "
-                "following links); keep reference files inside it")))
+            problems.append(report_doc.problem(("references", i), exc.message))
             continue
         for located, errs in load_reference_file(root, path, max_bytes, lost):
             warns = [p for p in errs if p.severity == "warning"]

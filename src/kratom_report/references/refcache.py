@@ -11,14 +11,13 @@ depends on the other entries, and is formatted every run.
 
 Where: ``$XDG_CACHE_HOME/kratom-report`` (default ``~/.cache/kratom-report``), never the report
 folder (``check`` writes nothing there, and ``build`` fingerprints it). Set
-``KRATOM_REPORT_NO_CACHE=1`` to turn it off. Writes are atomic (temporary file, then
-``os.replace``); a file that is unreadable, of another shape or another context is ignored and
-replaced on the next write.
+``KRATOM_REPORT_NO_CACHE=1`` to turn it off. Writes go through the one atomic writer
+(``atomic.write_all``); a file that is unreadable, of another shape or another context is
+ignored and replaced on the next write.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..fingerprint import Hasher, json_digest
 
 FORMAT = 1
 DISABLE_ENV = "KRATOM_REPORT_NO_CACHE"
@@ -77,19 +77,17 @@ def entries_independent(style_bytes: bytes) -> bool:
 
 def context_key(style_bytes: bytes, citeproc_version: str) -> str:
     """Everything except the entry's data that shapes its formatted text, as one hash."""
-    h = hashlib.sha256()
-    h.update(json.dumps([FORMAT, __version__, citeproc_version]).encode())
-    h.update(b"\0style\0" + style_bytes)
+    h = Hasher(json.dumps([FORMAT, __version__, citeproc_version]).encode())
+    h.add(b"\0style\0" + style_bytes)
     here = Path(__file__).parent
     for name in _FORMATTERS:
-        h.update(b"\0" + name.encode() + b"\0" + (here / name).read_bytes())
+        h.add(b"\0" + name.encode() + b"\0" + (here / name).read_bytes())
     return h.hexdigest()
 
 
 def item_key(item: Mapping[str, Any]) -> str:
     """The SHA-256 of one reference's data, independent of key order."""
-    data = json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return json_digest(item)
 
 
 class EntryCache:
@@ -144,20 +142,14 @@ class EntryCache:
         entries = dict(list(self.entries.items())[-MAX_ENTRIES:])
         body = {"format": FORMAT, "context": self.context, "digest": _digest(entries),
                 "entries": entries}
-        import tempfile  # only when writing: a warm run never needs it
+        from ..atomic import write_all  # only when writing: a warm run never needs it
+        from ..errors import OutputError
 
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".references-",
-                                       suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(json.dumps(body, ensure_ascii=False).encode("utf-8"))
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError:
+            write_all([(self.path, json.dumps(body, ensure_ascii=False).encode("utf-8"))],
+                      durable=False, mode=0o600)
+        except (OSError, OutputError):
             return
         self.dirty = False
 
@@ -172,5 +164,4 @@ def plausible(fragment: str) -> bool:
 
 def _digest(entries: Mapping[str, Any]) -> str:
     """A checksum of the entries, so a file damaged in place is not read as valid."""
-    data = json.dumps(entries, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return json_digest(entries)

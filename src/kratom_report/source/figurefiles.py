@@ -9,14 +9,15 @@ can fix them: the figure's key, or the line and column inside the SVG.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Problem, relpath
+from ..fingerprint import digest
 from .loader import Located, YamlDoc
 from .models import FigureBlock
+from .paths import OutsideReport, inside_root
 from .svgsafe import SvgRefused, clean_svg
 from .tilelayout import DEFAULT_LAYOUT, TileLayout, check_regions, load_layout
 
@@ -119,10 +120,10 @@ def load_image(root: Path, file: str, where: tuple[YamlDoc, tuple], problems: li
             f"image file '{file}' must be a path inside report/ (like images/chart.svg); a "
             "report reads only files inside its own folder")))
         return None
-    if not path.resolve().is_relative_to(report_dir):
-        problems.append(doc.problem(loc, (
-            f"image file 'report/{file}' leads outside the report folder (a symbolic link?); "
-            "a report reads only files inside its own folder")))
+    try:
+        inside_root(report_dir, path, what="image file", value=file)
+    except OutsideReport as exc:
+        problems.append(doc.problem(loc, exc.message))
         return None
     mime = _TYPES.get(path.suffix.lower())
     if mime is None:
@@ -153,7 +154,7 @@ def load_image(root: Path, file: str, where: tuple[YamlDoc, tuple], problems: li
         if reason is not None:
             problems.append(doc.problem(loc, f"image file 'report/{file}' {reason}"))
             return None
-    return ImageFile(file, mime, raw, hashlib.sha256(raw).hexdigest(),
+    return ImageFile(file, mime, raw, digest(raw),
                      None if mime == "image/svg+xml" else _pixels(raw))
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
+    StrictFloat,
     StrictStr,
     field_validator,
     model_serializer,
@@ -17,6 +18,12 @@ from pydantic import (
 from .datamodels import DataFile as DataFile
 from .datamodels import LayoutFile as LayoutFile
 from .datamodels import LayoutTile as LayoutTile
+from .limits import (
+    DEFAULT_CHANGELOG,
+    DEFAULT_MAX_FILE_MB,
+    DEFAULT_REFERENCES,
+    MAX_FILE_MB_CEILING,
+)
 from .modelbase import Strict
 
 Cell = str | int | float
@@ -121,13 +128,14 @@ class Report(Strict):
     paper: Paper = "a4"
     subject: StrictStr | None = None
     keywords: list[StrictStr] = []
-    # Bounded: a size limit of infinity, NaN or a terabyte is no limit at all.
-    max_file_mb: float = Field(default=5, gt=0, le=1000, allow_inf_nan=False)
+    # The range lives in limits.py: the quick reader (reportfile.py) judges by the same one.
+    max_file_mb: StrictFloat = Field(default=DEFAULT_MAX_FILE_MB, gt=0, le=MAX_FILE_MB_CEILING,
+                                     allow_inf_nan=False)
     stale_after: StaleAfter = StaleAfter()
     editions: list[Edition] = Field(min_length=1)
     sections: list[StrictStr] = Field(min_length=1)
-    references: list[StrictStr] = ["references.yaml"]
-    changelog: StrictStr = "changelog.yaml"
+    references: list[StrictStr] = list(DEFAULT_REFERENCES)
+    changelog: StrictStr = DEFAULT_CHANGELOG
     theme: Theme = Theme()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .limits import limit_bytes
 from .loader import Loc
 from .models import Edition, Report
 
@@ -30,7 +31,7 @@ class ReportParts:
     references: list[str] | None = None
     changelog: str | None = None
     version: str | None = None
-    max_bytes: int = 5_000_000
+    max_bytes: int = field(default_factory=lambda: limit_bytes(None))
     texts: list[tuple[Loc, str]] = field(default_factory=list)  # key messages, cover notes
 
 
@@ -42,7 +43,7 @@ def report_parts(report: Report | None, raw: Any) -> ReportParts:
             editions=editions, edition_ids=[e.id for e in report.editions],
             sections=list(report.sections), references=list(report.references),
             changelog=report.changelog, version=report.version,
-            max_bytes=int(report.max_file_mb * 1_000_000), texts=_texts(editions))
+            max_bytes=limit_bytes(report.max_file_mb), texts=_texts(editions))
     data = raw if isinstance(raw, dict) else {}
     bad = _invalid_keys(data) if isinstance(raw, dict) else set(Report.model_fields)
 
@@ -55,8 +56,7 @@ def report_parts(report: Report | None, raw: Any) -> ReportParts:
     parts = ReportParts(references=good("references"), changelog=good("changelog"),
                         version=good("version"))
     mb = good("max_file_mb")
-    ok = isinstance(mb, int | float) and not isinstance(mb, bool) and 0 < mb <= 1000
-    parts.max_bytes = int(mb * 1_000_000) if ok else 5_000_000
+    parts.max_bytes = limit_bytes(mb)
     order = data.get("sections")
     parts.sections = [s for s in order if isinstance(s, str)] if isinstance(order, list) else None
     parts.sections_checked = "sections" not in bad

@@ -14,6 +14,7 @@ from ..references.files import Unavailable, load_references
 from ..references.lint import lint_references
 from .datamodels import DataFile
 from .figurefiles import FigureFiles, figure_keys_ok, load_figure_files
+from .limits import limit_bytes
 from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
 from .locate import REPORT_FILE
 from .markdown import MAX_DEPTH, nesting_depth, scan_citations
@@ -27,6 +28,7 @@ from .models import (
     Section,
 )
 from .parts import ReportParts, report_parts
+from .paths import OutsideReport, inside_root
 from .schema import as_written, did_you_mean, validate
 from .texts import AUTO, MARKDOWN, auto_source_keys, block_in_edition, check_controls, iter_texts
 from .theme import check_theme, contrast_ratio
@@ -61,7 +63,7 @@ def load_project(root: Path) -> Project:
     is reported where it is, and the checks that depend on it are skipped, not failed.
     """
     problems: list[Problem] = []
-    report_doc = _load(root, root / REPORT_FILE, problems, 5_000_000)
+    report_doc = _load(root, root / REPORT_FILE, problems, limit_bytes(None))
     if report_doc is None:
         raise ProblemsError(problems)
     report, errs = validate(Report, report_doc)
@@ -99,11 +101,11 @@ def load_project(root: Path) -> Project:
 
 
 def _load(root: Path, path: Path, problems: list[Problem], max_bytes: int) -> YamlDoc | None:
-    if not path.resolve().is_relative_to(root.resolve()):
-        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        problems.append(Problem(shown, None, None, (
-            "leads outside the report folder (a symbolic link?); a report reads only files "
-            "inside its own folder")))
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    try:
+        inside_root(root, path, what="file", value=shown)
+    except OutsideReport as exc:
+        problems.append(Problem(shown, None, None, exc.message))
         return None
     try:
         doc = load_yaml(path, relpath(path, root), max_bytes=max_bytes)
@@ -258,11 +260,11 @@ def _load_data(root: Path, sections: list[Located], problems: list[Problem],
                     or block.data is None:
                 continue
             loc = ("blocks", b, "data")
-            target = (report_dir / block.data).resolve()
-            if Path(block.data).is_absolute() or not target.is_relative_to(report_dir):
-                problems.append(located.doc.problem(loc, (
-                    f"data file '{block.data}' must be a path inside report/ "
-                    "(like data/timeline.yaml)")))
+            try:
+                target = inside_root(report_dir, report_dir / block.data, what="data file",
+                                     value=block.data)
+            except OutsideReport as exc:
+                problems.append(located.doc.problem(loc, exc.message))
                 continue
             if block.data not in out:
                 if not target.is_file():
@@ -374,11 +376,11 @@ def _check_style_paths(root: Path, doc: YamlDoc, problems: list[Problem]) -> Non
     for loc, value in places:
         if not isinstance(value, str) or not (value.lower().endswith(".csl") or "/" in value):
             continue
-        target = (root / "report" / Path(value).expanduser()).resolve()
-        if Path(value).is_absolute() or not target.is_relative_to(root.resolve()):
-            problems.append(doc.problem(loc, (
-                f"citation style '{value}' is outside the report folder; copy the .csl file "
-                "into report/ and name it relative to report/")))
+        try:
+            inside_root(root, root / "report" / Path(value).expanduser(),
+                        what="citation style", value=value)
+        except OutsideReport as exc:
+            problems.append(doc.problem(loc, exc.message))
 
 
 def _check_edition_ids(doc: YamlDoc, problems: list[Problem]) -> None:

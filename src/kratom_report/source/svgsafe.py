@@ -16,7 +16,7 @@ import xml.parsers.expat
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-from .svgstyle import scoped_css, style_problem
+from .csspolicy import CssRef, css_refs, rewrite_urls, scoped_css, style_problem
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -37,10 +37,9 @@ _ELEMENTS = frozenset({
 })
 _SKIPPED = frozenset({"metadata"})  # editor data, never drawn
 _ACTIVE = {
-    "script": "a <script> element; scripts are not allowed in figures",
-    "foreignObject": "a <foreignObject> element (HTML inside the SVG); not allowed in figures",
+    "script": "a <script> element; scripts are not allowed in SVG images",
+    "foreignObject": "a <foreignObject> element (HTML inside the SVG); not allowed in SVG images",
 }
-_URL = re.compile(r"url\(\s*(['\"]?)([^'\")]*)\1\s*\)", re.I)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _MAX_DEPTH = 200  # deeper is no drawing anyone made by hand, and would exhaust the writer
 _DOCTYPE = ("declares a DOCTYPE; SVG images may not (its entities could expand or read other "
@@ -62,6 +61,16 @@ class _Node:
     attrs: dict[str, str]
     children: list[_Node | str] = field(default_factory=list)
     at: tuple[int, int] = (1, 1)  # where its start tag is: for a message about its content
+
+
+def check_svg(raw: bytes) -> None:
+    """Raise :class:`SvgRefused` for an SVG the tool will not show, by the one SVG policy.
+
+    The policy of every SVG a report shows (an image figure, a Markdown image, the theme's
+    logo): drawing elements only, no scripts, event handlers, DOCTYPE or outside references,
+    and a ``<style>`` only of plain rules (:mod:`.csspolicy`).
+    """
+    _parse(raw)
 
 
 def clean_svg(raw: bytes, *, title: str, id_prefix: str, need_size: bool = True,
@@ -128,7 +137,7 @@ def _parse(raw: bytes) -> _Node:
         if local in _ACTIVE:
             refuse(f"has {_ACTIVE[local]}: remove it")
         if local not in _ELEMENTS:
-            refuse(f"has a <{local}> element, which a printed figure cannot use: remove it")
+            refuse(f"has a <{local}> element, which a printed SVG image cannot use: remove it")
         if len(stack) >= _MAX_DEPTH:
             refuse(f"nests elements more than {_MAX_DEPTH} deep; simplify the drawing")
         node = _Node(local, _check_attrs(local, attrs, refuse), at=here())
@@ -158,6 +167,9 @@ def _parse(raw: bytes) -> _Node:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
+    parser.ProcessingInstructionHandler = lambda target, _data: refuse(
+        "has an <?xml-stylesheet?> instruction; an SVG image may not load other files: remove "
+        "it") if target.lower() == "xml-stylesheet" else None
     try:
         parser.Parse(raw, True)
     except xml.parsers.expat.ExpatError as exc:
@@ -176,10 +188,10 @@ def _check_attrs(tag: str, attrs: dict[str, str], refuse) -> dict[str, str]:
         ns, _, local = name.rpartition(" ")
         if local.lower().startswith("on"):
             refuse(f"has an event attribute '{local}' on <{tag}>; scripts are not allowed in "
-                   "figures: remove it")
+                   "SVG images: remove it")
         if local == "href" and ns in ("", XLINK_NS):
             if not value.strip().startswith("#"):
-                refuse(f"refers to '{_short(value)}' from <{tag}>; a figure may refer only to "
+                refuse(f"refers to '{_short(value)}' from <{tag}>; an SVG image may refer only to "
                        "its own parts (href=\"#id\"): embed what it shows, or remove it")
             kept["href"] = value.strip()
             continue
@@ -198,11 +210,19 @@ def _check_attrs(tag: str, attrs: dict[str, str], refuse) -> dict[str, str]:
 
 
 def _url_problem(value: str) -> str | None:
-    for m in _URL.finditer(value):
-        if not m.group(2).strip().startswith("#"):
-            return (f"refers to '{_short(m.group(2))}' in url(…); a figure may refer only to "
+    """A figure may load nothing, not even a data: URL: only ``url(#id)`` of its own parts."""
+    for ref in _refs(value):
+        if ref.kind == "import":
+            return "has an @import in a style; an SVG image may not load other files: remove it"
+        if not ref.target.strip().startswith("#"):
+            return (f"refers to '{_short(ref.target)}' in url(…); an SVG image may refer only to "
                     "its own parts (url(#id)): embed what it shows, or remove it")
     return None
+
+
+def _refs(value: str) -> list[CssRef]:
+    # Without "(" or "@" no CSS can name a URL: path data and numbers skip the tokenizer.
+    return css_refs(value) if "(" in value or "@" in value else []
 
 
 def _short(value: str) -> str:
@@ -260,8 +280,11 @@ def _renamed(value: str, ids: set[str], prefix: str) -> str:
     """Point ``#id`` and ``url(#id)`` at the prefixed ids."""
     if value.startswith("#") and value[1:] in ids:
         return f"#{prefix}{value[1:]}"
-    return _URL.sub(lambda m: f"url(#{prefix}{m.group(2).strip()[1:]})"
-                    if m.group(2).strip()[1:] in ids else m.group(0), value)
+    def new(ref: CssRef) -> str | None:
+        name = ref.target.strip()[1:]
+        return f"url(#{prefix}{name})" if name in ids else None
+
+    return rewrite_urls(value, _refs(value), new)
 
 
 def _attrs(attrs: dict[str, str], ids: set[str], prefix: str) -> str:

@@ -2,9 +2,9 @@
 
 A theme's files are as untrusted as the report's text. Each must be a regular file inside the
 report folder (after following links), of the kind its key expects, within ``max_file_mb``;
-fonts must open in fontTools and come with their licence; an SVG logo may hold drawing only
-(no scripts, event attributes, external references, DOCTYPE or entities): anything else is
-refused with the line and column of the SVG, never silently stripped.
+fonts must open in fontTools and come with their licence; an SVG logo is judged by the one SVG
+policy of image figures (``svgsafe.check_svg``): anything it refuses is refused with the line
+and column of the SVG, never silently stripped.
 """
 
 from __future__ import annotations
@@ -12,26 +12,19 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from xml.parsers import expat
 
 from pydantic import ValidationError
 
 from ..errors import Problem, relpath
 from .loader import Loc, YamlDoc
 from .models import Theme
+from .paths import OutsideReport, inside_root
 from .sfnt import read_sfnt
+from .svgsafe import SvgRefused, check_svg
 
 FONT_TYPES = (".ttf", ".otf", ".woff", ".woff2")
 LOGO_TYPES = (".svg", ".png")
 _PNG = b"\x89PNG\r\n\x1a\n"
-_SVG_NS = "http://www.w3.org/2000/svg"
-# Elements that run code or pull in other documents: never part of a logo.
-_SVG_REFUSED = {"script": "a script", "foreignObject": "embedded HTML (foreignObject)",
-                "iframe": "an iframe", "object": "an embedded object", "embed": "an embed",
-                "style": "a style sheet (style the drawing with attributes instead)",
-                # Animation can rewrite any attribute, a link included.
-                **{name: f"an animation (<{name}>)" for name in (
-                    "animate", "set", "animateMotion", "animateTransform", "discard")}}
 _FONT_FACES = ("regular", "bold", "italic", "bold_italic")
 
 
@@ -110,10 +103,10 @@ def _file(root: Path, doc: YamlDoc, loc: Loc, value: str, kinds: tuple[str, ...]
     """The file a theme key names, or None after reporting why it cannot be used."""
     key = "theme." + ".".join(str(p) for p in loc[1:])
     path = theme_path(root, value)
-    if Path(value).is_absolute() or not path.resolve().is_relative_to(root.resolve()):
-        problems.append(doc.problem(loc, (
-            f"{key} '{value}' is outside the report folder (after following links); copy the "
-            "file into report/ and name it relative to report/")))
+    try:
+        inside_root(root, path, what=key, value=value)
+    except OutsideReport as exc:
+        problems.append(doc.problem(loc, exc.message))
         return None
     if not path.is_file():
         problems.append(doc.problem(loc, f"{key} 'report/{value}' not found"))
@@ -192,63 +185,12 @@ def _logo_problem(root: Path, path: Path) -> Problem | None:
 
 
 def svg_problem(data: bytes, display: str) -> Problem | None:
-    """The first thing in an SVG that is more than a drawing, or None for a clean logo.
-
-    Parsing stops at the first refusal, before any entity could be expanded.
-    """
-    for marker, what in ((b"<!DOCTYPE", "a DOCTYPE (its entities can expand or fetch files)"),
-                         (b"<!ENTITY", "an entity declaration")):
-        at = data.upper().find(marker)
-        if at >= 0:  # refused before parsing: nothing is expanded or fetched
-            line = data.count(b"\n", 0, at) + 1
-            col = len(data[data.rfind(b"\n", 0, at) + 1:at].decode("utf-8", "replace")) + 1
-            return Problem(display, line, col,
-                           f"the logo holds {what}; a logo may hold drawing only: remove it")
-    parser = expat.ParserCreate(namespace_separator=" ")
-    elements: list[str] = []
-
-    def refuse(what: str) -> None:
-        raise _Refused(Problem(display, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1,
-                               f"the logo holds {what}; a logo may hold drawing only: remove it"))
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        ns, _, local = name.rpartition(" ")
-        if not elements and (local != "svg" or ns not in ("", _SVG_NS)):
-            refuse(f"a <{local}> document, not an <svg> drawing")
-        elements.append(local)
-        if local in _SVG_REFUSED:
-            what = _SVG_REFUSED[local]
-            refuse(what if what.endswith(">)") else f"{what} (<{local}>)")
-        for attr, value in attrs.items():
-            attr_local = attr.rpartition(" ")[2]
-            bare = value.replace(" ", "")
-            if attr_local.lower().startswith("on"):
-                refuse(f"an event attribute ({attr_local}) that would run code")
-            elif (attr_local == "href" and not value.strip().startswith("#")) or (
-                    "url(" in bare and "url(#" not in bare):
-                refuse(f'an external reference ({attr_local}="{value[:60]}")')
-
-    parser.StartElementHandler = start
-    parser.StartDoctypeDeclHandler = lambda *_a: refuse("a DOCTYPE")
-    parser.EntityDeclHandler = lambda *_a: refuse("an entity declaration")
-    parser.ProcessingInstructionHandler = lambda target, _d: refuse(
-        f"a processing instruction (<?{target} ...?>)")
+    """Why an SVG logo is refused (the one SVG policy, :func:`.svgsafe.check_svg`), or None."""
     try:
-        parser.Parse(data, True)
-    except _Refused as exc:
-        return exc.problem
-    except expat.ExpatError as exc:
-        return Problem(display, exc.lineno, exc.offset + 1,
-                       f"the logo is not well-formed SVG ({expat.ErrorString(exc.code)})")
+        check_svg(data)
+    except SvgRefused as exc:
+        return Problem(display, exc.line, exc.column, f"SVG image {exc.message}")
     return None
-
-
-class _Refused(Exception):
-    """Raised inside the SVG parser's handlers to stop at the first refused construct."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
 
 
 def theme_fonts(root: Path, theme: Theme) -> tuple[list[tuple[str, FontFile]], list[FontFile]]:

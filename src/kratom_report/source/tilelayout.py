@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import Problem, did_you_mean, relpath
 from .loader import Located, YamlDoc, YamlLoadError, load_yaml
 from .models import DataFile, LayoutFile, LayoutTile
+from .paths import OutsideReport, inside_root
 from .schema import validate
 
 SHIPPED = Path(__file__).parent / "layouts"
@@ -80,12 +81,11 @@ def load_layout(root: Path, name: str, where: tuple[YamlDoc, tuple], problems: l
     if name in shipped:
         path, display = SHIPPED / f"{name}.yaml", f"{name} layout (built-in)"
     elif name.endswith((".yaml", ".yml")):
-        report_dir = (root / "report").resolve()
         path = root / "report" / name
-        if Path(name).is_absolute() or not path.resolve().is_relative_to(report_dir):
-            problems.append(doc.problem(loc, (
-                f"layout file '{name}' must be a path inside report/ (like "
-                "layouts/regions.yaml); a report reads only files inside its own folder")))
+        try:
+            inside_root(root / "report", path, what="layout file", value=name)
+        except OutsideReport as exc:
+            problems.append(doc.problem(loc, exc.message))
             return None
         if not path.is_file():
             problems.append(doc.problem(loc, f"layout file 'report/{name}' not found"))

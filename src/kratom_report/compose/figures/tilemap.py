@@ -7,12 +7,11 @@ with the US layout, under its first name. The data is checked first, in :mod:`.t
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from ...fingerprint import short_id
 from ...source.models import LayoutTile
 from ...source.tilelayout import MAX_COLS, TileLayout, shipped_layout, tile_label
 from ..i18n import N_, Words
@@ -72,9 +71,7 @@ class _LegendEntry(NamedTuple):
 
 def _hatch_ids(data: Mapping[str, Any], statuses: Sequence[Status]) -> dict[str, str]:
     """Pattern ids derived from the data, so ids are reproducible yet unique per figure."""
-    digest = hashlib.sha1(
-        json.dumps(data, sort_keys=True, default=str).encode("utf-8")
-    ).hexdigest()[:10]
+    digest = short_id(data)
     unverified = (s for s in statuses if s.unverified)
     return {s.sid: f"hatch-{digest}-{k}" for k, s in enumerate(unverified)}
 

@@ -1,0 +1,26 @@
+"""report.yaml's defaults and valid ranges, shared by the model and the quick reader."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+DEFAULT_MAX_FILE_MB = 5
+# Bounded: a size limit of infinity, NaN or a terabyte is no limit at all.
+MAX_FILE_MB_CEILING = 1000
+DEFAULT_REFERENCES = ("references.yaml",)
+DEFAULT_CHANGELOG = "changelog.yaml"
+
+
+def file_limit(value: Any) -> int | None:
+    """``max_file_mb`` in bytes, or None when the value is not a number in (0, 1000]."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or not 0 < value <= MAX_FILE_MB_CEILING:
+        return None
+    return int(value * 1_000_000)
+
+
+def limit_bytes(value: Any) -> int:
+    """``max_file_mb`` in bytes; the default for a missing or invalid value."""
+    return file_limit(value) or DEFAULT_MAX_FILE_MB * 1_000_000

@@ -1,0 +1,51 @@
+"""report.yaml read quickly, before loading: the guesses a fingerprint or worker count needs.
+
+The quick reader parses with libyaml and judges nothing but the keys it is asked for, yet it
+takes every limit and default from :mod:`.limits`, the same place the model (``models.py``)
+takes them from, so a value the loader refuses is never used here either.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .limits import DEFAULT_MAX_FILE_MB, DEFAULT_REFERENCES, limit_bytes
+from .locate import REPORT_FILE
+from .paths import is_inside
+
+_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def quick_report_yaml(root: Path) -> dict:
+    """report.yaml read quickly and leniently: for guesses only, loading checks it properly."""
+    try:
+        data = yaml.load((root / REPORT_FILE).read_bytes(), Loader=_FastLoader)
+    except Exception:  # noqa: BLE001 - a guess only; loading reports the real problem
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def quick_limit(root: Path) -> int:
+    """The file size limit in bytes report.yaml sets; the default when unset or invalid."""
+    return limit_bytes(quick_report_yaml(root).get("max_file_mb", DEFAULT_MAX_FILE_MB))
+
+
+def quick_reference_files(root: Path) -> list[Path]:
+    """The reference files report.yaml lists (the model's default when it lists none)."""
+    names = quick_report_yaml(root).get("references", list(DEFAULT_REFERENCES))
+    if not isinstance(names, list):
+        names = list(DEFAULT_REFERENCES)
+    return [root / "report" / n for n in names if isinstance(n, str)]
+
+
+def listed_references(root: Path) -> list[Path]:
+    """Reference files report.yaml lists outside report/ (the rest are hashed already)."""
+    names = quick_report_yaml(root).get("references")
+    out = []
+    for name in names if isinstance(names, list) else []:
+        path = root / "report" / str(name)
+        if path.is_file() and is_inside(root, path) and not is_inside(root / "report", path):
+            out.append(path)
+    return out
