@@ -79,3 +79,74 @@ def save_like_an_editor(path: Path, old: str, new: str) -> None:
     tmp = path.with_name(f".{path.name}.swp")
     tmp.write_text(text.replace(old, new, 1), encoding="utf-8")
     os.replace(tmp, path)
+
+
+class Builds:
+    """Outputs of one report, each built at most once per session and then made read-only.
+
+    Building is the suite's main cost; every test that only reads an output shares this one.
+    Files and folders are read-only so a test that means to change an output has to copy it
+    first (``shutil.copytree``) instead of spoiling it for the tests after it.
+    """
+
+    def __init__(self, root: Path, scratch: Path) -> None:
+        self.root, self._scratch = root, scratch
+        self._made: dict[tuple[str, ...], tuple[Path, Result]] = {}
+
+    def build(self, *options: str) -> Path:
+        """The folder ``kratom-report build`` fills with these options (default: every PDF)."""
+        return self.run("build", *options)[0]
+
+    def release(self) -> Path:
+        """The ``release --out`` folder: ``<version>/`` and the site around it."""
+        return self.run("release")[0]
+
+    def run(self, command: str, *options: str) -> tuple[Path, Result]:
+        """The output folder and the CliRunner result of one command, run once."""
+        key = (command, *options)
+        if key not in self._made:
+            out = self._scratch / f"{command}-{len(self._made)}"
+            result = CliRunner().invoke(main, [command, "--source", str(self.root), *options,
+                                               "--out", str(out)], catch_exceptions=False)
+            assert result.exit_code == 0, result.stderr
+            _read_only(out)
+            self._made[key] = out, result
+        return self._made[key]
+
+
+def writable_copy(src: Path, dest: Path) -> Path:
+    """A copy of a shared, read-only output that a test may change."""
+    shutil.copytree(src, dest, copy_function=shutil.copyfile)
+    for path in [dest, *dest.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return dest
+
+
+def _read_only(folder: Path) -> None:
+    for path in sorted(folder.rglob("*"), reverse=True):  # children before their folder
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    folder.chmod(0o555)
+
+
+@pytest.fixture(scope="session")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    """The shipped report (report/ at the repository root), built once per session.
+
+    ``shipped.build()`` is every edition's PDF, ``build("--pdf-variant", "pdf/a-3a")`` the
+    archival copies, ``build("--format", "html")`` / ``("--format", "web")`` the print HTML and
+    the web edition, ``release()`` the release folder and site. The source is a copy, so a
+    release records itself there and never in the repository's own releases/.
+    """
+    root = tmp_path_factory.mktemp("shipped-source")
+    for name in ("report", "releases", "templates"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, root / name)
+    return Builds(root, tmp_path_factory.mktemp("shipped"))
+
+
+@pytest.fixture(scope="session")
+def tiny_built(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    """The tiny fixture report's outputs, built once per session (see :class:`Builds`)."""
+    root = tmp_path_factory.mktemp("tiny-source") / "tiny"
+    shutil.copytree(FIXTURES / "tiny", root)
+    return Builds(root, tmp_path_factory.mktemp("tiny-built"))

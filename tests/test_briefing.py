@@ -36,11 +36,8 @@ def _released(version: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def briefing(tmp_path_factory):
-    out = tmp_path_factory.mktemp("briefing")
-    result = CliRunner().invoke(main, ["build", "--source", str(REPO), "--out", str(out)],
-                                catch_exceptions=False)
-    assert result.exit_code == 0, result.stderr
+def briefing(shipped):
+    out = shipped.build()
     report = yaml.safe_load((REPO / "report" / "report.yaml").read_text(encoding="utf-8"))
     version = report["version"]
     draft = "" if _released(version) else "-draft"
@@ -166,12 +163,8 @@ def test_outline_figures_and_state_map(briefing):
 
 
 @pytest.fixture(scope="module")
-def archival(tmp_path_factory):
-    out = tmp_path_factory.mktemp("archival")
-    result = CliRunner().invoke(main, ["build", "--source", str(REPO), "--out", str(out),
-                                       "--edition", "clinician", "--pdf-variant", "pdf/a-3a"],
-                                catch_exceptions=False)
-    assert result.exit_code == 0, result.stderr
+def archival(shipped):
+    out = shipped.build("--edition", "clinician", "--pdf-variant", "pdf/a-3a")
     return next(out.glob("*-pdfa.pdf"))
 
 
