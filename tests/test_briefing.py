@@ -230,17 +230,32 @@ def test_no_line_breaks_inside_a_word_without_a_hyphen(briefing):
         assert cuts == [], (edition, cuts)
 
 
+def _word_boxes(path) -> list[tuple[float, list[tuple[float, float, float, str]]]]:
+    """Per page: its height and its words as (top, left, bottom, text), top to bottom.
+
+    pdftotext reads the same boxes as pdfplumber's ``extract_words`` in a fraction of the time.
+    """
+    from xml.etree import ElementTree
+
+    xml = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    ns = "{http://www.w3.org/1999/xhtml}"
+    pages = []
+    for page in ElementTree.fromstring(xml).iter(f"{ns}page"):
+        words = [(float(w.get("yMin")), float(w.get("xMin")), float(w.get("yMax")), w.text or "")
+                 for w in page.iter(f"{ns}word")]
+        pages.append((float(page.get("height")), sorted(words, key=lambda w: (round(w[0]), w[1]))))
+    return pages
+
+
 def test_no_body_page_is_less_than_half_full(briefing):
     """Sections flow: only the page before a forced break (the references) may run short."""
-    import pdfplumber
-
     for edition, path in briefing["pdfs"].items():
-        with pdfplumber.open(path) as pdf:
-            fill, starts = [], []
-            for page in pdf.pages:
-                words = [w for w in page.extract_words() if w["bottom"] < page.height - 60]
-                fill.append(max((w["bottom"] for w in words), default=0) / page.height)
-                starts.append(" ".join(w["text"] for w in words[:3]))
+        fill, starts = [], []
+        for height, boxes in _word_boxes(path):
+            words = [w for w in boxes if w[2] < height - 60]  # above the running foot
+            fill.append(max((w[2] for w in words), default=0) / height)
+            starts.append(" ".join(w[3] for w in words[:3]))
         body = next(i for i, s in enumerate(starts) if s.startswith("About this briefing")) + 1
         refs = next(i for i, s in enumerate(starts) if s.startswith("References References"))
         short = [i + 1 for i in range(body, refs - 1) if fill[i] < 0.5]
