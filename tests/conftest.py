@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -86,12 +87,14 @@ class Builds:
 
     Building is the suite's main cost; every test that only reads an output shares this one.
     Files and folders are read-only so a test that means to change an output has to copy it
-    first (``shutil.copytree``) instead of spoiling it for the tests after it.
+    first (:func:`writable_copy`) instead of spoiling it for the tests after it; as root, where
+    modes do not stop a write, :meth:`changed` still finds it at the end of the session.
     """
 
     def __init__(self, root: Path, scratch: Path) -> None:
         self.root, self._scratch = root, scratch
         self._made: dict[tuple[str, ...], tuple[Path, Result]] = {}
+        self._digests: dict[Path, dict[str, str]] = {}
 
     def build(self, *options: str) -> Path:
         """The folder ``kratom-report build`` fills with these options (default: every PDF)."""
@@ -111,7 +114,17 @@ class Builds:
             assert result.exit_code == 0, result.stderr
             _read_only(out)
             self._made[key] = out, result
+            self._digests[out] = _digests(out)
         return self._made[key]
+
+    def changed(self) -> list[str]:
+        """Shared output files some test changed, added or removed since they were built."""
+        found = []
+        for out, before in self._digests.items():
+            now = _digests(out)
+            found += [str(out / name) for name in sorted(set(before) | set(now))
+                      if before.get(name) != now.get(name)]
+        return found
 
 
 def writable_copy(src: Path, dest: Path) -> Path:
@@ -122,6 +135,11 @@ def writable_copy(src: Path, dest: Path) -> Path:
     return dest
 
 
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in folder.rglob("*") if p.is_file()}
+
+
 def _read_only(folder: Path) -> None:
     for path in sorted(folder.rglob("*"), reverse=True):  # children before their folder
         path.chmod(0o555 if path.is_dir() else 0o444)
@@ -129,7 +147,7 @@ def _read_only(folder: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def shipped(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builds]:
     """The shipped report (report/ at the repository root), built once per session.
 
     ``shipped.build()`` is every edition's PDF, ``build("--pdf-variant", "pdf/a-3a")`` the
@@ -141,12 +159,16 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     for name in ("report", "releases", "templates"):
         if (REPO / name).is_dir():
             shutil.copytree(REPO / name, root / name)
-    return Builds(root, tmp_path_factory.mktemp("shipped"))
+    builds = Builds(root, tmp_path_factory.mktemp("shipped"))
+    yield builds
+    assert builds.changed() == [], "a test changed a shared build: use writable_copy"
 
 
 @pytest.fixture(scope="session")
-def tiny_built(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+def tiny_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builds]:
     """The tiny fixture report's outputs, built once per session (see :class:`Builds`)."""
     root = tmp_path_factory.mktemp("tiny-source") / "tiny"
     shutil.copytree(FIXTURES / "tiny", root)
-    return Builds(root, tmp_path_factory.mktemp("tiny-built"))
+    builds = Builds(root, tmp_path_factory.mktemp("tiny-built"))
+    yield builds
+    assert builds.changed() == [], "a test changed a shared build: use writable_copy"
