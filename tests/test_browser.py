@@ -10,11 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from kratom_report.cli import main
-
-from conftest import FIXTURES, REPO
+from conftest import REPO
 
 NODE = REPO / ".venv" / "node" / "node_modules"
 AXE = NODE / "axe-core" / "axe.min.js"
@@ -36,23 +33,13 @@ def _missing() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory) -> dict[str, Path]:
+def pages(shipped, tiny_built) -> dict[str, Path]:
     """The shipped report's web editions, and a released tiny report's landing and version page."""
-    tmp = tmp_path_factory.mktemp("browser")
-    runner = CliRunner()
-    result = runner.invoke(main, ["build", "--source", str(REPO), "--format", "web", "--out",
-                                  str(tmp / "web")], catch_exceptions=False)
-    assert result.exit_code == 0, result.stderr
-    root = tmp / "tiny"
-    shutil.copytree(FIXTURES / "tiny", root)
-    result = runner.invoke(main, ["release", "--source", str(root), "--out", str(tmp / "site")],
-                           catch_exceptions=False)
-    assert result.exit_code == 0, result.stderr
-    found = {edition: next((tmp / "web").glob(f"*-{edition}-v*.html"))
+    web, site = shipped.build("--format", "web"), tiny_built.release()
+    found = {edition: next(web.glob(f"*-{edition}-v*.html"))
              for edition in ("clinician", "policymaker")}
-    return {**found, "landing": tmp / "site" / "index.html",
-            "version": tmp / "site" / "1.0.0" / "index.html",
-            "tiny-web": tmp / "site" / "1.0.0" / "tiny-briefing-clinician-v1.0.0.html"}
+    return {**found, "landing": site / "index.html", "version": site / "1.0.0" / "index.html",
+            "tiny-web": site / "1.0.0" / "tiny-briefing-clinician-v1.0.0.html"}
 
 
 @pytest.fixture(scope="module")

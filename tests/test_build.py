@@ -7,12 +7,11 @@ import shutil
 
 from pypdf import PdfReader
 
-from conftest import FIXTURES, REPO, pdfinfo, pdftext, tree_snapshot
+from conftest import FIXTURES, REPO, pdfinfo, pdftext, tree_snapshot, writable_copy
 
 
-def test_build_writes_one_pdf_per_edition(cli, tiny, tmp_path):
-    out = tmp_path / "dist"
-    result = cli("build", "--source", tiny, "--out", out)
+def test_build_writes_one_pdf_per_edition(tiny_built):
+    out, result = tiny_built.run("build")
     assert result.exit_code == 0, result.stderr
     names = sorted(p.name for p in out.iterdir() if p.is_file())
     assert names == ["tiny-briefing-clinician-v1.0.0.pdf", "tiny-briefing-policymaker-v1.0.0.pdf"]
@@ -24,10 +23,8 @@ def test_build_writes_one_pdf_per_edition(cli, tiny, tmp_path):
         assert int(pages.split()[0]) == len(PdfReader(path).pages)
 
 
-def test_pdf_text_shows_title_version_edition_sections_and_numbered_references(cli, tiny,
-                                                                                 tmp_path):
-    out = tmp_path / "dist"
-    cli("build", "--source", tiny, "--out", out)
+def test_pdf_text_shows_title_version_edition_sections_and_numbered_references(tiny_built):
+    out = tiny_built.build()
     text = pdftext(out / "tiny-briefing-clinician-v1.0.0.pdf")
     for needle in ["Tiny evidence briefing", "Version", "1.0.0", "Clinician edition",
                    "Introduction", "Practice", "References", "CLINICIANONLY"]:
@@ -40,11 +37,11 @@ def test_pdf_text_shows_title_version_edition_sections_and_numbered_references(c
     assert "Policymaker edition" in policy
 
 
-def test_paper_size_per_edition_and_override(cli, tiny, tmp_path):
+def test_paper_size_per_edition_and_override(cli, tiny, tiny_built, tmp_path):
+    built = tiny_built.build()
+    assert "(A4)" in pdfinfo(built / "tiny-briefing-clinician-v1.0.0.pdf")["Page size"]
+    assert "(letter)" in pdfinfo(built / "tiny-briefing-policymaker-v1.0.0.pdf")["Page size"]
     out = tmp_path / "dist"
-    cli("build", "--source", tiny, "--out", out)
-    assert "(A4)" in pdfinfo(out / "tiny-briefing-clinician-v1.0.0.pdf")["Page size"]
-    assert "(letter)" in pdfinfo(out / "tiny-briefing-policymaker-v1.0.0.pdf")["Page size"]
     cli("build", "--source", tiny, "--out", out, "--paper", "letter", "--edition", "clinician")
     assert "(letter)" in pdfinfo(out / "tiny-briefing-clinician-v1.0.0.pdf")["Page size"]
 
@@ -61,9 +58,9 @@ def test_html_format_is_self_contained(cli, tiny, tmp_path):
     assert not re.search(r"url\((?!\"?data:)", html)
 
 
-def test_failed_build_leaves_out_untouched(cli, tiny, tmp_path):
+def test_failed_build_leaves_out_untouched(cli, tiny, tiny_built, tmp_path):
     out = tmp_path / "dist"
-    cli("build", "--source", tiny, "--out", out)
+    writable_copy(tiny_built.build(), out)  # a good build
     before = tree_snapshot(out)
     section = tiny / "report" / "sections" / "practice.yaml"
     section.write_text(section.read_text().replace("[@cdc2018salmonella]", "[@nosuchkey]"))
@@ -126,18 +123,18 @@ def test_no_topic_words_in_code_or_default_templates():
     assert hits == []
 
 
-def test_html_renders_to_the_same_pages_with_plain_weasyprint(cli, tiny, tmp_path):
+def test_html_renders_to_the_same_pages_with_plain_weasyprint(cli, tiny, tiny_built, tmp_path):
     import subprocess
     import sys
 
-    cli("build", "--source", tiny, "--out", tmp_path, "--edition", "clinician")
+    pdf = tiny_built.build() / "tiny-briefing-clinician-v1.0.0.pdf"
     cli("build", "--source", tiny, "--out", tmp_path, "--edition", "clinician", "--format",
         "html")
     plain = tmp_path / "plain.pdf"
     subprocess.run([sys.executable, "-m", "weasyprint", str(tmp_path /
                     "tiny-briefing-clinician-v1.0.0-print.html"), str(plain)], check=True,
                    capture_output=True)
-    ours = pdftext(tmp_path / "tiny-briefing-clinician-v1.0.0.pdf").split("\f")
+    ours = pdftext(pdf).split("\f")
     theirs = pdftext(plain).split("\f")
     assert len(ours) == len(theirs)
     assert ours == theirs

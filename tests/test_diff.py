@@ -272,7 +272,7 @@ def test_mark_changes_puts_a_bar_beside_exactly_the_changed_blocks(tree, tmp_pat
 def test_without_marks_nothing_is_marked(tree, tmp_path):
     _three_changes(tree)
     out = tmp_path / "dist"
-    assert _run("build", "--source", tree, "--out", out).exit_code == 0
+    assert _run("build", "--source", tree, "--out", out, "--edition", "clinician").exit_code == 0
     pages = _bars_and_words(out / "tiny-briefing-clinician-v1.0.0.pdf")
     assert all(bars == [] for bars, _ in pages)
     assert "Changed since" not in " ".join(w["text"] for _, ws in pages for w in ws)

@@ -15,7 +15,7 @@ import pytest
 from kratom_report import atomic
 from kratom_report.errors import OutputError
 
-from conftest import tree_snapshot
+from conftest import tree_snapshot, writable_copy
 
 CLIN = "tiny-briefing-clinician-v1.0.0.pdf"
 
@@ -56,10 +56,9 @@ def test_real_sigint_during_a_build(tiny, tmp_path):
     assert not (out / CLIN).exists()
 
 
-def test_disk_full_is_reported_and_leaves_the_folder_as_it_was(cli, tiny, tmp_path,
+def test_disk_full_is_reported_and_leaves_the_folder_as_it_was(cli, tiny, tiny_built, tmp_path,
                                                                monkeypatch):
-    out = tmp_path / "dist"
-    cli("build", "--source", tiny, "--out", out)
+    out = writable_copy(tiny_built.build(), tmp_path / "dist")
     before = tree_snapshot(out)
     real_fdopen = os.fdopen
 

@@ -15,10 +15,8 @@ REFERENCE_PAGE = FIXTURES / "visual" / "tiny-clinician-page2.png"
 
 
 @pytest.fixture
-def built(cli, tiny, tmp_path):
-    result = cli("build", "--source", tiny, "--out", tmp_path)
-    assert result.exit_code == 0, result.stderr
-    return tmp_path
+def built(tiny_built):
+    return tiny_built.build()
 
 
 def test_only_shipped_fonts_all_embedded(built):

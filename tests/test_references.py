@@ -46,11 +46,11 @@ def test_keys_are_unique_across_files_ignoring_case(cli, tiny):
            "case-insensitive; first defined in report/references.yaml:2)" in result.stderr
 
 
-def test_each_edition_numbers_only_what_it_cites_in_order(cli, tiny, tmp_path):
-    cli("build", "--source", tiny, "--out", tmp_path)
-    clin = re.sub(r"\s+", " ", pdftext(tmp_path / "tiny-briefing-clinician-v1.0.0.pdf")
+def test_each_edition_numbers_only_what_it_cites_in_order(tiny_built):
+    built = tiny_built.build()
+    clin = re.sub(r"\s+", " ", pdftext(built / "tiny-briefing-clinician-v1.0.0.pdf")
                   .split("References", 2)[-1])
-    pol = re.sub(r"\s+", " ", pdftext(tmp_path / "tiny-briefing-policymaker-v1.0.0.pdf")
+    pol = re.sub(r"\s+", " ", pdftext(built / "tiny-briefing-policymaker-v1.0.0.pdf")
                  .split("References", 2)[-1])
     assert re.findall(r"(\d+)\. (Kruegel|Drug Enforcement|Centers)", clin) == [
         ("1", "Kruegel"), ("2", "Drug Enforcement"), ("3", "Centers")]

@@ -30,9 +30,9 @@ def test_builds_are_byte_reproducible_across_processes_seeds_and_clocks(tiny, tm
     assert (a / POL).read_bytes() == (b / POL).read_bytes()
 
 
-def test_clinician_only_change_leaves_policymaker_bytes_identical(cli, tiny, tmp_path):
-    first, second = tmp_path / "first", tmp_path / "second"
-    cli("build", "--source", tiny, "--out", first)
+def test_clinician_only_change_leaves_policymaker_bytes_identical(cli, tiny, tiny_built,
+                                                                    tmp_path):
+    first, second = tiny_built.build(), tmp_path / "second"
     practice = tiny / "report" / "sections" / "practice.yaml"
     practice.write_text(practice.read_text().replace("Clinician-only advice",
                                                      "Clinician-only guidance"))
@@ -41,9 +41,8 @@ def test_clinician_only_change_leaves_policymaker_bytes_identical(cli, tiny, tmp
     assert (first / POL).read_bytes() == (second / POL).read_bytes()
 
 
-def test_every_page_after_the_cover_shows_edition_version_and_date(cli, tiny, tmp_path):
-    cli("build", "--source", tiny, "--out", tmp_path)
-    pages = pdftext(tmp_path / CLIN).split("\f")
+def test_every_page_after_the_cover_shows_edition_version_and_date(tiny_built):
+    pages = pdftext(tiny_built.build() / CLIN).split("\f")
     pages = [p for p in pages if p.strip()]
     assert "Version" in pages[0] and "1.0.0" in pages[0]
     for text in pages[1:]:
@@ -51,9 +50,8 @@ def test_every_page_after_the_cover_shows_edition_version_and_date(cli, tiny, tm
         assert "DRAFT" not in text
 
 
-def test_pdf_metadata(cli, tiny, tmp_path):
-    cli("build", "--source", tiny, "--out", tmp_path)
-    info = pdfinfo(tmp_path / CLIN)
+def test_pdf_metadata(tiny_built):
+    info = pdfinfo(tiny_built.build() / CLIN)
     assert info["Title"] == "Tiny evidence briefing — Clinician edition"
     assert info["Author"] == "Test Author"
     assert info["Subject"] == "Test fixture (Clinician edition, version 1.0.0)"
@@ -157,17 +155,17 @@ def test_release_refuses_drafts(cli, tiny, tmp_path):
     assert not (tmp_path / "rel").exists()
 
 
-def test_verify(cli, tiny, tmp_path):
-    cli("build", "--source", tiny, "--out", tmp_path)
-    ok = cli("verify", "--source", tiny, tmp_path / POL)
+def test_verify(cli, tiny, tiny_built, tmp_path):
+    built = tiny_built.build()
+    ok = cli("verify", "--source", tiny, built / POL)
     assert ok.exit_code == 0
-    assert ok.stdout.startswith(f"{tmp_path / POL}: identical to a rebuild of the policymaker "
+    assert ok.stdout.startswith(f"{built / POL}: identical to a rebuild of the policymaker "
                                 "edition, version 1.0.0 (sha256 ")
     practice = tiny / "report" / "sections" / "practice.yaml"
     practice.write_text(practice.read_text().replace("POLICYONLY", "POLICY-ONLY"))
-    bad = cli("verify", "--source", tiny, tmp_path / POL)
+    bad = cli("verify", "--source", tiny, built / POL)
     assert bad.exit_code == 1
-    assert bad.stderr.startswith(f"{tmp_path / POL}: differs from a rebuild of the policymaker "
+    assert bad.stderr.startswith(f"{built / POL}: differs from a rebuild of the policymaker "
                                  "edition, version 1.0.0")
     other = tmp_path / "other.pdf"
     other.write_bytes(b"not a pdf")
@@ -175,14 +173,13 @@ def test_verify(cli, tiny, tmp_path):
     assert result.exit_code == 1 and result.stderr.startswith(f"{other}: not a readable PDF")
 
 
-def test_archival_variant_attaches_own_sources_and_is_reproducible(cli, tiny, tmp_path):
+def test_archival_variant_attaches_own_sources_and_is_reproducible(cli, tiny, tiny_built,
+                                                                    tmp_path):
     import pikepdf
 
-    a, b = tmp_path / "a", tmp_path / "b"
-    for out in (a, b):
-        result = cli("build", "--source", tiny, "--out", out, "--pdf-variant", "pdf/a-3a",
-                     "--force")
-        assert result.exit_code == 0, result.stderr
+    a, b = tiny_built.build("--pdf-variant", "pdf/a-3a"), tmp_path / "b"
+    result = cli("build", "--source", tiny, "--out", b, "--pdf-variant", "pdf/a-3a", "--force")
+    assert result.exit_code == 0, result.stderr
     name = "tiny-briefing-clinician-v1.0.0-pdfa.pdf"
     assert (a / name).read_bytes() == (b / name).read_bytes()
     with pikepdf.open(a / name) as pdf:

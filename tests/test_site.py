@@ -7,7 +7,6 @@ import hashlib
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -175,19 +174,17 @@ def test_releasing_again_rewrites_the_same_site(site, cli):
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
-def test_the_site_costs_little_beyond_the_pdfs(site):
-    """What a release adds to its PDFs: the web editions from the composed editions, the pages."""
+def test_the_site_is_made_from_the_composed_editions(site):
+    """What a release adds to its PDFs: the web editions from the composed editions, the pages.
+
+    (What that costs is measured by benchmarks/site.py, not here.)
+    """
     project = load_project(site["root"])
     templates = Templates.for_root(project.root)
     printed = render_html(project, [e.id for e in project.report.editions], None)
-    took = []
-    for _ in range(3):  # the best of three: a busy machine only ever makes it slower
-        started = time.perf_counter()
-        env = templates.environment()  # a fresh one each time, as each release has
-        web = {r.edition.id: web_from(project, r, templates, env) for r in printed}
-        files = site_files(project, site["out"], "1.0.0", web, templates, env)
-        took.append(time.perf_counter() - started)
-    assert min(took) < 0.3, took
+    env = templates.environment()  # a fresh one, as each release has
+    web = {r.edition.id: web_from(project, r, templates, env) for r in printed}
+    files = site_files(project, site["out"], "1.0.0", web, templates, env)
     assert {path: data for path, data in files} == {
         path: path.read_bytes() for path, _ in files}  # what the release wrote, byte for byte
 

@@ -118,11 +118,14 @@ def test_several_quick_saves_build_once(tiny, tmp_path):
                             f"Edit {n}")
         time.sleep(0.02)
     cycle = watcher.next()
-    assert cycle.ok
+    assert cycle.ok and cycle.number == 2
     html = out / "tiny-briefing-clinician-v1.0.0-print.html"
     assert "Edit 2" in html.read_text(encoding="utf-8")
-    time.sleep(0.8)
-    assert watcher.cycles.empty()
+    # One more save, to another file: had the burst built twice, this would be the fourth.
+    practice = root / "report" / "sections" / "practice.yaml"
+    save_like_an_editor(practice, "Clinician-only advice", "Clinician-only guidance")
+    after = watcher.next()
+    assert (after.number, after.changed) == (3, (str(practice),))
     watcher.close()
 
 
@@ -151,20 +154,38 @@ def test_snapshot_sees_templates_and_outside_reference_files_but_not_hidden_or_o
 
 
 def _watch_then_signal(cmd: list[str], target: Path, sig: int) -> tuple[int, str, str]:
-    """Start ``cmd``, wait for its first output, send ``sig``; (exit code, stdout, stderr)."""
+    """Start ``cmd``, wait until it says it is watching, send ``sig``; (code, stdout, stderr).
+
+    "watching ..." is printed once the first build is written and the stop signals are
+    handled, so the signal arrives in the loop and not during start-up.
+    """
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + TIMEOUT
-        while not target.exists() and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.05)
-        assert target.exists(), proc.stderr.read() if proc.poll() is not None else "no output"
-        time.sleep(0.3)  # let it reach the polling loop
+        said = _lines_until(proc, "watching ")
+        assert target.exists(), said
         proc.send_signal(sig)
         stdout, stderr = proc.communicate(timeout=TIMEOUT)
     finally:
         if proc.poll() is None:
             proc.kill()
-    return proc.returncode, stdout, stderr
+    return proc.returncode, stdout, "".join(said) + stderr
+
+
+def _lines_until(proc: subprocess.Popen[str], start: str) -> list[str]:
+    """Lines of ``proc``'s stderr up to the first that starts with ``start``."""
+    said: list[str] = []
+    found = threading.Event()
+
+    def read() -> None:
+        for line in proc.stderr:  # type: ignore[union-attr]
+            said.append(line)
+            if line.startswith(start):
+                found.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    assert found.wait(TIMEOUT), f"no line starting {start!r} within {TIMEOUT} s: {said}"
+    return said
 
 
 def test_ctrl_c_exits_130_and_leaves_the_output(tiny, tmp_path):
@@ -223,11 +244,13 @@ def test_a_templates_folder_made_after_the_start_is_watched(tiny, tmp_path):
     try:
         assert watcher.next().ok
         (tiny / "templates").mkdir()
-        time.sleep(0.3)  # the folder is picked up before anything is saved into it
         css = (REPO / "src" / "kratom_report" / "templates" / "briefing.css").read_text(
             encoding="utf-8")
-        (tiny / "templates" / "briefing.css").write_text(css + "\n/* own */\n",
-                                                          encoding="utf-8")
+        # A first file: its build shows the new folder was picked up (by its listing, perhaps)
+        # before the save below, which then has to be seen as an event inside the folder.
+        (tiny / "templates" / "briefing.css").write_text(css, encoding="utf-8")
+        assert watcher.next().ok
+        save_like_an_editor(tiny / "templates" / "briefing.css", css, css + "\n/* own */\n")
         cycle = watcher.next()
         assert cycle.ok, cycle.lines()
         assert str(tiny / "templates" / "briefing.css") in cycle.changed
@@ -248,9 +271,12 @@ def test_a_report_folder_replaced_as_a_whole_is_still_watched(tiny, tmp_path):
         for _ in range(3):  # the replacement itself may build more than once
             if watcher.next().ok:
                 break
-        time.sleep(0.3)
-        while not watcher.cycles.empty():
-            watcher.cycles.get()
+        # A marker save: once its build arrives, every build the replacement started is done
+        # and the listing is the new folder's, so the save below is a change of its own.
+        practice = tiny / "report" / "sections" / "practice.yaml"
+        save_like_an_editor(practice, "Clinician-only advice", "Clinician-only guidance")
+        while str(practice) not in watcher.next().changed:
+            pass
         save_like_an_editor(tiny / "report" / "sections" / "intro.yaml", "Shared paragraph",
                             "Paragraph saved into the new folder")
         cycle = watcher.next()

@@ -67,11 +67,8 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    out = tmp_path_factory.mktemp("web")
-    result = CliRunner().invoke(main, ["build", "--source", str(REPO), "--format", "web",
-                                       "--out", str(out)], catch_exceptions=False)
-    assert result.exit_code == 0, result.stderr
+def web(shipped):
+    out = shipped.build("--format", "web")
     report = yaml.safe_load((REPO / "report" / "report.yaml").read_text(encoding="utf-8"))
     stem = f"{report['slug']}-{{}}-v{report['version']}"
     files = {ed["id"]: next(out.glob(stem.format(ed["id"]) + "*.html"))  # a draft: -draft
