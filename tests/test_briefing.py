@@ -340,22 +340,22 @@ def test_lists_carry_labels_and_no_list_sits_in_a_list(briefing):
     the cover's description list pairs each term (Lbl) with its value (LBody)."""
     import pikepdf
 
-    from kratom_report.publish.pdfpost import _collect_texts, _element_text, _kids, _walk
+    from kratom_report.publish.pdfpost import _collect_texts, element_text, struct_kids, walk_struct
 
     for edition, path in briefing["pdfs"].items():
         with pikepdf.open(path) as pdf:
             texts = _collect_texts(pdf)
-            elems = list(_walk(pdf.Root.StructTreeRoot))
-            kinds = lambda e: [str(k.get("/S")) for k in _kids(e)  # noqa: E731
+            elems = list(walk_struct(pdf.Root.StructTreeRoot))
+            kinds = lambda e: [str(k.get("/S")) for k in struct_kids(e)  # noqa: E731
                                if isinstance(k, pikepdf.Dictionary)]
             lists = [e for e in elems if str(e.get("/S")) == "/L"]
             assert [kinds(e) for e in lists if "/L" in kinds(e)] == [], edition
             items = [e for e in elems if str(e.get("/S")) == "/LI"]
             labelled = {}
             for item in items:
-                kids = [k for k in _kids(item) if isinstance(k, pikepdf.Dictionary)]
+                kids = [k for k in struct_kids(item) if isinstance(k, pikepdf.Dictionary)]
                 if [str(k.get("/S")) for k in kids] == ["/Lbl", "/LBody"]:
-                    labelled[_element_text(kids[0], texts)] = _element_text(kids[1], texts)
+                    labelled[element_text(kids[0], texts)] = element_text(kids[1], texts)
             assert labelled["Version"] == briefing["report"]["version"], edition
             assert "Content fingerprint" in labelled, edition
             first = next(e for e in briefing["report"]["editions"] if e["id"] == edition)

@@ -21,6 +21,8 @@ RANKS = {
     # its own imports sit above every stage (see test_the_package_imports_its_api_lazily).
     "kratom_report": 0,
     "errors": 0,
+    "atomic": 0,  # the one atomic writer: every stage that writes uses it
+    "fingerprint": 1,  # the one way to hash (it skips what source.paths refuses to read)
     "source": 1,
     "references": 1,
     "compose": 2,

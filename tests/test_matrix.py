@@ -20,11 +20,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from kratom_report.cli import main
-
-from conftest import FIXTURES, REPO, pdftext
+from conftest import FIXTURES, Builds, pdftext
 
 PDFS = ("pdf", "pdfa")
 HTMLS = ("print-html", "web", "site")
@@ -98,36 +95,26 @@ class Built:
         return self.html_pages(fmt)
 
 
-def _run(*args: str | Path) -> None:
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    assert result.exit_code == 0, result.output + result.stderr
-
-
-def _build_all(name: str, root: Path, out: Path) -> Built:
-    meta = yaml.safe_load((root / "report" / "report.yaml").read_text(encoding="utf-8"))
-    dirs = {fmt: out / fmt for fmt in FORMATS}
-    _run("build", "--source", root, "--force", "--out", dirs["pdf"])
-    _run("build", "--source", root, "--force", "--pdf-variant", "pdf/a-3a", "--out", dirs["pdfa"])
-    _run("build", "--source", root, "--force", "--format", "html", "--out", dirs["print-html"])
-    _run("build", "--source", root, "--force", "--format", "web", "--out", dirs["web"])
-    _run("release", "--source", root, "--out", dirs["site"])
-    return Built(name=name, root=root, slug=meta["slug"], version=meta["version"],
+def _built(name: str, builds: Builds) -> Built:
+    """One report's outputs from the session's shared builds (each made once per session)."""
+    meta = yaml.safe_load((builds.root / "report" / "report.yaml").read_text(encoding="utf-8"))
+    dirs = {"pdf": builds.build(), "pdfa": builds.build("--pdf-variant", "pdf/a-3a"),
+            "print-html": builds.build("--format", "html"),
+            "web": builds.build("--format", "web"), "site": builds.release()}
+    return Built(name=name, root=builds.root, slug=meta["slug"], version=meta["version"],
                  language=meta.get("language", "en"),
                  editions=tuple(e["id"] for e in meta["editions"]),
                  organisation=meta["organisation"], themed="theme" in meta, dirs=dirs)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
-    """Both reports in every format, built once. Copies, so release writes no record here."""
-    base = tmp_path_factory.mktemp("matrix")
-    shipped = base / "shipped-src"
-    shutil.copytree(REPO / "report", shipped / "report")
-    shutil.copytree(REPO / "templates", shipped / "templates")
-    themed = base / "themed-es-src"
+def built(shipped: Builds, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
+    """Both reports in every format: the shipped one from the session's builds, the themed
+    Spanish fixture built here once."""
+    themed = tmp_path_factory.mktemp("matrix") / "themed-es"
     shutil.copytree(FIXTURES / "themed-es" / "report", themed / "report")
-    return {"shipped": _build_all("shipped", shipped, base / "shipped"),
-            "themed-es": _build_all("themed-es", themed, base / "themed-es")}
+    return {"shipped": _built("shipped", shipped),
+            "themed-es": _built("themed-es", Builds(themed, tmp_path_factory.mktemp("out")))}
 
 
 def _cells(formats: tuple[str, ...], reports: tuple[str, ...] = REPORTS) -> list:
@@ -234,7 +221,7 @@ def _xobjects_drawn(ops: list, resources: pikepdf.Dictionary, depth: int = 0
             yield from _xobjects_drawn(inner, xobj.get("/Resources", resources), depth + 1)
 
 
-def _kids(elem: pikepdf.Object) -> list:
+def kids(elem: pikepdf.Object) -> list:
     k = elem.get("/K") if isinstance(elem, pikepdf.Dictionary) else None
     if k is None:
         return []
@@ -242,17 +229,17 @@ def _kids(elem: pikepdf.Object) -> list:
 
 
 def _struct(elem: pikepdf.Object) -> list[pikepdf.Dictionary]:
-    return [k for k in _kids(elem) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+    return [k for k in kids(elem) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
 
 
-def _walk(elem: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
+def walk(elem: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
     yield elem
     for kid in _struct(elem):
-        yield from _walk(kid)
+        yield from walk(kid)
 
 
 def _first_mcid(elem: pikepdf.Dictionary) -> int | None:
-    for kid in _kids(elem):
+    for kid in kids(elem):
         if isinstance(kid, int):
             return int(kid)
         if isinstance(kid, pikepdf.Dictionary):
@@ -274,7 +261,7 @@ def unlabelled_items(path: Path) -> list[str]:
     """
     bad = []
     with pikepdf.open(path) as pdf:
-        for n, lst in enumerate(e for e in _walk(pdf.Root.StructTreeRoot)
+        for n, lst in enumerate(e for e in walk(pdf.Root.StructTreeRoot)
                                 if str(e.get("/S")) == "/L"):
             items = [k for k in _struct(lst) if str(k.S) == "/LI"]
             bodies = [[str(c.S) for c in _struct(b) if str(b.S) == "/LBody"]

@@ -12,7 +12,7 @@ import weasyprint
 
 from kratom_report.publish.pdfartifacts import _draft_stamps
 from kratom_report.publish.pdflists import list_item_texts
-from kratom_report.publish.pdfpost import _collect_texts, _element_text, _kids, _walk
+from kratom_report.publish.pdfpost import _collect_texts, element_text, struct_kids, walk_struct
 from kratom_report.publish.pdftags import description_lists, tidy_structure
 
 HEAD = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Lists</title>
@@ -52,11 +52,11 @@ def _lists(pdf: bytes) -> list[tuple[list[str], list[list[tuple[str, str]]]]]:
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         texts = _collect_texts(doc)
         out = []
-        for elem in _walk(doc.Root.StructTreeRoot):
+        for elem in walk_struct(doc.Root.StructTreeRoot):
             if str(elem.get("/S")) != "/L":
                 continue
-            kids = [k for k in _kids(elem) if isinstance(k, pikepdf.Dictionary)]
-            items = [[(str(c.get("/S")), _element_text(c, texts) or "") for c in _kids(k)
+            kids = [k for k in struct_kids(elem) if isinstance(k, pikepdf.Dictionary)]
+            items = [[(str(c.get("/S")), element_text(c, texts) or "") for c in struct_kids(k)
                       if isinstance(c, pikepdf.Dictionary)]
                      for k in kids if str(k.get("/S")) == "/LI"]
             out.append(([str(k.get("/S")) for k in kids], items))
@@ -196,10 +196,10 @@ def _mcid_problems(pdf: bytes) -> list[str]:
         root = doc.Root.StructTreeRoot
         nums = root.ParentTree.Nums
         tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
-        reachable = {e.objgen for e in _walk(root)}
+        reachable = {e.objgen for e in walk_struct(root)}
         owned: set[tuple[int, int]] = set()
-        for elem in _walk(root):
-            for kid in _kids(elem):
+        for elem in walk_struct(root):
+            for kid in struct_kids(elem):
                 if isinstance(kid, int):
                     owned.add((elem.Pg.objgen, int(kid)))
                 elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
@@ -224,13 +224,13 @@ def _unlabelled_items(pdf: bytes) -> list[str]:
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         texts = _collect_texts(doc)
         missing = []
-        for elem in _walk(doc.Root.StructTreeRoot):
+        for elem in walk_struct(doc.Root.StructTreeRoot):
             if str(elem.get("/S")) != "/L":
                 continue
-            items = [k for k in _kids(elem) if str(k.get("/S")) == "/LI"]
-            kinds = [[str(c.get("/S")) for c in _kids(item)] for item in items]
+            items = [k for k in struct_kids(elem) if str(k.get("/S")) == "/LI"]
+            kinds = [[str(c.get("/S")) for c in struct_kids(item)] for item in items]
             if any("/Lbl" in k for k in kinds):
-                missing += [_element_text(item, texts) or ""
+                missing += [element_text(item, texts) or ""
                             for item, k in zip(items, kinds, strict=True) if "/Lbl" not in k]
         return missing
 

@@ -102,14 +102,14 @@ def test_every_read_goes_through_inside_root(linked, monkeypatch):
 
 
 def test_a_fingerprint_skips_a_linked_file_by_the_same_check(linked, monkeypatch):
-    from kratom_report.build import BuildRequest
+    from kratom_report.build import BuildRequest, source_fingerprint
 
-    before = fingerprint.source_fingerprint(linked, BuildRequest())
+    before = source_fingerprint(linked, BuildRequest())
     monkeypatch.setattr(fingerprint, "_version", lambda _dist: "other")  # a sanity check
-    assert fingerprint.source_fingerprint(linked, BuildRequest()) != before
+    assert source_fingerprint(linked, BuildRequest()) != before
     monkeypatch.undo()
     (linked / "elsewhere.svg").write_bytes(SVG + b" ")  # the link's target is never read
-    assert fingerprint.source_fingerprint(linked, BuildRequest()) == before
+    assert source_fingerprint(linked, BuildRequest()) == before
 
 
 # --- how files are written --------------------------------------------------------------
@@ -295,7 +295,6 @@ def test_cache_keys_and_content_fingerprints_are_the_one_canonical_hash():
 def test_every_record_takes_tool_versions_from_the_one_list(tiny, monkeypatch):
     from kratom_report.build import BuildRequest, source_fingerprint
 
-    assert source_fingerprint is fingerprint.source_fingerprint
     before = source_fingerprint(tiny, BuildRequest())
     monkeypatch.setattr(fingerprint, "TOOLS", (*fingerprint.TOOLS, "pytest"))
     assert source_fingerprint(tiny, BuildRequest()) != before

@@ -10,8 +10,19 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import __version__
+from .compose.templating import Templates
 from .errors import Problem
-from .fingerprint import build_fingerprint, digest, file_digest, json_digest, source_fingerprint
+from .fingerprint import (
+    Hasher,
+    add_files,
+    add_templates,
+    canonical_json,
+    digest,
+    file_digest,
+    json_digest,
+    tool_versions,
+)
 from .fingerprint import json_bytes as _json_bytes
 from .publish.output import ensure_folder, refuse_links, write_all
 from .source.reportfile import quick_report_yaml as _report_yaml
@@ -241,3 +252,36 @@ def _unchanged(path: Path, fingerprint: str) -> BuiltFile | None:
         return None
     return BuiltFile(path, "", record.get("pages"), len(data), sha,
                      record.get("content_fingerprint", ""), fingerprint, skipped=True)
+
+
+def source_fingerprint(root: Path, request: BuildRequest) -> str:
+    """Hash of every input file and option: equal means the outputs cannot have changed.
+
+    Only regular files that resolve inside the report folder are read, each at most
+    ``max_file_mb`` (a larger one is hashed by size and time: the build refuses it anyway).
+    Reference files that report.yaml lists outside ``report/`` are included.
+    """
+    from .source.reportfile import listed_references, quick_limit
+
+    root = root.resolve()
+    h = Hasher()
+    report_files = sorted(p for p in (root / "report").rglob("*") if p.is_file())
+    add_files(h, root, dict.fromkeys(report_files + listed_references(root)), quick_limit(root))
+    add_templates(h, Templates.for_root(root).files())
+    h.add(canonical_json({"tool": __version__, "tools": tool_versions(),
+                          "request": [sorted(set(request.editions)), request.fmt,
+                                      request.paper, request.variant,
+                                      request.mark_changes]}))
+    return h.hexdigest()
+
+
+def build_fingerprint(r: RenderedEdition, templates: Templates, fmt: str, variant: str) -> str:
+    """Everything that can change the output bytes: content, templates, fonts, tools, options."""
+    h = Hasher(r.content_fingerprint.encode())
+    add_templates(h, templates.files())
+    options = {"format": fmt, "variant": variant, "paper": r.paper, "tool": __version__,
+               "tools": tool_versions(), "version": r.release.version,
+               "date": r.release.date.isoformat() if r.release.date else None,
+               "html": digest(r.html)}
+    h.add(canonical_json(options))
+    return h.hexdigest()

@@ -13,29 +13,10 @@ import json
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
-
-from . import __version__
-
-if TYPE_CHECKING:
-    from .compose.render import RenderedEdition
-    from .compose.templating import Templates
+from typing import Any
 
 # Libraries whose version can change a built file's bytes: a new one invalidates the records.
 TOOLS = ("weasyprint", "pydyf", "pikepdf", "fonttools", "citeproc-py", "markdown-it-py")
-
-
-class _Request(Protocol):
-    @property
-    def editions(self) -> tuple[str, ...]: ...
-    @property
-    def fmt(self) -> str: ...
-    @property
-    def paper(self) -> str | None: ...
-    @property
-    def variant(self) -> str: ...
-    @property
-    def mark_changes(self) -> str | None: ...
 
 
 def canonical_json(value: Any) -> bytes:
@@ -120,37 +101,3 @@ def add_files(h: Hasher, root: Path, files: Iterable[Path], limit: int) -> None:
         name = path.relative_to(root) if path.is_relative_to(root) else \
             path.resolve().relative_to(root.resolve())
         h.add(name.as_posix().encode() + b"\0" + data)
-
-
-def source_fingerprint(root: Path, request: _Request) -> str:
-    """Hash of every input file and option: equal means the outputs cannot have changed.
-
-    Only regular files that resolve inside the report folder are read, each at most
-    ``max_file_mb`` (a larger one is hashed by size and time: the build refuses it anyway).
-    Reference files that report.yaml lists outside ``report/`` are included.
-    """
-    from .compose.templating import Templates
-    from .source.reportfile import listed_references, quick_limit
-
-    root = root.resolve()
-    h = Hasher()
-    report_files = sorted(p for p in (root / "report").rglob("*") if p.is_file())
-    add_files(h, root, dict.fromkeys(report_files + listed_references(root)), quick_limit(root))
-    add_templates(h, Templates.for_root(root).files())
-    h.add(canonical_json({"tool": __version__, "tools": tool_versions(),
-                          "request": [sorted(set(request.editions)), request.fmt,
-                                      request.paper, request.variant,
-                                      request.mark_changes]}))
-    return h.hexdigest()
-
-
-def build_fingerprint(r: RenderedEdition, templates: Templates, fmt: str, variant: str) -> str:
-    """Everything that can change the output bytes: content, templates, fonts, tools, options."""
-    h = Hasher(r.content_fingerprint.encode())
-    add_templates(h, templates.files())
-    options = {"format": fmt, "variant": variant, "paper": r.paper, "tool": __version__,
-               "tools": tool_versions(), "version": r.release.version,
-               "date": r.release.date.isoformat() if r.release.date else None,
-               "html": digest(r.html)}
-    h.add(canonical_json(options))
-    return h.hexdigest()

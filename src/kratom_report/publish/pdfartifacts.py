@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import pikepdf
 
-from .pdfpost import _is_struct_elem, _TextCollector, _walk, structure_of
+from .pdfpost import TextCollector, is_struct_elem, structure_of, walk_struct
 
 # The class of the draft stamp the print template runs in the top margin (cover.html).
 DRAFT_STAMP_CLASS = "draft-stamp"
@@ -43,7 +43,7 @@ def mark_pagination_artifacts(doc: pikepdf.Pdf, html: str) -> bool:
         return False
     root, _ = found
     arrays = _parent_tree(root)
-    reachable = {e.objgen for e in _walk(root) if e.is_indirect}
+    reachable = {e.objgen for e in walk_struct(root) if e.is_indirect}
     stamps = _draft_stamps(html) if _HAS_STAMP.search(html) else set()
     changed = False
     for page in doc.pages:
@@ -52,7 +52,7 @@ def mark_pagination_artifacts(doc: pikepdf.Pdf, html: str) -> bool:
         if marks is None:
             continue
         outside = {mcid for mcid, elem in enumerate(marks)
-                   if _is_struct_elem(elem) and elem.is_indirect
+                   if is_struct_elem(elem) and elem.is_indirect
                    and elem.objgen not in reachable}
         if outside and _rewrite_page(page, marks, outside, stamps):
             changed = True
@@ -132,7 +132,7 @@ def _groups(marks: pikepdf.Array, outside: set[int]) -> list[set[int]]:
         elem: Any = marks[mcid]
         for _ in range(64):  # a margin box is a few levels deep; a cycle ends here
             parent = elem.get("/P")
-            if not (_is_struct_elem(parent) and parent.is_indirect) or \
+            if not (is_struct_elem(parent) and parent.is_indirect) or \
                     str(parent.get("/S")) == "/Document":
                 break
             elem = parent
@@ -141,7 +141,7 @@ def _groups(marks: pikepdf.Array, outside: set[int]) -> list[set[int]]:
 
 
 def _texts(page: pikepdf.Page, outside: set[int]) -> dict[int, str]:
-    collector = _TextCollector()
+    collector = TextCollector()
     obj = page.obj
     collector.scan(obj, obj.get("/Resources"), obj.objgen, None, frozenset())
     return {mcid: "".join(collector.texts.get((obj.objgen, mcid), [])) for mcid in outside}

@@ -17,15 +17,15 @@ from typing import Any
 import pikepdf
 
 from .pdfpost import (
-    _clean,
-    _elem_type,
-    _element_text,
-    _is_struct_elem,
-    _kids,
-    _McKey,
-    _TextCollector,
-    _walk,
+    McKey,
+    TextCollector,
+    clean_text,
+    elem_type,
+    element_text,
+    is_struct_elem,
+    struct_kids,
     structure_of,
+    walk_struct,
 )
 
 _LABEL = re.compile(r"\d{1,4}[.)]?")
@@ -44,12 +44,12 @@ def fix_lists(doc: pikepdf.Pdf, html: str) -> bool:
         return False
     root, role_map = found
     changed = False
-    for elem in [e for e in _walk(root) if _elem_type(e, role_map) == "L"]:
+    for elem in [e for e in walk_struct(root) if elem_type(e, role_map) == "L"]:
         changed |= _flatten(elem, role_map)
     texts = _Texts(doc)
     changed |= _join_broken_items(root, role_map, html, texts)
     descriptions = description_lists(html)
-    for elem in (e for e in _walk(root) if _elem_type(e, role_map) == "L"):
+    for elem in (e for e in walk_struct(root) if elem_type(e, role_map) == "L"):
         changed |= _pair_descriptions(elem, role_map, descriptions, texts)
         changed |= _number_labels(elem, role_map, texts)
     return changed
@@ -57,17 +57,17 @@ def fix_lists(doc: pikepdf.Pdf, html: str) -> bool:
 
 def _flatten(elem: pikepdf.Dictionary, role_map: Any) -> bool:
     """Splice the items of nested lists into ``elem`` (columns and pages split one list)."""
-    kids = _kids(elem)
-    if not any(_is_struct_elem(k) and _elem_type(k, role_map) == "L" for k in kids):
+    kids = struct_kids(elem)
+    if not any(is_struct_elem(k) and elem_type(k, role_map) == "L" for k in kids):
         return False
     flat: list[Any] = []
     stack = list(reversed(kids))
     while stack:
         kid = stack.pop()
-        if _is_struct_elem(kid) and _elem_type(kid, role_map) == "L":
-            stack.extend(reversed(_kids(kid)))
+        if is_struct_elem(kid) and elem_type(kid, role_map) == "L":
+            stack.extend(reversed(struct_kids(kid)))
             continue
-        if _is_struct_elem(kid):
+        if is_struct_elem(kid):
             kid["/P"] = elem
         flat.append(kid)
     elem["/K"] = pikepdf.Array(flat)
@@ -79,7 +79,7 @@ class _Texts:
 
     def __init__(self, doc: pikepdf.Pdf) -> None:
         self.doc = doc
-        self.collector = _TextCollector()
+        self.collector = TextCollector()
         self.scanned: set[tuple[int, int]] = set()
 
     def of(self, elems: Iterable[pikepdf.Dictionary]) -> list[str]:
@@ -90,8 +90,8 @@ class _Texts:
                 obj = page.obj
                 self.collector.scan(obj, obj.get("/Resources"), obj.objgen, None, frozenset())
                 self.scanned.add(obj.objgen)
-        texts: dict[_McKey, list[str]] = self.collector.texts
-        return [_element_text(e, texts) or "" for e in elems]
+        texts: dict[McKey, list[str]] = self.collector.texts
+        return [element_text(e, texts) or "" for e in elems]
 
 
 def _pages(elem: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
@@ -101,19 +101,19 @@ def _pages(elem: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
         pg = e.get("/Pg")
         if isinstance(pg, pikepdf.Dictionary):
             found.append(pg)
-        stack.extend(k for k in _kids(e) if isinstance(k, pikepdf.Dictionary))
+        stack.extend(k for k in struct_kids(e) if isinstance(k, pikepdf.Dictionary))
     return found
 
 
 def _items(elem: pikepdf.Dictionary, role_map: Any) -> list[pikepdf.Dictionary] | None:
     """The list's items when every one is a bare LI holding only an LBody, else None."""
-    items = _kids(elem)
+    items = struct_kids(elem)
     for item in items:
-        if not (_is_struct_elem(item) and _elem_type(item, role_map) == "LI"):
+        if not (is_struct_elem(item) and elem_type(item, role_map) == "LI"):
             return None
-        body = _kids(item)
-        if len(body) != 1 or not _is_struct_elem(body[0]) or \
-                _elem_type(body[0], role_map) != "LBody":
+        body = struct_kids(item)
+        if len(body) != 1 or not is_struct_elem(body[0]) or \
+                elem_type(body[0], role_map) != "LBody":
             return None
     return items
 
@@ -129,8 +129,8 @@ def _number_labels(elem: pikepdf.Dictionary, role_map: Any, texts: _Texts) -> bo
         return False
     firsts = []
     for item in items:
-        body_kids = _kids(_kids(item)[0])
-        if len(body_kids) < 2 or not _is_struct_elem(body_kids[0]):
+        body_kids = struct_kids(struct_kids(item)[0])
+        if len(body_kids) < 2 or not is_struct_elem(body_kids[0]):
             return False
         firsts.append(body_kids[0])
     labels = texts.of(firsts)
@@ -140,8 +140,8 @@ def _number_labels(elem: pikepdf.Dictionary, role_map: Any, texts: _Texts) -> bo
     if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
         return False
     for item, label in zip(items, firsts, strict=True):
-        body = _kids(item)[0]
-        body["/K"] = pikepdf.Array(_kids(body)[1:])
+        body = struct_kids(item)[0]
+        body["/K"] = pikepdf.Array(struct_kids(body)[1:])
         label["/S"] = _LBL
         label["/P"] = item
         item["/K"] = pikepdf.Array([label, body])
@@ -162,7 +162,7 @@ def _pair_descriptions(elem: pikepdf.Dictionary, role_map: Any,
         return False
     merged = []
     for term, desc in zip(items[::2], items[1::2], strict=True):
-        label, body = _kids(term)[0], _kids(desc)[0]
+        label, body = struct_kids(term)[0], struct_kids(desc)[0]
         label["/S"] = _LBL
         body["/P"] = term
         term["/K"] = pikepdf.Array([label, body])
@@ -203,7 +203,7 @@ class _DescriptionLists(HTMLParser):
     def _close(self) -> None:
         if self.part is None:
             return
-        text = _clean("".join(self.buffer))
+        text = clean_text("".join(self.buffer))
         if self.part == "dt":
             self.terms.append(text)
         elif self.terms:
@@ -236,13 +236,13 @@ def _join_broken_items(root: pikepdf.Dictionary, role_map: Any, html: str,
     for elem, body, before in _broken_candidates(root, role_map):
         if items is None:
             items = list_item_texts(html)
-        target = _kids(before)[-1]
+        target = struct_kids(before)[-1]
         first, rest = (_compared(t) for t in texts.of([target, body]))
         if first in items or first + rest not in items:
             continue
-        for kid in _kids(body):
+        for kid in struct_kids(body):
             kid["/P"] = target
-        target["/K"] = pikepdf.Array([*_kids(target), *_kids(body)])
+        target["/K"] = pikepdf.Array([*struct_kids(target), *struct_kids(body)])
         _remove(elem)
         changed = True
     return changed
@@ -251,11 +251,11 @@ def _join_broken_items(root: pikepdf.Dictionary, role_map: Any, html: str,
 def _broken_candidates(root: pikepdf.Dictionary, role_map: Any) -> Iterator[
         tuple[pikepdf.Dictionary, pikepdf.Dictionary, pikepdf.Dictionary]]:
     """(item, its body, the item before) for each item that may be the rest of a broken one."""
-    for elem in [e for e in _walk(root) if _elem_type(e, role_map) == "LI"]:
+    for elem in [e for e in walk_struct(root) if elem_type(e, role_map) == "LI"]:
         body = _only_body(elem, role_map)
-        if body is None or not all(_is_struct_elem(k) for k in _kids(body)):
+        if body is None or not all(is_struct_elem(k) for k in struct_kids(body)):
             continue
-        siblings = _kids(elem.get("/P"))
+        siblings = struct_kids(elem.get("/P"))
         index = _index(siblings, elem)
         if index is None:
             continue
@@ -264,26 +264,26 @@ def _broken_candidates(root: pikepdf.Dictionary, role_map: Any) -> Iterator[
         before = _item_before(elem, role_map)
         if before is None:
             continue
-        kids = _kids(before)
-        if kids and _is_struct_elem(kids[-1]) and _elem_type(kids[-1], role_map) == "LBody":
+        kids = struct_kids(before)
+        if kids and is_struct_elem(kids[-1]) and elem_type(kids[-1], role_map) == "LBody":
             yield elem, body, before
 
 
 def _labelled(item: Any, role_map: Any) -> bool:
-    kids = _kids(item)
-    return _is_struct_elem(item) and len(kids) == 2 and _is_struct_elem(kids[0]) and \
-        _elem_type(kids[0], role_map) == "Lbl"
+    kids = struct_kids(item)
+    return is_struct_elem(item) and len(kids) == 2 and is_struct_elem(kids[0]) and \
+        elem_type(kids[0], role_map) == "Lbl"
 
 
 def _only_body(item: pikepdf.Dictionary, role_map: Any) -> pikepdf.Dictionary | None:
-    kids = _kids(item)
-    if len(kids) == 1 and _is_struct_elem(kids[0]) and _elem_type(kids[0], role_map) == "LBody":
+    kids = struct_kids(item)
+    if len(kids) == 1 and is_struct_elem(kids[0]) and elem_type(kids[0], role_map) == "LBody":
         return kids[0]
     return None
 
 
 def _index(kids: list[Any], obj: pikepdf.Dictionary) -> int | None:
-    return next((i for i, k in enumerate(kids) if _is_struct_elem(k) and k.objgen == obj.objgen),
+    return next((i for i, k in enumerate(kids) if is_struct_elem(k) and k.objgen == obj.objgen),
                 None)
 
 
@@ -293,9 +293,9 @@ def _item_before(elem: pikepdf.Dictionary, role_map: Any) -> pikepdf.Dictionary 
     node: Any = elem
     while True:
         parent = node.get("/P")
-        if not _is_struct_elem(parent):
+        if not is_struct_elem(parent):
             return None
-        kids = _kids(parent)
+        kids = struct_kids(parent)
         index = _index(kids, node)
         if index is None:
             return None
@@ -304,11 +304,11 @@ def _item_before(elem: pikepdf.Dictionary, role_map: Any) -> pikepdf.Dictionary 
             break
         node = parent
     for _ in range(64):  # the depth of a real document is far less; a cycle ends here
-        if not _is_struct_elem(node):
+        if not is_struct_elem(node):
             return None
-        if _elem_type(node, role_map) == "LI":
+        if elem_type(node, role_map) == "LI":
             return node
-        kids = _kids(node)
+        kids = struct_kids(node)
         if not kids:
             return None
         node = kids[-1]
@@ -319,13 +319,13 @@ def _remove(elem: pikepdf.Dictionary) -> None:
     """Take ``elem`` out of its parent, and each ancestor left empty (a fragment's frame)."""
     while True:
         parent: Any = elem["/P"]
-        kids = _kids(parent)
+        kids = struct_kids(parent)
         index = _index(kids, elem)
         if index is None:
             return
         del kids[index]
         parent["/K"] = pikepdf.Array(kids)
-        if kids or not _is_struct_elem(parent) or not _is_struct_elem(parent.get("/P")):
+        if kids or not is_struct_elem(parent) or not is_struct_elem(parent.get("/P")):
             return
         elem = parent
 

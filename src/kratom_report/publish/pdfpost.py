@@ -24,7 +24,7 @@ _TJ_SPACE = -250
 
 # --------------------------------------------------------------------------- structure tree walk
 
-def _elem_type(elem: pikepdf.Dictionary, role_map: pikepdf.Dictionary | None) -> str:
+def elem_type(elem: pikepdf.Dictionary, role_map: pikepdf.Dictionary | None) -> str:
     """Standard type of a structure element: custom types go through /RoleMap (cycle-safe)."""
     name = str(elem.get("/S", ""))
     seen: set[str] = set()
@@ -37,13 +37,13 @@ def _elem_type(elem: pikepdf.Dictionary, role_map: pikepdf.Dictionary | None) ->
     return name.lstrip("/")
 
 
-def _is_struct_elem(obj: Any) -> bool:
+def is_struct_elem(obj: Any) -> bool:
     """True for a structure element; MCR/OBJR dicts and MCIDs are content, not elements."""
     return (isinstance(obj, pikepdf.Dictionary) and "/S" in obj
             and obj.get("/Type") not in (pikepdf.Name.MCR, pikepdf.Name.OBJR))
 
 
-def _kids(obj: Any) -> list[Any]:
+def struct_kids(obj: Any) -> list[Any]:
     """The /K entry of an element as a list: /K may be one kid or an array of kids."""
     if not isinstance(obj, pikepdf.Dictionary) or "/K" not in obj:
         return []
@@ -52,7 +52,7 @@ def _kids(obj: Any) -> list[Any]:
 
 
 def _child_elems(elem: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
-    return [kid for kid in _kids(elem) if _is_struct_elem(kid)]
+    return [kid for kid in struct_kids(elem) if is_struct_elem(kid)]
 
 
 class _Guard:
@@ -71,7 +71,7 @@ class _Guard:
         return True
 
 
-def _walk(struct_root: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
+def walk_struct(struct_root: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
     """Structure elements in document (pre-)order, each once; iterative, so deep trees are fine."""
     guard = _Guard()
     stack = list(reversed(_child_elems(struct_root)))
@@ -180,14 +180,14 @@ class _FontDecoder:
         return "".join(out)
 
 
-_McKey = tuple[tuple[int, int], int]  # (owner page/stream objgen, MCID)
+McKey = tuple[tuple[int, int], int]  # (owner page/stream objgen, MCID)
 
 
-class _TextCollector:
+class TextCollector:
     """Text shown inside each marked-content sequence, keyed by (page or stream, MCID)."""
 
     def __init__(self) -> None:
-        self.texts: dict[_McKey, list[str]] = {}
+        self.texts: dict[McKey, list[str]] = {}
         self._fonts: dict[tuple[int, int] | int, _FontDecoder] = {}
 
     def _font(self, font: pikepdf.Object) -> _FontDecoder:
@@ -197,13 +197,13 @@ class _TextCollector:
         return self._fonts[key]
 
     def scan(self, stream: pikepdf.Object, resources: Any, owner: tuple[int, int],
-             outer: _McKey | None, active: frozenset[tuple[int, int]]) -> None:
+             outer: McKey | None, active: frozenset[tuple[int, int]]) -> None:
         try:
             instructions = pikepdf.parse_content_stream(stream)
         except (pikepdf.PdfError, TypeError, ValueError):
             return  # unreadable content: report the structure without its text
         resources = resources if isinstance(resources, pikepdf.Dictionary) else None
-        stack: list[_McKey | None] = []
+        stack: list[McKey | None] = []
         font: _FontDecoder | None = None
         for instruction in instructions:
             if isinstance(instruction, pikepdf.ContentStreamInlineImage):
@@ -231,7 +231,7 @@ class _TextCollector:
 
     @staticmethod
     def _mcid_key(op: str, operands: list[Any], resources: pikepdf.Dictionary | None,
-                  owner: tuple[int, int]) -> _McKey | None:
+                  owner: tuple[int, int]) -> McKey | None:
         if op != "BDC" or len(operands) < 2:
             return None
         props = operands[1]
@@ -257,7 +257,7 @@ class _TextCollector:
         return ""
 
     def _form(self, name: Any, resources: pikepdf.Dictionary, owner: tuple[int, int],
-              current: _McKey | None, active: frozenset[tuple[int, int]]) -> None:
+              current: McKey | None, active: frozenset[tuple[int, int]]) -> None:
         xobjects = resources.get("/XObject")
         form = xobjects.get(name) if isinstance(xobjects, pikepdf.Dictionary) else None
         if not isinstance(form, pikepdf.Stream) or form.get("/Subtype") != pikepdf.Name.Form:
@@ -271,21 +271,21 @@ class _TextCollector:
                   active | {form.objgen})
 
 
-def _collect_texts(doc: pikepdf.Pdf) -> dict[_McKey, list[str]]:
-    collector = _TextCollector()
+def _collect_texts(doc: pikepdf.Pdf) -> dict[McKey, list[str]]:
+    collector = TextCollector()
     for page in doc.pages:
         obj = page.obj
         collector.scan(obj, obj.get("/Resources"), obj.objgen, None, frozenset())
     return collector.texts
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"([\u00ad\u2010]) ", r"\1", text)  # a word hyphenated at a line end
     return text.replace("\u00ad", "")
 
 
-def _element_text(elem: pikepdf.Dictionary, texts: dict[_McKey, list[str]]) -> str | None:
+def element_text(elem: pikepdf.Dictionary, texts: dict[McKey, list[str]]) -> str | None:
     """/ActualText if present, else the text of every MCID below ``elem`` in order."""
     actual = elem.get("/ActualText")
     if isinstance(actual, pikepdf.String):
@@ -296,7 +296,7 @@ def _element_text(elem: pikepdf.Dictionary, texts: dict[_McKey, list[str]]) -> s
     pg = elem.get("/Pg")
     stack: list[tuple[Any, tuple[int, int] | None]] = [
         (kid, pg.objgen if isinstance(pg, pikepdf.Dictionary) else None)
-        for kid in reversed(_kids(elem))]
+        for kid in reversed(struct_kids(elem))]
     while stack:
         kid, page = stack.pop()
         if isinstance(kid, int):
@@ -316,9 +316,9 @@ def _element_text(elem: pikepdf.Dictionary, texts: dict[_McKey, list[str]]) -> s
                 if owner is not None and isinstance(mcid, int):
                     parts.extend(texts.get((owner, int(mcid)), []))
                     parts.append(" ")
-            elif _is_struct_elem(kid):
-                stack.extend((child, page) for child in reversed(_kids(kid)))
-    text = _clean("".join(parts))
+            elif is_struct_elem(kid):
+                stack.extend((child, page) for child in reversed(struct_kids(kid)))
+    text = clean_text("".join(parts))
     return text or None
 
 
@@ -368,13 +368,13 @@ def structure_report(pdf: bytes) -> dict[str, Any]:
         if isinstance(struct_root, pikepdf.Dictionary):  # has_tree, spelled for the type checker
             role_map = struct_root.get("/RoleMap")
             role_map = role_map if isinstance(role_map, pikepdf.Dictionary) else None
-            texts: dict[_McKey, list[str]] | None = None
-            for elem in _walk(struct_root):
-                kind = _elem_type(elem, role_map)
+            texts: dict[McKey, list[str]] | None = None
+            for elem in walk_struct(struct_root):
+                kind = elem_type(elem, role_map)
                 if kind in _HEADING_TYPES:
                     if texts is None:
                         texts = _collect_texts(doc)
-                    headings.append((kind, _element_text(elem, texts)))
+                    headings.append((kind, element_text(elem, texts)))
                 elif kind == "Figure":
                     alt = elem.get("/Alt")
                     figures.append(str(alt) if isinstance(alt, pikepdf.String) else None)

@@ -24,12 +24,12 @@ from .pdflists import description_lists, fix_lists
 from .pdfpost import (
     _TABLE,
     _child_elems,
-    _elem_type,
     _Guard,
     _scope_of,
     _table_attr_dicts,
-    _walk,
+    elem_type,
     structure_of,
+    walk_struct,
 )
 from .tounicode import fix_split_glyphs_in, needs_fix
 
@@ -101,10 +101,10 @@ def _table_rows(
         for kid in _child_elems(elem):
             if not guard.first_visit(kid):
                 continue
-            kind = _elem_type(kid, role_map)
+            kind = elem_type(kid, role_map)
             if kind == "TR":
                 cells = [(t, c) for c in _child_elems(kid)
-                         if (t := _elem_type(c, role_map)) in _CELL_TYPES]
+                         if (t := elem_type(c, role_map)) in _CELL_TYPES]
                 rows.append((section, cells))
             elif kind in _SECTION_TYPES:
                 visit(kid, kind)
@@ -173,8 +173,8 @@ def fix_scopes(doc: pikepdf.Pdf) -> bool:
         return False
     struct_root, role_map = found
     changed = False
-    for elem in _walk(struct_root):
-        if _elem_type(elem, role_map) != "Table":
+    for elem in walk_struct(struct_root):
+        if elem_type(elem, role_map) != "Table":
             continue
         for section, cells in _table_rows(elem, role_map):
             for index, (kind, cell) in enumerate(cells):
