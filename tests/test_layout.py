@@ -408,7 +408,7 @@ def test_the_library_check_passes_imports_in_their_homes(fake):
     (fake / "publish" / "pdf.py").write_text("from jinja2 import Environment\n")
     assert library_problems(fake, LIBRARY_HOMES) == [
         "kratom_report.publish.pdf imports jinja2; only kratom_report.compose.templating, "
-        "kratom_report.compose.tplcache, kratom_report.compose.i18n, kratom_report.compose.render"
+        "kratom_report.compose.tplcache, kratom_report.compose.i18n, kratom_report.compose.pages"
         " may (go through them, or move the code there)"]
 
 
