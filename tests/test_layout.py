@@ -346,9 +346,9 @@ LIBRARY_HOMES = {
     # PDF post-processing and reading: all of publish, and verify, which reads releases back.
     "pikepdf": ("kratom_report.publish", "kratom_report.verification"),
     # Templates: the sandboxed environment and its bytecode cache; i18n installs the gettext
-    # extension into that environment; render turns template errors into located problems.
+    # extension into that environment; pages turns template errors into located problems.
     "jinja2": ("kratom_report.compose.templating", "kratom_report.compose.tplcache",
-               "kratom_report.compose.i18n", "kratom_report.compose.render"),
+               "kratom_report.compose.i18n", "kratom_report.compose.pages"),
 }
 
 
@@ -403,10 +403,50 @@ def test_the_library_check_finds_a_stray_import(fake):
 
 def test_the_library_check_passes_imports_in_their_homes(fake):
     (fake / "publish" / "pdf.py").write_text("import weasyprint\nimport pikepdf.models\n")
-    (fake / "compose" / "render.py").write_text("import jinja2\n")
+    (fake / "compose" / "pages.py").write_text("import jinja2\n")
     assert library_problems(fake, LIBRARY_HOMES) == []
     (fake / "publish" / "pdf.py").write_text("from jinja2 import Environment\n")
     assert library_problems(fake, LIBRARY_HOMES) == [
         "kratom_report.publish.pdf imports jinja2; only kratom_report.compose.templating, "
-        "kratom_report.compose.tplcache, kratom_report.compose.i18n, kratom_report.compose.render"
+        "kratom_report.compose.tplcache, kratom_report.compose.i18n, kratom_report.compose.pages"
         " may (go through them, or move the code there)"]
+
+
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 400, 60
+
+
+def size_problems(root: Path) -> list[str]:
+    """Modules over 400 lines and functions over 60, unless the line before the ``def`` (or
+    the module's first line) is a ``# long:`` comment saying why."""
+    problems = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        name = module_name(path, root)
+        if len(lines) > MAX_MODULE_LINES and not lines[0].startswith("# long:"):
+            problems.append(f"{name}: {len(lines)} lines (at most {MAX_MODULE_LINES}); split it")
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            excused = first > 1 and lines[first - 2].strip().startswith("# long:")
+            if length > MAX_FUNCTION_LINES and not excused:
+                problems.append(f"{name}.{node.name}: {length} lines (at most "
+                                f"{MAX_FUNCTION_LINES}); split it")
+    return problems
+
+
+def test_modules_and_functions_stay_small():
+    assert size_problems(PACKAGE) == []
+
+
+def test_the_size_check_finds_a_long_function_unless_excused(fake):
+    body = "".join(f"    x{i} = {i}\n" for i in range(60))
+    (fake / "compose" / "render.py").write_text(f"def long():\n{body}\n\n# long: a table\n"
+                                                f"def tabled():\n{body}")
+    (fake / "errors.py").write_text("x = 1\n" * 401)
+    assert size_problems(fake) == [
+        "kratom_report.compose.render.long: 61 lines (at most 60); split it",
+        "kratom_report.errors: 401 lines (at most 400); split it",
+    ]

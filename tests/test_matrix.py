@@ -238,27 +238,10 @@ def walk(elem: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
         yield from walk(kid)
 
 
-def _first_mcid(elem: pikepdf.Dictionary) -> int | None:
-    for kid in kids(elem):
-        if isinstance(kid, int):
-            return int(kid)
-        if isinstance(kid, pikepdf.Dictionary):
-            if "/MCID" in kid and "/S" not in kid:
-                return int(kid.MCID)
-            if "/S" in kid:
-                found = _first_mcid(kid)
-                if found is not None:
-                    return found
-    return None
-
-
 def unlabelled_items(path: Path) -> list[str]:
-    """List items without an /Lbl, apart from the two kinds that rightly have none.
-
-    The table of contents has no numbers or bullets (each item's body opens with its link);
-    an item broken by a page break continues on the next page without its label (its first
-    content is the first tagged content of that page, MCID 0).
-    """
+    """List items without an /Lbl, apart from the table of contents, which rightly has none
+    (no numbers or bullets: each item's body opens with its link). An item broken by a page
+    break must be one item again, with its one label (publish/pdflists.py)."""
     bad = []
     with pikepdf.open(path) as pdf:
         for n, lst in enumerate(e for e in walk(pdf.Root.StructTreeRoot)
@@ -272,8 +255,6 @@ def unlabelled_items(path: Path) -> list[str]:
                 kinds = [str(c.S) for c in _struct(li)]
                 if "/Lbl" in kinds:
                     continue
-                if i == 0 and _first_mcid(li) == 0:
-                    continue  # an item continued from the previous page
                 bad.append(f"list {n + 1} item {i + 1}: {kinds}")
     return bad
 

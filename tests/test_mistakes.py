@@ -118,8 +118,8 @@ def test_file_size_limit_is_configurable(cli, tiny):
     report.write_text(report.read_text() + "max_file_mb: 1\n")
     result = cli("check", "--source", tiny)
     assert result.exit_code == 1
-    assert result.stderr == (f"{SECTION}: file is 1.2 MB, over the 1 MB limit (raise "
-                             "max_file_mb in report.yaml if this is intended)\n")
+    assert result.stderr == (f"{SECTION}: file is 1.2 MB, over the 1 MB limit (make it "
+                             "smaller, or raise max_file_mb in report.yaml)\n")
     report.write_text(report.read_text().replace("max_file_mb: 1\n", "max_file_mb: 2\n"))
     assert cli("check", "--source", tiny).exit_code == 0
 

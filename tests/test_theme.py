@@ -267,8 +267,8 @@ def test_a_file_over_max_file_mb_is_refused(tmp_path):
     line, col = _line_col(root / REPORT, "theme/fonts/atkinson-hyperlegible-latin-400-normal")
     assert result.exit_code == 1
     assert (f"{REPORT}:{line}:{col}: theme.fonts.regular 'report/theme/fonts/atkinson-"
-            "hyperlegible-latin-400-normal.woff2' is 0.0172 MB, over the 0.01 MB limit (raise "
-            "max_file_mb in report.yaml if this is intended)") in result.output
+            "hyperlegible-latin-400-normal.woff2' is 0.0172 MB, over the 0.01 MB limit (make "
+            "it smaller, or raise max_file_mb in report.yaml)") in result.output
 
 
 SVG_HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">\n'

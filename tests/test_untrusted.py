@@ -210,8 +210,8 @@ def test_release_refuses_a_record_folder_that_is_a_link(cli, tiny, outside, watc
     result = watched(lambda: cli("release", "--source", tiny, "--out", out))
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
-        f"{tiny / 'releases'}: is a symbolic link; refusing to write through it (remove the "
-        "link)")
+        f"{tiny / 'releases'}: is a symbolic link; refusing to write through it (pass the real "
+        "folder, or remove the link)")
     assert not out.exists()
 
 

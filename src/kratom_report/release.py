@@ -15,7 +15,7 @@ from .build import build_fingerprint
 from .compose.render import RenderedEdition, release_of
 from .errors import OutputError, ReportError, relpath
 from .fingerprint import digest
-from .pipeline import ARCHIVAL, Composer, produce
+from .pipeline import ARCHIVAL, Composer, Product, produce
 from .pipeline import TAGGED as VARIANT
 from .publish.output import ensure_folder, write_all
 from .publish.records import content_document
@@ -57,13 +57,7 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
                     for r in editions}
     target, record = out / rel.version, root / "releases" / rel.version
     refuse_links([out, target, record.parent, record], folders=True)
-    existing = [folder for folder in (target, record) if (folder / "manifest.json").is_file()]
-    for folder in existing:
-        if _fingerprints(folder) != fingerprints:
-            raise ReleaseError(
-                f"{folder}: version {rel.version} was already released with different content; "
-                "a release never changes. Run 'kratom-report version bump patch' (or minor, "
-                "major), describe the change in the changelog, and release the new version")
+    existing = _same_release(rel.version, fingerprints, [target, record])
     content = content_document(rel.version, rel.date.isoformat(),
                                {r.edition.id: r.record() for r in editions})
     if target.is_dir() and target in existing and record in existing:
@@ -82,25 +76,9 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     planned = plan(project, formats=["pdf", "web"], variants=[VARIANT, ARCHIVAL])
     with Workers(min(len(editions), jobs or os.cpu_count() or 1)) as pool:
         products = produce(planned, composer, pool, say, composed=editions)
-    made = {(p.target.edition, p.target.fmt, p.target.variant): p for p in products}
-    rows: list[dict[str, Any]] = []
-    files: dict[str, bytes] = {}
-    for r in sorted(editions, key=lambda e: e.edition.id):
-        pdf, copy = made[(r.edition.id, "pdf", VARIANT)], made[(r.edition.id, "pdf", ARCHIVAL)]
-        files[pdf.target.name], files[copy.target.name] = pdf.data, copy.data
-        rows.append({"edition": r.edition.id, "file": pdf.target.name, "version": rel.version,
-                     "date": rel.date.isoformat(), "pages": pdf.pages, "bytes": len(pdf.data),
-                     "sha256": digest(pdf.data),
-                     "content_fingerprint": r.content_fingerprint,
-                     "build_fingerprint": fingerprints[r.edition.id],
-                     "archival": {"file": copy.target.name, "bytes": len(copy.data),
-                                  "sha256": digest(copy.data)}})
-    manifest = {"slug": project.report.slug, "title": project.report.title,
-                "version": rel.version, "date": rel.date.isoformat(), "editions": rows}
+    files, manifest, sums = _release_files(project, rel.version, rel.date.isoformat(),
+                                           editions, products, fingerprints)
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
-    sums = "".join(f"{sha}  {file}\n" for row in rows for sha, file in (
-        (row["sha256"], row["file"]), (row["archival"]["sha256"], row["archival"]["file"]))
-    ).encode()
     records = {"manifest.json": manifest_bytes, "SHA256SUMS": sums, "content.json": content}
     if target not in existing:
         ensure_folder(out)
@@ -114,6 +92,44 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     write_site(project, out, rel.version, web, composer.templates,
                composer.templates.environment())
     return ReleaseResult(target, True, manifest)
+
+
+def _same_release(version: str, fingerprints: dict[str, str], folders: list[Path]
+                  ) -> list[Path]:
+    """The folders that already hold this release; refused if any holds other content."""
+    existing = [folder for folder in folders if (folder / "manifest.json").is_file()]
+    for folder in existing:
+        if _fingerprints(folder) != fingerprints:
+            raise ReleaseError(
+                f"{folder}: version {version} was already released with different content; "
+                "a release never changes. Run 'kratom-report version bump patch' (or minor, "
+                "major), describe the change in the changelog, and release the new version")
+    return existing
+
+
+def _release_files(project: Project, version: str, date: str, editions: list[RenderedEdition],
+                   products: list[Product], fingerprints: dict[str, str]
+                   ) -> tuple[dict[str, bytes], dict[str, Any], bytes]:
+    """Every PDF of the release by file name, the manifest (editions by id) and SHA256SUMS."""
+    made = {(p.target.edition, p.target.fmt, p.target.variant): p for p in products}
+    rows: list[dict[str, Any]] = []
+    files: dict[str, bytes] = {}
+    for r in sorted(editions, key=lambda e: e.edition.id):
+        pdf, copy = made[(r.edition.id, "pdf", VARIANT)], made[(r.edition.id, "pdf", ARCHIVAL)]
+        files[pdf.target.name], files[copy.target.name] = pdf.data, copy.data
+        rows.append({"edition": r.edition.id, "file": pdf.target.name, "version": version,
+                     "date": date, "pages": pdf.pages, "bytes": len(pdf.data),
+                     "sha256": digest(pdf.data),
+                     "content_fingerprint": r.content_fingerprint,
+                     "build_fingerprint": fingerprints[r.edition.id],
+                     "archival": {"file": copy.target.name, "bytes": len(copy.data),
+                                  "sha256": digest(copy.data)}})
+    manifest = {"slug": project.report.slug, "title": project.report.title,
+                "version": version, "date": date, "editions": rows}
+    sums = "".join(f"{sha}  {file}\n" for row in rows for sha, file in (
+        (row["sha256"], row["file"]), (row["archival"]["sha256"], row["archival"]["file"]))
+    ).encode()
+    return files, manifest, sums
 
 
 def _site(project: Project, out: Path, version: str, composer: Composer,

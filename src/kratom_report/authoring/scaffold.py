@@ -21,7 +21,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from ..atomic import write_all
 from ..errors import OutputError, Problem, ProblemsError, ReportError
-from ..source.loader import YamlLoadError, load_yaml
+from ..source.loader import YamlDoc, YamlLoadError, load_yaml
 from ..source.locate import REPORT_FILE
 from ..source.models import Section
 from ..source.paths import is_inside
@@ -83,26 +83,7 @@ def new_section(root: Path, section_id: str, title: str, *, kind: str = "evidenc
     section_path = root / "report" / "sections" / f"{section_id}.yaml"
     section_display = f"report/sections/{section_id}.yaml"
 
-    problems: list[Problem] = []
-    order = raw.get("sections")
-    if not isinstance(order, list):
-        problems.append(doc.problem(("sections",), (
-            "'sections' must be a list of section ids to add a section to"), key=True))
-        order = []
-    if section_id in order:
-        problems.append(doc.problem(("sections", order.index(section_id)), (
-            f"section '{section_id}' already exists in sections; choose another id")))
-    elif section_path.exists():
-        problems.append(Problem(section_display, None, None, (
-            f"file already exists; choose another id, or add '{section_id}' to sections in "
-            f"{display} to use it")))
-    editions = [e["id"] for e in raw.get("editions") or []
-                if isinstance(e, dict) and isinstance(e.get("id"), str)]
-    for name in audiences or []:
-        if name not in editions:
-            problems.append(doc.problem(("editions",), (
-                f"unknown edition '{name}' in --audiences{did_you_mean(name, editions)} "
-                f"(editions: {', '.join(map(str, editions))})"), key=True))
+    problems = _conflicts(doc, raw, section_id, section_path, section_display, audiences)
     if problems:
         raise ProblemsError(problems)
 
@@ -123,6 +104,32 @@ def new_section(root: Path, section_id: str, title: str, *, kind: str = "evidenc
     _write_new_then_replace(section_path, section_display, section_text.encode("utf-8"),
                             report)
     return NewSection(section_path, section_display, after)
+
+
+def _conflicts(doc: YamlDoc, raw: dict[str, Any], section_id: str, section_path: Path,
+               section_display: str, audiences: list[str] | None) -> list[Problem]:
+    """Why the section cannot be added: a taken id or file, an unknown audience."""
+    problems: list[Problem] = []
+    order = raw.get("sections")
+    if not isinstance(order, list):
+        problems.append(doc.problem(("sections",), (
+            "'sections' must be a list of section ids to add a section to"), key=True))
+        order = []
+    if section_id in order:
+        problems.append(doc.problem(("sections", order.index(section_id)), (
+            f"section '{section_id}' already exists in sections; choose another id")))
+    elif section_path.exists():
+        problems.append(Problem(section_display, None, None, (
+            f"file already exists; choose another id, or add '{section_id}' to sections in "
+            f"{doc.display} to use it")))
+    editions = [e["id"] for e in raw.get("editions") or []
+                if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    for name in audiences or []:
+        if name not in editions:
+            problems.append(doc.problem(("editions",), (
+                f"unknown edition '{name}' in --audiences{did_you_mean(name, editions)} "
+                f"(editions: {', '.join(map(str, editions))})"), key=True))
+    return problems
 
 
 def render_section(section_id: str, title: str, kind: str,

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from ..source.limits import over_limit
 from ..source.markdown import Cite
 from ..source.paths import OutsideReport, inside_root
 from ..source.svgsafe import SvgRefused, check_svg
@@ -83,9 +84,9 @@ def local_image_data_uri(src: str, report_dir: Path, root: Path,
     mime = mimetypes.guess_type(target.name)[0]
     if mime not in {"image/png", "image/jpeg", "image/svg+xml", "image/gif", "image/webp"}:
         return None, f"image '{src}' has an unsupported type (use PNG, JPEG, SVG, GIF or WebP)"
-    if target.stat().st_size > max_bytes:
-        return None, (f"image '{src}' is larger than {max_bytes / 1_000_000:g} MB "
-                      "(max_file_mb); make it smaller")
+    too_big = over_limit(target.stat().st_size, max_bytes)
+    if too_big:
+        return None, f"image '{src}' {too_big}"
     raw = target.read_bytes()
     reason = _image_problem(raw, mime)
     if reason:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup, escape
 
 from .. import __version__
@@ -32,8 +30,9 @@ from .editions import SelectedSection, content_fingerprint, content_payload, get
 from .i18n import N_, Words
 from .marks import ChangeMarks
 from .markup import MarkupEnv, local_image_data_uri, render
+from .pages import render_template
 from .studies import study_label
-from .templating import TemplateOutside, Templates
+from .templating import Templates
 from .theme import check_glyphs, figure_font, theme_assets
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -133,29 +132,7 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
 
     payload = content_payload(edition, selected, cited, ctx.data_used)
     fingerprint = content_fingerprint(payload)
-    report = project.report
-    document = {
-        "lang": words.lang,
-        "title": report.title,
-        "subtitle": report.subtitle,
-        "slug": report.slug,
-        "authors": [a.name for a in report.authors],
-        "author_affiliations": [a.model_dump() for a in report.authors],
-        "organisation": report.organisation,
-        "contact": report.contact,
-        "licence": _LICENCES.get(report.licence, report.licence),
-        "licence_id": report.licence,
-        "subject": report.subject,
-        "keywords": report.keywords,
-        "version": release.version,
-        "draft": release.draft,
-        "date_text": words.date(release.date) if release.date else words.gettext("Draft"),
-        "date_iso": release.date.isoformat() if release.date else None,
-        "generator": f"kratom-report {__version__}",
-        "fingerprint": fingerprint[:16],
-        "fingerprint_full": fingerprint,
-        "how_to_cite": _how_to_cite(project, edition, release, words),
-    }
+    document = _document(project, edition, release, words, fingerprint)
     context = {
         "locale": words.lang, "words_css": Markup(words.css()),
         "doc": document,
@@ -177,6 +154,34 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     return RenderedEdition(edition, html, paper_id, fingerprint, release,
                            tuple(ctx.citer.order), _words(html), payload, refs,
                            tuple(_entry_text(e) for e in entries), context)
+
+
+def _document(project: Project, edition: Edition, release: Release, words: Words,
+              fingerprint: str) -> dict[str, Any]:
+    """What every page says about the document: title, people, licence, version and date."""
+    report = project.report
+    return {
+        "lang": words.lang,
+        "title": report.title,
+        "subtitle": report.subtitle,
+        "slug": report.slug,
+        "authors": [a.name for a in report.authors],
+        "author_affiliations": [a.model_dump() for a in report.authors],
+        "organisation": report.organisation,
+        "contact": report.contact,
+        "licence": _LICENCES.get(report.licence, report.licence),
+        "licence_id": report.licence,
+        "subject": report.subject,
+        "keywords": report.keywords,
+        "version": release.version,
+        "draft": release.draft,
+        "date_text": words.date(release.date) if release.date else words.gettext("Draft"),
+        "date_iso": release.date.isoformat() if release.date else None,
+        "generator": f"kratom-report {__version__}",
+        "fingerprint": fingerprint[:16],
+        "fingerprint_full": fingerprint,
+        "how_to_cite": _how_to_cite(project, edition, release, words),
+    }
 
 
 def _changed_context(marks: ChangeMarks | None, edition: Edition) -> dict[str, Any]:
@@ -232,65 +237,6 @@ def _entry_text(entry: str) -> str:
 def licence_name(spdx: str) -> str:
     """The licence as a reader reads it; an id we do not know prints as written."""
     return _LICENCES.get(spdx, spdx)
-
-
-def render_template(templates: Templates, template: str, context: dict[str, Any],
-                    env: jinja2.Environment | None = None) -> str:
-    """Any page of the report (the release site's too) in the sandbox; every failure of a
-    template is a located problem, never a crash. Pages that share ``env`` (from
-    ``templates.environment()``) compile each template once."""
-    from jinja2.exceptions import SecurityError
-
-    env = env or templates.environment()
-    try:
-        return env.get_template(template).render(context)
-    except jinja2.TemplateSyntaxError as exc:
-        where = _template_path(templates, exc.filename or exc.name or "")
-        message = f"template syntax error: {exc.message}"
-        line: int | None = exc.lineno
-    except TemplateOutside as exc:
-        where, line = _template_frame(templates, exc)
-        message = f"template error: {exc}; templates may include only files inside templates/"
-    except jinja2.TemplateNotFound as exc:
-        where, line = _template_frame(templates, exc)
-        message = f"template error: template '{exc.name}' not found in templates/"
-    except SecurityError as exc:
-        where, line = _template_frame(templates, exc)
-        message = (f"template error: {str(exc).rstrip('.')} (templates run in a sandbox: no "
-                   "Python internals, no changing values)")
-    except jinja2.UndefinedError as exc:
-        where, line = _template_frame(templates, exc)
-        message = f"template error: {exc.message}"
-    except RecursionError as exc:
-        where, line = _template_frame(templates, exc)
-        message = "template error: templates include or call each other without end"
-    except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError,
-            AttributeError) as exc:
-        where, line = _template_frame(templates, exc)
-        message = f"template error: {type(exc).__name__}: {exc}"
-    raise ProblemsError([Problem(where, line, None, message)]) from None
-
-
-def _template_path(templates: Templates, name: str) -> str:
-    path = Path(name)
-    if path.is_absolute():
-        return templates.display(path)
-    try:
-        return templates.display(templates.find(name))
-    except (FileNotFoundError, TemplateOutside):
-        return f"templates/{name}" if name else "templates"
-
-
-def _template_frame(templates: Templates, exc: BaseException) -> tuple[str, int | None]:
-    """The innermost template file and line the error passed through."""
-    tb = exc.__traceback__
-    name, line = "document.html", None
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".html", ".css", ".j2")) or "<template>" in filename:
-            name, line = filename, tb.tb_lineno
-        tb = tb.tb_next
-    return _template_path(templates, name), line
 
 
 def _ed_loc(project: Project, edition: Edition, key: str) -> Loc:

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup, escape
 
 from ..source.project import Project
-from .render import RenderedEdition, render_template
+from .pages import render_template
+from .render import RenderedEdition
 from .templating import Templates
 from .theme import check_glyphs
 

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from .. import __version__
-from ..compose.render import RenderedEdition, format_date, licence_name, render_template
+from ..compose.pages import render_template
+from ..compose.render import RenderedEdition, format_date, licence_name
 from ..compose.templating import Templates
 from ..compose.theme import theme_assets
 from ..references.bibexport import export_bibtex

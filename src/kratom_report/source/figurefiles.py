@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import Problem, relpath
 from ..fingerprint import digest
+from .limits import over_limit
 from .loader import Located, YamlDoc
 from .models import FigureBlock
 from .paths import OutsideReport, inside_root
@@ -134,12 +135,9 @@ def load_image(root: Path, file: str, where: tuple[YamlDoc, tuple], problems: li
     if not path.is_file():
         problems.append(doc.problem(loc, f"image file 'report/{file}' not found"))
         return None
-    size = path.stat().st_size
-    if size > max_bytes:
-        problems.append(doc.problem(loc, (
-            f"image file 'report/{file}' is {size / 1_000_000:.1f} MB, over the "
-            f"{max_bytes / 1_000_000:g} MB limit (make it smaller, or raise max_file_mb in "
-            "report.yaml)")))
+    too_big = over_limit(path.stat().st_size, max_bytes)
+    if too_big:
+        problems.append(doc.problem(loc, f"image file 'report/{file}' {too_big}"))
         return None
     raw = path.read_bytes()
     if mime == "image/svg+xml":

@@ -24,3 +24,12 @@ def file_limit(value: Any) -> int | None:
 def limit_bytes(value: Any) -> int:
     """``max_file_mb`` in bytes; the default for a missing or invalid value."""
     return file_limit(value) or DEFAULT_MAX_FILE_MB * 1_000_000
+
+
+def over_limit(size: int, max_bytes: int) -> str | None:
+    """The one wording for a file over ``max_file_mb``: "is 1.2 MB, over the 1 MB limit…"
+    (to follow the file's name), or None when it is within the limit."""
+    if size <= max_bytes:
+        return None
+    return (f"is {size / 1_000_000:.3g} MB, over the {max_bytes / 1_000_000:g} MB limit (make "
+            "it smaller, or raise max_file_mb in report.yaml)")

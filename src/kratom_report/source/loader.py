@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import Problem
+from .limits import over_limit
 from .yamlerrors import syntax_problem
 
 Loc = tuple[Any, ...]
@@ -90,11 +91,9 @@ class YamlLoadError(Exception):
 def read_text(path: Path, display: str, max_bytes: int) -> str:
     """Read a source file as UTF-8, refusing huge or undecodable files with a located message."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise YamlLoadError([Problem(display, None, None, (
-                f"file is {size / 1_000_000:.1f} MB, over the {max_bytes / 1_000_000:g} MB limit "
-                "(raise max_file_mb in report.yaml if this is intended)"))])
+        too_big = over_limit(path.stat().st_size, max_bytes)
+        if too_big:
+            raise YamlLoadError([Problem(display, None, None, f"file {too_big}")])
         raw = path.read_bytes()
     except OSError as exc:
         raise YamlLoadError([Problem(display, None, None, exc.strerror or str(exc))]) from None

@@ -106,79 +106,97 @@ def clean_svg(raw: bytes, *, title: str, id_prefix: str, need_size: bool = True,
 
 
 def _parse(raw: bytes) -> _Node:
-    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
-    stack: list[_Node] = []
-    done: list[_Node] = []
-    skipping = [0]
+    return _Reader(raw).parse()
 
-    def here() -> tuple[int, int]:
-        return parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
 
-    def refuse(message: str) -> None:
-        raise SvgRefused(*here(), message)
+class _Reader:
+    """One SVG file read by expat into :class:`_Node` trees, refused at the first element,
+    attribute, instruction or declaration outside the policy (with its line and column)."""
 
-    def doctype(*_args: object) -> None:
-        at = raw.lower().find(b"<!doctype")
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+        self.stack: list[_Node] = []
+        self.done: list[_Node] = []
+        self.skipping = 0  # depth inside elements the printed image leaves out
+
+    def parse(self) -> _Node:
+        parser = self.parser
+        parser.StartDoctypeDeclHandler = self.doctype
+        parser.EntityDeclHandler = self.doctype
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        parser.CharacterDataHandler = self.text
+        parser.ProcessingInstructionHandler = self.instruction
+        try:
+            parser.Parse(self.raw, True)
+        except xml.parsers.expat.ExpatError as exc:
+            raise SvgRefused(exc.lineno, exc.offset + 1, (
+                f"is not well-formed XML ({xml.parsers.expat.errors.messages[exc.code]}); "
+                "export the SVG again")) from None
+        if not self.done:
+            raise SvgRefused(1, 1, "is not an SVG image: it has no <svg> element")
+        return self.done[0]
+
+    def here(self) -> tuple[int, int]:
+        return self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1
+
+    def refuse(self, message: str) -> None:
+        raise SvgRefused(*self.here(), message)
+
+    def doctype(self, *_args: object) -> None:
+        at = self.raw.lower().find(b"<!doctype")
         if at >= 0:
-            line = raw.count(b"\n", 0, at) + 1
-            raise SvgRefused(line, at - raw.rfind(b"\n", 0, at), _DOCTYPE)
-        refuse(_DOCTYPE)
+            line = self.raw.count(b"\n", 0, at) + 1
+            raise SvgRefused(line, at - self.raw.rfind(b"\n", 0, at), _DOCTYPE)
+        self.refuse(_DOCTYPE)
 
-    def start(name: str, attrs: dict[str, str]) -> None:
+    def instruction(self, target: str, _data: str) -> None:
+        if target.lower() == "xml-stylesheet":
+            self.refuse("has an <?xml-stylesheet?> instruction; an SVG image may not load "
+                        "other files: remove it")
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
         ns, _, local = name.rpartition(" ")
-        if skipping[0] or ns != SVG_NS or local in _SKIPPED:
-            if not stack and not done:
-                refuse(f"is not an SVG image: its first element is <{local}>, not <svg> in "
-                       f"the SVG namespace ({SVG_NS})")
-            skipping[0] += 1
+        if self.skipping or ns != SVG_NS or local in _SKIPPED:
+            if not self.stack and not self.done:
+                self.refuse(f"is not an SVG image: its first element is <{local}>, not <svg> "
+                            f"in the SVG namespace ({SVG_NS})")
+            self.skipping += 1
             return
-        if not stack and (done or local != "svg"):
-            refuse(f"is not an SVG image: its first element is <{local}>, not <svg>")
-        if local in _ACTIVE:
-            refuse(f"has {_ACTIVE[local]}: remove it")
-        if local not in _ELEMENTS:
-            refuse(f"has a <{local}> element, which a printed SVG image cannot use: remove it")
-        if len(stack) >= _MAX_DEPTH:
-            refuse(f"nests elements more than {_MAX_DEPTH} deep; simplify the drawing")
-        node = _Node(local, _check_attrs(local, attrs, refuse), at=here())
-        if stack:
-            stack[-1].children.append(node)
-        stack.append(node)
+        self.check_element(local)
+        node = _Node(local, _check_attrs(local, attrs, self.refuse), at=self.here())
+        if self.stack:
+            self.stack[-1].children.append(node)
+        self.stack.append(node)
 
-    def end(_name: str) -> None:
-        if skipping[0]:
-            skipping[0] -= 1
+    def check_element(self, local: str) -> None:
+        if not self.stack and (self.done or local != "svg"):
+            self.refuse(f"is not an SVG image: its first element is <{local}>, not <svg>")
+        if local in _ACTIVE:
+            self.refuse(f"has {_ACTIVE[local]}: remove it")
+        if local not in _ELEMENTS:
+            self.refuse(f"has a <{local}> element, which a printed SVG image cannot use: "
+                        "remove it")
+        if len(self.stack) >= _MAX_DEPTH:
+            self.refuse(f"nests elements more than {_MAX_DEPTH} deep; simplify the drawing")
+
+    def end(self, _name: str) -> None:
+        if self.skipping:
+            self.skipping -= 1
             return
-        node = stack.pop()
+        node = self.stack.pop()
         if node.tag == "style":
             css = "".join(c for c in node.children if isinstance(c, str))
             problem = style_problem(css) or _url_problem(css)
             if problem:
                 raise SvgRefused(*node.at, problem)
-        if not stack:
-            done.append(node)
+        if not self.stack:
+            self.done.append(node)
 
-    def text(data: str) -> None:
-        if stack and not skipping[0]:
-            stack[-1].children.append(data)
-
-    parser.StartDoctypeDeclHandler = doctype
-    parser.EntityDeclHandler = doctype
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
-    parser.ProcessingInstructionHandler = lambda target, _data: refuse(
-        "has an <?xml-stylesheet?> instruction; an SVG image may not load other files: remove "
-        "it") if target.lower() == "xml-stylesheet" else None
-    try:
-        parser.Parse(raw, True)
-    except xml.parsers.expat.ExpatError as exc:
-        raise SvgRefused(exc.lineno, exc.offset + 1, (
-            f"is not well-formed XML ({xml.parsers.expat.errors.messages[exc.code]}); "
-            "export the SVG again")) from None
-    if not done:
-        raise SvgRefused(1, 1, "is not an SVG image: it has no <svg> element")
-    return done[0]
+    def text(self, data: str) -> None:
+        if self.stack and not self.skipping:
+            self.stack[-1].children.append(data)
 
 
 def _check_attrs(tag: str, attrs: dict[str, str], refuse) -> dict[str, str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import Problem, relpath
+from .limits import over_limit
 from .loader import Loc, YamlDoc
 from .models import Theme
 from .paths import OutsideReport, inside_root
@@ -115,12 +116,9 @@ def _file(root: Path, doc: YamlDoc, loc: Loc, value: str, kinds: tuple[str, ...]
         problems.append(doc.problem(loc, (
             f"{key} 'report/{value}' must be a {_either(kinds)} file")))
         return None
-    size = path.stat().st_size
-    if size > max_bytes:
-        problems.append(doc.problem(loc, (
-            f"{key} 'report/{value}' is {size / 1_000_000:.3g} MB, over the "
-            f"{max_bytes / 1_000_000:g} MB limit (raise max_file_mb in report.yaml if this "
-            "is intended)")))
+    too_big = over_limit(path.stat().st_size, max_bytes)
+    if too_big:
+        problems.append(doc.problem(loc, f"{key} 'report/{value}' {too_big}"))
         return None
     return path
 
