@@ -98,11 +98,18 @@ def test_unchanged_editions_are_skipped_unless_forced(cli, tiny, tmp_path):
     assert (tmp_path / CLIN).stat().st_mtime_ns != stamp
 
 
-def test_release_writes_checksummed_folder_and_repository_record(cli, tiny, tmp_path):
+def test_release_writes_checksummed_folder_and_repository_record(cli, tiny, tiny_built,
+                                                                 tmp_path):
     out = tmp_path / "rel"
     result = cli("release", "--source", tiny, "--out", out, "--jobs", "2")
     assert result.exit_code == 0, result.stderr
     folder = out / "1.0.0"
+    # One pipeline: a release's PDFs and archival copies are the bytes build writes.
+    built, copies = tiny_built.build(), tiny_built.build("--pdf-variant", "pdf/a-3a")
+    for name in (CLIN, POL):
+        assert (folder / name).read_bytes() == (built / name).read_bytes(), name
+        pdfa = name.replace(".pdf", "-pdfa.pdf")
+        assert (folder / pdfa).read_bytes() == (copies / pdfa).read_bytes(), pdfa
     web = [name.replace(".pdf", ".html") for name in (CLIN, POL)]  # and the release site
     archival = [name.replace(".pdf", "-pdfa.pdf") for name in (CLIN, POL)]
     assert sorted(p.name for p in folder.iterdir()) == sorted([
