@@ -403,6 +403,21 @@ def test_figure_words(built, report, fmt):
         assert re.search(r"\bAño\b", text), f"{b.label(fmt, path)}: no 'Año' axis title"
 
 
+# Words the tool itself writes around an edition on screens (masthead links, how to cite).
+ENGLISH_PAGE_WORDS = ("Download the PDF of this edition", "All editions and versions",
+                      "Version 1.0.0")
+
+
+@pytest.mark.parametrize(("report", "fmt"), _cells(HTMLS, ("themed-es",)))
+def test_page_words(built, report, fmt):
+    """Every page of a Spanish report, the site's own pages too, speaks Spanish."""
+    b = built[report]
+    for path in b.html_pages(fmt):
+        text = html_text(path)
+        english = [w for w in ENGLISH_PAGE_WORDS if w in text]
+        assert not english, f"{b.label(fmt, path)}: English tool words {english}"
+
+
 @pytest.mark.parametrize(("report", "fmt"), _cells(FORMATS))
 def test_dates(built, report, fmt):
     """Timeline labels and release dates in the edition's language."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from .. import __version__
+from ..compose.i18n import N_, Words
 from ..compose.pages import render_template
 from ..compose.render import RenderedEdition, format_date, licence_name
 from ..compose.templating import Templates
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
     import jinja2
 
 CITE_FILES = {"bib": "cite.bib", "ris": "cite.ris", "json": "cite.json"}
+
+
+# The links a release adds to each edition page's masthead (see with_alternates).
+_DOWNLOAD = N_("Download the PDF of this edition")
+_ALL_VERSIONS = N_("All editions and versions")
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,9 @@ def site_files(project: Project, out: Path, version: str, web: dict[str, Rendere
     files: list[tuple[Path, bytes]] = []
     for r in web.values():
         meta = _highwire(templates, env, site, current, r)
-        html = with_alternates(r.html, _alternates(project, current, r.edition.id), meta)
+        words = Words((r.context or {}).get("locale") or site["lang"])
+        html = with_alternates(r.html, _alternates(project, current, r.edition.id), meta,
+                               words)
         files.append((out / version / web_name(report.slug, r.edition.id, version),
                       html.encode()))
     kept = _kept(out, report.slug, versions, version, set(web))
@@ -99,18 +107,21 @@ def write_site(project: Project, out: Path, version: str, web: dict[str, Rendere
     return [path for path, _ in files]
 
 
-def with_alternates(html: str, links: list[tuple[str, str, str]], meta: str = "") -> str:
+def with_alternates(html: str, links: list[tuple[str, str, str]], meta: str = "",
+                    words: Words | None = None) -> str:
     """The web edition with ``meta`` (its citation tags), ``<link rel="alternate">`` to its PDF
-    and to the other editions, and a visible link to the PDF in its masthead: printing from a
-    browser is second best."""
+    and to the other editions, and a visible link to the PDF in its masthead (in the edition's
+    language): printing from a browser is second best."""
+    words = words or Words()
     head = meta + "".join(f'<link rel="alternate" type="{escape(t)}" href="{escape(h)}" '
                           f'title="{escape(title)}">\n' for t, h, title in links)
     pdf = next((h for t, h, _ in links if t == "application/pdf"), None)
     html = html.replace("</head>", head + "</head>", 1)
     if pdf:
         html = html.replace("</header>", f'<p class="download"><a href="{escape(pdf)}">'
-                                         "Download the PDF of this edition</a> · "
-                                         '<a href="index.html">All editions and versions</a>'
+                                         f"{escape(words.gettext(_DOWNLOAD))}</a> · "
+                                         '<a href="index.html">'
+                                         f"{escape(words.gettext(_ALL_VERSIONS))}</a>"
                                          "</p>\n</header>", 1)
     return html
 
@@ -216,7 +227,7 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
             "sums": prefix + "SHA256SUMS" if f"{v.version}/SHA256SUMS" in kept else None,
             "manifest": prefix + "manifest.json" if f"{v.version}/manifest.json" in kept
             else None,
-            "how_to_cite": cite_text(project, v), "cite": dict(CITE_FILES),
+            "how_to_cite": cite_text(project, v, Words(lang)), "cite": dict(CITE_FILES),
             "versions": [{"version": o.version, "date_text": format_date(o.date, lang),
                           "href": (home + o.version + "/index.html") if o.kept else None}
                          for o in versions]}
@@ -264,11 +275,13 @@ def _feed(slug: str, versions: list[Version]) -> dict[str, Any]:
             "updated": entries[0]["updated"], "entries": entries}
 
 
-def cite_text(project: Project, v: Version) -> str:
-    """How to cite one version of the briefing as a whole (every edition shares it)."""
+def cite_text(project: Project, v: Version, words: Words) -> str:
+    """How to cite one version of the briefing as a whole (every edition shares it), in the
+    report's language."""
     r = project.report
     title = f"{r.title}: {r.subtitle}" if r.subtitle else r.title
-    return (f"{', '.join(a.name for a in r.authors)}. {title}. Version {v.version}. "
+    version = words.gettext("Version %(version)s") % {"version": v.version}
+    return (f"{', '.join(a.name for a in r.authors)}. {title}. {version}. "
             f"{r.organisation}; {v.date.year}.")
 
 
