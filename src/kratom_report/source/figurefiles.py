@@ -18,7 +18,7 @@ from ..fingerprint import digest
 from .limits import over_limit
 from .loader import Located, YamlDoc
 from .models import FigureBlock
-from .paths import OutsideReport, inside_root
+from .paths import located_inside
 from .svgsafe import SvgRefused, clean_svg
 from .tilelayout import DEFAULT_LAYOUT, TileLayout, check_regions, load_layout
 
@@ -121,10 +121,8 @@ def load_image(root: Path, file: str, where: tuple[YamlDoc, tuple], problems: li
             f"image file '{file}' must be a path inside report/ (like images/chart.svg); a "
             "report reads only files inside its own folder")))
         return None
-    try:
-        inside_root(report_dir, path, what="image file", value=file)
-    except OutsideReport as exc:
-        problems.append(doc.problem(loc, exc.message))
+    if located_inside(report_dir, path, doc, loc, problems, what="image file",
+                      value=file) is None:
         return None
     mime = _TYPES.get(path.suffix.lower())
     if mime is None:

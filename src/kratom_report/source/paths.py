@@ -9,6 +9,11 @@ planted in a stranger's report folder is refused everywhere with the same words.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..errors import Problem
+    from .loader import Loc, YamlDoc
 
 
 class OutsideReport(ValueError):
@@ -41,3 +46,14 @@ def inside_root(root: Path, path: Path, *, what: str, value: str | None = None) 
 def is_inside(root: Path, path: Path) -> bool:
     """Whether ``path`` (links followed) lies inside ``root``: for files merely skipped."""
     return path.resolve().is_relative_to(root.resolve())
+
+
+def located_inside(root: Path, path: Path, doc: YamlDoc, loc: Loc, problems: list[Problem],
+                   *, what: str, value: str) -> Path | None:
+    """:func:`inside_root` for a path a YAML value names: the real path, or None after adding
+    the refusal, located at that value, to ``problems``."""
+    try:
+        return inside_root(root, path, what=what, value=value)
+    except OutsideReport as exc:
+        problems.append(doc.problem(loc, exc.message))
+        return None

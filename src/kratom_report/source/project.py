@@ -28,7 +28,7 @@ from .models import (
     Section,
 )
 from .parts import ReportParts, report_parts
-from .paths import OutsideReport, inside_root
+from .paths import OutsideReport, inside_root, located_inside
 from .schema import as_written, did_you_mean, validate
 from .texts import AUTO, MARKDOWN, auto_source_keys, block_in_edition, check_controls, iter_texts
 from .theme import check_theme, contrast_ratio
@@ -260,11 +260,9 @@ def _load_data(root: Path, sections: list[Located], problems: list[Problem],
                     or block.data is None:
                 continue
             loc = ("blocks", b, "data")
-            try:
-                target = inside_root(report_dir, report_dir / block.data, what="data file",
-                                     value=block.data)
-            except OutsideReport as exc:
-                problems.append(located.doc.problem(loc, exc.message))
+            target = located_inside(report_dir, report_dir / block.data, located.doc, loc,
+                                    problems, what="data file", value=block.data)
+            if target is None:
                 continue
             if block.data not in out:
                 if not target.is_file():
@@ -376,11 +374,8 @@ def _check_style_paths(root: Path, doc: YamlDoc, problems: list[Problem]) -> Non
     for loc, value in places:
         if not isinstance(value, str) or not (value.lower().endswith(".csl") or "/" in value):
             continue
-        try:
-            inside_root(root, root / "report" / Path(value).expanduser(),
-                        what="citation style", value=value)
-        except OutsideReport as exc:
-            problems.append(doc.problem(loc, exc.message))
+        located_inside(root, root / "report" / Path(value).expanduser(), doc, loc, problems,
+                       what="citation style", value=value)
 
 
 def _check_edition_ids(doc: YamlDoc, problems: list[Problem]) -> None:

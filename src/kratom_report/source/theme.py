@@ -19,7 +19,7 @@ from ..errors import Problem, relpath
 from .limits import over_limit
 from .loader import Loc, YamlDoc
 from .models import Theme
-from .paths import OutsideReport, inside_root
+from .paths import located_inside
 from .sfnt import read_sfnt
 from .svgsafe import SvgRefused, check_svg
 
@@ -104,10 +104,7 @@ def _file(root: Path, doc: YamlDoc, loc: Loc, value: str, kinds: tuple[str, ...]
     """The file a theme key names, or None after reporting why it cannot be used."""
     key = "theme." + ".".join(str(p) for p in loc[1:])
     path = theme_path(root, value)
-    try:
-        inside_root(root, path, what=key, value=value)
-    except OutsideReport as exc:
-        problems.append(doc.problem(loc, exc.message))
+    if located_inside(root, path, doc, loc, problems, what=key, value=value) is None:
         return None
     if not path.is_file():
         problems.append(doc.problem(loc, f"{key} 'report/{value}' not found"))

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import Problem, did_you_mean, relpath
 from .loader import Located, YamlDoc, YamlLoadError, load_yaml
 from .models import DataFile, LayoutFile, LayoutTile
-from .paths import OutsideReport, inside_root
+from .paths import located_inside
 from .schema import validate
 
 SHIPPED = Path(__file__).parent / "layouts"
@@ -82,10 +82,8 @@ def load_layout(root: Path, name: str, where: tuple[YamlDoc, tuple], problems: l
         path, display = SHIPPED / f"{name}.yaml", f"{name} layout (built-in)"
     elif name.endswith((".yaml", ".yml")):
         path = root / "report" / name
-        try:
-            inside_root(root / "report", path, what="layout file", value=name)
-        except OutsideReport as exc:
-            problems.append(doc.problem(loc, exc.message))
+        if located_inside(root / "report", path, doc, loc, problems, what="layout file",
+                          value=name) is None:
             return None
         if not path.is_file():
             problems.append(doc.problem(loc, f"layout file 'report/{name}' not found"))
