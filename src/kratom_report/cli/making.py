@@ -36,7 +36,8 @@ from .app import EXIT_INTERRUPTED, EXIT_PROBLEM, common, human_size, jobs_option
 def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, out: Path,
           paper: str | None, variant: str, jobs: int, force: bool,
           mark_changes: str | None) -> None:
-    """Build editions into OUT as <slug>-<edition>-v<version>.pdf (or .html, also for web).
+    """Build editions into OUT as <slug>-<edition>-v<version>.pdf (-print.html for the print
+    HTML, .html for the web edition).
 
     A draft's files carry -draft (<slug>-<edition>-v<version>-draft.pdf).
 
