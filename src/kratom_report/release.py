@@ -17,7 +17,7 @@ from .build import build_fingerprint
 from .compose.render import RenderedEdition, release_of
 from .errors import OutputError, ReportError, relpath
 from .fingerprint import digest
-from .pipeline import ARCHIVAL, Composer, Product, plan, produce
+from .pipeline import ARCHIVAL, Composer, Plan, Product, plan, produce
 from .pipeline import TAGGED as VARIANT
 from .publish.output import ensure_folder, write_all
 from .publish.records import content_document
@@ -79,14 +79,9 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
         raise OutputError(target, "exists but is not a release folder; move it away first")
 
     say(f"releasing version {rel.version} ({rel.date.isoformat()})")
-    if pieces is None:
-        with Workers(min(len(editions), jobs or os.cpu_count() or 1)) as pool:
-            products = produce(planned, composer, pool, say, composed=editions)
-    else:
+    if pieces is not None:
         say(f"assembling {len(pieces)} PDFs built in {', '.join(str(f) for f in assemble)}")
-        with Workers(0) as pool:  # the web editions only: no PDF is rendered here
-            products = pieces + produce(planned, composer, pool, say, composed=editions,
-                                        wanted=lambda t, _r: t.fmt == "web")
+    products = _products(planned, composer, editions, say, jobs, pieces)
     files, manifest, sums = _release_files(project, rel.version, rel.date.isoformat(),
                                            editions, products, fingerprints)
     _write_release(target, record, existing, files, manifest, sums, content)
@@ -94,6 +89,18 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     write_site(project, out, rel.version, web, composer.templates,
                composer.templates.environment())
     return ReleaseResult(target, True, manifest)
+
+
+def _products(planned: Plan, composer: Composer, editions: list[RenderedEdition],
+              say: Progress, jobs: int | None, pieces: list[Product] | None) -> list[Product]:
+    """Every PDF and web edition of the release: the PDFs rendered here, or the assembled
+    ``pieces`` with only the web editions made here."""
+    if pieces is None:
+        with Workers(min(len(editions), jobs or os.cpu_count() or 1)) as pool:
+            return produce(planned, composer, pool, say, composed=editions)
+    with Workers(0) as pool:  # nothing is sent to it: no PDF is rendered here
+        return pieces + produce(planned, composer, pool, say, composed=editions,
+                                wanted=lambda t, _r: t.fmt == "web")
 
 
 def _write_release(target: Path, record: Path, existing: list[Path], files: dict[str, bytes],
