@@ -3,6 +3,8 @@ is added beside an existing report without touching it."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -128,3 +130,44 @@ def test_title_or_editions_beside_an_existing_report_are_refused(cli, tmp_path):
     result = cli("init", root)
     assert result.exit_code == 1
     assert "a report is already here" in result.stderr
+
+
+def test_the_workflow_scripts_release_the_briefing(tmp_path):
+    """The jobs' shell steps, run in order with bash as the runners would (artifacts moved as
+    download-artifact lays them out), give a release of every edition built by its own job."""
+    flow = yaml.safe_load(github_workflow())
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def step(job: str, name: str, cwd: Path, **extra: str) -> None:
+        script = next(s["run"] for s in flow["jobs"][job]["steps"] if s.get("name") == name)
+        proc = subprocess.run(["bash", "-e", "-c", script], cwd=cwd, capture_output=True,
+                              text=True, env={**env, **extra})
+        assert proc.returncode == 0, proc.stderr
+
+    runner = tmp_path / "runner"
+    shutil.copytree(FIXTURES / "tiny", runner)
+    outputs = tmp_path / "outputs"
+    step("editions", "List the editions in report.yaml", runner, GITHUB_OUTPUT=str(outputs))
+    assert outputs.read_text() == 'ids=["clinician","policymaker"]\n'
+    releaser = tmp_path / "releaser"
+    shutil.copytree(FIXTURES / "tiny", releaser)
+    for edition in ("clinician", "policymaker"):
+        job = tmp_path / f"job-{edition}"
+        shutil.copytree(FIXTURES / "tiny", job)
+        step("build", "Build the PDF and the archival copy", job, EDITION=edition)
+        shutil.copytree(job / "built" / edition, releaser / "built" / f"edition-{edition}")
+    step("release", "Assemble the release and its site", releaser)
+    manifest = json.loads((releaser / "public" / "1.0.0" / "manifest.json").read_text())
+    assert [(row["edition"], row["file"], row["archival"]["file"])
+            for row in manifest["editions"]] == [
+        ("clinician", "tiny-briefing-clinician-v1.0.0.pdf",
+         "tiny-briefing-clinician-v1.0.0-pdfa.pdf"),
+        ("policymaker", "tiny-briefing-policymaker-v1.0.0.pdf",
+         "tiny-briefing-policymaker-v1.0.0-pdfa.pdf")]
+    for row in manifest["editions"]:
+        built = releaser / "built" / f"edition-{row['edition']}"
+        for name in (row["file"], row["archival"]["file"]):
+            assert (releaser / "public" / "1.0.0" / name).read_bytes() == (
+                built / name).read_bytes()
+    assert (releaser / "public" / "index.html").is_file()
+    assert (releaser / "releases" / "1.0.0" / "manifest.json").is_file()
