@@ -193,3 +193,19 @@ def test_an_assemble_folder_that_is_not_a_folder(work, tmp_path):
     result = run("release", "--source", tree, "--out", tmp_path / "out", "--assemble", stray)
     assert result.exit_code == 2
     assert f"Directory '{stray}' is a file." in result.stderr
+
+
+def test_a_piece_that_is_a_link_or_a_folder_is_refused(work, tmp_path):
+    name = NAMES[("clinician", "ua")]
+    linked = writable_copy(work / "built-clinician-ua", tmp_path / "linked")
+    (linked / name).unlink()
+    (linked / name).symlink_to(work / "built-clinician-ua" / name)
+    folder = writable_copy(work / "built-clinician-ua", tmp_path / "folder")
+    (folder / name).unlink()
+    (folder / name).mkdir()
+    rebuild = ("rebuild it from this tree with 'kratom-report build --edition clinician "
+               "--out DIR'")
+    for bad, reason in ((linked, "is a symbolic link or has one as its build record"),
+                        (folder, "is not a file")):
+        refused(fresh_tree(work, tmp_path / bad.name), tmp_path / "out",
+                [bad] + pieces(work)[1:], f"{bad / name}: {reason}; {rebuild}\n")

@@ -73,6 +73,8 @@ def _piece(target: Target, expected: str, folders: Sequence[Path], r: RenderedEd
     if path.is_symlink() or record_file.is_symlink():
         return Problem(str(path), message=f"is a symbolic link or has one as its build record; "
                                           f"{rebuild}")
+    if not path.is_file():
+        return Problem(str(path), message=f"is not a file; {rebuild}")
     try:
         record = json.loads(record_file.read_text(encoding="utf-8"))
         data = path.read_bytes()
