@@ -29,6 +29,7 @@ RANKS = {
     "publish": 3,
     "build": 4,
     "release": 4,
+    "assemble": 4,  # release --assemble: the PDFs of a release from other machines
     "verification": 4,
     "compare": 4,
     "pipeline": 4,

@@ -132,13 +132,19 @@ class Report:
         return written
 
     def release(self, out: str | os.PathLike[str] | None = None, *, jobs: int | None = None,
+                assemble: Iterable[str | os.PathLike[str]] = (),
                 progress: Progress | None = None) -> ReleaseResult:
         """Release the current version into ``out/<version>/`` (default ``dist/``) with its
-        site; refuses drafts and a version already released with other content."""
+        site; refuses drafts and a version already released with other content.
+
+        With ``assemble`` (folders that ``build`` wrote on other machines), the PDFs are taken
+        from there after their build fingerprints are checked against this tree, instead of
+        being rendered; the release is the same bytes either way."""
         from .release import release
 
         folder = Path(out) if out is not None else self.root / "dist"
-        return release(self.root, folder, jobs, progress=self._say(progress))
+        return release(self.root, folder, jobs, progress=self._say(progress),
+                       assemble=[Path(f) for f in assemble])
 
     def verify(self, pdf: str | os.PathLike[str]) -> Verification:
         """Rebuild the edition ``pdf`` says it is from this report and compare the bytes."""

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .assemble import assembled
 from .atomic import refuse_links
 from .atomic import write_folder as _write_folder
 from .build import build_fingerprint
 from .compose.render import RenderedEdition, release_of
 from .errors import OutputError, ReportError, relpath
 from .fingerprint import digest
-from .pipeline import ARCHIVAL, Composer, Product, produce
+from .pipeline import ARCHIVAL, Composer, Plan, Product, plan, produce
 from .pipeline import TAGGED as VARIANT
 from .publish.output import ensure_folder, write_all
 from .publish.records import content_document
@@ -39,11 +41,13 @@ class ReleaseResult:
     manifest: dict
 
 
-def release(root: Path, out: Path, jobs: int | None = None, progress: Progress | None = None
-            ) -> ReleaseResult:
-    """Build every edition of a released version into ``out/<version>/``, once and for good."""
-    from .pipeline import Composer, plan
+def release(root: Path, out: Path, jobs: int | None = None, progress: Progress | None = None,
+            *, assemble: Sequence[Path] = ()) -> ReleaseResult:
+    """Build every edition of a released version into ``out/<version>/``, once and for good.
 
+    With ``assemble``, the PDFs are not rendered here but taken from those folders (see
+    :mod:`.assemble`); every other step is the same, so the release is the same bytes.
+    """
     say = progress or (lambda _msg: None)
     project = load_project(root)
     rel = release_of(project)
@@ -53,6 +57,10 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
                            "entry a date and at least one change before releasing")
     composer = Composer.for_project(project)
     editions = list(composer.editions(e.id for e in project.report.editions))
+    # Every edition in both variants, from the one composed edition; the site's web editions
+    # come from it too.
+    planned = plan(project, formats=["pdf", "web"], variants=[VARIANT, ARCHIVAL])
+    pieces = assembled(planned, editions, composer.templates, assemble) if assemble else None
     fingerprints = {r.edition.id: build_fingerprint(r, composer.templates, "pdf", VARIANT)
                     for r in editions}
     target, record = out / rel.version, root / "releases" / rel.version
@@ -71,27 +79,43 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
         raise OutputError(target, "exists but is not a release folder; move it away first")
 
     say(f"releasing version {rel.version} ({rel.date.isoformat()})")
-    # Every edition in both variants, from the one composed edition; the site's web editions
-    # come from it too.
-    planned = plan(project, formats=["pdf", "web"], variants=[VARIANT, ARCHIVAL])
-    with Workers(min(len(editions), jobs or os.cpu_count() or 1)) as pool:
-        products = produce(planned, composer, pool, say, composed=editions)
+    if pieces is not None:
+        say(f"assembling {len(pieces)} PDFs built in {', '.join(str(f) for f in assemble)}")
+    products = _products(planned, composer, editions, say, jobs, pieces)
     files, manifest, sums = _release_files(project, rel.version, rel.date.isoformat(),
                                            editions, products, fingerprints)
+    _write_release(target, record, existing, files, manifest, sums, content)
+    web = {p.target.edition: p.edition for p in products if p.target.fmt == "web"}
+    write_site(project, out, rel.version, web, composer.templates,
+               composer.templates.environment())
+    return ReleaseResult(target, True, manifest)
+
+
+def _products(planned: Plan, composer: Composer, editions: list[RenderedEdition],
+              say: Progress, jobs: int | None, pieces: list[Product] | None) -> list[Product]:
+    """Every PDF and web edition of the release: the PDFs rendered here, or the assembled
+    ``pieces`` with only the web editions made here."""
+    if pieces is None:
+        with Workers(min(len(editions), jobs or os.cpu_count() or 1)) as pool:
+            return produce(planned, composer, pool, say, composed=editions)
+    with Workers(0) as pool:  # nothing is sent to it: no PDF is rendered here
+        return pieces + produce(planned, composer, pool, say, composed=editions,
+                                wanted=lambda t, _r: t.fmt == "web")
+
+
+def _write_release(target: Path, record: Path, existing: list[Path], files: dict[str, bytes],
+                   manifest: dict[str, Any], sums: bytes, content: bytes) -> None:
+    """The release folder and the committed record, each unless it exists already."""
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     records = {"manifest.json": manifest_bytes, "SHA256SUMS": sums, "content.json": content}
     if target not in existing:
-        ensure_folder(out)
+        ensure_folder(target.parent)
         _write_folder(target, {**files, **records})
     if record not in existing:
         ensure_folder(record.parent)
         _write_folder(record, records)
     else:
         _add_missing_content(record, content)
-    web = {p.target.edition: p.edition for p in products if p.target.fmt == "web"}
-    write_site(project, out, rel.version, web, composer.templates,
-               composer.templates.environment())
-    return ReleaseResult(target, True, manifest)
 
 
 def _same_release(version: str, fingerprints: dict[str, str], folders: list[Path]

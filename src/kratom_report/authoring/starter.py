@@ -62,13 +62,14 @@ def slugify(title: str) -> str:
     return slug or "briefing"
 
 
-def init_report(dest: Path, *, title: str | None = None,
-                editions: list[str] | None = None) -> Started:
-    """Write the starter report into ``dest``; refuse (writing nothing) if one is there already."""
+def init_report(dest: Path, *, title: str | None = None, editions: list[str] | None = None,
+                extra: dict[Path, bytes] | None = None) -> Started:
+    """Write the starter report (and ``extra`` files, by path in ``dest``) into ``dest``;
+    refuse (writing nothing) if a report is there already."""
     title = (title or DEFAULT_TITLE).strip() or DEFAULT_TITLE
     ids = editions or list(DEFAULT_EDITIONS)
     _refuse_existing(dest)
-    files = _render(title, ids)
+    files = {**_render(title, ids), **(extra or {})}
     gitignore = dest / ".gitignore"
     if gitignore.is_symlink():
         raise InitError(f"{gitignore}: is a symbolic link; init writes only real files")

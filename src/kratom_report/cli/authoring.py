@@ -25,22 +25,44 @@ def _edition_ids(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--editions", "edition_list", default=None, metavar="ID,ID",
               callback=lambda ctx, param, value: _edition_ids(ctx, param, value),
               help="Edition ids, comma-separated (default: clinician,policymaker).")
+@click.option("--ci", type=click.Choice(["github"]), default=None,
+              help="Also write a CI workflow (.github/workflows/briefing.yml) that builds each "
+                   "edition on its own runner, assembles the release and publishes the site; "
+                   "beside an existing report, write only the workflow.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
-def init(folder: Path, title: str | None, edition_list: list[str], debug: bool) -> None:
+@click.pass_context
+def init(ctx: click.Context, folder: Path, title: str | None, edition_list: list[str],
+         ci: str | None, debug: bool) -> None:
     """Start a complete, valid briefing in FOLDER (default: here) that builds at once.
+
+    With --ci github, FOLDER is the repository's root: the workflow goes to
+    FOLDER/.github/workflows/briefing.yml. Set TOOL_SPEC in it (what pip installs
+    kratom-report from) before the first run.
 
     \b
     Examples:
       kratom-report init
       kratom-report init my-briefing --title "Drug checking" --editions clinician,policymaker
+      kratom-report init my-briefing --ci github    # a new briefing with its workflow
+      kratom-report init --ci github                # the workflow for the report here
     """
+    from ..authoring.ci import init_ci
     from ..authoring.starter import init_report
 
     outer = click.get_current_context().find_object(Global) or Global()
+    given = ctx.get_parameter_source("edition_list") != click.core.ParameterSource.DEFAULT
     with exit_codes(debug or outer.debug):
-        started = init_report(folder, title=title, editions=edition_list)
+        exists = (folder / "report" / "report.yaml").exists()
+        if ci:
+            started = init_ci(folder, title=title, editions=edition_list if given else None)
+        else:
+            started = init_report(folder, title=title, editions=edition_list)
         for path in started.files:
             click.echo(path)
+        if ci and exists:
+            click.echo(f"added a GitHub Actions workflow to {started.root}; set TOOL_SPEC in "
+                       "it, then push a tag v<version> to release", err=True)
+            return
         where = "" if folder == Path(".") else f"cd {folder} && "
         click.echo(f"started a briefing in {started.root}; next: {where}kratom-report check "
                    "&& kratom-report build", err=True)

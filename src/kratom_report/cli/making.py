@@ -59,16 +59,33 @@ def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, o
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
               help="Releases go to OUT/<version>/.")
+@click.option("--assemble", "assemble", multiple=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Take the PDFs from DIR, built there by 'build' (repeatable), instead of "
+                   "rendering them; each is checked against this tree.")
 @jobs_option
 @common
-def release(root: Path, out: Path, jobs: int) -> None:
+def release(root: Path, out: Path, assemble: tuple[Path, ...], jobs: int) -> None:
     """Check, refuse drafts, build every edition and write OUT/<version>/ with checksums.
 
+    With --assemble, the PDFs come from folders that other machines built (one folder may
+    hold several editions and both variants). Each runner builds, for each of its editions:
+
     \b
-    Example (after giving the changelog entry a date):
+      kratom-report build --edition ID --out DIR
+      kratom-report build --edition ID --pdf-variant pdf/a-3a --out DIR
+
+    A piece is refused, with its name, when it is missing, was built from other sources
+    (its build fingerprint is not this tree's) or was changed after it was built; then
+    nothing is written. The web editions and the site are made here, as without --assemble.
+
+    \b
+    Examples (after giving the changelog entry a date):
       kratom-report release --out public/
+      kratom-report release --assemble built-clinician/ --assemble built-policymaker/ \\
+          --out public/
     """
-    result = Report(root, progress).release(out, jobs=jobs)
+    result = Report(root, progress).release(out, jobs=jobs, assemble=assemble)
     for row in result.manifest["editions"]:
         click.echo(f"{result.folder / row['file']}\t{row['pages']} pages\t"
                    f"{human_size(row['bytes'])}\t{row['sha256']}")
