@@ -112,7 +112,7 @@ def build(root: Path, request: BuildRequest, progress: Progress | None = None) -
     from .publish.workers import Workers  # not imported by check: it renders no PDF
 
     count = _worker_count(root, request) if request.fmt == "pdf" else 0
-    with Workers(count) as workers:
+    with Workers(count, say) as workers:
         return _build(root, request, say, workers, sources)
 
 
@@ -152,7 +152,9 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
         sha = digest(made.data)
         record = {"build_fingerprint": fp, "content_fingerprint": r.content_fingerprint,
                   "sha256": sha, "pages": made.pages}
-        files += [(path, made.data), (_record_path(path), _json_bytes(record))]
+        if made.target.fmt == "pdf":  # which library subset the fonts: verify explains with it
+            record["font_subsetter"] = workers.subsetter
+        files += [(path, made.data), (record_path(path), _json_bytes(record))]
         built.append(BuiltFile(path, r.edition.id, made.pages, len(made.data), sha,
                                r.content_fingerprint, fp))
     order = {e: i for i, e in enumerate(planned.editions)}
@@ -233,7 +235,7 @@ def _unchanged_request(request: BuildRequest, sources: str) -> list[BuiltFile] |
         return None
 
 
-def _record_path(path: Path) -> Path:
+def record_path(path: Path) -> Path:
     """Where the fingerprint of a built file is kept, out of the reader's way."""
     return path.parent / ".build" / f"{path.name}.json"
 
@@ -243,7 +245,7 @@ def _unchanged(path: Path, fingerprint: str) -> BuiltFile | None:
     if path.is_symlink():
         return None  # never read through it; writing it is refused
     try:
-        record = json.loads(_record_path(path).read_text(encoding="utf-8"))
+        record = json.loads(record_path(path).read_text(encoding="utf-8"))
         data = path.read_bytes()
     except (OSError, ValueError):
         return None

@@ -74,7 +74,7 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     # Every edition in both variants, from the one composed edition; the site's web editions
     # come from it too.
     planned = plan(project, formats=["pdf", "web"], variants=[VARIANT, ARCHIVAL])
-    with Workers(min(len(editions), jobs or os.cpu_count() or 1)) as pool:
+    with Workers(min(len(editions), jobs or os.cpu_count() or 1), say) as pool:
         products = produce(planned, composer, pool, say, composed=editions)
     files, manifest, sums = _release_files(project, rel.version, rel.date.isoformat(),
                                            editions, products, fingerprints)
