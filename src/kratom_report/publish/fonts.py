@@ -1,14 +1,17 @@
-"""The renderer's fonts: those the stylesheets declare, never the machine's.
+"""The renderer's fonts: those the stylesheets declare and the shipped ones, never the machine's.
 
 WeasyPrint finds every face through fontconfig, whose own configuration adds the system's and the
 user's font folders. A weight or style no ``@font-face`` declares, a generic family (``monospace``
 for inline code) or a character no declared face has would then be taken from whatever fonts the
 machine has, embedded, and the bytes of the PDF would depend on the machine. So each render gets a
-private configuration that lists no font folder and includes nothing: the only fonts are the
-``@font-face`` faces WeasyPrint registers itself (the shipped ones of the built-in stylesheet and
-the theme's), and the generic families point at the shipped ones. A folder of shipped fonts is
-deliberately not listed either: its faces would compete with a report's own ``templates/fonts``
-files of the same family.
+private configuration that includes nothing and lists one font folder, the shipped fonts: the
+fonts are the ``@font-face`` faces WeasyPrint registers itself (the shipped ones of the built-in
+stylesheet and the theme's), and the generic families point at the shipped families.
+
+The shipped folder is there so that the renderer never has no font at all (WeasyPrint crashes
+then, for example with a report stylesheet that declares none). Its faces are renamed at scan
+time ("kratom-report Inter"): under their own names they would compete with a report's own
+``templates/fonts`` files, which are declared with ``@font-face`` under the same family names.
 
 fontconfig reads ``FONTCONFIG_FILE`` when a configuration is loaded, which WeasyPrint does for
 each ``FontConfiguration``: the variable is set only while that object is made.
@@ -22,12 +25,18 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
+from ..compose.templating import PACKAGE_TEMPLATES
+
+SHIPPED_FONTS = PACKAGE_TEMPLATES / "fonts"
 SANS = "Inter"
 MONO = "Noto Sans Mono"
+# The shipped files by name prefix, and the family each is known by in the shipped folder.
+_FLOOR = {"Inter-": f"kratom-report {SANS}", "NotoSansMono-": f"kratom-report {MONO}"}
 
 # The CSS generic families; anything else unknown falls to sans-serif (as fontconfig's own
-# 49-sansserif.conf does), so every family resolves to a declared face.
+# 49-sansserif.conf does), so every family resolves to a declared or shipped face.
 _GENERIC = {"sans-serif": SANS, "serif": SANS, "cursive": SANS, "fantasy": SANS,
             "system-ui": SANS, "ui-sans-serif": SANS, "ui-serif": SANS, "ui-rounded": SANS,
             "math": SANS, "emoji": SANS, "fangsong": SANS,
@@ -37,16 +46,25 @@ _GENERIC = {"sans-serif": SANS, "serif": SANS, "cursive": SANS, "fantasy": SANS,
 _ENVIRONMENT = ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")
 
 
-def config_text() -> str:
-    """A fontconfig configuration with no font folder, no include and the generic families."""
+def config_text(cache: Path, shipped: Path = SHIPPED_FONTS) -> str:
+    """A fontconfig configuration: no include, the shipped folder alone, generic families."""
+    folder = escape(str(shipped))
+    renames = "".join(
+        '  <match target="scan">\n'
+        f'    <test name="file" compare="contains"><string>{folder}/{prefix}</string></test>\n'
+        f'    <edit name="family" mode="assign_replace"><string>{family}</string></edit>\n'
+        "  </match>\n" for prefix, family in _FLOOR.items())
     aliases = "".join(
-        f'  <alias binding="same"><family>{generic}</family>'
-        f"<prefer><family>{family}</family></prefer></alias>\n"
+        f'  <alias binding="same"><family>{generic}</family><prefer><family>{family}</family>'
+        f"<family>kratom-report {family}</family></prefer></alias>\n"
         for generic, family in _GENERIC.items())
     return (
         '<?xml version="1.0"?>\n'
         '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
         "<fontconfig>\n"
+        f"  <dir>{folder}</dir>\n"
+        f"  <cachedir>{escape(str(cache))}</cachedir>\n"
+        f"{renames}"
         '  <match target="pattern">\n'
         '    <test qual="all" name="family" compare="not_eq"><string>sans-serif</string></test>\n'
         '    <test qual="all" name="family" compare="not_eq"><string>serif</string></test>\n'
@@ -59,11 +77,12 @@ def config_text() -> str:
 
 @contextlib.contextmanager
 def private_fontconfig() -> Iterator[Path]:
-    """While inside, a fontconfig configuration loaded in this process is :func:`config_text`."""
+    """While inside, a fontconfig configuration loaded in this process is :func:`config_text`
+    (with its cache in a folder that goes when the configuration is loaded)."""
     saved = {name: os.environ.get(name) for name in _ENVIRONMENT}
     with tempfile.TemporaryDirectory(prefix="kratom-report-fonts-") as folder:
         conf = Path(folder) / "fonts.conf"
-        conf.write_text(config_text(), encoding="utf-8")
+        conf.write_text(config_text(Path(folder) / "cache"), encoding="utf-8")
         for name in _ENVIRONMENT:
             os.environ.pop(name, None)
         os.environ["FONTCONFIG_FILE"] = str(conf)
@@ -78,7 +97,7 @@ def private_fontconfig() -> Iterator[Path]:
 
 
 def font_configuration() -> Any:
-    """A WeasyPrint ``FontConfiguration`` that knows no font but those a stylesheet declares."""
+    """A WeasyPrint ``FontConfiguration`` that knows only the declared and the shipped fonts."""
     from weasyprint.text.fonts import FontConfiguration
 
     with private_fontconfig():
