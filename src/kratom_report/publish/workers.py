@@ -123,7 +123,7 @@ class Workers:
             self.say(FONTTOOLS_WARNING)
         if subsetter is not None and self.subsetter != "fonttools":
             self.subsetter = subsetter
-        return tuple(rest)  # type: ignore[return-value]
+        return tuple(rest)
 
 
 @dataclass
