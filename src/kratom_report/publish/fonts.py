@@ -14,7 +14,8 @@ time ("kratom-report Inter"): under their own names they would compete with a re
 ``templates/fonts`` files, which are declared with ``@font-face`` under the same family names.
 
 fontconfig reads ``FONTCONFIG_FILE`` when a configuration is loaded, which WeasyPrint does for
-each ``FontConfiguration``: the variable is set only while that object is made.
+each ``FontConfiguration``: pdf.py sets the variable only while that object is made (so it does
+not matter that importing WeasyPrint loaded the system's configuration once already).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from xml.sax.saxutils import escape
 
 from ..compose.templating import PACKAGE_TEMPLATES
@@ -94,11 +94,3 @@ def private_fontconfig() -> Iterator[Path]:
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
-
-
-def font_configuration() -> Any:
-    """A WeasyPrint ``FontConfiguration`` that knows only the declared and the shipped fonts."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    with private_fontconfig():
-        return FontConfiguration()

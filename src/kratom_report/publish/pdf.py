@@ -11,6 +11,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..errors import Problem, ProblemsError
@@ -58,14 +59,22 @@ class _Capture(logging.Handler):
         self.records.append(record)
 
 
+def _font_configuration() -> Any:
+    """A WeasyPrint ``FontConfiguration`` that knows only the declared and the shipped fonts."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .fonts import private_fontconfig
+
+    with private_fontconfig():
+        return FontConfiguration()
+
+
 def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
               attachments: list[tuple[str, bytes, str]] | None = None,
               date: dt.datetime | None = None) -> PdfResult:
     """Render with only the declared fonts (see fonts.py); any WeasyPrint warning or error
     about the content (fonts, fetches, CSS) fails the render."""
     import weasyprint
-
-    from .fonts import font_configuration
 
     root = root.resolve()
     refusals: list[str] = []
@@ -89,7 +98,7 @@ def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
         options: dict = {"custom_metadata": True}
         if variant != "none":
             options["pdf_variant"] = variant
-        rendered = document.render(font_config=font_configuration(), **options)
+        rendered = document.render(font_config=_font_configuration(), **options)
         if attachments:
             # Fixed dates: otherwise WeasyPrint stamps attachments with the clock.
             stamp = date or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
