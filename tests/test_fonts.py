@@ -138,9 +138,13 @@ def test_the_private_configuration_lists_the_shipped_folder_alone_and_includes_n
     text = config_text(tmp_path / "cache")
     assert re.findall(r"<dir>(.*?)</dir>", text) == [str(SHIPPED)]
     assert "<include" not in text and f"<cachedir>{tmp_path / 'cache'}</cachedir>" in text
-    assert ("<family>monospace</family><prefer><family>Noto Sans Mono</family>"
-            "<family>kratom-report Noto Sans Mono</family></prefer>") in text
-    assert "<family>serif</family><prefer><family>Inter</family>" in text
+    assert "<family>monospace</family><prefer><family>Noto Sans Mono</family></prefer>" in text
+    assert ("<family>serif</family><prefer><family>Inter</family>"
+            "<family>kratom-report Inter</family></prefer>") in text
+    # Inter's shipped faces are renamed, so they never compete with a declared Inter.
+    assert (f"<string>{SHIPPED}/Inter-</string></test>\n"
+            '    <edit name="family" mode="assign_replace"><string>kratom-report Inter</string>'
+            in text)
 
 
 def test_a_document_that_declares_no_font_gets_the_shipped_ones(tiny):
@@ -153,7 +157,7 @@ def test_a_document_that_declares_no_font_gets_the_shipped_ones(tiny):
     result = write_pdf(html, tiny, "clinician edition", variant="none")
     pdf = tiny / "out.pdf"
     pdf.write_bytes(result.data)
-    assert _fonts(pdf) == {"kratom-report-Inter", "kratom-report-Noto-Sans-Mono"}
+    assert _fonts(pdf) == {"kratom-report-Inter", "Noto-Sans-Mono"}
 
 
 def test_the_monospace_font_ships_with_its_licence():

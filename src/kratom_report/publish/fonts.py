@@ -9,9 +9,11 @@ fonts are the ``@font-face`` faces WeasyPrint registers itself (the shipped ones
 stylesheet and the theme's), and the generic families point at the shipped families.
 
 The shipped folder is there so that the renderer never has no font at all (WeasyPrint crashes
-then, for example with a report stylesheet that declares none). Its faces are renamed at scan
-time ("kratom-report Inter"): under their own names they would compete with a report's own
-``templates/fonts`` files, which are declared with ``@font-face`` under the same family names.
+then, for example with a report stylesheet that declares none), and it gives code its font:
+Noto Sans Mono is not declared with ``@font-face``, which would inline a megabyte into every print
+HTML. Inter's faces there are renamed at scan time ("kratom-report Inter"): under their own name
+they would compete with the ``@font-face`` Inter of the stylesheet, which a report may replace
+with its own ``templates/fonts`` files.
 
 fontconfig reads ``FONTCONFIG_FILE`` when a configuration is loaded, which WeasyPrint does for
 each ``FontConfiguration``: pdf.py sets the variable only while that object is made (so it does
@@ -32,8 +34,8 @@ from ..compose.templating import PACKAGE_TEMPLATES
 SHIPPED_FONTS = PACKAGE_TEMPLATES / "fonts"
 SANS = "Inter"
 MONO = "Noto Sans Mono"
-# The shipped files by name prefix, and the family each is known by in the shipped folder.
-_FLOOR = {"Inter-": f"kratom-report {SANS}", "NotoSansMono-": f"kratom-report {MONO}"}
+# Shipped files by name prefix, and the family each is known by in the shipped folder.
+_FLOOR = {"Inter-": f"kratom-report {SANS}"}
 
 # The CSS generic families; anything else unknown falls to sans-serif (as fontconfig's own
 # 49-sansserif.conf does), so every family resolves to a declared or shipped face.
@@ -56,8 +58,9 @@ def config_text(cache: Path, shipped: Path = SHIPPED_FONTS) -> str:
         "  </match>\n" for prefix, family in _FLOOR.items())
     aliases = "".join(
         f'  <alias binding="same"><family>{generic}</family><prefer><family>{family}</family>'
-        f"<family>kratom-report {family}</family></prefer></alias>\n"
-        for generic, family in _GENERIC.items())
+        + "".join(f"<family>{floor}</family>" for floor in _FLOOR.values()
+                  if floor.endswith(family))
+        + "</prefer></alias>\n" for generic, family in _GENERIC.items())
     return (
         '<?xml version="1.0"?>\n'
         '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
