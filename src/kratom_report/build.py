@@ -112,7 +112,7 @@ def build(root: Path, request: BuildRequest, progress: Progress | None = None) -
     from .publish.workers import Workers  # not imported by check: it renders no PDF
 
     count = _worker_count(root, request) if request.fmt == "pdf" else 0
-    with Workers(count) as workers:
+    with Workers(count, say) as workers:
         return _build(root, request, say, workers, sources)
 
 
@@ -152,6 +152,8 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
         sha = digest(made.data)
         record = {"build_fingerprint": fp, "content_fingerprint": r.content_fingerprint,
                   "sha256": sha, "pages": made.pages}
+        if made.target.fmt == "pdf":  # which library subset the fonts: verify explains with it
+            record["font_subsetter"] = workers.subsetter
         files += [(path, made.data), (record_path(path), _json_bytes(record))]
         built.append(BuiltFile(path, r.edition.id, made.pages, len(made.data), sha,
                                r.content_fingerprint, fp))

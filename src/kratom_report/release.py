@@ -96,7 +96,7 @@ def _products(planned: Plan, composer: Composer, editions: list[RenderedEdition]
     """Every PDF and web edition of the release: the PDFs rendered here, or the assembled
     ``pieces`` with only the web editions made here."""
     if pieces is None:
-        with Workers(min(len(editions), jobs or os.cpu_count() or 1)) as pool:
+        with Workers(min(len(editions), jobs or os.cpu_count() or 1), say) as pool:
             return produce(planned, composer, pool, say, composed=editions)
     with Workers(0) as pool:  # nothing is sent to it: no PDF is rendered here
         return pieces + produce(planned, composer, pool, say, composed=editions,

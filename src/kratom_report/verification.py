@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,24 @@ class Verification:
     matches: bool
     expected_sha256: str
     actual_sha256: str
+    # Which library subset the fonts: the file's (from its build record, when one is beside
+    # it) and the rebuild's. Different subsetters give different bytes from the same sources.
+    recorded_subsetter: str | None = None
+    current_subsetter: str | None = None
+
+    @property
+    def explanation(self) -> str:
+        """Why the bytes differ, when the build records tell; else an empty string."""
+        recorded, current = self.recorded_subsetter, self.current_subsetter
+        if self.matches or not recorded or not current or recorded == current:
+            return ""
+        names = {"harfbuzz": "HarfBuzz", "fonttools": "fontTools"}
+        fix = ("install HarfBuzz subsetting (Debian and Ubuntu: libharfbuzz-subset0) and verify "
+               "again" if current == "fonttools" else
+               "rebuild it on a machine with HarfBuzz subsetting, or verify it on one without")
+        return (f"; its fonts were subset with {names.get(recorded, recorded)} (its build record "
+                f"says so) and the rebuild's with {names.get(current, current)}, which gives "
+                f"different bytes: {fix}")
 
 
 def read_identity(path: Path) -> tuple[str, str, bool]:
@@ -69,7 +88,22 @@ def verify(root: Path, path: Path) -> Verification:
     actual = path.read_bytes()
     expected_sha, actual_sha = digest(made.data), digest(actual)
     return Verification(path, edition, version, expected_sha == actual_sha, expected_sha,
-                        actual_sha)
+                        actual_sha, _recorded_subsetter(path, actual_sha), workers.subsetter)
+
+
+def _recorded_subsetter(path: Path, sha256: str) -> str | None:
+    """The font subsetter named by the build record beside the file (``build`` writes one),
+    when the record is this file's."""
+    from .build import record_path
+
+    try:
+        record = json.loads(record_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("sha256") != sha256:
+        return None
+    value = record.get("font_subsetter")
+    return value if isinstance(value, str) else None
 
 
 def _paper(path: Path) -> str:

@@ -111,7 +111,7 @@ def verify(root: Path, pdf: Path) -> None:
         return
     click.echo(f"{pdf}: differs from a rebuild of the {result.edition} edition, version "
                f"{result.version} (file sha256 {result.actual_sha256}, rebuild "
-               f"{result.expected_sha256})", err=True)
+               f"{result.expected_sha256}){result.explanation}", err=True)
     sys.exit(EXIT_PROBLEM)
 
 

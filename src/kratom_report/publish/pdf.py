@@ -11,10 +11,15 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..errors import Problem, ProblemsError
 from ..source.paths import OutsideReport, inside_root
+
+# WeasyPrint's notice that HarfBuzz subsetting is missing (once per font): a fact about the
+# machine, not the content, so it is one warning per run (see workers.py), never an error.
+FONTTOOLS_NOTICE = "Using fontTools instead of HarfBuzz-Subset"
 
 # A renderer message may quote a whole data: URI (megabytes of base64): keep only its type.
 _DATA_URI = re.compile(r"(data:[\w.+-]+/[\w.+-]+(?:;[\w=.+-]+)*,)[^'\"\s)]{16,}")
@@ -24,6 +29,7 @@ _DATA_URI = re.compile(r"(data:[\w.+-]+/[\w.+-]+(?:;[\w=.+-]+)*,)[^'\"\s)]{16,}"
 class PdfResult:
     data: bytes
     pages: int
+    subsetter: str = "harfbuzz"  # or "fonttools": which library subset the embedded fonts
 
 
 def fetch_refusal(url: str, root: Path) -> str | None:
@@ -53,10 +59,21 @@ class _Capture(logging.Handler):
         self.records.append(record)
 
 
+def _font_configuration() -> Any:
+    """A WeasyPrint ``FontConfiguration`` that knows only the declared and the shipped fonts."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .fonts import private_fontconfig
+
+    with private_fontconfig():
+        return FontConfiguration()
+
+
 def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
               attachments: list[tuple[str, bytes, str]] | None = None,
               date: dt.datetime | None = None) -> PdfResult:
-    """Render; any WeasyPrint warning or error (fonts, fetches, CSS) fails the render."""
+    """Render with only the declared fonts (see fonts.py); any WeasyPrint warning or error
+    about the content (fonts, fetches, CSS) fails the render."""
     import weasyprint
 
     root = root.resolve()
@@ -81,7 +98,7 @@ def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
         options: dict = {"custom_metadata": True}
         if variant != "none":
             options["pdf_variant"] = variant
-        rendered = document.render(**options)
+        rendered = document.render(font_config=_font_configuration(), **options)
         if attachments:
             # Fixed dates: otherwise WeasyPrint stamps attachments with the clock.
             stamp = date or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -96,11 +113,15 @@ def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
         logger.removeHandler(capture)
         logger.setLevel(previous)
     problems = [Problem(display, None, None, r) for r in dict.fromkeys(refusals)]
+    subsetter = "harfbuzz"
     for record in capture.records:
+        if str(record.msg).startswith(FONTTOOLS_NOTICE):
+            subsetter = "fonttools"
+            continue
         message = _DATA_URI.sub(r"\1… (inline data)", record.getMessage())
         if any(r in message for r in refusals):
             continue
         problems.append(Problem(display, None, None, f"renderer: {message}"))
     if problems:
         raise ProblemsError(problems)
-    return PdfResult(out.getvalue(), len(rendered.pages))
+    return PdfResult(out.getvalue(), len(rendered.pages), subsetter)

@@ -1,7 +1,8 @@
 """PDFs in parallel: forked worker processes, each rendering one edition at a time.
 
 Workers are forked before the pipeline loads, so the PDF engine imports in parallel with the
-HTML work; each job is plain data, each result carries the log WeasyPrint wrote in the worker.
+HTML work; each job is plain data, each result carries the log WeasyPrint wrote in the worker and
+which library subset its fonts. A machine without HarfBuzz subsetting is one warning per run.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ if TYPE_CHECKING:
     from ..compose.render import RenderedEdition
 
 Progress = Callable[[str], None]
+Result = tuple[str, bytes | None, int, list[Problem], float]
+
+FONTTOOLS_WARNING = (
+    "warning: renderer: HarfBuzz subsetting is not installed (Debian and Ubuntu: "
+    "libharfbuzz-subset0; Fedora and Homebrew: harfbuzz); fonts were subset with fontTools, so "
+    "the PDF bytes differ from a build that has it")
 
 
 @dataclass(frozen=True)
@@ -39,8 +46,9 @@ class _Job:
     date: dt.datetime | None
 
 
-def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float]:
-    """Runs in a worker; WeasyPrint's log is captured here, where it is emitted."""
+def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float, str | None]:
+    """Runs in a worker; WeasyPrint's log is captured here, where it is emitted. The last item
+    is the font subsetter ("harfbuzz" or "fonttools"; None when nothing was rendered)."""
     from .pdf import write_pdf
     from .pdfmeta import finish_metadata
     from .pdftags import tidy_structure
@@ -50,12 +58,13 @@ def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float
         result = write_pdf(job.html, job.root, f"{job.edition} edition", variant=job.variant,
                            attachments=list(job.attachments) or None, date=job.date)
     except ProblemsError as exc:
-        return job.edition, None, 0, exc.problems, time.perf_counter() - start
+        return job.edition, None, 0, exc.problems, time.perf_counter() - start, None
     data = tidy_structure(result.data, job.html)
     lang = re.search(r'<html lang="([^"]+)"', job.html)
     data = finish_metadata(data, lang.group(1) if lang else "en",
                            archival=job.variant.startswith("pdf/a"))
-    return job.edition, data, result.pages, [], time.perf_counter() - start
+    return (job.edition, data, result.pages, [], time.perf_counter() - start,
+            result.subsetter)
 
 
 class Workers:
@@ -65,12 +74,17 @@ class Workers:
     Each worker owns one pipe and has at most one job in flight, so neither side can block
     the other on a full pipe. No lock is shared between processes, so an interrupted build can
     always kill its workers without waiting on them.
+
+    ``subsetter`` is the library that subset the fonts of the PDFs received so far ("harfbuzz"
+    or "fonttools", None before any); ``say`` hears once per run that fontTools did.
     """
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, say: Progress | None = None) -> None:
         self.count = count
         self.workers: list[_Worker] = []
         self.sent = 0
+        self.say = say
+        self.subsetter: str | None = None
         if count > 0 and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
             for _ in range(count):
@@ -94,13 +108,31 @@ class Workers:
                 worker.proc.join()
             worker.conn.close()
 
-    def submit(self, job: _Job) -> Any:
+    def submit(self, job: _Job) -> _Handle:
         """A handle whose ``get()`` returns the job's result (computed here without workers)."""
         if not self.workers:
-            return _Deferred(job)
+            return _Handle(self, _Deferred(job))
         worker = self.workers[self.sent % len(self.workers)]
         self.sent += 1
-        return worker.add(job)
+        return _Handle(self, worker.add(job))
+
+    def received(self, result: tuple) -> Result:
+        """A worker's result without its subsetter, which is noted (and warned of) here."""
+        *rest, subsetter = result
+        if subsetter == "fonttools" and self.subsetter != "fonttools" and self.say:
+            self.say(FONTTOOLS_WARNING)
+        if subsetter is not None and self.subsetter != "fonttools":
+            self.subsetter = subsetter
+        return tuple(rest)
+
+
+@dataclass
+class _Handle:
+    pool: Workers
+    inner: Any
+
+    def get(self) -> Result:
+        return self.pool.received(self.inner.get())
 
 
 @dataclass
@@ -147,7 +179,7 @@ class _Reply:
     worker: _Worker
     ticket: int
 
-    def get(self) -> tuple[str, bytes | None, int, list[Problem], float]:
+    def get(self) -> tuple:
         return self.worker.result(self.ticket)
 
 
@@ -164,7 +196,7 @@ def _serve(conn: Any) -> None:
 class _Deferred:
     job: _Job
 
-    def get(self) -> tuple[str, bytes | None, int, list[Problem], float]:
+    def get(self) -> tuple:
         return _render_job(self.job)
 
 

@@ -1,0 +1,99 @@
+"""The renderer's fonts: those the stylesheets declare and the shipped ones, never the machine's.
+
+WeasyPrint finds every face through fontconfig, whose own configuration adds the system's and the
+user's font folders. A weight or style no ``@font-face`` declares, a generic family (``monospace``
+for inline code) or a character no declared face has would then be taken from whatever fonts the
+machine has, embedded, and the bytes of the PDF would depend on the machine. So each render gets a
+private configuration that includes nothing and lists one font folder, the shipped fonts: the
+fonts are the ``@font-face`` faces WeasyPrint registers itself (the shipped ones of the built-in
+stylesheet and the theme's), and the generic families point at the shipped families.
+
+The shipped folder is there so that the renderer never has no font at all (WeasyPrint crashes
+then, for example with a report stylesheet that declares none), and it gives code its font:
+Noto Sans Mono is not declared with ``@font-face``, which would inline a megabyte into every print
+HTML. Inter's faces there are renamed at scan time ("kratom-report Inter"): under their own name
+they would compete with the ``@font-face`` Inter of the stylesheet, which a report may replace
+with its own ``templates/fonts`` files.
+
+fontconfig reads ``FONTCONFIG_FILE`` when a configuration is loaded, which WeasyPrint does for
+each ``FontConfiguration``: pdf.py sets the variable only while that object is made (so it does
+not matter that importing WeasyPrint loaded the system's configuration once already).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from ..compose.templating import PACKAGE_TEMPLATES
+
+SHIPPED_FONTS = PACKAGE_TEMPLATES / "fonts"
+SANS = "Inter"
+MONO = "Noto Sans Mono"
+# Shipped files by name prefix, and the family each is known by in the shipped folder.
+_FLOOR = {"Inter-": f"kratom-report {SANS}"}
+
+# The CSS generic families; anything else unknown falls to sans-serif (as fontconfig's own
+# 49-sansserif.conf does), so every family resolves to a declared or shipped face.
+_GENERIC = {"sans-serif": SANS, "serif": SANS, "cursive": SANS, "fantasy": SANS,
+            "system-ui": SANS, "ui-sans-serif": SANS, "ui-serif": SANS, "ui-rounded": SANS,
+            "math": SANS, "emoji": SANS, "fangsong": SANS,
+            "monospace": MONO, "ui-monospace": MONO}
+
+# Variables that would make fontconfig read another file, or prefix the paths it reads.
+_ENVIRONMENT = ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")
+
+
+def config_text(cache: Path, shipped: Path = SHIPPED_FONTS) -> str:
+    """A fontconfig configuration: no include, the shipped folder alone, generic families."""
+    folder = escape(str(shipped))
+    renames = "".join(
+        '  <match target="scan">\n'
+        f'    <test name="file" compare="contains"><string>{folder}/{prefix}</string></test>\n'
+        f'    <edit name="family" mode="assign_replace"><string>{family}</string></edit>\n'
+        "  </match>\n" for prefix, family in _FLOOR.items())
+    aliases = "".join(
+        f'  <alias binding="same"><family>{generic}</family><prefer><family>{family}</family>'
+        + "".join(f"<family>{floor}</family>" for floor in _FLOOR.values()
+                  if floor.endswith(family))
+        + "</prefer></alias>\n" for generic, family in _GENERIC.items())
+    return (
+        '<?xml version="1.0"?>\n'
+        '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+        "<fontconfig>\n"
+        f"  <dir>{folder}</dir>\n"
+        f"  <cachedir>{escape(str(cache))}</cachedir>\n"
+        f"{renames}"
+        '  <match target="pattern">\n'
+        '    <test qual="all" name="family" compare="not_eq"><string>sans-serif</string></test>\n'
+        '    <test qual="all" name="family" compare="not_eq"><string>serif</string></test>\n'
+        '    <test qual="all" name="family" compare="not_eq"><string>monospace</string></test>\n'
+        '    <edit name="family" mode="append_last"><string>sans-serif</string></edit>\n'
+        "  </match>\n"
+        f"{aliases}"
+        "</fontconfig>\n")
+
+
+@contextlib.contextmanager
+def private_fontconfig() -> Iterator[Path]:
+    """While inside, a fontconfig configuration loaded in this process is :func:`config_text`
+    (with its cache in a folder that goes when the configuration is loaded)."""
+    saved = {name: os.environ.get(name) for name in _ENVIRONMENT}
+    with tempfile.TemporaryDirectory(prefix="kratom-report-fonts-") as folder:
+        conf = Path(folder) / "fonts.conf"
+        conf.write_text(config_text(Path(folder) / "cache"), encoding="utf-8")
+        for name in _ENVIRONMENT:
+            os.environ.pop(name, None)
+        os.environ["FONTCONFIG_FILE"] = str(conf)
+        try:
+            yield conf
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
