@@ -180,6 +180,28 @@ def test_verify(cli, tiny, tiny_built, tmp_path):
     assert result.exit_code == 1 and result.stderr.startswith(f"{other}: not a readable PDF")
 
 
+def test_verify_names_the_tool_that_made_a_differing_file(cli, tiny, tiny_built, tmp_path):
+    """A PDF made by another version of the tool differs for that reason: verify says so."""
+    import pikepdf
+
+    from kratom_report import __version__
+
+    old = tmp_path / POL
+    with pikepdf.open(tiny_built.build() / POL) as pdf:
+        pdf.docinfo["/Creator"] = "kratom-report 0.0.1"
+        pdf.save(old, deterministic_id=True)
+    result = cli("verify", "--source", tiny, old)
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        f"; the file was made by kratom-report 0.0.1 and the rebuild by kratom-report "
+        f"{__version__}, which may write other bytes: verify it with kratom-report 0.0.1\n")
+    # The same sources and tool: a differing file gets no invented reason.
+    practice = tiny / "report" / "sections" / "practice.yaml"
+    practice.write_text(practice.read_text().replace("POLICYONLY", "POLICY-ONLY"))
+    bad = cli("verify", "--source", tiny, tiny_built.build() / POL)
+    assert bad.exit_code == 1 and bad.stderr.rstrip().endswith(")")
+
+
 def test_archival_variant_attaches_own_sources_and_is_reproducible(cli, tiny, tiny_built,
                                                                     tmp_path):
     import pikepdf

@@ -26,6 +26,14 @@ Progress = Callable[[str], None]
 _log = logging.getLogger("kratom_report")
 
 
+def _log_line(message: str) -> None:
+    """A progress line to the logger: a warning at WARNING, everything else at INFO."""
+    if message.startswith("warning: "):
+        _log.warning(message.removeprefix("warning: "))
+    else:
+        _log.info(message)
+
+
 @dataclass(frozen=True)
 class Output:
     """One file a build wrote (or found unchanged and kept)."""
@@ -85,7 +93,7 @@ class Report:
     _progress: Progress | None = field(default=None, repr=False, compare=False)
 
     def _say(self, progress: Progress | None) -> Progress:
-        return progress or self._progress or _log.info
+        return progress or self._progress or _log_line
 
     def check(self, *, strict: bool = False, stats: bool = False) -> CheckResult:
         """Validate everything and compose every edition in memory; write nothing.

@@ -26,12 +26,21 @@ class Verification:
     # it) and the rebuild's. Different subsetters give different bytes from the same sources.
     recorded_subsetter: str | None = None
     current_subsetter: str | None = None
+    # The tool and renderer that made the file (its Creator and Producer), and this run's.
+    made_by: tuple[str, str] = ("", "")
+    rebuilt_by: tuple[str, str] = ("", "")
 
     @property
     def explanation(self) -> str:
-        """Why the bytes differ, when the build records tell; else an empty string."""
+        """Why the bytes differ, when the file's metadata or build record tell; else ""."""
+        if self.matches:
+            return ""
+        for made, now in zip(self.made_by, self.rebuilt_by, strict=True):
+            if made and now and made != now:
+                return (f"; the file was made by {made} and the rebuild by {now}, which may "
+                        f"write other bytes: verify it with {made}")
         recorded, current = self.recorded_subsetter, self.current_subsetter
-        if self.matches or not recorded or not current or recorded == current:
+        if not recorded or not current or recorded == current:
             return ""
         names = {"harfbuzz": "HarfBuzz", "fonttools": "fontTools"}
         fix = ("install HarfBuzz subsetting (Debian and Ubuntu: libharfbuzz-subset0) and verify "
@@ -88,7 +97,19 @@ def verify(root: Path, path: Path) -> Verification:
     actual = path.read_bytes()
     expected_sha, actual_sha = digest(made.data), digest(actual)
     return Verification(path, edition, version, expected_sha == actual_sha, expected_sha,
-                        actual_sha, _recorded_subsetter(path, actual_sha), workers.subsetter)
+                        actual_sha, _recorded_subsetter(path, actual_sha), workers.subsetter,
+                        _made_by(actual), _made_by(made.data))
+
+
+def _made_by(data: bytes) -> tuple[str, str]:
+    """A PDF's Creator (this tool and its version) and Producer (the renderer and its)."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        info = pdf.docinfo
+        return str(info.get("/Creator", "")), str(info.get("/Producer", ""))
 
 
 def _recorded_subsetter(path: Path, sha256: str) -> str | None:
