@@ -180,8 +180,10 @@ def test_verify(cli, tiny, tiny_built, tmp_path):
     assert result.exit_code == 1 and result.stderr.startswith(f"{other}: not a readable PDF")
 
 
-def test_verify_names_the_tool_that_made_a_differing_file(cli, tiny, tiny_built, tmp_path):
-    """A PDF made by another version of the tool differs for that reason: verify says so."""
+def test_verify_names_the_tool_and_fonts_that_made_a_differing_file(cli, tiny, tiny_built,
+                                                                    tmp_path):
+    """A PDF made by another version of the tool, or with other fonts, differs for that
+    reason: verify says so."""
     import pikepdf
 
     from kratom_report import __version__
@@ -195,6 +197,20 @@ def test_verify_names_the_tool_that_made_a_differing_file(cli, tiny, tiny_built,
     assert result.stderr.endswith(
         f"; the file was made by kratom-report 0.0.1 and the rebuild by kratom-report "
         f"{__version__}, which may write other bytes: verify it with kratom-report 0.0.1\n")
+    # The same tool, but a font the machine had: the fonts are named.
+    other = tmp_path / "fonts" / POL
+    other.parent.mkdir()
+    with pikepdf.open(tiny_built.build() / POL) as pdf:
+        for page in pdf.pages:
+            for font in page.obj.Resources.Font.values():
+                if str(font.BaseFont).endswith("+Inter-Bold"):
+                    font.BaseFont = pikepdf.Name("/ABCDEF+Lato-Semi-Bold")
+        pdf.save(other, deterministic_id=True)
+    result = cli("verify", "--source", tiny, other)
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "; the file embeds other fonts than the rebuild (only in the file: Lato-Semi-Bold; only "
+        "in the rebuild: Inter-Bold): it was made with other fonts installed or in the theme\n")
     # The same sources and tool: a differing file gets no invented reason.
     practice = tiny / "report" / "sections" / "practice.yaml"
     practice.write_text(practice.read_text().replace("POLICYONLY", "POLICY-ONLY"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import ReportError
 from .fingerprint import digest
@@ -29,6 +30,8 @@ class Verification:
     # The tool and renderer that made the file (its Creator and Producer), and this run's.
     made_by: tuple[str, str] = ("", "")
     rebuilt_by: tuple[str, str] = ("", "")
+    # The font families embedded in the file and in the rebuild (subset tags removed).
+    fonts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
     @property
     def explanation(self) -> str:
@@ -39,6 +42,15 @@ class Verification:
             if made and now and made != now:
                 return (f"; the file was made by {made} and the rebuild by {now}, which may "
                         f"write other bytes: verify it with {made}")
+        file_fonts, rebuilt_fonts = self.fonts
+        if file_fonts and rebuilt_fonts and file_fonts != rebuilt_fonts:
+            only = sorted(set(file_fonts) - set(rebuilt_fonts))
+            missing = sorted(set(rebuilt_fonts) - set(file_fonts))
+            return ("; the file embeds other fonts than the rebuild ("
+                    + "; ".join(part for part in (
+                        f"only in the file: {', '.join(only)}" if only else "",
+                        f"only in the rebuild: {', '.join(missing)}" if missing else "") if part)
+                    + "): it was made with other fonts installed or in the theme")
         recorded, current = self.recorded_subsetter, self.current_subsetter
         if not recorded or not current or recorded == current:
             return ""
@@ -98,18 +110,32 @@ def verify(root: Path, path: Path) -> Verification:
     expected_sha, actual_sha = digest(made.data), digest(actual)
     return Verification(path, edition, version, expected_sha == actual_sha, expected_sha,
                         actual_sha, _recorded_subsetter(path, actual_sha), workers.subsetter,
-                        _made_by(actual), _made_by(made.data))
+                        *_described(actual, made.data))
 
 
-def _made_by(data: bytes) -> tuple[str, str]:
-    """A PDF's Creator (this tool and its version) and Producer (the renderer and its)."""
+def _described(actual: bytes, rebuilt: bytes) -> tuple[tuple[str, str], tuple[str, str],
+                                                        tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(made by, rebuilt by, (file fonts, rebuilt fonts)): what may explain a difference."""
+    (made, file_fonts), (now, rebuilt_fonts) = _made_by(actual), _made_by(rebuilt)
+    return made, now, (file_fonts, rebuilt_fonts)
+
+
+def _made_by(data: bytes) -> tuple[tuple[str, str], tuple[str, ...]]:
+    """A PDF's Creator (this tool and its version) and Producer (the renderer and its), and
+    the fonts it embeds, without their subset tags."""
     import io
 
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
         info = pdf.docinfo
-        return str(info.get("/Creator", "")), str(info.get("/Producer", ""))
+        fonts: set[str] = set()
+        for page in pdf.pages:
+            resources: Any = page.obj.get("/Resources", pikepdf.Dictionary())
+            for font in resources.get("/Font", pikepdf.Dictionary()).values():
+                fonts.add(str(font.get("/BaseFont", "")).lstrip("/").split("+")[-1])
+        return ((str(info.get("/Creator", "")), str(info.get("/Producer", ""))),
+                tuple(sorted(f for f in fonts if f)))
 
 
 def _recorded_subsetter(path: Path, sha256: str) -> str | None:
