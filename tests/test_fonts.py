@@ -127,6 +127,18 @@ def test_decoy_fonts_on_the_font_path_change_no_byte(builds, name):
     assert builds[(name, True)].read_bytes() == builds[(name, False)].read_bytes()
 
 
+def test_the_shipped_report_with_decoys_is_the_shipped_build(shipped, decoys, tmp_path):
+    """The briefing itself, built with the decoys on the font path, is byte for byte the
+    session's build without them, and embeds Inter alone."""
+    [built] = shipped.build().glob("*-clinician-v*.pdf")
+    name = built.name
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        result = _build(shipped.root, tmp_path, decoys, monkeypatch, "--edition", "clinician")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / name).read_bytes() == built.read_bytes()
+    assert _fonts(tmp_path / name) == {"Inter", "Inter-Bold", "Inter-Italic", "Inter-Semi-Bold"}
+
+
 @pytest.mark.parametrize(("name", "expected"), [("tiny", TINY_FONTS), ("themed", THEMED_FONTS)])
 def test_pdffonts_lists_only_shipped_and_theme_fonts(builds, name, expected):
     for with_decoys in (False, True):
