@@ -66,7 +66,8 @@ def _writable(folder: Path) -> bool:
 
 
 def scratch_folder(prefix: str) -> Path:
-    """A new private folder for files nobody keeps (the preview without ``--out``)."""
+    """A new private folder for files nobody keeps (the preview without ``--out``, a
+    render's private font configuration)."""
     return Path(tempfile.mkdtemp(prefix=prefix))
 
 

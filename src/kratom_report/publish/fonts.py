@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from ..atomic import scratch_folder
 from ..compose.templating import PACKAGE_TEMPLATES
 
 SHIPPED_FONTS = PACKAGE_TEMPLATES / "fonts"
@@ -83,17 +84,18 @@ def private_fontconfig() -> Iterator[Path]:
     """While inside, a fontconfig configuration loaded in this process is :func:`config_text`
     (with its cache in a folder that goes when the configuration is loaded)."""
     saved = {name: os.environ.get(name) for name in _ENVIRONMENT}
-    with tempfile.TemporaryDirectory(prefix="kratom-report-fonts-") as folder:
-        conf = Path(folder) / "fonts.conf"
-        conf.write_text(config_text(Path(folder) / "cache"), encoding="utf-8")
+    folder = scratch_folder("kratom-report-fonts-")
+    try:
+        conf = folder / "fonts.conf"
+        conf.write_text(config_text(folder / "cache"), encoding="utf-8")
         for name in _ENVIRONMENT:
             os.environ.pop(name, None)
         os.environ["FONTCONFIG_FILE"] = str(conf)
-        try:
-            yield conf
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        yield conf
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(folder, ignore_errors=True)
