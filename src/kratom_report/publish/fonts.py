@@ -11,9 +11,10 @@ stylesheet and the theme's), and the generic families point at the shipped famil
 The shipped folder is there so that the renderer never has no font at all (WeasyPrint crashes
 then, for example with a report stylesheet that declares none), and it gives code its font:
 Noto Sans Mono is not declared with ``@font-face``, which would inline a megabyte into every print
-HTML. Inter's faces there are renamed at scan time ("kratom-report Inter"): under their own name
-they would compete with the ``@font-face`` Inter of the stylesheet, which a report may replace
-with its own ``templates/fonts`` files.
+HTML. Inter's faces there are rejected at scan time: the only Inter is the stylesheet's
+``@font-face`` one (which a report may replace with its own ``templates/fonts`` files). A second
+family of the same faces, as an earlier version had under another name, was chosen or not for a
+fallback depending on what the process had rendered before it forked.
 
 fontconfig reads ``FONTCONFIG_FILE`` when a configuration is loaded, which WeasyPrint does for
 each ``FontConfiguration``: pdf.py sets the variable only while that object is made (so it does
@@ -35,8 +36,8 @@ from ..compose.templating import PACKAGE_TEMPLATES
 SHIPPED_FONTS = PACKAGE_TEMPLATES / "fonts"
 SANS = "Inter"
 MONO = "Noto Sans Mono"
-# Shipped files by name prefix, and the family each is known by in the shipped folder.
-_FLOOR = {"Inter-": f"kratom-report {SANS}"}
+# Shipped files the scan leaves out: their family is declared with @font-face instead.
+_FLOOR = ("Inter-",)
 
 # The CSS generic families; anything else unknown falls to sans-serif (as fontconfig's own
 # 49-sansserif.conf does), so every family resolves to a declared or shipped face.
@@ -50,17 +51,14 @@ _ENVIRONMENT = ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")
 
 
 def config_text(cache: Path, shipped: Path = SHIPPED_FONTS) -> str:
-    """A fontconfig configuration: no include, the shipped folder alone, generic families."""
+    """A fontconfig configuration: no include, the shipped folder alone (without the faces the
+    stylesheet declares), generic families."""
     folder = escape(str(shipped))
-    renames = "".join(
-        '  <match target="scan">\n'
-        f'    <test name="file" compare="contains"><string>{folder}/{prefix}</string></test>\n'
-        f'    <edit name="family" mode="assign_replace"><string>{family}</string></edit>\n'
-        "  </match>\n" for prefix, family in _FLOOR.items())
+    renames = ("  <selectfont><rejectfont>\n"
+               + "".join(f"    <glob>{folder}/{prefix}*</glob>\n" for prefix in _FLOOR)
+               + "  </rejectfont></selectfont>\n")
     aliases = "".join(
         f'  <alias binding="same"><family>{generic}</family><prefer><family>{family}</family>'
-        + "".join(f"<family>{floor}</family>" for floor in _FLOOR.values()
-                  if floor.endswith(family))
         + "</prefer></alias>\n" for generic, family in _GENERIC.items())
     return (
         '<?xml version="1.0"?>\n'
