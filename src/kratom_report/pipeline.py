@@ -171,6 +171,7 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
 
     env = composer.templates.environment()  # every web page shares it: templates compile once
     made: list[tuple[Target, Any, RenderedEdition]] = []
+    problems: list[Problem] = []  # every edition's, reported together
     pending = 0
     editions = composed if composed is not None else composer.editions(
         plan_.editions, paper=plan_.paper, marks=marks)
@@ -186,11 +187,16 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
                 made.append((target, workers.submit(job_for(plan_.project.root, r,
                                                             target.variant)), r))
             elif target.fmt == "web":
-                web = composer.web(r, env)
+                try:
+                    web = composer.web(r, env)
+                except ProblemsError as exc:
+                    problems += exc.problems
+                    continue
                 made.append((target, web.html.encode("utf-8"), web))
             else:
                 made.append((target, r.html.encode("utf-8"), r))
-    products, problems, done = [], [], 0
+    products: list[Product] = []
+    done = 0
     for target, handle, r in made:
         if isinstance(handle, bytes):
             products.append(Product(target, handle, None, r))
