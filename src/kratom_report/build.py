@@ -195,9 +195,9 @@ def _change_marks(project: Project, since: str | None, edition_ids: list[str] | 
 def render_html(project: Project, edition_ids: list[str], paper: str | None
                 ) -> list[RenderedEdition]:
     """Every requested edition composed (print HTML included), all problems collected."""
-    from .pipeline import compose_all
+    from .pipeline import Composer
 
-    return compose_all(project, edition_ids, paper=paper)
+    return list(Composer.for_project(project).editions(edition_ids, paper=paper))
 
 
 def _worker_count(root: Path, request: BuildRequest) -> int:

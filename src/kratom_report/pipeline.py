@@ -149,13 +149,6 @@ class Composer:
         return web_from(self.project, composed, self.templates, env)
 
 
-def compose_all(project: Project, edition_ids: Iterable[str], *, paper: str | None = None,
-                composer: Composer | None = None) -> list[RenderedEdition]:
-    """Every requested edition composed, collecting all editions' problems before failing."""
-    composer = composer or Composer.for_project(project)
-    return list(composer.editions(edition_ids, paper=paper))
-
-
 def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
             marks: dict[str, ChangeMarks] | None = None,
             wanted: Callable[[Target, RenderedEdition], bool] = lambda _t, _r: True,
