@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]  # info: listed, never fails a check
 
 
 @dataclass(frozen=True, order=True)
@@ -27,7 +27,7 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        prefix = "warning: " if self.severity == "warning" else ""
+        prefix = {"warning": "warning: ", "info": "info: "}.get(self.severity, "")
         return f"{where}: {prefix}{self.message}"
 
     def as_json(self) -> dict[str, str | int | None]:

@@ -49,9 +49,14 @@ def select(project: Project, edition: Edition) -> list[SelectedSection]:
 
 
 def content_payload(edition: Edition, selected: list[SelectedSection],
-                    cited: list[Any], data: dict[str, Any]) -> dict[str, Any]:
-    """The edition's own resolved content: what its fingerprint hashes and PDF/A attaches."""
-    return {
+                    cited: list[Any], data: dict[str, Any],
+                    facts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The edition's own resolved content: what its fingerprint hashes and PDF/A attaches.
+
+    ``facts`` (the facts it printed) is left out when there are none, so an edition written
+    before facts existed keeps its fingerprint.
+    """
+    payload = {
         # Unset keys added later (language) stay out: old editions keep their fingerprints.
         "edition": edition.model_dump(mode="json", by_alias=True,
                                       exclude=None if edition.language else {"language"}),
@@ -66,6 +71,9 @@ def content_payload(edition: Edition, selected: list[SelectedSection],
                        for r in cited],
         "data": {k: v.model_dump(mode="json", by_alias=True) for k, v in sorted(data.items())},
     }
+    if facts:
+        payload["facts"] = facts
+    return payload
 
 
 def content_fingerprint(payload: dict[str, Any]) -> str:

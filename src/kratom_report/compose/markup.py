@@ -11,12 +11,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..source.limits import over_limit
 from ..source.markdown import Cite
 from ..source.paths import OutsideReport, inside_root
 from ..source.svgsafe import SvgRefused, check_svg
+from .facts import Printer
 
 # A hook the render layer supplies: given the cites and their raw text, return the HTML.
 CiteFn = Callable[[list[Cite], str], str]
@@ -30,6 +31,15 @@ class MarkupEnv:
     cite: CiteFn
     image: ImageFn
     problems: list[str] = field(default_factory=list)
+    printer: Printer | None = None  # facts and editorial notes (see compose/facts.py)
+
+    def fact(self, fact_id: str) -> str:
+        if self.printer is None:
+            return str(escape("{{fact:" + fact_id + "}}"))
+        return self.printer.fact(fact_id)
+
+    def note(self, text: str) -> str:
+        return self.printer.note(text) if self.printer is not None else ""
 
 
 def render(md: MarkdownIt, text: str, env: MarkupEnv, *, inline: bool = False) -> Markup:

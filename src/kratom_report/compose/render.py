@@ -27,6 +27,7 @@ from ..source.project import Project
 from ..source.translations import edition_language, is_translated, text_loc, translation_key
 from .citations import BibCache, Citer, bibliography
 from .editions import SelectedSection, content_fingerprint, content_payload, get_edition, select
+from .facts import Printer
 from .i18n import N_, Words
 from .marks import ChangeMarks
 from .markup import MarkupEnv, local_image_data_uri, render
@@ -130,7 +131,7 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     if ctx.problems:
         raise ProblemsError(ctx.problems)
 
-    payload = content_payload(edition, selected, cited, ctx.data_used)
+    payload = content_payload(edition, selected, cited, ctx.data_used, ctx.printer.payload())
     fingerprint = content_fingerprint(payload)
     document = _document(project, edition, release, words, fingerprint)
     context = {
@@ -146,6 +147,7 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
         "changelog": _changelog(project, release, words),
         "changed": _changed_context(marks, edition),
         "theme": theme_assets(project).context(),
+        "editorial_notes": list(ctx.printer.notes),
     }
     html = render_template(templates, template,
                             {**context, "css": Markup(templates.inline_css(stylesheet))})
@@ -259,6 +261,7 @@ class _Context:
         if marks is not None:
             _mark_rules(self.md, marks)
         self.problems: list[Problem] = []
+        self.printer = Printer(project.facts, self.words.lang, release_of(project).draft)
         self.data_used: dict[str, Any] = {}
         self.figures_seen = 0  # figures so far, for "Figure N."
 
@@ -308,7 +311,7 @@ class _Context:
                 return ""
             return f'<img src="{uri}" alt="{escape(alt)}">'
 
-        env = MarkupEnv(cite=self.citer.cite, image=image)
+        env = MarkupEnv(cite=self.citer.cite, image=image, printer=self.printer)
         return render(self.md, str(text), env, inline=inline)
 
     def section(self, selected: SelectedSection) -> dict[str, Any]:

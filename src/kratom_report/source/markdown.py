@@ -52,6 +52,37 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+# ``{{fact:ID}}`` prints a fact; ``{{note: text}}`` is an editorial note (drafts only). One
+# pattern each, used by the Markdown rule below and by :func:`brace_marks` for plain text.
+FACT = re.compile(r"\{\{\s*fact\s*:\s*([^{}\s]*)\s*\}\}")
+NOTE = re.compile(r"\{\{\s*note\s*:(.*?)\}\}", re.S)
+# Upper-case markers authors leave in text count as notes too (whole words only).
+MARKER = re.compile(r"(?<![\w-])(?:TODO|FIXME|TK)(?![\w-])")
+
+
+def _brace_rule(state: StateInline, silent: bool) -> bool:
+    """``{{fact:ID}}`` and ``{{note: text}}`` as tokens (never inside code spans)."""
+    src, pos = state.src, state.pos
+    if not src.startswith("{{", pos):
+        return False
+    m = FACT.match(src, pos) or NOTE.match(src, pos)
+    if m is None:
+        return False
+    if not silent:
+        fact = m.re is FACT
+        token = state.push("fact" if fact else "editorial_note", "", 0)
+        token.meta = ({"id": m.group(1), "raw": m.group(0)} if fact else
+                      {"text": " ".join(m.group(1).split()), "raw": m.group(0)})
+    state.pos = m.end()
+    return True
+
+
+def brace_marks(text: str) -> list[re.Match[str]]:
+    """The ``{{fact:…}}`` and ``{{note:…}}`` in a plain text (not Markdown), in order."""
+    found = list(FACT.finditer(text)) + list(NOTE.finditer(text))
+    return sorted(found, key=lambda m: m.start())
+
+
 @dataclass(frozen=True)
 class Slip:
     """Text that looks like a citation but is not one; ``needle`` finds it in the source."""
@@ -144,6 +175,7 @@ def make_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False, "maxNesting": 100})
     md.enable("table")
     md.inline.ruler.before("link", "citation", _citation_rule)
+    md.inline.ruler.before("link", "fact", _brace_rule)
 
     def render_citation(self, tokens, idx, options, env: dict) -> str:
         meta = tokens[idx].meta
@@ -160,7 +192,15 @@ def make_markdown() -> MarkdownIt:
                 level = int(token.tag[1])
                 token.tag = f"h{min(6, max(3, level + 1))}"
 
+    def render_fact(self, tokens, idx, options, env: dict) -> str:
+        return env["kr"].fact(tokens[idx].meta["id"])
+
+    def render_note(self, tokens, idx, options, env: dict) -> str:
+        return env["kr"].note(tokens[idx].meta["text"])
+
     md.add_render_rule("citation", render_citation)
+    md.add_render_rule("fact", render_fact)
+    md.add_render_rule("editorial_note", render_note)
     md.add_render_rule("image", render_image)
     md.core.ruler.push("demote_headings", demote)
     return md

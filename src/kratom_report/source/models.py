@@ -137,6 +137,7 @@ class Report(Strict):
     references: list[StrictStr] = list(DEFAULT_REFERENCES)
     changelog: StrictStr = DEFAULT_CHANGELOG
     theme: Theme = Theme()
+    facts: StrictStr | None = None  # the facts file (default: facts.yaml when present)
 
 
 class _Block(Strict):

@@ -13,6 +13,7 @@ from ..errors import Problem, ProblemsError, relpath
 from ..references.files import Unavailable, load_references
 from ..references.lint import lint_references
 from .datamodels import DataFile
+from .factcheck import FactBook, facts_and_notes
 from .figurefiles import FigureFiles, figure_keys_ok, load_figure_files
 from .limits import limit_bytes
 from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
@@ -50,6 +51,8 @@ class Project:
     data: dict[str, Located]  # by path relative to report/
     warnings: list[Problem] = field(default_factory=list)
     figures: FigureFiles = field(default_factory=FigureFiles)  # images and tile layouts
+    facts: FactBook = field(default_factory=FactBook)
+    notes: list[Problem] = field(default_factory=list)  # editorial notes; release refuses them
 
     @property
     def report_dir(self) -> Path:
@@ -57,11 +60,9 @@ class Project:
 
 
 def load_project(root: Path) -> Project:
-    """Load every file of the report; raise ProblemsError listing all problems found.
-
-    One mistake is one message: a part that fails (report.yaml's editions, a reference file)
-    is reported where it is, and the checks that depend on it are skipped, not failed.
-    """
+    """Load every file of the report; raise ProblemsError listing all problems found. One
+    mistake is one message: a part that fails (report.yaml's editions, a reference file) is
+    reported where it is, and the checks that depend on it are skipped, not failed."""
     problems: list[Problem] = []
     report_doc = _load(root, root / REPORT_FILE, problems, limit_bytes(None))
     if report_doc is None:
@@ -91,13 +92,15 @@ def load_project(root: Path) -> Project:
         check_languages(report, report_doc, sections, block_in_edition, problems, warnings)
     cited = _check_citations(parts.texts, report_doc, sections, data, references, unavailable,
                              problems, warnings)
+    facts, notes = facts_and_notes(root, report_doc, parts, sections, data, references,
+                                   changelog, problems, warnings)
     # "Not cited" needs every text read: not so when a section or an edition failed.
     lint_references(references, cited, problems, warnings,
                     unused=complete and parts.edition_ids is not None)
     if problems or report is None or changelog is None or changelog_doc is None:
         raise ProblemsError(problems + warnings)
     return Project(root, report, report_doc, sections, references, changelog, changelog_doc,
-                   data, warnings, figures)
+                   data, warnings, figures, facts, notes)
 
 
 def _load(root: Path, path: Path, problems: list[Problem], max_bytes: int) -> YamlDoc | None:
@@ -360,9 +363,10 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
     return cited
 
 
-# One id pattern for everything that becomes a file name; checked before any path is built.
-_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")  # every id that becomes a file name
 MAX_ID = 64
+
+
 def _check_style_paths(root: Path, doc: YamlDoc, problems: list[Problem]) -> None:
     """A ``citation_style`` that names a .csl file (report or edition level) must live inside
     the report folder: a style is parsed, and a path could point at any file on the machine."""
