@@ -63,7 +63,8 @@ class CheckResult:
 
     @property
     def ok(self) -> bool:
-        return not any(p.severity == "error" or self.strict for p in self.problems)
+        return not any(p.severity == "error" or (self.strict and p.severity == "warning")
+                       for p in self.problems)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -72,6 +73,11 @@ class CheckResult:
     @property
     def warnings(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if p.severity == "warning")
+
+    @property
+    def infos(self) -> tuple[Problem, ...]:
+        """Findings listed for the author that never fail a check (a draft's notes)."""
+        return tuple(p for p in self.problems if p.severity == "info")
 
 
 @dataclass(frozen=True)

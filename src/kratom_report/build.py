@@ -69,9 +69,12 @@ def check(root: Path, *, paper: str | None = None) -> CheckResult:
     """Validate everything and render every edition's HTML in memory; write nothing."""
     from .source.project import load_project
 
+    from .source.currency import overdue_problems, today
+
     project = load_project(root)
     rendered = render_html(project, [e.id for e in project.report.editions], paper)
-    return CheckResult(project, rendered, list(project.warnings) + _undescribed(project, rendered))
+    return CheckResult(project, rendered, list(project.warnings) + _undescribed(project, rendered)
+                       + overdue_problems(project, today()))
 
 
 def _undescribed(project: Project, rendered: list[RenderedEdition]) -> list[Problem]:
@@ -123,6 +126,9 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
     from .source.project import load_project
 
     project = load_project(root)
+    for note in project.notes:  # not a draft: the notes are left out of what is built
+        if note.severity == "warning":
+            say(f"{note}; left out of this build")
     composer = Composer.for_project(project)
     marks = _change_marks(project, request.mark_changes,
                           list(dict.fromkeys(request.editions)) or None, composer)

@@ -15,7 +15,7 @@ from .atomic import refuse_links
 from .atomic import write_folder as _write_folder
 from .build import build_fingerprint
 from .compose.render import RenderedEdition, release_of
-from .errors import OutputError, ReportError, relpath
+from .errors import OutputError, Problem, ProblemsError, ReportError, relpath
 from .fingerprint import digest
 from .pipeline import ARCHIVAL, Composer, Plan, Product, plan, produce
 from .pipeline import TAGGED as VARIANT
@@ -77,6 +77,7 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
         return ReleaseResult(target, False, json.loads((target / "manifest.json").read_text()))
     if target.exists() and target not in existing:
         raise OutputError(target, "exists but is not a release folder; move it away first")
+    accepted = _evidence_gate(project)  # a new release only: one made stays as it was
 
     say(f"releasing version {rel.version} ({rel.date.isoformat()})")
     if pieces is not None:
@@ -84,11 +85,29 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     products = _products(planned, composer, editions, say, jobs, pieces)
     files, manifest, sums = _release_files(project, rel.version, rel.date.isoformat(),
                                            editions, products, fingerprints)
+    if accepted:  # why evidence due for review went out anyway: on record, never printed
+        manifest["accepted_overdue"] = accepted
     _write_release(target, record, existing, files, manifest, sums, content)
     web = {p.target.edition: p.edition for p in products if p.target.fmt == "web"}
     write_site(project, out, rel.version, web, composer.templates,
                composer.templates.environment())
     return ReleaseResult(target, True, manifest)
+
+
+def _evidence_gate(project: Project) -> list[dict[str, str]]:
+    """Refuse editorial notes and evidence due for review that the changelog entry does not
+    accept (one located line each); return the accepted items for the manifest."""
+    from .source.currency import overdue, overdue_problems, today
+    from .source.factcheck import NOTE_SUFFIX
+
+    day = today()
+    problems = [Problem(n.path, n.line, n.column, n.message.removesuffix(NOTE_SUFFIX)
+                        + "; remove it before releasing") for n in project.notes]
+    problems += [p for p in overdue_problems(project, day, "error") if p.severity == "error"]
+    if problems:
+        raise ProblemsError(problems)
+    return [{d.kind: d.name, "due": d.due.isoformat(), "reason": d.accepted.reason}
+            for d in overdue(project, day) if d.accepted is not None]
 
 
 def _products(planned: Plan, composer: Composer, editions: list[RenderedEdition],

@@ -25,6 +25,7 @@ from ..build import CheckResult
 from ..compose.editions import SelectedSection, select
 from ..compose.estimate import estimate_pages
 from ..compose.render import RenderedEdition, release_of
+from ..source.currency import latest_day
 from ..source.loader import Loc, YamlDoc
 from ..source.markdown import citations_in, make_markdown
 from ..source.models import CalloutBlock, Edition, FigureBlock, MarkdownBlock
@@ -221,7 +222,7 @@ def _stale_data(project: Project, selected: list[SelectedSection], now: dt.date,
             if located is None:
                 continue
             as_of = located.model.as_of
-            latest = _latest_day(as_of)
+            latest = latest_day(as_of)
             age = (now - latest).days if latest is not None else None
             if age is None or age > days:
                 yield StaleData(located.doc.display, str(as_of), age)
@@ -246,25 +247,6 @@ def issued_year(issued: Any) -> int | None:
         except (TypeError, ValueError):
             return None
     return None
-
-
-def _latest_day(as_of: Any) -> dt.date | None:
-    """The last day ``as_of`` can mean: "2026-04" is as of 30 April 2026 at the latest."""
-    if isinstance(as_of, dt.date):
-        return as_of
-    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", str(as_of).strip())
-    if m is None:
-        return None
-    year, month, day = int(m.group(1)), m.group(2), m.group(3)
-    try:
-        if day:
-            return dt.date(year, int(month), int(day))
-        if month:
-            first_next = dt.date(year + int(month) // 12, int(month) % 12 + 1, 1)
-            return first_next - dt.timedelta(days=1)
-        return dt.date(year, 12, 31)
-    except ValueError:
-        return None
 
 
 # --- readability ---------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def echo_json(editions: dict[str, Any], problems: list[Problem], *, ok: bool | N
                unlocated: list[str] | None = None) -> None:
     """``check --format json``: the same document whether the check passed or not."""
     unlocated = unlocated or []
-    errors = bool(unlocated) or any(p.severity != "warning" for p in problems)
+    errors = bool(unlocated) or any(p.severity == "error" for p in problems)
     click.echo(json.dumps({
         "ok": (not errors) if ok is None else ok and not errors,
         "editions": editions,

@@ -34,11 +34,11 @@ def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
     result = Report(root).check(strict=strict, stats=fmt == "json" or stats)
     if result.errors:
         raise ProblemsError(list(result.problems))
-    for warning in result.warnings:
-        click.echo(str(warning), err=True)
+    for finding in result.problems:  # warnings and, in a draft, its notes
+        click.echo(str(finding), err=True)
     numbers = result.stats
     if fmt == "json":
-        echo_json({s.edition: s.as_json() for s in numbers}, list(result.warnings),
+        echo_json({s.edition: s.as_json() for s in numbers}, list(result.problems),
                    ok=not (strict and result.warnings))
     if strict and result.warnings:
         sys.exit(EXIT_PROBLEM)

@@ -24,9 +24,9 @@ def figure_block(ctx: Any, doc: YamlDoc, loc: Loc, block: FigureBlock, t: Any,
     ctx.figures_seen += 1
     numbered = ctx.project.report.theme.numbering.figures  # the theme may turn numbers off
     common = {"type": "figure", "kind": block.kind, "caption": t("caption", block.caption),
-              "alt": block.alt, "id": f"fig-{loc[1] + 1}",
+              "alt": ctx.printer.plain(block.alt), "id": f"fig-{loc[1] + 1}",
               "number": ctx.figures_seen if numbered else None,
-              "as_of": None, "caveat": None}
+              "as_of": None, "caveat": None, "checked": None}
     if block.kind == "image":
         image = ctx.project.figures.images[block.file]
         ctx.data_used[block.file] = ImagePayload(media_type=image.mime,
@@ -52,12 +52,27 @@ def _drawn(ctx: Any, doc: YamlDoc, loc: Loc, block: FigureBlock, t: Any,
     if text == AUTO:
         keys = auto_source_keys(data.model)
         text = "[@" + "; @".join(keys) + "]" if keys else None
-    raw = data.model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # Labels drawn in the figure are plain text: facts print, notes show in drafts only.
+    raw = _plain(ctx.printer, data.model.model_dump(mode="json", by_alias=True,
+                                                    exclude_none=True))
     try:
-        svg = render_figure(block.kind, raw, title=block.alt, accent=ctx.edition.accent,
+        svg = render_figure(block.kind, raw, title=ctx.printer.plain(block.alt), accent=ctx.edition.accent,
                             font_family=font_family, layout=layout, words=ctx.words)
     except ValueError as exc:
         ctx.problems.append(doc.problem(loc + ("data",), f"figure: {exc}"))
         svg = ""
+    checked = data.model.checked
     return {"svg": Markup(svg), **ctx.source(t, text), "as_of": ctx.words.as_of(data.model.as_of),
-            "caveat": data.model.caveat}
+            "caveat": ctx.printer.plain(data.model.caveat) if data.model.caveat else None,
+            "checked": ctx.words.date(checked) if checked else None}
+
+
+def _plain(printer: Any, value: Any) -> Any:
+    """Every text of a figure's data with its facts printed (dates and numbers unchanged)."""
+    if isinstance(value, str):
+        return printer.plain(value)
+    if isinstance(value, dict):
+        return {k: _plain(printer, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(printer, v) for v in value]
+    return value

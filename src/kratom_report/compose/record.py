@@ -24,7 +24,10 @@ def edition_record(payload: dict[str, Any], entries: list[str]) -> dict[str, Any
     md = make_markdown()
     edition = payload["edition"]
     refs = payload["references"]
+    facts = {"facts": {k: {"text": f["text"], "checked": f["checked"]}
+                       for k, f in payload["facts"].items()}} if payload.get("facts") else {}
     return {
+        **facts,
         "title": edition.get("title"),
         "content_fingerprint": content_fingerprint(payload),
         "key_messages": [plain_text(md, m) for m in edition.get("key_messages", [])],
@@ -125,8 +128,8 @@ def inline_text(children: list[Any]) -> str:
     """Plain text of an inline run; citations keep their source form so renumbering is no change."""
     out = []
     for child in children:
-        if child.type == "citation":
-            out.append(child.meta["raw"])
+        if child.type in ("citation", "fact", "editorial_note"):
+            out.append(child.meta["raw"])  # a fact's value is compared as a fact
         elif child.type in ("softbreak", "hardbreak"):
             out.append(" ")
         elif child.type in ("text", "code_inline"):

@@ -12,6 +12,8 @@ import difflib
 import re
 from typing import Any
 
+from .factdiff import fact_changes
+
 _NUMBER = re.compile(r"^[<>≤≥~±+−-]?\d[\d,.]*%?$")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[])")
 
@@ -40,6 +42,7 @@ def diff_edition(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         "key_messages": _list_changes(a["key_messages"], b["key_messages"]),
         "references": _references(a["references"], b["references"]),
         "figures": _figures(a["figures"], b["figures"]),
+        "facts": fact_changes(a.get("facts", {}), b.get("facts", {})),
     }
     old_sections = {s["id"]: s for s in a["sections"]}
     for section in b["sections"]:
@@ -50,7 +53,8 @@ def diff_edition(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         result["numbers"] += _numbers(None, change["old"], change["new"])
     empty = (not any(result["sections"].values()) and not any(result["blocks"].values())
              and not result["paragraphs"] and not any(result["key_messages"].values())
-             and not any(result["references"].values()) and not result["figures"])
+             and not any(result["references"].values()) and not result["figures"]
+             and not result["facts"])
     return {"status": "unchanged" if empty else "changed", **result}
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from .factdiff import fact_lines
+
 _RED, _GREEN, _BOLD, _OFF = "\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m"
 
 
@@ -53,6 +55,7 @@ def as_text(diff: dict[str, Any], *, colour: bool = False) -> str:
                   for r in e["references"]["changed"]]
         lines += [f"  figure data {f['data']}: {f['point']}: {f['old'] or '(none)'} → "
                   f"{f['new'] or '(none)'}" for f in e["figures"]]
+        lines += fact_lines(e.get("facts", []))
     if not diff["changed"]:
         lines.append("")
         lines.append("no changes")

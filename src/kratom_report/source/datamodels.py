@@ -72,6 +72,7 @@ class RegionEntry(Strict):
 class DataFile(Strict):
     title: StrictStr
     as_of: StrictStr | dt.date
+    checked: dt.date | None = None  # when an author last confirmed the data in its sources
     sources: list[StrictStr] = []
     caveat: StrictStr | None = None
     events: list[Event] | None = None
@@ -86,8 +87,9 @@ class DataFile(Strict):
     def _without_regions(self, handler: Any) -> Any:
         # A file without `regions` dumps as before it existed: same content fingerprint.
         out = handler(self)
-        if isinstance(out, dict) and out.get("regions") is None:
-            out.pop("regions", None)
+        for key in ("regions", "checked"):  # unset keys added later stay out
+            if isinstance(out, dict) and out.get(key) is None:
+                out.pop(key, None)
         return out
 
     @property

@@ -120,9 +120,12 @@ def _unknown(book: FactBook, fact_id: str) -> str:
             f"in {book.doc.display}")
 
 
+NOTE_SUFFIX = " (shown in drafts only; release refuses while it remains)"
+
+
 def _note(text: str) -> str:
     short = text if len(text) <= 80 else text[:77] + "..."
-    return f"editorial note: '{short}' (shown in drafts only; release refuses while it remains)"
+    return f"editorial note: '{short}'{NOTE_SUFFIX}"
 
 
 def _markers(doc: YamlDoc, loc: Loc, content: str, seen: dict[str, int], severity: Severity,
@@ -135,8 +138,7 @@ def _markers(doc: YamlDoc, loc: Loc, content: str, seen: dict[str, int], severit
 
 
 def _marker(word: str) -> str:
-    return (f"'{word}' marks an editorial note (shown in drafts only; release refuses while "
-            "it remains)")
+    return f"'{word}' marks an editorial note{NOTE_SUFFIX}"
 
 
 def _plain(book: FactBook, doc: YamlDoc, loc: Loc, text: str, severity: Severity,

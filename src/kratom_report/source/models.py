@@ -12,6 +12,7 @@ from pydantic import (
     StrictStr,
     field_validator,
     model_serializer,
+    model_validator,
 )
 
 # Re-exported: the data file models were defined here first.
@@ -372,10 +373,25 @@ class ReferenceFile(Strict):
     references: list[dict[str, Any]]
 
 
+class AcceptedOverdue(Strict):
+    """A fact or data file released although due for review, and why (kept in the manifest)."""
+
+    fact: StrictStr | None = None
+    data: StrictStr | None = None
+    reason: Annotated[StrictStr, Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _one_item(self) -> AcceptedOverdue:
+        if (self.fact is None) == (self.data is None):
+            raise ValueError("name either a fact (fact: ID) or a data file (data: FILE)")
+        return self
+
+
 class ChangelogEntry(Strict):
     version: Annotated[StrictStr, Field(pattern=_SEMVER)]
     date: dt.date | None = None
     changes: list[StrictStr] = []
+    accepted_overdue: list[AcceptedOverdue] = []
 
 
 class Changelog(Strict):
