@@ -60,6 +60,7 @@ class CheckResult:
     references: int = 0
     stats: tuple[EditionStats, ...] = ()
     stale_after: tuple[int, int] = (0, 0)  # (reference years, data days), for stats text
+    facts: tuple[str, ...] = ()  # with stats: each fact, where it is used, what falls due
 
     @property
     def ok(self) -> bool:
@@ -113,15 +114,20 @@ class Report:
         except ProblemsError as exc:
             return CheckResult(tuple(exc.problems), strict)
         numbers: tuple[EditionStats, ...] = ()
+        facts: tuple[str, ...] = ()
         if stats:
             from .authoring.stats import edition_stats
 
             numbers = tuple(edition_stats(result))
+            from .authoring.factstats import fact_lines
+            from .source.currency import today
+
+            facts = tuple(fact_lines(result.project, today()))
         stale = result.project.report.stale_after
         return CheckResult(tuple(result.warnings), strict,
                            tuple(r.edition.id for r in result.editions),
                            len(result.project.sections), len(result.project.references),
-                           numbers, (stale.references_years, stale.data_days))
+                           numbers, (stale.references_years, stale.data_days), facts)
 
     def build(self, editions: Iterable[str] | None = None, formats: Sequence[str] = ("pdf",),
               out: str | os.PathLike[str] | None = None, variant: str | None = None, *,

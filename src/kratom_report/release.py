@@ -107,7 +107,8 @@ def _evidence_gate(project: Project) -> list[dict[str, str]]:
     if problems:
         raise ProblemsError(problems)
     return [{d.kind: d.name, "due": d.due.isoformat(), "reason": d.accepted.reason}
-            for d in overdue(project, day) if d.accepted is not None]
+            for d in sorted(overdue(project, day), key=lambda d: (d.kind, d.name))
+            if d.accepted is not None]
 
 
 def _products(planned: Plan, composer: Composer, editions: list[RenderedEdition],

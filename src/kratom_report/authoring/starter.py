@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..atomic import write_all
 from ..errors import OutputError, ReportError
+from ..source.currency import today
 from ..source.locate import REPORT_FILE
 from .scaffold import id_problem
 
@@ -96,8 +97,10 @@ def _refuse_existing(dest: Path) -> None:
 
 def _render(title: str, ids: list[str]) -> dict[Path, bytes]:
     first, second = ids[0], ids[1] if len(ids) > 1 else ids[0]
+    # The starter's facts were checked when it was written: a new report starts current.
     values = {"title": json.dumps(title, ensure_ascii=False), "slug": slugify(title),
-              "editions": _editions_yaml(ids), "first": first, "second": second}
+              "editions": _editions_yaml(ids), "first": first, "second": second,
+              "today": today().isoformat()}
     out: dict[Path, bytes] = {}
     for path in sorted(STARTER.rglob("*")):
         if not path.is_file():
@@ -124,8 +127,8 @@ def _editions_yaml(ids: list[str]) -> str:
             f"    key_messages:                      # the first page; each cites its sources\n"
             f'      - "Certainty of evidence can be rated as high, moderate, low or very low '
             f'[@guyatt2008grade]."\n'
-            f'      - "Report systematic reviews against the 27-item PRISMA 2020 checklist '
-            f'[@page2021prisma]."\n')
+            f'      - "Report systematic reviews against the {{{{fact:prisma-checklist-items}}}}-'
+            f'item PRISMA 2020 checklist [@page2021prisma]."\n')
     return "".join(chunks)
 
 

@@ -49,6 +49,9 @@ def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
     for s in numbers:
         click.echo("")
         click.echo(_stats_text(s, *result.stale_after))
+    if result.facts:
+        click.echo("")
+        click.echo("\n".join(result.facts))
 
 
 def _stats_text(s: Any, years: int, days: int) -> str:

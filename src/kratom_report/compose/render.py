@@ -146,8 +146,7 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
                        for i, e in enumerate(entries)],
         "changelog": _changelog(project, release, words),
         "changed": _changed_context(marks, edition),
-        "theme": theme_assets(project).context(),
-        "editorial_notes": list(ctx.printer.notes),
+        "theme": theme_assets(project).context(), "editorial_notes": list(ctx.printer.notes),
     }
     html = render_template(templates, template,
                             {**context, "css": Markup(templates.inline_css(stylesheet))})
@@ -369,8 +368,7 @@ class _Context:
         return figure_block(self, doc, loc, block, t, figure_font(self.project))
 
 
-def _number(value: Any) -> Any:
-    """Counts print with thousands separators (1,807), other cells as written."""
+def _number(value: Any) -> Any:  # counts print with separators (1,807), cells as written
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
 
 

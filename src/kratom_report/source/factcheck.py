@@ -77,6 +77,21 @@ def facts_and_notes(root: Path, report_doc: YamlDoc, parts: ReportParts,
     return book, found.notes
 
 
+def fact_uses(book: FactBook, report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
+              sections: list[Located], data: dict[str, Located]) -> dict[str, list[str]]:
+    """Where each fact is printed, as ``file:line`` in reading order (every fact listed)."""
+    out: dict[str, list[str]] = {fact_id: [] for fact_id in book.facts}
+    places = [(doc, loc, text) for doc, loc, text, _ in _texts(report_texts, report_doc,
+                                                                 sections)]
+    places += [(d.doc, loc, text) for d in data.values() for loc, text in _strings(d.doc.data, ())]
+    for doc, loc, text in places:
+        for m in FACT.finditer(text):
+            if m.group(1) in out:
+                line, _col = doc.find(loc, m.group(0))
+                out[m.group(1)].append(f"{doc.display}:{line}")
+    return {k: list(dict.fromkeys(v)) for k, v in out.items()}
+
+
 def citations_in_children(children: list[Any]) -> Iterator[Any]:
     for child in children:
         if child.type == "citation":
