@@ -17,7 +17,8 @@ from conftest import pdftext, tree_snapshot
 CONSOLE = Path(sys.executable).parent / "kratom-report"
 STARTER_FILES = [
     ".gitignore", "report/changelog.yaml", "report/data/series.yaml", "report/data/states.yaml",
-    "report/data/timeline.yaml", "report/facts.yaml", "report/more-references.bib", "report/references.yaml",
+    "report/data/timeline.yaml", "report/facts.yaml", "report/more-references.bib",
+    "report/references.yaml",
     "report/report.yaml", "report/sections/about.yaml", "report/sections/evidence.yaml",
     "report/sections/glossary.yaml", "report/sections/guidance.yaml",
     "report/sections/options.yaml",

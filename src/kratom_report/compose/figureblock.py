@@ -56,8 +56,9 @@ def _drawn(ctx: Any, doc: YamlDoc, loc: Loc, block: FigureBlock, t: Any,
     raw = _plain(ctx.printer, data.model.model_dump(mode="json", by_alias=True,
                                                     exclude_none=True))
     try:
-        svg = render_figure(block.kind, raw, title=ctx.printer.plain(block.alt), accent=ctx.edition.accent,
-                            font_family=font_family, layout=layout, words=ctx.words)
+        svg = render_figure(block.kind, raw, title=ctx.printer.plain(block.alt),
+                            accent=ctx.edition.accent, font_family=font_family, layout=layout,
+                            words=ctx.words)
     except ValueError as exc:
         ctx.problems.append(doc.problem(loc + ("data",), f"figure: {exc}"))
         svg = ""
