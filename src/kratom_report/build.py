@@ -69,9 +69,12 @@ def check(root: Path, *, paper: str | None = None) -> CheckResult:
     """Validate everything and render every edition's HTML in memory; write nothing."""
     from .source.project import load_project
 
+    from .references.retractions import report_problems
+
     project = load_project(root)
     rendered = render_html(project, [e.id for e in project.report.editions], paper)
-    return CheckResult(project, rendered, list(project.warnings) + _undescribed(project, rendered))
+    return CheckResult(project, rendered, list(project.warnings) + _undescribed(project, rendered)
+                       + report_problems(project))
 
 
 def _undescribed(project: Project, rendered: list[RenderedEdition]) -> list[Problem]:
