@@ -260,7 +260,7 @@ def check_retractions(project: Project, csv_file: Path | None = None, *, online:
     if online:
         from .crossref import DEFAULT_BASE, DEFAULT_TIMEOUT, ask_crossref
 
-        base = base or DEFAULT_BASE
+        base = (base or DEFAULT_BASE).rstrip("/")
         sources.append(base)
         contact = project.report.contact or ""
         answers = ask_crossref(dois, base, timeout or DEFAULT_TIMEOUT,
