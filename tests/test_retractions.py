@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
 from kratom_report.references.retractions import csv_date, normalise_doi
+
+from conftest import FIXTURES
 
 HEADER = ("Record ID,Title,Subject,Institution,Journal,Publisher,Country,Author,URLS,ArticleType,"
           "RetractionDate,RetractionDOI,RetractionPubMedID,OriginalPaperDate,OriginalPaperDOI,"

@@ -67,9 +67,8 @@ class CheckResult:
 
 def check(root: Path, *, paper: str | None = None) -> CheckResult:
     """Validate everything and render every edition's HTML in memory; write nothing."""
-    from .source.project import load_project
-
     from .references.retractions import report_problems
+    from .source.project import load_project
 
     project = load_project(root)
     rendered = render_html(project, [e.id for e in project.report.editions], paper)

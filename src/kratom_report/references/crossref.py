@@ -21,8 +21,8 @@ from typing import Any
 
 from .. import __version__
 from ..fingerprint import json_digest
+from .notices import Notice
 from .refcache import cache_dir
-from .retractions import Notice
 
 DEFAULT_BASE = "https://api.crossref.org"
 DEFAULT_TIMEOUT = 10.0

@@ -19,36 +19,16 @@ from pathlib import Path
 from ..errors import Problem, ProblemsError, relpath
 from ..source.loader import Located
 from ..source.project import Project
+from .notices import Notice, normalise_doi
 
-# Natures that withdraw a work: citing it needs a reason (``retraction_note``). The others
-# (correction, expression of concern, partial retraction) ask the author to look again.
-RETRACTED = frozenset({"retraction", "withdrawal", "removal"})
+__all__ = ["Finding", "Notice", "RetractionCheck", "check_retractions", "csv_date",
+           "normalise_doi", "report_problems"]
+
 REQUIRED = ("OriginalPaperDOI", "RetractionNature", "RetractionDate", "RetractionDOI")
 MAX_CSV_BYTES = 1_000_000_000  # the real file is ~60 MB; a gigabyte is not that file
 MAX_FIELD = 1_000_000  # characters in one cell: the longest real one (Notes) is far shorter
-_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
-
-
-@dataclass(frozen=True)
-class Notice:
-    """One notice about a work: its nature as the source names it, date (ISO when it could
-    be read, else as written), the notice's own DOI, and where the notice was found."""
-
-    nature: str
-    date: str
-    doi: str
-    source: str
-
-    @property
-    def kind(self) -> str:
-        """The nature in one spelling for both sources: ``expression of concern``."""
-        return " ".join(self.nature.lower().replace("_", " ").replace("-", " ").split())
-
-    @property
-    def retracts(self) -> bool:
-        return self.kind in RETRACTED
 
 
 @dataclass(frozen=True)
@@ -69,11 +49,6 @@ class Finding:
             return False
         reinstated = [n.date for n in self.notices if n.kind == "reinstatement"]
         return not reinstated or max(reinstated) < max(retractions)
-
-
-def normalise_doi(text: str) -> str:
-    """A DOI as matching compares it: no resolver prefix, no spaces, lower case."""
-    return _PREFIX.sub("", text.strip()).strip().lower()
 
 
 def csv_date(text: str) -> str:
