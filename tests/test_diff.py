@@ -93,6 +93,8 @@ def test_diff_reports_exactly_the_three_changes(tree):
         "changes from 1.0.0 to worktree",
         "",
         "clinician:",
+        "  block changed: intro/2 in Introduction: number changed",
+        "  block changed: practice/0 in Practice: recommendation or key message changed",
         f"  row changed in intro/2: {row}",
         "  paragraph changed in practice/0: [-Clinician-only-] {+Revised clinician-only+} "
         "advice CLINICIANONLY [-[@cdc2018salmonella; @extra2020].-] {+[@cdc2018salmonella].+}",
@@ -100,6 +102,7 @@ def test_diff_reports_exactly_the_three_changes(tree):
         "  reference removed: extra2020: An extra source. 2020. https://example.org/extra",
         "",
         "policymaker:",
+        "  block changed: intro/2 in Introduction: number changed",
         f"  row changed in intro/2: {row}",
         number,
     ]
@@ -266,7 +269,11 @@ def test_mark_changes_puts_a_bar_beside_exactly_the_changed_blocks(tree, tmp_pat
         assert len(rows) == len(changed_words), (edition, rows)  # one bar per changed unit
         text = "\n".join(" ".join(w["text"] for w in words) for _, words in pages)
         assert "Changed since 1.0.0" in text  # the note in the margin, read before the text
-        assert "Number changed: 0 → 12" in text
+        # The summary names sections by title and says what kind of change each is.
+        assert "Introduction: number changed: 0 → 12" in text
+        assert ("Practice: recommendation or key message changed" in text) == \
+            (edition == "clinician")
+        assert "intro:" not in text and "practice:" not in text
 
 
 def test_without_marks_nothing_is_marked(tree, tmp_path):

@@ -18,6 +18,7 @@ from .errors import Problem, ProblemsError
 
 if TYPE_CHECKING:
     from .authoring.stats import EditionStats
+    from .references.retractions import RetractionCheck
     from .references.uses import RefUse
     from .release import ReleaseResult
     from .verification import Verification
@@ -197,6 +198,18 @@ class Report:
         from .source.project import load_project
 
         return export(load_project(self.root), fmt)
+
+    def check_retractions(self, csv: str | os.PathLike[str] | None = None, *,
+                          online: bool = False, crossref_url: str | None = None,
+                          timeout: float | None = None) -> RetractionCheck:
+        """Cited works retracted, corrected or under an expression of concern: from a
+        Retraction Watch CSV (default: report.yaml's ``retractions:``) and, with ``online``,
+        from Crossref's API. Failed lookups are in ``.problems``; the CSV's are raised."""
+        from .references.retractions import check_retractions
+        from .source.project import load_project
+
+        return check_retractions(load_project(self.root), Path(csv) if csv else None,
+                                 online=online, base=crossref_url, timeout=timeout)
 
     def diff(self, old: str | None = None, new: str | None = None,
              edition: str | None = None) -> dict[str, Any]:

@@ -67,13 +67,14 @@ class CheckResult:
 
 def check(root: Path, *, paper: str | None = None) -> CheckResult:
     """Validate everything and render every edition's HTML in memory; write nothing."""
+    from .references.retractions import report_problems
     from .source.currency import overdue_problems, today
     from .source.project import load_project
 
     project = load_project(root)
     rendered = render_html(project, [e.id for e in project.report.editions], paper)
     return CheckResult(project, rendered, list(project.warnings) + _undescribed(project, rendered)
-                       + overdue_problems(project, today()))
+                       + overdue_problems(project, today()) + report_problems(project))
 
 
 def _undescribed(project: Project, rendered: list[RenderedEdition]) -> list[Problem]:

@@ -23,6 +23,7 @@ from .publish.output import ensure_folder, write_all
 from .publish.records import content_document
 from .publish.site import write_site
 from .publish.workers import Progress, Workers
+from .references.retractions import report_problems
 from .source.project import Project, load_project
 
 # Every release keeps, beside each tagged edition, an archival copy: PDF/A-3a with the
@@ -55,6 +56,9 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     if rel.date is None:  # a draft: the type checker learns the date is set below
         raise ReleaseError(f"{changelog}: version {rel.version} is a draft; give its changelog "
                            "entry a date and at least one change before releasing")
+    refused = report_problems(project, release=True)
+    if refused:  # a retracted work cited without a reason: before anything is rendered
+        raise ProblemsError(refused)
     composer = Composer.for_project(project)
     editions = list(composer.editions(e.id for e in project.report.editions))
     # Every edition in both variants, from the one composed edition; the site's web editions

@@ -63,6 +63,8 @@ def exit_codes(debug: bool, as_json: bool = False) -> Iterator[None]:
     """
     try:
         yield
+    except click.ClickException:
+        raise  # a usage error found inside a command: Click prints it (exit 2)
     except ProblemsError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

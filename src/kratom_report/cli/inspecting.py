@@ -134,23 +134,48 @@ def editions(root: Path, fmt: str) -> None:
 
 
 @main.command()
+@click.argument("csv_file", required=False, metavar="[FILE.csv]",
+                type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format of the listing.")
 @click.option("--export", "export_fmt", type=click.Choice(["csljson", "bibtex"]), default=None,
               help="Export all references for a reference manager instead of listing them.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE instead of stdout.")
+@click.option("--check-retractions", "retractions", is_flag=True,
+              help="List cited works retracted, corrected or under an expression of concern, "
+                   "from the Retraction Watch CSV FILE.csv (default: report.yaml's "
+                   "retractions:).")
+@click.option("--online", is_flag=True,
+              help="With --check-retractions: also ask Crossref's API (answers cached a week).")
+@click.option("--crossref-url", default="https://api.crossref.org", show_default=True,
+              metavar="URL", help="Crossref's API address, for --online.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, metavar="SECONDS", help="Seconds to wait for each answer.")
 @common
-def refs(root: Path, fmt: str, export_fmt: str | None, output: Path | None) -> None:
+def refs(root: Path, csv_file: Path | None, fmt: str, export_fmt: str | None,
+         output: Path | None, retractions: bool, online: bool, crossref_url: str,
+         timeout: float) -> None:
     """List references with where each edition cites them, or export them.
+
+    With --check-retractions, list instead each cited reference whose DOI has a notice
+    (nature, date, the notice's DOI, where it was found). It exits 0 whether or not any
+    is found (release is the gate: it refuses a cited retracted work without a
+    retraction_note), 1 when the CSV cannot be read or an online lookup failed (after
+    listing what was found), 2 for a usage error.
 
     \b
     Examples:
       kratom-report refs
       kratom-report refs --export bibtex -o references.bib
+      kratom-report refs --check-retractions retraction_watch.csv
+      kratom-report refs --check-retractions --online --timeout 20
     """
     report = Report(root)
-    if export_fmt:
+    if retractions or csv_file is not None or online:
+        _usage_for_retractions(retractions, csv_file, online, export_fmt, crossref_url)
+        text = _retractions(report, csv_file, fmt, online, crossref_url, timeout)
+    elif export_fmt:
         text = report.export_references(export_fmt)  # type: ignore[arg-type]
     elif fmt == "json":
         text = json.dumps([{"key": u.key, "title": u.title, "doi": u.doi, "url": u.url,
@@ -169,3 +194,51 @@ def refs(root: Path, fmt: str, export_fmt: str | None, output: Path | None) -> N
 
     write_all([(output, text.encode("utf-8"))])
     click.echo(f"{output}\t{len(text.encode('utf-8'))} bytes", err=True)
+
+
+def _usage_for_retractions(retractions: bool, csv_file: Path | None, online: bool,
+                           export_fmt: str | None, crossref_url: str) -> None:
+    from ..references.crossref import check_base
+
+    if not retractions:
+        what = "FILE.csv" if csv_file is not None else "--online"
+        raise click.UsageError(f"{what} is for --check-retractions: "
+                               "kratom-report refs --check-retractions FILE.csv")
+    if export_fmt:
+        raise click.UsageError("--check-retractions and --export cannot be combined")
+    bad = check_base(crossref_url) if online else None
+    if bad:
+        raise click.BadParameter(bad, param_hint="--crossref-url")
+
+
+def _retractions(report: Report, csv_file: Path | None, fmt: str, online: bool, base: str,
+                 timeout: float) -> str:
+    """The listing; failed online lookups go to stderr and make the exit code 1."""
+    found = report.check_retractions(csv_file, online=online, crossref_url=base,
+                                     timeout=timeout)
+    if not found.sources:
+        raise click.UsageError("no Retraction Watch CSV to read: name one (refs "
+                               "--check-retractions FILE.csv), set 'retractions:' in "
+                               "report.yaml, or add --online")
+    if fmt == "json":
+        text = json.dumps([{"key": f.key, "doi": f.doi, "retracted": f.retracted,
+                            "retraction_note": f.note,
+                            "notices": [{"nature": n.nature, "date": n.date, "doi": n.doi,
+                                         "source": n.source} for n in f.notices]}
+                           for f in found.findings], indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = "".join(f"{f.key}\t{f.doi}\t{n.nature}\t{n.date or 'undated'}\t"
+                       f"{n.doi or 'no notice DOI'}\t{n.source}\n"
+                       for f in found.findings for n in f.notices)
+    retracted = sum(f.retracted and not f.note for f in found.findings)
+    click.echo(f"{len(found.findings)} of {found.checked} cited DOIs have notices in "
+               f"{' and '.join(found.sources)}"
+               + (f"; {retracted} retracted without a retraction_note (release refuses them)"
+                  if retracted else ""), err=True)
+    for key in found.unknown:
+        click.echo(f"{key}: not in Crossref (registered elsewhere, or a mistyped DOI)",
+                   err=True)
+    if found.problems:
+        click.echo(text, nl=False)
+        raise ProblemsError(found.problems)
+    return text

@@ -7,9 +7,10 @@ units are matched by their plain text, the same text the content record holds.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from .i18n import N_, Words
 
 
 @dataclass(frozen=True)
@@ -28,29 +29,101 @@ class ChangeMarks:
             units.update(t.strip() for t in block["text"].split(" / "))
         km = edition_diff.get("key_messages", {})
         messages = {c["new"] for c in km.get("changed", [])} | set(km.get("added", []))
-        return cls(since, frozenset(units), frozenset(messages), _summary(edition_diff))
+        return cls(since, frozenset(units), frozenset(messages), change_summary(edition_diff))
+
+    def summary_lines(self) -> list[str]:
+        return summary_lines(self.summary, Words(self.language))
 
     def note(self) -> str:
-        from .i18n import Words
-
         return Words(self.language).gettext("Changed since %(version)s") % {
             "version": self.since}
 
 
-def _summary(d: dict[str, Any]) -> dict[str, Any]:
-    """What the "What changed" page lists under the author's changelog."""
+def change_summary(d: dict[str, Any]) -> dict[str, Any]:
+    """What changed in one edition (its part of a diff), by section title, for readers.
+
+    Each section lists the kinds of its changed blocks (see publish.diff.classify), the
+    numbers that changed and the blocks added or removed. Section ids never appear: readers
+    know sections by their titles.
+    """
     if d.get("status") != "changed":
         return {}
-    per_section: Counter[str] = Counter(p["section"] for p in d["paragraphs"])
-    per_section.update(b["section"] for b in d["blocks"]["added"] + d["blocks"]["removed"])
-    sections = d["sections"]
+    sections: dict[str, dict[str, Any]] = {}
+    titles: dict[str, str] = {}
+    blocks = d["blocks"]
+    for where in ("changed", "added", "removed"):
+        for b in blocks.get(where, []):
+            titles[b["section"]] = b["title"]
+            entry = sections.setdefault(b["title"], {"kinds": [], "numbers": [], "added": 0,
+                                                     "removed": 0})
+            if where != "changed":
+                entry[where] += 1
+            entry["kinds"] += [k for k in b.get("kinds", []) if k not in entry["kinds"]]
+    for n in d["numbers"]:
+        if n["section"] in titles:
+            sections[titles[n["section"]]]["numbers"].append(f"{n['old']} → {n['new']}")
+    for entry in sections.values():
+        if len(entry["kinds"]) > 1 and "wording" in entry["kinds"]:
+            entry["kinds"].remove("wording")  # "wording only" is said of nothing else
+    km = d["key_messages"]
     return {
-        "sections": [{"id": k, "changes": v} for k, v in sorted(per_section.items())],
-        "sections_added": [s["title"] for s in sections["added"]],
-        "sections_removed": [s["title"] for s in sections["removed"]],
-        "key_messages": sum(len(v) for v in d["key_messages"].values()),
-        "numbers": d["numbers"],
+        "sections": [{"title": t, **e} for t, e in sections.items()],
+        "sections_added": [s["title"] for s in d["sections"]["added"]],
+        "sections_removed": [s["title"] for s in d["sections"]["removed"]],
+        "key_messages": sum(len(v) for v in km.values()),
+        "key_message_numbers": [f"{n['old']} → {n['new']}" for n in d["numbers"]
+                                if n["section"] is None],
         "references_added": [r["entry"] for r in d["references"]["added"]],
         "references_removed": [r["entry"] for r in d["references"]["removed"]],
         "figures": len(d["figures"]),
+        # Hook for the facts diff: entries {"id", "old", "new", "checked"?}, one per fact.
+        "facts": list(d.get("facts", [])),
     }
+
+
+_KIND_WORDS = {"source": N_("new source cited"), "certainty": N_("certainty changed"),
+               "recommendation": N_("recommendation or key message changed"),
+               "wording": N_("wording only")}
+
+
+def summary_lines(summary: dict[str, Any], words: Words) -> list[str]:
+    """The summary as sentences in the edition's language: the "What changed" page, the
+    site's version page and the feed entry all print these."""
+    if not summary:
+        return []
+    _ = words.gettext
+    lines = [_("New section: %(title)s") % {"title": t} for t in summary["sections_added"]]
+    lines += [_("Section removed: %(title)s") % {"title": t}
+              for t in summary["sections_removed"]]
+    for s in summary["sections"]:
+        parts = [_(_KIND_WORDS[k]) if k != "number" else
+                 _("number changed: %(numbers)s") % {"numbers": ", ".join(s["numbers"])}
+                 if s["numbers"] else _("number changed") for k in s["kinds"]]
+        parts += [words.ngettext("%(num)d block added", "%(num)d blocks added", s["added"])
+                  % {"num": s["added"]}] if s["added"] else []
+        parts += [words.ngettext("%(num)d block removed", "%(num)d blocks removed",
+                                 s["removed"]) % {"num": s["removed"]}] if s["removed"] else []
+        lines.append(f"{s['title']}: {'; '.join(parts)}")
+    if summary["key_messages"]:
+        parts = [_(_KIND_WORDS["recommendation"])]
+        if summary["key_message_numbers"]:
+            parts.append(_("number changed: %(numbers)s")
+                         % {"numbers": ", ".join(summary["key_message_numbers"])})
+        lines.append(f"{_('Key messages')}: {'; '.join(parts)}")
+    lines += [fact_line(f) for f in summary.get("facts", [])]
+    lines += [_("Reference added: %(reference)s") % {"reference": r}
+              for r in summary["references_added"]]
+    lines += [_("Reference removed: %(reference)s") % {"reference": r}
+              for r in summary["references_removed"]]
+    if summary["figures"]:
+        lines.append(words.ngettext("Figure data: %(num)d point changed",
+                                    "Figure data: %(num)d points changed", summary["figures"])
+                     % {"num": summary["figures"]})
+    return lines
+
+
+def fact_line(fact: dict[str, Any]) -> str:
+    """``fact us-past-year-use: 0.7% → 0.8% (checked 2026-12-02)``: the facts diff's entries
+    (see the hook in change_summary) as one line."""
+    checked = f" (checked {fact['checked']})" if fact.get("checked") else ""
+    return f"fact {fact['id']}: {fact['old']} → {fact['new']}{checked}"

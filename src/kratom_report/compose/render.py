@@ -195,7 +195,7 @@ def _changed_context(marks: ChangeMarks | None, edition: Edition) -> dict[str, A
     indices = [i for i, m in enumerate(edition.key_messages)
                if plain_text(md, m) in marks.key_messages]
     return {"since": marks.since, "note": marks.note(), "key_messages": indices,
-            "summary": marks.summary}
+            "summary": marks.summary_lines()}
 
 
 def _mark_rules(md: Any, marks: ChangeMarks) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from typing import Any
 
 from .factdiff import fact_changes
@@ -36,7 +37,7 @@ def diff_records(old: dict[str, Any], new: dict[str, Any],
 def diff_edition(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "sections": _sections(a["sections"], b["sections"]),
-        "blocks": {"added": [], "removed": []},
+        "blocks": {"added": [], "removed": [], "changed": []},
         "paragraphs": [],
         "numbers": [],
         "key_messages": _list_changes(a["key_messages"], b["key_messages"]),
@@ -45,10 +46,11 @@ def diff_edition(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         "facts": fact_changes(a.get("facts", {}), b.get("facts", {})),
     }
     old_sections = {s["id"]: s for s in a["sections"]}
+    cited_before = {r["key"].lower() for r in a["references"] if r.get("key")}
     for section in b["sections"]:
         before = old_sections.get(section["id"])
         if before is not None:
-            _blocks(section["id"], before["blocks"], section["blocks"], result)
+            _blocks(section, before["blocks"], cited_before, result)
     for change in result["key_messages"]["changed"]:
         result["numbers"] += _numbers(None, change["old"], change["new"])
     empty = (not any(result["sections"].values()) and not any(result["blocks"].values())
@@ -83,7 +85,9 @@ def _text(block: dict[str, Any]) -> str:
     return block["type"] + "\n" + "\n".join(u["text"] for u in block["units"])
 
 
-def _blocks(section: str, a: list[dict], b: list[dict], result: dict[str, Any]) -> None:
+def _blocks(section: dict, a: list[dict], cited_before: set[str],
+            result: dict[str, Any]) -> None:
+    b = section["blocks"]
     matcher = difflib.SequenceMatcher(None, [_text(x) for x in a], [_text(x) for x in b],
                                       autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -92,16 +96,71 @@ def _blocks(section: str, a: list[dict], b: list[dict], result: dict[str, Any]) 
         olds, news = a[i1:i2], b[j1:j2]
         # Pair blocks of the same type in order: an edited paragraph is a change, not a swap.
         while olds and news and olds[0]["type"] == news[0]["type"]:
-            _units(section, olds.pop(0), news.pop(0), result)
+            old, new = olds.pop(0), news.pop(0)
+            _units(section["id"], old, new, result)
+            result["blocks"]["changed"].append({
+                "section": section["id"], "title": section["title"], "block": new["id"],
+                "type": new["type"], "kinds": classify(section, old, new, cited_before)})
         for block in olds:
-            result["blocks"]["removed"].append(_block_summary(section, block))
+            result["blocks"]["removed"].append(
+                _block_summary(section, block, classify(section, block, None, cited_before)))
         for block in news:
-            result["blocks"]["added"].append(_block_summary(section, block))
+            result["blocks"]["added"].append(
+                _block_summary(section, block, classify(section, None, block, cited_before)))
 
 
-def _block_summary(section: str, block: dict[str, Any]) -> dict[str, Any]:
-    return {"section": section, "block": block["id"], "type": block["type"],
+def _block_summary(section: dict, block: dict[str, Any], kinds: list[str]) -> dict[str, Any]:
+    return {"section": section["id"], "title": section["title"], "block": block["id"],
+            "type": block["type"], "kinds": kinds,
             "text": " / ".join(u["text"] for u in block["units"])}
+
+
+# What a changed block changed, for readers, in this order; "wording" only when nothing else.
+KINDS = ("source", "number", "certainty", "recommendation", "wording")
+_CITATION = re.compile(r"\[(@[^\[\]]*)\]")
+_KEY = re.compile(r"@([\w][\w:.#$%&+?<>~/-]*)")
+_CERTAINTY = re.compile(r"\b(very[ -]low|low|moderate|high)[ -](?:certainty|quality)\b"
+                        r"|\bcertainty\b[^.;]{0,40}?\b(very[ -]low|low|moderate|high)\b", re.I)
+
+
+def classify(section: dict, old: dict | None, new: dict | None,
+             cited_before: set[str]) -> list[str]:
+    """The kinds of change between two versions of a block (either may be None: added or
+    removed): a source it cites that it did not (for a new block: that the old edition did
+    not), a number, a certainty rating, a recommendation (guidance, policy, a callout)."""
+    before, after = _plain(old), _plain(new)
+    kinds = []
+    sources = _keys(after) - _keys(before) - (cited_before if old is None else set())
+    if sources:
+        kinds.append("source")
+    if Counter(numbers_in(_CITATION.sub("", before))) != \
+            Counter(numbers_in(_CITATION.sub("", after))):
+        kinds.append("number")
+    if _certainties(old) != _certainties(new):
+        kinds.append("certainty")
+    if section.get("kind") in ("guidance", "policy") or (new or old or {}).get("type") == \
+            "callout":
+        kinds.append("recommendation")
+    return kinds or ["wording"]
+
+
+def _plain(block: dict | None) -> str:
+    return "\n".join(u["text"] for u in block["units"]) if block else ""
+
+
+def _keys(text: str) -> set[str]:
+    return {k.lower().rstrip(".") for c in _CITATION.findall(text) for k in _KEY.findall(c)}
+
+
+def _certainties(block: dict | None) -> list[str]:
+    """Certainty ratings in reading order: an evidence table's column, or words in text."""
+    if block is None:
+        return []
+    if block["type"] == "evidence_table":
+        return [u["text"].rsplit(" | ", 1)[-1].strip().lower() for u in block["units"]
+                if u["kind"] == "row"]
+    return [(m.group(1) or m.group(2)).lower().replace("-", " ")
+            for m in _CERTAINTY.finditer(_plain(block))]
 
 
 def _units(section: str, a: dict, b: dict, result: dict[str, Any]) -> None:
@@ -148,26 +207,71 @@ def word_diff(old: str, new: str) -> list[list[str]]:
 
 
 def _numbers(section: str | None, old: str, new: str) -> list[dict[str, Any]]:
-    """Numbers replaced one for one (``26 → 31``), each with the new sentence it stands in."""
-    a, b = old.split(), new.split()
+    """Numbers that changed (``26 → 31``), each with the new sentence it stands in.
+
+    Sentences are aligned first; within an aligned pair the k-th number of the old sentence
+    is paired with the k-th of the new (when a number was added or dropped, the numbers that
+    stayed anchor the pairing), and only pairs that differ are reported. A word-by-word diff
+    paired whatever numbers fell in one edited stretch, across sentences.
+    (Facts, ``{{fact:ID}}``, are paired by their id in the facts diff, not here.)
+    """
     found = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op != "replace":
-            continue
-        olds = [w.strip("(),;:.") for w in a[i1:i2] if _NUMBER.match(w.strip("(),;:."))]
-        news = [w.strip("(),;:.") for w in b[j1:j2] if _NUMBER.match(w.strip("(),;:."))]
-        for x, y in zip(olds, news, strict=False):
-            if x != y:
-                found.append({"section": section, "old": x, "new": y,
-                              "sentence": _sentence_with(new, y)})
+    for before, after in _aligned(split_sentences(old), split_sentences(new)):
+        found += [{"section": section, "old": x, "new": y, "sentence": after}
+                  for x, y in number_pairs(before, after) if x != y]
     return found
 
 
-def _sentence_with(text: str, word: str) -> str:
-    for sentence in _SENTENCE.split(text):
-        if word in sentence:
-            return sentence
-    return text
+def split_sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.split(text) if s.strip()]
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers of a text in reading order, as written (``2.4%``, ``1,200``)."""
+    words = (w.strip("(),;:.[]") for w in text.split())
+    return [w for w in words if _NUMBER.match(w)]
+
+
+def number_pairs(old: str, new: str) -> list[tuple[str, str]]:
+    """The numbers of two versions of one sentence, paired by position."""
+    a, b = numbers_in(old), numbers_in(new)
+    if len(a) == len(b):
+        return list(zip(a, b, strict=True))
+    pairs = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "replace" and i2 - i1 == j2 - j1:
+            pairs += list(zip(a[i1:i2], b[j1:j2], strict=True))
+    return pairs
+
+
+def _aligned(a: list[str], b: list[str]) -> list[tuple[str, str]]:
+    """Pairs of an old sentence and the new sentence it became (unchanged ones left out).
+
+    A one-for-one replacement is a pair; in a replacement of unequal length each old
+    sentence pairs with the most similar new one still free (in order), if any is similar.
+    """
+    pairs = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op != "replace":
+            continue
+        if i2 - i1 == j2 - j1:
+            pairs += list(zip(a[i1:i2], b[j1:j2], strict=True))
+            continue
+        start = j1
+        for sentence in a[i1:i2]:
+            scored = [(_similarity(sentence, b[j]), j) for j in range(start, j2)]
+            best = max(scored, default=(0.0, -1))
+            if best[0] >= _SIMILAR:
+                pairs.append((sentence, b[best[1]]))
+                start = best[1] + 1
+    return pairs
+
+
+_SIMILAR = 0.5  # share of words in common for two sentences to be one sentence edited
+
+
+def _similarity(x: str, y: str) -> float:
+    return difflib.SequenceMatcher(None, x.split(), y.split(), autojunk=False).ratio()
 
 
 def _list_changes(a: list[str], b: list[str]) -> dict[str, list]:

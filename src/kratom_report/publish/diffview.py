@@ -8,6 +8,14 @@ from typing import Any
 from .factdiff import fact_lines
 
 _RED, _GREEN, _BOLD, _OFF = "\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m"
+KIND_WORDS = {"source": "new source cited", "number": "number changed",
+              "certainty": "certainty changed",
+              "recommendation": "recommendation or key message changed",
+              "wording": "wording only"}
+
+
+def kinds_text(kinds: list[str]) -> str:
+    return ", ".join(KIND_WORDS.get(k, k) for k in kinds)
 
 
 def as_text(diff: dict[str, Any], *, colour: bool = False) -> str:
@@ -37,6 +45,8 @@ def as_text(diff: dict[str, Any], *, colour: bool = False) -> str:
         for kind in ("added", "removed"):
             for b in e["blocks"][kind]:
                 lines.append(f"  block {kind}: {b['block']} ({b['type']}): {_cut(b['text'])}")
+        lines += [f"  block changed: {b['block']} in {b['title']}: {kinds_text(b['kinds'])}"
+                  for b in e["blocks"].get("changed", [])]
         for p in e["paragraphs"]:
             what = ("added" if p["old"] is None else "removed" if p["new"] is None
                     else "changed")
@@ -104,6 +114,9 @@ def as_html(diff: dict[str, Any], title: str = "") -> str:
         for kind in ("added", "removed"):
             items += [f"block {kind}: <span class=where>{e_(b['block'])}</span> "
                       f"{e_(b['text'])}" for b in e["blocks"][kind]]
+        items += [f"block changed: <span class=where>{e_(b['block'])}</span> in "
+                  f"{e_(b['title'])}: {e_(kinds_text(b['kinds']))}"
+                  for b in e["blocks"].get("changed", [])]
         items += [f"<span class=where>{e_(p['block'])} ({e_(p['kind'])})</span><br>"
                   f"{words(p['words'])}" for p in e["paragraphs"]]
         items += [f"number: <del>{e_(n['old'])}</del> → <ins>{e_(n['new'])}</ins> "

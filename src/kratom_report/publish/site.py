@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ from ..compose.theme import theme_assets
 from ..references.bibexport import export_bibtex
 from ..source.project import Project
 from .output import output_name, write_all
-from .records import RecordError, released_versions
+from .records import RecordError, load_record, released_versions
 
 if TYPE_CHECKING:
     import jinja2
@@ -48,6 +48,10 @@ class Version:
     editions: list[dict[str, Any]]  # manifest rows, in report.yaml's order of editions
     changes: list[str]
     kept: bool  # its folder is in the output folder
+    # What changed since the version before, per edition: {"title", "lines"}, found by
+    # comparing the two content records (none for the first release, or without records).
+    summaries: list[dict[str, Any]] = field(default_factory=list)
+    since: str | None = None
 
 
 def web_name(slug: str, edition: str, version: str) -> str:
@@ -168,7 +172,30 @@ def _versions(project: Project, out: Path) -> list[Version]:
                               f"{exc}); restore it from version control") from None
         found.append(Version(version, date, _in_report_order(project, rows),
                              changes.get(version, []), (out / version).is_dir()))
-    return found
+    older: list[Version | None] = [*found[1:], None]
+    return [v if o is None else replace(v, summaries=_summaries(project, o.version, v.version),
+                                        since=o.version) for v, o in zip(found, older, strict=True)]
+
+
+def _summaries(project: Project, old: str, new: str) -> list[dict[str, Any]]:
+    """Each edition's classified change summary from release ``old`` to ``new``, in the
+    report's language, in report.yaml's order; none when either has no content record."""
+    from ..compose.marks import change_summary, summary_lines
+    from .diff import diff_records
+
+    try:
+        diff = diff_records(load_record(project.root, old), load_record(project.root, new))
+    except RecordError:
+        return []
+    words = Words(project.report.language)
+    titles = {e.id: e.title for e in project.report.editions}
+    order = {e.id: i for i, e in enumerate(project.report.editions)}
+    out = []
+    for edition in sorted(diff["editions"], key=lambda e: (order.get(e, len(order)), e)):
+        lines = summary_lines(change_summary(diff["editions"][edition]), words)
+        if lines:
+            out.append({"title": titles.get(edition, edition), "lines": lines})
+    return out
 
 
 def _in_report_order(project: Project, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -222,7 +249,8 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
             "archival": _archival(row.get("archival"), v.version, kept, prefix)})
     return {"version": v.version, "latest": False, "date_text": format_date(v.date, lang),
             "date_highwire": v.date.strftime("%Y/%m/%d"), "editions": editions,
-            "changes": v.changes, "home": home + "index.html", "feed": home + "feed.xml",
+            "changes": v.changes, "summaries": v.summaries, "since": v.since,
+            "home": home + "index.html", "feed": home + "feed.xml",
             "pdf_url": next((e["pdf"] for e in editions if e["pdf"]), None),
             "sums": prefix + "SHA256SUMS" if f"{v.version}/SHA256SUMS" in kept else None,
             "manifest": prefix + "manifest.json" if f"{v.version}/manifest.json" in kept
@@ -266,11 +294,17 @@ def _feed(slug: str, versions: list[Version]) -> dict[str, Any]:
     entries = []
     for v in versions:
         items = "".join(f"<li>{escape(c)}</li>" for c in v.changes)
+        if v.summaries:  # per edition, what comparison with the version before found
+            items = (f"<ul>{items}</ul>" if items else "") + "".join(
+                f"<h3>{escape(s['title'])}</h3><ul>"
+                + "".join(f"<li>{escape(line)}</li>" for line in s["lines"]) + "</ul>"
+                for s in v.summaries)
         entries.append({"id": f"tag:{slug},{v.date.isoformat()}:{v.version}",
                         "version": v.version, "updated": f"{v.date.isoformat()}T00:00:00Z",
                         "href": f"{v.version}/index.html" if v.kept else None,
                         "summary": " ".join(v.changes) or f"Version {v.version}.",
-                        "content": f"<ul>{items}</ul>" if items else ""})
+                        "content": items if v.summaries else
+                        f"<ul>{items}</ul>" if items else ""})
     return {"id": f"tag:{slug},{first.date.isoformat()}:releases",
             "updated": entries[0]["updated"], "entries": entries}
 

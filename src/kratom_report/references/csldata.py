@@ -15,7 +15,8 @@ from typing import Any
 #: Our own fields: useful to authors and checks, meaningless (or private) to citeproc and to
 #: reference managers.
 OWN_FIELDS = frozenset(
-    {"key", "study_design", "n", "topics", "confidence", "verified_by", "identifier_note"}
+    {"key", "study_design", "n", "topics", "confidence", "verified_by", "identifier_note",
+     "retraction_note"}
 )
 
 NAME_FIELDS = (

@@ -60,7 +60,8 @@ def _long_word(ref: Reference) -> tuple[str, str] | None:
     breaks lines only between words, so such a word would run out of the column."""
     data = ref.model_dump(by_alias=True, exclude_none=True, mode="json")
     for field, value in data.items():
-        if field in ("DOI", "URL", "key", "verified_by", "identifier_note", "note", "topics"):
+        if field in ("DOI", "URL", "key", "verified_by", "identifier_note", "retraction_note",
+                     "note", "topics"):
             continue
         for text in _strings(value):
             for word in text.split():

@@ -137,6 +137,7 @@ class Report(Strict):
     sections: list[StrictStr] = Field(min_length=1)
     references: list[StrictStr] = list(DEFAULT_REFERENCES)
     changelog: StrictStr = DEFAULT_CHANGELOG
+    retractions: StrictStr | None = None  # a Retraction Watch CSV, relative to report/
     theme: Theme = Theme()
     facts: StrictStr | None = None  # the facts file (default: facts.yaml when present)
 
@@ -367,6 +368,7 @@ class Reference(Strict):
     confidence: StrictStr | None = None
     verified_by: StrictStr | None = None
     identifier_note: StrictStr | None = None
+    retraction_note: StrictStr | None = None  # why a retracted work is still cited
 
 
 class ReferenceFile(Strict):
