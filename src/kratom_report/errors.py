@@ -97,6 +97,24 @@ def printable(text: str, *, lines: bool = False) -> str:
     return "".join(_escaped(ch, lines) for ch in text)
 
 
+def printable_json(text: str) -> str:
+    """JSON text with the characters :func:`printable` escapes written as ``\\uXXXX``: the
+    same data, safe on a terminal (``json.dumps`` leaves C1 controls and bidi marks raw)."""
+    if text.isprintable():
+        return text
+    return "".join(_json_escaped(ch) for ch in text)
+
+
+def _json_escaped(ch: str) -> str:
+    if ch in "\n\t" or unicodedata.category(ch) not in _UNPRINTABLE:
+        return ch
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
 def _escaped(ch: str, lines: bool) -> str:
     if lines and ch in "\n\t" or unicodedata.category(ch) not in _UNPRINTABLE:
         return ch

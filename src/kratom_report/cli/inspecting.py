@@ -12,7 +12,7 @@ import click
 
 from .._api import Report
 from ..errors import ProblemsError
-from .app import EXIT_PROBLEM, common, echo_json, json_problems, main
+from .app import EXIT_PROBLEM, common, echo, echo_json, echo_json_text, json_problems, main
 
 
 @main.command()
@@ -35,7 +35,7 @@ def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
     if result.errors:
         raise ProblemsError(list(result.problems))
     for warning in result.warnings:
-        click.echo(str(warning), err=True)
+        echo(str(warning), err=True)
     numbers = result.stats
     if fmt == "json":
         echo_json({s.edition: s.as_json() for s in numbers}, list(result.warnings),
@@ -44,11 +44,11 @@ def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
         sys.exit(EXIT_PROBLEM)
     if fmt == "json":
         return
-    click.echo(f"ok: {len(result.editions)} editions ({', '.join(result.editions)}), "
+    echo(f"ok: {len(result.editions)} editions ({', '.join(result.editions)}), "
                f"{result.sections} sections, {result.references} references")
     for s in numbers:
-        click.echo("")
-        click.echo(_stats_text(s, *result.stale_after))
+        echo("")
+        echo(_stats_text(s, *result.stale_after))
 
 
 def _stats_text(s: Any, years: int, days: int) -> str:
@@ -95,7 +95,7 @@ def diff_command(root: Path, old: str | None, new: str | None, edition: str | No
     """
     result = Report(root).diff(old, new, edition)
     if fmt == "json":
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        echo_json_text(json.dumps(result, indent=2, ensure_ascii=False))
     elif fmt == "html":
         from ..publish.diffview import as_html
 
