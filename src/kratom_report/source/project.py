@@ -63,6 +63,10 @@ def load_project(root: Path) -> Project:
     is reported where it is, and the checks that depend on it are skipped, not failed.
     """
     problems: list[Problem] = []
+    try:  # report/ itself a link out: say so, rather than blame report.yaml
+        inside_root(root, root / "report", what="folder", value="report")
+    except OutsideReport as exc:
+        raise ProblemsError([Problem("report/", None, None, exc.message)]) from None
     report_doc = _load(root, root / REPORT_FILE, problems, limit_bytes(None))
     if report_doc is None:
         raise ProblemsError(problems)
@@ -119,6 +123,9 @@ def _load_sections(root: Path, parts: ReportParts, report_doc: YamlDoc,
                    problems: list[Problem]) -> tuple[list[Located], bool]:
     """Sections in report order, and whether every listed one loaded and validated."""
     folder = root / "report" / "sections"
+    if parts.sections and located_inside(root, folder, report_doc, ("sections",), problems,
+                                         what="folder", value="report/sections") is None:
+        return [], False  # a link out: nothing in it is listed or read
     on_disk = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
     seen: dict[str, int] = {}
     explained: set[str] = set()  # unlisted files a "did you mean" already points at
@@ -225,11 +232,15 @@ def _load_changelog(root: Path, parts: ReportParts, report_doc: YamlDoc,
     name = parts.changelog
     if name is None:  # report.yaml's 'changelog' is invalid, and reported as such
         return None, None
-    path = root / "report" / name
+    # Refused where report.yaml names it, before anything outside is looked at.
+    path = located_inside(root, root / "report" / name, report_doc, ("changelog",), problems,
+                          what="changelog", value=name)
+    if path is None:
+        return None, None
     if not path.is_file():
         problems.append(report_doc.problem(("changelog",), f"changelog 'report/{name}' not found"))
         return None, None
-    doc = _load(root, path, problems, parts.max_bytes)
+    doc = _load(root, root / "report" / name, problems, parts.max_bytes)
     if doc is None:
         return None, None
     changelog, errs = validate(Changelog, doc)
