@@ -67,9 +67,8 @@ class CheckResult:
 
 def check(root: Path, *, paper: str | None = None) -> CheckResult:
     """Validate everything and render every edition's HTML in memory; write nothing."""
-    from .source.project import load_project
-
     from .publish.records import record_problems
+    from .source.project import load_project
 
     project = load_project(root)
     records = record_problems(project.root)  # a damaged release record is a problem too

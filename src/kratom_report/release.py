@@ -128,6 +128,7 @@ def _write_release(project: Project, out: Path, where: Folders, files: dict[str,
               if staged and path.is_relative_to(target)}
     later = [(path, data) for path, data in site if not (staged and path.is_relative_to(target))]
     folders: list[tuple[Path, Path]] = []
+    placed: list[Path] = []
     try:
         if staged:
             ensure_folder(target.parent)
@@ -135,9 +136,13 @@ def _write_release(project: Project, out: Path, where: Folders, files: dict[str,
         if record not in where.existing:
             ensure_folder(record.parent)
             folders.append((stage_folder(record, records), record))
-        while folders:
-            place_folder(*folders[0])
-            folders.pop(0)
+        for tmp, final in folders:
+            place_folder(tmp, final)
+            placed.append(final)
+    except BaseException:
+        for final in placed:  # the record could not follow: take the release back out
+            discard_folder(final)
+        raise
     finally:
         for tmp, _ in folders:
             discard_folder(tmp)

@@ -239,7 +239,7 @@ def refuse_outside(root: Path, path: Path, display: str) -> None:
     link = next((p for p in (root / "report", path) if p.is_symlink()), path)
     shown = "report/" if link == root / "report" else display
     raise VersionError(f"{shown}: is a symbolic link leading outside the report folder; "
-                       "refusing to read or write through it, so nothing was changed")
+                       "refusing to write through it, so nothing was changed")
 
 
 def confine(files: list[YamlFile], root: Path) -> None:

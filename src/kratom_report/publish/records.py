@@ -107,11 +107,16 @@ def read_record(base: Path, parts: tuple[str, ...], display: str) -> bytes:
             raise RecordError(f"{display}: is a symbolic link; a release record is read "
                               f"only from a plain file: {_RESTORE}") from None
         raise RecordError(f"{display}: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise RecordError(f"{display}: not a regular file; {_RESTORE}")
-        data = fh.read(limit + 1)
+        chunks, size = [], 0
+        while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
     if len(data) > limit:
         raise RecordError(f"{display}: larger than {limit // 1_000_000} MB, far more than a "
                           f"release record holds; {_RESTORE}")
@@ -210,7 +215,7 @@ def load_record(root: Path, version: str) -> dict[str, Any]:
         raise RecordError(f"{display}: damaged or edited by hand ({_short(exc)}): its content "
                           "does not match the fingerprints in manifest.json; "
                           f"{_RESTORE}") from None
-    return raw  # type: ignore[no-any-return]
+    return raw
 
 
 def record_problems(root: Path) -> list[Problem]:

@@ -15,6 +15,7 @@ others can write to), so nothing read from it is used unless the tool can authen
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -100,20 +101,22 @@ def cache_key() -> bytes | None:
         from ..atomic import write_all
         from ..errors import OutputError
 
-        try:  # exclusive: two first runs at once keep one key
+        with contextlib.suppress(OutputError, OSError):  # exclusive: two first runs keep one
             write_all([(path, secrets.token_bytes(KEY_BYTES))], mode=0o600, exclusive=True)
-        except (OutputError, OSError):
-            pass
     reason = untrusted_reason(path, regular=True)
     if reason is not None:
         warn_untrusted(str(path), reason)
         return None
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as fh:
-            key = fh.read(KEY_BYTES + 1)
     except OSError:
         return None
+    try:
+        key = os.read(fd, KEY_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     return key if len(key) == KEY_BYTES else None
 
 

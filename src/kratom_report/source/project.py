@@ -28,7 +28,7 @@ from .models import (
     Section,
 )
 from .parts import ReportParts, report_parts
-from .paths import OutsideReport, inside_root, located_inside
+from .paths import is_inside, located_inside, outside_message
 from .schema import as_written, did_you_mean, validate
 from .texts import AUTO, MARKDOWN, auto_source_keys, block_in_edition, check_controls, iter_texts
 from .theme import check_theme, contrast_ratio
@@ -63,10 +63,8 @@ def load_project(root: Path) -> Project:
     is reported where it is, and the checks that depend on it are skipped, not failed.
     """
     problems: list[Problem] = []
-    try:  # report/ itself a link out: say so, rather than blame report.yaml
-        inside_root(root, root / "report", what="folder", value="report")
-    except OutsideReport as exc:
-        raise ProblemsError([Problem("report/", None, None, exc.message)]) from None
+    if not is_inside(root, root / "report"):  # a link out: say so, not blame report.yaml
+        raise ProblemsError([Problem("report/", message=outside_message("folder", "report"))])
     report_doc = _load(root, root / REPORT_FILE, problems, limit_bytes(None))
     if report_doc is None:
         raise ProblemsError(problems)
@@ -106,17 +104,14 @@ def load_project(root: Path) -> Project:
 
 def _load(root: Path, path: Path, problems: list[Problem], max_bytes: int) -> YamlDoc | None:
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    try:
-        inside_root(root, path, what="file", value=shown)
-    except OutsideReport as exc:
-        problems.append(Problem(shown, None, None, exc.message))
+    if not is_inside(root, path):
+        problems.append(Problem(shown, message=outside_message("file", shown)))
         return None
     try:
-        doc = load_yaml(path, relpath(path, root), max_bytes=max_bytes)
+        return load_yaml(path, relpath(path, root), max_bytes=max_bytes)
     except YamlLoadError as exc:
         problems += exc.problems
         return None
-    return doc
 
 
 def _load_sections(root: Path, parts: ReportParts, report_doc: YamlDoc,
@@ -232,15 +227,14 @@ def _load_changelog(root: Path, parts: ReportParts, report_doc: YamlDoc,
     name = parts.changelog
     if name is None:  # report.yaml's 'changelog' is invalid, and reported as such
         return None, None
-    # Refused where report.yaml names it, before anything outside is looked at.
-    path = located_inside(root, root / "report" / name, report_doc, ("changelog",), problems,
-                          what="changelog", value=name)
-    if path is None:
+    path = root / "report" / name  # refused where report.yaml names it, before it is read:
+    if located_inside(root, path, report_doc, ("changelog",), problems, what="changelog",
+                      value=name) is None:
         return None, None
     if not path.is_file():
         problems.append(report_doc.problem(("changelog",), f"changelog 'report/{name}' not found"))
         return None, None
-    doc = _load(root, root / "report" / name, problems, parts.max_bytes)
+    doc = _load(root, path, problems, parts.max_bytes)
     if doc is None:
         return None, None
     changelog, errs = validate(Changelog, doc)
