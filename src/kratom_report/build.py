@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .compose.templating import Templates
-from .errors import Problem
+from .errors import Problem, ProblemsError
 from .fingerprint import (
     Hasher,
     add_files,
@@ -67,12 +67,19 @@ class CheckResult:
 
 def check(root: Path, *, paper: str | None = None) -> CheckResult:
     """Validate everything and render every edition's HTML in memory; write nothing."""
+    from .publish.records import record_problems
     from .references.retractions import report_problems
     from .source.currency import overdue_problems, today
     from .source.project import load_project
 
     project = load_project(root)
-    rendered = render_html(project, [e.id for e in project.report.editions], paper)
+    records = record_problems(project.root)  # a damaged release record is a problem too
+    try:
+        rendered = render_html(project, [e.id for e in project.report.editions], paper)
+    except ProblemsError as exc:
+        raise ProblemsError(exc.problems + records) from None
+    if records:
+        raise ProblemsError(records)
     return CheckResult(project, rendered, list(project.warnings) + _undescribed(project, rendered)
                        + overdue_problems(project, today()) + report_problems(project))
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from ..atomic import scratch_folder
 from ..errors import ProblemsError, ReportError, UnknownEdition
-from ..fingerprint import Hasher, add_files, add_templates, file_digest, json_digest
+from ..fingerprint import Hasher, add_files, add_templates, json_digest
 from ..pipeline import Composer, plan, requested
 from ..publish.output import ensure_folder, write_all
 from ..source.limits import limit_bytes
@@ -197,10 +197,12 @@ class WebBuilder:
 
         refs = sorted((k, located.model.model_dump(by_alias=True, exclude_none=True, mode="json"))
                       for k, located in project.references.items())
-        # A style may be a .csl file of the report's own: its bytes count too.
-        styles = sorted((str(p), file_digest(p))
-                        for p in project.report_dir.rglob("*.csl") if p.is_file())
-        key = json_digest({"refs": refs, "tool": __version__, "styles": styles})
+        # A style may be a .csl file of the report's own: its bytes count too, hashed by the
+        # build's rules (a link out is never read, a file over max_file_mb not in full).
+        styles = Hasher()
+        add_files(styles, project.root, sorted(project.report_dir.rglob("*.csl")),
+                  limit_bytes(project.report.max_file_mb))
+        key = json_digest({"refs": refs, "tool": __version__, "styles": styles.hexdigest()})
         if key != self._bib_key:
             self._bib_key, self._bib = key, {}
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from ..errors import Problem, relpath
 from .limits import over_limit
 from .loader import Loc, YamlDoc
-from .models import Theme
+from .models import Edition, Theme
 from .paths import located_inside
 from .sfnt import read_sfnt
 from .svgsafe import SvgRefused, check_svg
@@ -198,3 +198,15 @@ def theme_fonts(root: Path, theme: Theme) -> tuple[list[tuple[str, FontFile]], l
                 faces.append((face, font_file(theme_path(root, value))))
     fallbacks = [font_file(theme_path(root, v)) for v in theme.fallback_fonts]
     return faces, fallbacks
+
+
+def check_contrast(editions: list[tuple[int, Edition]], doc: YamlDoc,
+                   problems: list[Problem]) -> None:
+    """Accents colour headings on white and white text in table headers: both must read (AA)."""
+    # Accents colour headings on white and white text in table headers: both must read (AA).
+    for i, ed in editions:
+        ratio = contrast_ratio(ed.accent, "#ffffff")
+        if ratio < 4.5:
+            problems.append(doc.problem(("editions", i, "accent"), (
+                f"accent '{ed.accent}' has a contrast of {ratio:.1f}:1 with white; text needs "
+                "at least 4.5:1 (WCAG AA): choose a darker colour")))
