@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import escape
+
 
 @dataclass(frozen=True)
 class ChangeMarks:
@@ -54,3 +56,33 @@ def _summary(d: dict[str, Any]) -> dict[str, Any]:
         "references_removed": [r["entry"] for r in d["references"]["removed"]],
         "figures": len(d["figures"]),
     }
+
+
+def mark_rules(md: Any, marks: ChangeMarks) -> None:
+    """Paragraphs and list items whose text the marks name get the class ``changed``."""
+    from .record import inline_text
+
+    note = f'<span class="change-note">{escape(marks.note())}</span>'
+
+    def first_text(tokens: list[Any], start: int) -> str | None:
+        for token in tokens[start:]:
+            if token.type == "inline":
+                return inline_text(token.children or [])
+            if token.type in ("list_item_close", "paragraph_close"):
+                return None
+        return None
+
+    def paragraph_open(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+        if tokens[idx].hidden or first_text(tokens, idx + 1) not in marks.units:
+            return self.renderToken(tokens, idx, options, env)
+        tokens[idx].attrJoin("class", "changed")
+        return self.renderToken(tokens, idx, options, env) + note
+
+    def list_item_open(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+        if first_text(tokens, idx + 1) not in marks.units:
+            return self.renderToken(tokens, idx, options, env)
+        tokens[idx].attrJoin("class", "changed")
+        return self.renderToken(tokens, idx, options, env) + note
+
+    md.add_render_rule("paragraph_open", paragraph_open)
+    md.add_render_rule("list_item_open", list_item_open)

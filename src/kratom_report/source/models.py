@@ -34,7 +34,7 @@ Cell = str | int | float
 TEXT_FIELDS = frozenset({
     "title", "subtitle", "caption", "label", "text", "alt", "audience", "key_messages",
     "cover_note", "study", "design", "population", "finding", "note", "changes", "caveat",
-    "unit", "law", "organisation", "subject", "keywords", "affiliation", "mark",
+    "unit", "law", "organisation", "subject", "keywords", "affiliation", "mark", "summary",
 })
 CELL_FIELDS = frozenset({"header", "rows", "n"})
 # Fields holding a list of text: a bare string there gets "write it as [x]".
@@ -43,6 +43,9 @@ TEXT_LIST_FIELDS = frozenset({"sections", "references", "keywords", "audiences",
 Kind = Literal["front", "evidence", "guidance", "policy", "back"]
 Certainty = Literal["high", "moderate", "low", "very-low"]
 Paper = Literal["a4", "letter"]
+# The graded-entry summaries an edition may ask for, each a PDF of at most that many pages.
+SummaryKind = Literal["one-page", "three-page"]
+SUMMARY_PAGES = {"one-page": 1, "three-page": 3}
 
 _SLUG = r"^[a-z0-9][a-z0-9-]*$"
 _SEMVER = r"^\d+\.\d+\.\d+$"
@@ -71,6 +74,7 @@ class Edition(Strict):
     cover_note: StrictStr | None = None
     # The edition's language (default: the report's); its sections use their translations.
     language: Annotated[StrictStr, Field(pattern=_LANGUAGE)] | None = None
+    summaries: list[SummaryKind] = []
 
 
 _COLOUR = r"^#[0-9a-fA-F]{6}$"
@@ -114,6 +118,12 @@ class Theme(Strict):
     numbering: ThemeNumbering = ThemeNumbering()
 
 
+class Site(Strict):
+    """Where the release site is published: printed links and QR codes point there."""
+
+    base_url: Annotated[StrictStr, Field(pattern=r"^https?://[^\s]+$")] | None = None
+
+
 class Report(Strict):
     title: StrictStr
     subtitle: StrictStr | None = None
@@ -137,6 +147,7 @@ class Report(Strict):
     references: list[StrictStr] = list(DEFAULT_REFERENCES)
     changelog: StrictStr = DEFAULT_CHANGELOG
     theme: Theme = Theme()
+    site: Site = Site()
 
 
 class _Block(Strict):
@@ -185,6 +196,7 @@ class FigureText(Strict):
 
 class SectionText(Strict):
     title: StrictStr
+    summary: StrictStr | None = None
 
 
 class MarkdownBlock(_Block):
@@ -206,6 +218,7 @@ class TableBlock(_Block):
     header: list[Cell] = Field(min_length=1)
     rows: list[list[Cell]] = Field(min_length=1)
     source: StrictStr | None = None
+    in_summary: bool = False  # also shown in the edition's three-page summary
     translations: dict[Language, TableText] | None = None
 
 
@@ -223,6 +236,7 @@ class EvidenceTableBlock(_Block):
     caption: StrictStr
     rows: list[EvidenceRow] = Field(min_length=1)
     source: StrictStr | None = None
+    in_summary: bool = False
     translations: dict[Language, EvidenceTableText] | None = None
 
 
@@ -247,6 +261,7 @@ class FigureBlock(_Block):
     caption: StrictStr
     alt: StrictStr
     source: StrictStr | None = None
+    in_summary: bool = False
     translations: dict[Language, FigureText] | None = None
 
     @field_validator("alt")
@@ -288,6 +303,7 @@ class Section(Strict):
     kind: Kind
     audiences: list[StrictStr] | None = None
     translations: dict[Language, SectionText] | None = None
+    summary: StrictStr | None = None  # Markdown for the three-page summary
     blocks: list[Block] = Field(min_length=1)
 
 
