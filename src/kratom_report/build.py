@@ -142,7 +142,7 @@ def build(root: Path, request: BuildRequest, progress: Progress | None = None) -
 def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
            sources: str | None) -> list[BuiltFile]:
     """Plan → compose each edition once → make what changed → write it all, or nothing."""
-    from .pipeline import Composer, plan, produce
+    from .pipeline import Composer, plan, produce, source_html
     from .source.project import load_project
 
     project = load_project(root)
@@ -159,9 +159,9 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
     skipped: list[BuiltFile] = []
 
     def wanted(target: Target, r: RenderedEdition) -> bool:
-        html = r.summary(target.summary).html if target.summary else None
         fp = fingerprints[target.name] = build_fingerprint(r, composer.templates, target.fmt,
-                                                           request.variant, html)
+                                                           request.variant,
+                                                           source_html(target, r))
         previous = None if request.force else _unchanged(request.out / target.name, fp)
         if previous is not None:
             say(f"{r.edition.id}: unchanged since the last build, skipped (--force rebuilds)")

@@ -115,6 +115,11 @@ def plan(project: Project, *, editions: Iterable[str] = (), formats: Iterable[st
     return Plan(project, tuple(ids), tuple(targets), paper, since)
 
 
+def source_html(target: Target, r: RenderedEdition) -> str:
+    """The print HTML a target is made from: the edition's, or its summary's."""
+    return r.summary(target.summary).html if target.summary else r.html
+
+
 def read_at(project: Project, edition: str) -> ReadAt:
     """Where a summary sends its reader: the web edition at ``site.base_url`` (where the
     release site puts it), else the full edition's PDF by file name."""
@@ -170,10 +175,14 @@ class Composer:
 
     def web(self, composed: RenderedEdition, env: jinja2.Environment | None = None
             ) -> RenderedEdition:
-        """The web edition of a composed edition: only the screen templates run again."""
+        """The web edition of a composed edition: only the screen templates run again. It
+        links to the edition's summaries, named as :func:`plan` names them."""
         from .compose.web import web_from
 
-        return web_from(self.project, composed, self.templates, env)
+        links = [(t.summary, t.name) for t in plan(self.project,
+                                                   editions=[composed.edition.id]).targets
+                 if t.summary]
+        return web_from(self.project, composed, self.templates, env, links)
 
 
 def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,

@@ -21,6 +21,7 @@ from .. import __version__
 from ..compose.i18n import N_, Words
 from ..compose.pages import render_template
 from ..compose.render import RenderedEdition, format_date, licence_name
+from ..compose.summary import TITLES
 from ..compose.templating import Templates
 from ..compose.theme import theme_assets
 from ..references.bibexport import export_bibtex
@@ -161,7 +162,8 @@ def _versions(project: Project, out: Path) -> list[Version]:
             manifest = json.loads((project.root / where).read_text(encoding="utf-8"))
             date = dt.date.fromisoformat(manifest["date"])
             rows = [{**{k: row[k] for k in ("edition", "file", "pages", "bytes", "sha256")},
-                     "archival": _archival_record(row.get("archival"))}
+                     "archival": _archival_record(row.get("archival")),
+                     "summaries": _summary_records(row.get("summaries"))}
                     for row in manifest["editions"]]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise RecordError(f"{where}: not a release manifest ({type(exc).__name__}: "
@@ -187,7 +189,8 @@ def _kept(out: Path, slug: str, versions: list[Version], version: str,
         names = ["SHA256SUMS", "manifest.json"]
         names += [n for row in v.editions
                   for n in (row["file"], web_name(slug, row["edition"], v.version),
-                            (row.get("archival") or {}).get("file"))
+                            (row.get("archival") or {}).get("file"),
+                            *(s["file"] for s in row.get("summaries") or []))
                   if isinstance(n, str)]
         kept |= {f"{v.version}/{n}" for n in names if (out / v.version / n).is_file()}
     return kept
@@ -219,7 +222,11 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
             "pdf": prefix + row["file"] if f"{v.version}/{row['file']}" in kept else None,
             "web": prefix + web if f"{v.version}/{web}" in kept else None,
             "pages": row["pages"], "size": _size(row["bytes"]), "sha256": row["sha256"],
-            "archival": _archival(row.get("archival"), v.version, kept, prefix)})
+            "archival": _archival(row.get("archival"), v.version, kept, prefix),
+            "summaries": [{"title": TITLES.get(s["kind"], s["kind"]), "pages": s["pages"],
+                           "href": prefix + s["file"], "size": _size(s["bytes"]),
+                           "sha256": s["sha256"]} for s in row.get("summaries") or []
+                          if f"{v.version}/{s['file']}" in kept]})
     return {"version": v.version, "latest": False, "date_text": format_date(v.date, lang),
             "date_highwire": v.date.strftime("%Y/%m/%d"), "editions": editions,
             "changes": v.changes, "home": home + "index.html", "feed": home + "feed.xml",
@@ -243,6 +250,19 @@ def _archival_record(copy: Any) -> dict[str, Any] | None:
             and re.fullmatch(r"[0-9a-f]{64}", sha)):
         return None
     return {"file": file, "bytes": size, "sha256": sha}
+
+
+def _summary_records(found: Any) -> list[dict[str, Any]]:
+    """A record's summaries (releases before 0.4.1 have none), each of the shape release
+    writes; anything else is left out."""
+    out = []
+    for item in found if isinstance(found, list) else []:
+        copy = _archival_record(item)
+        kind, pages = item.get("kind") if isinstance(item, dict) else None, \
+            item.get("pages") if isinstance(item, dict) else None
+        if copy is not None and kind in TITLES and isinstance(pages, int):
+            out.append({**copy, "kind": kind, "pages": pages})
+    return out
 
 
 def _archival(copy: Any, version: str, kept: set[str], prefix: str) -> dict[str, str] | None:
