@@ -66,6 +66,9 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     pieces = assembled(planned, editions, composer.templates, assemble) if assemble else None
     fingerprints = {r.edition.id: build_fingerprint(r, composer.templates, "pdf", VARIANT)
                     for r in editions}
+    # A summary's bytes are part of the release too: a changed summary is a changed release.
+    fingerprints |= {f"{r.edition.id}/{s.kind}": build_fingerprint(
+        r, composer.templates, "pdf", VARIANT, s.html) for r in editions for s in r.summaries}
     target, record = out / rel.version, root / "releases" / rel.version
     refuse_links([out, target, record.parent, record], folders=True)
     existing = _same_release(rel.version, fingerprints, out, root)
@@ -187,7 +190,10 @@ def _same_release(version: str, fingerprints: dict[str, str], out: Path, root: P
         if not os.path.lexists(path / "manifest.json"):
             continue
         manifest = load_manifest(base, version, shown, folder)
-        if {row.edition: row.build_fingerprint for row in manifest.editions} != fingerprints:
+        recorded = {row.edition: row.build_fingerprint for row in manifest.editions} | {
+            f"{row.edition}/{s.kind}": s.build_fingerprint
+            for row in manifest.editions for s in row.summaries or ()}
+        if recorded != fingerprints:
             raise ReleaseError(
                 f"{path}: version {version} was already released with different content; "
                 "a release never changes. Run 'kratom-report version bump patch' (or minor, "
@@ -200,11 +206,13 @@ def _release_files(project: Project, version: str, date: str, editions: list[Ren
                    products: list[Product], fingerprints: dict[str, str]
                    ) -> tuple[dict[str, bytes], dict[str, Any], bytes]:
     """Every PDF of the release by file name, the manifest (editions by id) and SHA256SUMS."""
-    made = {(p.target.edition, p.target.fmt, p.target.variant): p for p in products}
+    made = {(p.target.edition, p.target.fmt, p.target.variant, p.target.summary): p
+            for p in products}
     rows: list[dict[str, Any]] = []
     files: dict[str, bytes] = {}
     for r in sorted(editions, key=lambda e: e.edition.id):
-        pdf, copy = made[(r.edition.id, "pdf", VARIANT)], made[(r.edition.id, "pdf", ARCHIVAL)]
+        pdf = made[(r.edition.id, "pdf", VARIANT, "")]
+        copy = made[(r.edition.id, "pdf", ARCHIVAL, "")]
         files[pdf.target.name], files[copy.target.name] = pdf.data, copy.data
         rows.append({"edition": r.edition.id, "file": pdf.target.name, "version": version,
                      "date": date, "pages": pdf.pages, "bytes": len(pdf.data),
@@ -213,11 +221,19 @@ def _release_files(project: Project, version: str, date: str, editions: list[Ren
                      "build_fingerprint": fingerprints[r.edition.id],
                      "archival": {"file": copy.target.name, "bytes": len(copy.data),
                                   "sha256": digest(copy.data)}})
+        summaries = [made[(r.edition.id, "pdf", VARIANT, s.kind)] for s in r.summaries]
+        files |= {p.target.name: p.data for p in summaries}
+        if summaries:  # a release without summaries keeps the manifest it always had
+            rows[-1]["summaries"] = [{
+                "kind": p.target.summary, "file": p.target.name, "pages": p.pages,
+                "bytes": len(p.data), "sha256": digest(p.data),
+                "build_fingerprint": fingerprints[f"{r.edition.id}/{p.target.summary}"]}
+                for p in summaries]
     manifest = {"slug": project.report.slug, "title": project.report.title,
                 "version": version, "date": date, "editions": rows}
     sums = "".join(f"{sha}  {file}\n" for row in rows for sha, file in (
-        (row["sha256"], row["file"]), (row["archival"]["sha256"], row["archival"]["file"]))
-    ).encode()
+        (row["sha256"], row["file"]), (row["archival"]["sha256"], row["archival"]["file"]),
+        *((s["sha256"], s["file"]) for s in row.get("summaries", [])))).encode()
     return files, manifest, sums
 
 

@@ -63,8 +63,9 @@ class Verification:
                 f"different bytes: {fix}")
 
 
-def read_identity(path: Path) -> tuple[str, str, bool]:
-    """(edition, version, archival) from the metadata every build writes into the PDF."""
+def read_identity(path: Path) -> tuple[str, str, bool, str]:
+    """(edition, version, archival, summary kind or "") from the metadata every build writes
+    into the PDF."""
     import pikepdf
 
     try:
@@ -82,7 +83,7 @@ def read_identity(path: Path) -> tuple[str, str, bool]:
     if not edition or not version:
         raise VerifyError(f"{path}: this PDF does not name its edition and version; "
                           "it was not built by this tool")
-    return edition, version, archival
+    return edition, version, archival, info.get("briefingsummary", "")
 
 
 def verify(root: Path, path: Path) -> Verification:
@@ -91,7 +92,7 @@ def verify(root: Path, path: Path) -> Verification:
     from .publish.workers import Workers
     from .source.project import load_project
 
-    edition, version, archival = read_identity(path)
+    edition, version, archival, summary = read_identity(path)
     project = load_project(root)
     if project.report.version != version:
         raise VerifyError(f"{path}: is version {version}, but the sources are at version "
@@ -105,7 +106,8 @@ def verify(root: Path, path: Path) -> Verification:
     # A fresh worker process, as a build uses: a render in a process that rendered before
     # need not give the same bytes.
     with Workers(1) as workers:
-        [made] = produce(planned, Composer.for_project(project), workers, lambda _m: None)
+        [made] = produce(planned, Composer.for_project(project), workers, lambda _m: None,
+                         wanted=lambda t, _r: t.summary == summary)
     actual = path.read_bytes()
     expected_sha, actual_sha = digest(made.data), digest(actual)
     return Verification(path, edition, version, expected_sha == actual_sha, expected_sha,

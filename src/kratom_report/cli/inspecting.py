@@ -73,6 +73,9 @@ def _stats_text(s: Any, years: int, days: int) -> str:
                      [f"{d.file} (as of {d.as_of}"
                       + (f", {d.age_days} days)" if d.age_days is not None else ": not a date)")
                       for d in s.stale_data])
+    if s.without_summary is not None:
+        lines += listing("sections without a summary (left out of the three-page summary)",
+                         list(s.without_summary))
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -55,6 +55,17 @@ class ArchivalCopy(_Record):
     sha256: _Hex64
 
 
+class SummaryCopy(_Record):
+    """A one-page or three-page summary of an edition, as ``release`` records it."""
+
+    kind: Literal["one-page", "three-page"]
+    file: _PdfName
+    pages: int = Field(ge=0)
+    bytes: int = Field(ge=0)
+    sha256: _Hex64
+    build_fingerprint: _Hex64
+
+
 class ManifestRow(_Record):
     edition: _Id
     file: _PdfName
@@ -66,6 +77,7 @@ class ManifestRow(_Record):
     content_fingerprint: _Hex64
     build_fingerprint: _Hex64
     archival: ArchivalCopy | None = None  # releases before 0.3.0 have none
+    summaries: list[SummaryCopy] | None = Field(default=None, max_length=10)  # before 0.5.0
 
 
 class Accepted(_Record):

@@ -20,6 +20,7 @@ from .. import __version__
 from ..compose.i18n import N_, Words
 from ..compose.pages import render_template
 from ..compose.render import RenderedEdition, format_date, licence_name
+from ..compose.summary import TITLES
 from ..compose.templating import Templates
 from ..compose.theme import theme_assets
 from ..references.bibexport import export_bibtex
@@ -179,7 +180,8 @@ def _versions(project: Project, out: Path, pending: Manifest | None = None,
         manifest = pending if pending is not None and pending.version == version else \
             load_manifest(project.root, version)
         rows = [{k: row[k] for k in ("edition", "file", "pages", "bytes", "sha256", "archival")
-                 if k in row} for row in manifest_dict(manifest)["editions"]]
+                 if k in row} | {"summaries": row.get("summaries", [])}
+                for row in manifest_dict(manifest)["editions"]]
         date = manifest.date
         found.append(Version(version, date, _in_report_order(project, rows),
                              changes.get(version, []), (out / version).is_dir() or
@@ -230,7 +232,8 @@ def _kept(out: Path, slug: str, versions: list[Version], version: str,
         names = ["SHA256SUMS", "manifest.json"]
         names += [n for row in v.editions
                   for n in (row["file"], web_name(slug, row["edition"], v.version),
-                            (row.get("archival") or {}).get("file"))
+                            (row.get("archival") or {}).get("file"),
+                            *(s["file"] for s in row.get("summaries") or []))
                   if isinstance(n, str)]
         kept |= {f"{v.version}/{n}" for n in names if (out / v.version / n).is_file()}
     return kept
@@ -262,7 +265,11 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
             "pdf": prefix + row["file"] if f"{v.version}/{row['file']}" in kept else None,
             "web": prefix + web if f"{v.version}/{web}" in kept else None,
             "pages": row["pages"], "size": _size(row["bytes"]), "sha256": row["sha256"],
-            "archival": _archival(row.get("archival"), v.version, kept, prefix)})
+            "archival": _archival(row.get("archival"), v.version, kept, prefix),
+            "summaries": [{"title": TITLES.get(s["kind"], s["kind"]), "pages": s["pages"],
+                           "href": prefix + s["file"], "size": _size(s["bytes"]),
+                           "sha256": s["sha256"]} for s in row.get("summaries") or []
+                          if f"{v.version}/{s['file']}" in kept]})
     return {"version": v.version, "latest": False, "date_text": format_date(v.date, lang),
             "date_highwire": v.date.strftime("%Y/%m/%d"), "editions": editions,
             "changes": v.changes, "summaries": v.summaries, "since": v.since,

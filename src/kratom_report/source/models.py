@@ -26,6 +26,7 @@ from .limits import (
     MAX_FILE_MB_CEILING,
 )
 from .modelbase import Strict
+from .thememodels import Theme as Theme  # re-exported: defined here first
 
 Cell = str | int | float
 
@@ -35,7 +36,7 @@ Cell = str | int | float
 TEXT_FIELDS = frozenset({
     "title", "subtitle", "caption", "label", "text", "alt", "audience", "key_messages",
     "cover_note", "study", "design", "population", "finding", "note", "changes", "caveat",
-    "unit", "law", "organisation", "subject", "keywords", "affiliation", "mark",
+    "unit", "law", "organisation", "subject", "keywords", "affiliation", "mark", "summary",
 })
 CELL_FIELDS = frozenset({"header", "rows", "n"})
 # Fields holding a list of text: a bare string there gets "write it as [x]".
@@ -44,6 +45,9 @@ TEXT_LIST_FIELDS = frozenset({"sections", "references", "keywords", "audiences",
 Kind = Literal["front", "evidence", "guidance", "policy", "back"]
 Certainty = Literal["high", "moderate", "low", "very-low"]
 Paper = Literal["a4", "letter"]
+# The graded-entry summaries an edition may ask for, each a PDF of at most that many pages.
+SummaryKind = Literal["one-page", "three-page"]
+SUMMARY_PAGES = {"one-page": 1, "three-page": 3}
 
 _SLUG = r"^[a-z0-9][a-z0-9-]*$"
 _SEMVER = r"^\d+\.\d+\.\d+$"
@@ -72,47 +76,13 @@ class Edition(Strict):
     cover_note: StrictStr | None = None
     # The edition's language (default: the report's); its sections use their translations.
     language: Annotated[StrictStr, Field(pattern=_LANGUAGE)] | None = None
+    summaries: list[SummaryKind] = []
 
 
-_COLOUR = r"^#[0-9a-fA-F]{6}$"
+class Site(Strict):
+    """Where the release site is published: printed links and QR codes point there."""
 
-
-class ThemeColours(Strict):
-    text: Annotated[StrictStr, Field(pattern=_COLOUR)] | None = None
-    muted: Annotated[StrictStr, Field(pattern=_COLOUR)] | None = None
-
-    @field_validator("text", "muted", mode="before")
-    @classmethod
-    def _written(cls, value: Any) -> Any:
-        if value is None:  # `text: #1b1f24` unquoted: YAML reads a comment, so no value
-            raise ValueError("is empty")
-        return value
-
-
-class ThemeFonts(Strict):
-    regular: StrictStr
-    bold: StrictStr | None = None
-    italic: StrictStr | None = None
-    bold_italic: StrictStr | None = None
-    licence: StrictStr  # a font is shipped with its licence, or not at all
-
-
-class ThemeNumbering(Strict):
-    tables: bool = True
-    figures: bool = True
-
-
-class Theme(Strict):
-    """How the briefing looks; every file is a path relative to report/ (see source/theme.py)."""
-
-    logo: StrictStr | None = None
-    logo_in_header: bool = False
-    colours: ThemeColours = ThemeColours()
-    fonts: ThemeFonts | None = None
-    fallback_fonts: list[StrictStr] = []
-    css: StrictStr | None = None
-    section_break: Literal["page", "auto"] = "auto"
-    numbering: ThemeNumbering = ThemeNumbering()
+    base_url: Annotated[StrictStr, Field(pattern=r"^https?://[^\s]+$")] | None = None
 
 
 class Report(Strict):
@@ -140,6 +110,7 @@ class Report(Strict):
     retractions: StrictStr | None = None  # a Retraction Watch CSV, relative to report/
     theme: Theme = Theme()
     facts: StrictStr | None = None  # the facts file (default: facts.yaml when present)
+    site: Site = Site()
 
 
 class _Block(Strict):
@@ -188,6 +159,7 @@ class FigureText(Strict):
 
 class SectionText(Strict):
     title: StrictStr
+    summary: StrictStr | None = None
 
 
 class MarkdownBlock(_Block):
@@ -209,6 +181,7 @@ class TableBlock(_Block):
     header: list[Cell] = Field(min_length=1)
     rows: list[list[Cell]] = Field(min_length=1)
     source: StrictStr | None = None
+    in_summary: bool = False  # also shown in the edition's three-page summary
     translations: dict[Language, TableText] | None = None
 
 
@@ -226,6 +199,7 @@ class EvidenceTableBlock(_Block):
     caption: StrictStr
     rows: list[EvidenceRow] = Field(min_length=1)
     source: StrictStr | None = None
+    in_summary: bool = False
     translations: dict[Language, EvidenceTableText] | None = None
 
 
@@ -250,6 +224,7 @@ class FigureBlock(_Block):
     caption: StrictStr
     alt: StrictStr
     source: StrictStr | None = None
+    in_summary: bool = False
     translations: dict[Language, FigureText] | None = None
 
     @field_validator("alt")
@@ -291,6 +266,7 @@ class Section(Strict):
     kind: Kind
     audiences: list[StrictStr] | None = None
     translations: dict[Language, SectionText] | None = None
+    summary: StrictStr | None = None  # Markdown for the three-page summary
     blocks: list[Block] = Field(min_length=1)
 
 
