@@ -4,6 +4,12 @@ Sections are matched by id; blocks within a section by their text (so an inserte
 not make every later block "changed"); units (paragraphs, items, rows) within a changed block by
 their text again, then word by word. Citations keep their source form in records, so a
 renumbering alone is never a change.
+
+Time is bounded: every comparison first drops what both sides share at their start and end (linear
+time), and a remainder longer than ``MAX_TOKENS`` on either side is compared coarser: a paragraph by
+sentences instead of words, and past that (or for lists of sections, blocks and units) as one
+replacement. difflib's matcher is quadratic in the worst case, so it never sees more than
+``MAX_TOKENS`` items (about 0.6 s at worst on a 2-core machine).
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ import difflib
 import re
 from typing import Any
 
-_NUMBER = re.compile(r"^[<>≤≥~±+−-]?\d[\d,.]*%?$")
+_NUMBER = re.compile(r"^[<>≤≥~±+−-]?[0-9][0-9,.]*%?$")
+MAX_TOKENS = 2000  # words, sentences or items on either side of what differs; see the docstring
+Opcode = tuple[str, int, int, int, int]
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[])")
 
 
@@ -60,19 +68,45 @@ def _sections(a: list[dict], b: list[dict]) -> dict[str, list]:
     common_old = [s["id"] for s in a if s["id"] in new]
     common_new = [s["id"] for s in b if s["id"] in old]
     kept = _lcs(common_old, common_new)
+    where_old = {sid: i for i, sid in enumerate(common_old)}
     return {
         "added": [{"id": s["id"], "title": s["title"]} for s in b if s["id"] not in old],
         "removed": [{"id": s["id"], "title": s["title"]} for s in a if s["id"] not in new],
-        "moved": [{"id": i, "title": new[i]["title"], "from": common_old.index(i) + 1,
-                   "to": common_new.index(i) + 1} for i in common_new if i not in kept],
+        "moved": [{"id": i, "title": new[i]["title"], "from": where_old[i] + 1,
+                   "to": j + 1} for j, i in enumerate(common_new) if i not in kept],
         "retitled": [{"id": i, "old": old[i]["title"], "new": new[i]["title"]}
                      for i in common_new if old[i]["title"] != new[i]["title"]],
     }
 
 
+def opcodes(a: list, b: list, limit: int = MAX_TOKENS) -> tuple[list[Opcode], bool]:
+    """difflib's opcodes from ``a`` to ``b`` in bounded time, and whether they are exact.
+
+    The common start and end are matched in linear time; a middle longer than ``limit`` on either
+    side becomes one replacement (``False``: the caller may try a coarser unit)."""
+    start, n, m = 0, len(a), len(b)
+    while start < n and start < m and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < n - start and end < m - start and a[n - 1 - end] == b[m - 1 - end]:
+        end += 1
+    ops: list[Opcode] = [("equal", 0, start, 0, start)] if start else []
+    exact = max(n - start - end, m - start - end) <= limit
+    if exact:
+        matcher = difflib.SequenceMatcher(None, a[start:n - end], b[start:m - end],
+                                          autojunk=False)
+        ops += [(op, i1 + start, i2 + start, j1 + start, j2 + start)
+                for op, i1, i2, j1, j2 in matcher.get_opcodes()]
+    elif n - end > start or m - end > start:
+        op = "delete" if m - end == start else "insert" if n - end == start else "replace"
+        ops.append((op, start, n - end, start, m - end))
+    if end:
+        ops.append(("equal", n - end, n, m - end, m))
+    return ops, exact
+
+
 def _lcs(a: list[str], b: list[str]) -> set[str]:
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return {x for block in matcher.get_matching_blocks() for x in a[block.a:block.a + block.size]}
+    return {x for op, i1, i2, _j1, _j2 in opcodes(a, b)[0] if op == "equal" for x in a[i1:i2]}
 
 
 def _text(block: dict[str, Any]) -> str:
@@ -80,15 +114,17 @@ def _text(block: dict[str, Any]) -> str:
 
 
 def _blocks(section: str, a: list[dict], b: list[dict], result: dict[str, Any]) -> None:
-    matcher = difflib.SequenceMatcher(None, [_text(x) for x in a], [_text(x) for x in b],
-                                      autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes([_text(x) for x in a], [_text(x) for x in b])[0]:
         if op == "equal":
             continue
         olds, news = a[i1:i2], b[j1:j2]
         # Pair blocks of the same type in order: an edited paragraph is a change, not a swap.
-        while olds and news and olds[0]["type"] == news[0]["type"]:
-            _units(section, olds.pop(0), news.pop(0), result)
+        paired = 0
+        while paired < min(len(olds), len(news)) and \
+                olds[paired]["type"] == news[paired]["type"]:
+            _units(section, olds[paired], news[paired], result)
+            paired += 1
+        olds, news = olds[paired:], news[paired:]
         for block in olds:
             result["blocks"]["removed"].append(_block_summary(section, block))
         for block in news:
@@ -103,8 +139,7 @@ def _block_summary(section: str, block: dict[str, Any]) -> dict[str, Any]:
 def _units(section: str, a: dict, b: dict, result: dict[str, Any]) -> None:
     old = [u["text"] for u in a["units"]]
     new = [u["text"] for u in b["units"]]
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(old, new)[0]:
         if op == "equal":
             continue
         pairs = list(zip(range(i1, i2), range(j1, j2), strict=False))
@@ -129,10 +164,16 @@ def _changed(section: str, block: dict, old: dict | None, new: dict | None,
 
 
 def word_diff(old: str, new: str) -> list[list[str]]:
-    """``[["=", "same words"], ["-", "removed"], ["+", "added"]]``, whitespace-separated words."""
+    """``[["=", "same words"], ["-", "removed"], ["+", "added"]]``, whitespace-separated words.
+
+    Past ``MAX_TOKENS`` differing words the pieces are whole sentences (see the module)."""
     a, b = old.split(), new.split()
+    ops, exact = opcodes(a, b)
+    if not exact:
+        a, b = sentences(old), sentences(new)
+        ops = opcodes(a, b)[0]
     out: list[list[str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in ops:
         if op == "equal":
             out.append(["=", " ".join(a[i1:i2])])
             continue
@@ -146,8 +187,11 @@ def word_diff(old: str, new: str) -> list[list[str]]:
 def _numbers(section: str | None, old: str, new: str) -> list[dict[str, Any]]:
     """Numbers replaced one for one (``26 → 31``), each with the new sentence it stands in."""
     a, b = old.split(), new.split()
-    found = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    found: list[dict[str, Any]] = []
+    ops, exact = opcodes(a, b)
+    if not exact:  # one long replacement pairs unrelated numbers: list none rather than wrong ones
+        return found
+    for op, i1, i2, j1, j2 in ops:
         if op != "replace":
             continue
         olds = [w.strip("(),;:.") for w in a[i1:i2] if _NUMBER.match(w.strip("(),;:."))]
@@ -159,6 +203,11 @@ def _numbers(section: str | None, old: str, new: str) -> list[dict[str, Any]]:
     return found
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``, each with its whitespace collapsed as in a word diff."""
+    return [" ".join(s.split()) for s in _SENTENCE.split(text) if s.strip()]
+
+
 def _sentence_with(text: str, word: str) -> str:
     for sentence in _SENTENCE.split(text):
         if word in sentence:
@@ -168,8 +217,7 @@ def _sentence_with(text: str, word: str) -> str:
 
 def _list_changes(a: list[str], b: list[str]) -> dict[str, list]:
     out: dict[str, list] = {"added": [], "removed": [], "changed": []}
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(a, b)[0]:
         if op == "equal":
             continue
         pairs = list(zip(a[i1:i2], b[j1:j2], strict=False))
