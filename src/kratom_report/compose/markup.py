@@ -16,6 +16,7 @@ from markupsafe import Markup
 from ..source.limits import over_limit
 from ..source.markdown import Cite
 from ..source.paths import OutsideReport, inside_root
+from ..source.pixels import pixel_problem
 from ..source.svgsafe import SvgRefused, check_svg
 
 # A hook the render layer supplies: given the cites and their raw text, return the HTML.
@@ -107,6 +108,9 @@ def _image_problem(raw: bytes, mime: str) -> str | None:
 
     from PIL import Image, UnidentifiedImageError
 
+    too_many = pixel_problem(raw)
+    if too_many:
+        return too_many
     try:
         with Image.open(io.BytesIO(raw)) as image:
             image.verify()

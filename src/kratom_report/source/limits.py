@@ -33,3 +33,11 @@ def over_limit(size: int, max_bytes: int) -> str | None:
         return None
     return (f"is {size / 1_000_000:.3g} MB, over the {max_bytes / 1_000_000:g} MB limit (make "
             "it smaller, or raise max_file_mb in report.yaml)")
+
+
+FONT_EXPANSION = 10  # a WOFF or WOFF2 font may declare at most this many times max_file_mb
+
+
+def font_limit(max_bytes: int) -> int:
+    """How large a compressed font may be once decompressed, in bytes."""
+    return FONT_EXPANSION * max_bytes
