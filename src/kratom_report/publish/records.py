@@ -17,7 +17,7 @@ from ..errors import ReportError
 from ..fingerprint import canonical_json
 
 WORKTREE = "worktree"
-_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_SEMVER = re.compile(r"([0-9]+)\.([0-9]+)\.([0-9]+)")
 
 
 class RecordError(ReportError):
@@ -34,7 +34,7 @@ def released_versions(root: Path) -> list[str]:
     """Versions with a release record in ``releases/``, oldest first."""
     folder = root / "releases"
     found = [p.name for p in folder.iterdir() if (p / "manifest.json").is_file()
-             and _SEMVER.match(p.name)] if folder.is_dir() else []
+             and _SEMVER.fullmatch(p.name)] if folder.is_dir() else []
     return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
 
 

@@ -50,7 +50,7 @@ _MONTHS = {
 }
 _URL_MACRO = re.compile(r"\\url\{([^}]*)\}")
 # The start of a date: a range ("2021-03/2021-04") or an EDTF mark ("2021-03~") is cited by it.
-_DATE_START = re.compile(r"^\s*(\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?)(?:[T\s/~?%].*)?$")
+_DATE_START = re.compile(r"^\s*([0-9]{4}(?:-[0-9]{1,2}(?:-[0-9]{1,2})?)?)(?:[T\s/~?%].*)?$")
 # biblatex's localisation keys in ``type`` (BBT writes them for theses and reports).
 _TYPE_KEYS = {"phdthesis": "PhD thesis", "mathesis": "Master's thesis",
               "techreport": "Technical report", "resreport": "Research report"}
@@ -176,6 +176,17 @@ def _bib_names(raw: str) -> list[dict]:
             name = {"literal": _latex_text(person)}
         names.append(name)
     return names
+
+
+def _bib_people(fields: Mapping[str, str]) -> dict[str, list[dict]]:
+    out = {}
+    for role in ("author", "editor", "translator"):
+        if fields.get(role, "").strip():
+            try:
+                out[role] = _bib_names(fields[role])
+            except ValueError as exc:
+                raise ValueError(f"field '{role}' {exc}") from None
+    return out
 
 
 def _balanced(text: str) -> bool:
@@ -315,12 +326,7 @@ def _bib_entry(key: str, entry_type: str, fields: Mapping[str, str]) -> dict:
         except ValueError as exc:
             raise ValueError(f"field '{name}' {exc}") from None
 
-    for role in ("author", "editor", "translator"):
-        if fields.get(role, "").strip():
-            try:
-                ref[role] = _bib_names(fields[role])
-            except ValueError as exc:
-                raise ValueError(f"field '{role}' {exc}") from None
+    ref.update(_bib_people(fields))
     organisation = text("institution") or text("organization")
     if organisation and "author" not in ref:
         ref["author"] = [{"literal": organisation}]

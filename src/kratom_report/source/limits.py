@@ -41,3 +41,11 @@ FONT_EXPANSION = 10  # a WOFF or WOFF2 font may declare at most this many times 
 def font_limit(max_bytes: int) -> int:
     """How large a compressed font may be once decompressed, in bytes."""
     return FONT_EXPANSION * max_bytes
+
+
+# The longest name a slug, an edition id or a section id may have. They become file names: the
+# longest output is <slug>-<edition>-v<version>-draft-changes-since-<version>-print.html (221
+# bytes with 64-character ids and versions of three 9-digit numbers); its build record adds
+# ".json" and an atomic write ".", ".XXXXXXXX.tmp" and ".old": 244 bytes, under the 255 that
+# file systems allow.
+MAX_ID = 64

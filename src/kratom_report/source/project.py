@@ -14,7 +14,7 @@ from ..references.files import Unavailable, load_references
 from ..references.lint import lint_references
 from .datamodels import DataFile
 from .figurefiles import FigureFiles, figure_keys_ok, load_figure_files
-from .limits import limit_bytes
+from .limits import MAX_ID, limit_bytes
 from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
 from .locate import REPORT_FILE
 from .markdown import MAX_DEPTH, MAX_SLIPS, nesting_depth, scan_citations
@@ -367,7 +367,6 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
 
 # One id pattern for everything that becomes a file name; checked before any path is built.
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
-MAX_ID = 64
 def _check_style_paths(root: Path, doc: YamlDoc, problems: list[Problem]) -> None:
     """A ``citation_style`` that names a .csl file (report or edition level) must live inside
     the report folder: a style is parsed, and a path could point at any file on the machine."""
