@@ -15,6 +15,7 @@ from ..source.paths import OutsideReport, inside_root
 from ..source.schema import validate
 from .bibread import read_bibtex
 from .csljson import csljson_to_refs
+from .idcheck import reference_problems
 
 # Where a file that fails to parse seems to define a key: "key: x" (YAML), '"id": "x"' (JSON).
 _YAML_KEY = re.compile(r"(?:^|[\s{,])key\s*:\s*['\"]?([^\s'\",}#]+)", re.M)
@@ -100,6 +101,10 @@ def load_reference_file(root: Path, path: Path, max_bytes: int,
     for i, entry in enumerate(entries):
         ref, errs = validate(Reference, doc, entry, base + (i,))
         errs = notes.pop(doc.values.get(base + (i,), ()), []) + errs
+        found = reference_problems(doc, base + (i,), entry) if ref is not None else []
+        errs += found
+        if any(p.severity != "warning" for p in found):
+            ref = None
         if ref is None:
             key = entry.get("key") if isinstance(entry, dict) else None
             lost.add({key} if isinstance(key, str) and key else set())

@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
 _KEY = r"[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*"
+CITATION_KEY = _KEY  # what a reference key must be to be cited
 _ITEM = re.compile(rf"^\s*@({_KEY})\s*(?:,\s*(.+?))?\s*$")
 
 
