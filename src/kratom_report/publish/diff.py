@@ -5,21 +5,26 @@ not make every later block "changed"); units (paragraphs, items, rows) within a 
 their text again, then word by word. Citations keep their source form in records, so a
 renumbering alone is never a change.
 
-Time is bounded: every comparison first drops what both sides share at their start and end (linear
-time), and a remainder longer than ``MAX_TOKENS`` on either side is compared coarser: a paragraph by
-sentences instead of words, and past that (or for lists of sections, blocks and units) as one
-replacement. difflib's matcher is quadratic in the worst case, so it never sees more than
-``MAX_TOKENS`` items (about 0.6 s at worst on a 2-core machine).
+Time is bounded. difflib's matcher slows with the number of equal pairs it must consider: on
+repetitive text (1,600 near-identical sentences) it takes minutes, and on long inputs with many
+changes seconds. So every comparison first drops what both sides share at their start and end
+(linear time), and gives the matcher the rest only when that holds at most ``MAX_TOKENS`` items
+on both sides together and at most ``MAX_PAIRS`` pairs of equal items (half a second at worst on a
+2-core machine). Past that a comparison is coarser: a paragraph is compared sentence by sentence,
+then each run of changed sentences word by word again (within the same limits); a list of
+sections, blocks or units whose differing middle is past them becomes one replacement.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from typing import Any
 
 _NUMBER = re.compile(r"^[<>≤≥~±+−-]?[0-9][0-9,.]*%?$")
-MAX_TOKENS = 2000  # words, sentences or items on either side of what differs; see the docstring
+MAX_TOKENS = 4000  # words, sentences or items of both sides' differing middles; see above
+MAX_PAIRS = 40_000  # pairs of equal items in them (the matcher's work grows with these)
 Opcode = tuple[str, int, int, int, int]
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[])")
 
@@ -91,10 +96,10 @@ def opcodes(a: list, b: list, limit: int = MAX_TOKENS) -> tuple[list[Opcode], bo
     while end < n - start and end < m - start and a[n - 1 - end] == b[m - 1 - end]:
         end += 1
     ops: list[Opcode] = [("equal", 0, start, 0, start)] if start else []
-    exact = max(n - start - end, m - start - end) <= limit
+    middle_a, middle_b = a[start:n - end], b[start:m - end]
+    exact = len(middle_a) + len(middle_b) <= limit and _pairs(middle_a, middle_b) <= MAX_PAIRS
     if exact:
-        matcher = difflib.SequenceMatcher(None, a[start:n - end], b[start:m - end],
-                                          autojunk=False)
+        matcher = difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=False)
         ops += [(op, i1 + start, i2 + start, j1 + start, j2 + start)
                 for op, i1, i2, j1, j2 in matcher.get_opcodes()]
     elif n - end > start or m - end > start:
@@ -105,8 +110,16 @@ def opcodes(a: list, b: list, limit: int = MAX_TOKENS) -> tuple[list[Opcode], bo
     return ops, exact
 
 
+def _pairs(a: list, b: list) -> int:
+    """How many (i, j) have ``a[i] == b[j]``, counted in linear time."""
+    counts = Counter(a)
+    return sum(counts[x] for x in b)
+
+
 def _lcs(a: list[str], b: list[str]) -> set[str]:
-    return {x for op, i1, i2, _j1, _j2 in opcodes(a, b)[0] if op == "equal" for x in a[i1:i2]}
+    # Section ids are unique: the matcher is fast on items that never repeat, so no length limit.
+    return {x for op, i1, i2, _j1, _j2 in opcodes(a, b, len(a) + len(b))[0]
+            if op == "equal" for x in a[i1:i2]}
 
 
 def _text(block: dict[str, Any]) -> str:
@@ -144,7 +157,8 @@ def _units(section: str, a: dict, b: dict, result: dict[str, Any]) -> None:
             continue
         pairs = list(zip(range(i1, i2), range(j1, j2), strict=False))
         for i, j in pairs:
-            _changed(section, b, a["units"][i], b["units"][j], result)
+            if old[i] != new[j]:  # a coarse (bounded) comparison pairs equal units too
+                _changed(section, b, a["units"][i], b["units"][j], result)
         for i in range(i1 + len(pairs), i2):
             _changed(section, b, a["units"][i], None, result)
         for j in range(j1 + len(pairs), j2):
@@ -166,12 +180,26 @@ def _changed(section: str, block: dict, old: dict | None, new: dict | None,
 def word_diff(old: str, new: str) -> list[list[str]]:
     """``[["=", "same words"], ["-", "removed"], ["+", "added"]]``, whitespace-separated words.
 
-    Past ``MAX_TOKENS`` differing words the pieces are whole sentences (see the module)."""
+    Past the matcher's limits: sentences first, then words within each changed run of
+    sentences (see the module)."""
     a, b = old.split(), new.split()
     ops, exact = opcodes(a, b)
-    if not exact:
-        a, b = sentences(old), sentences(new)
-        ops = opcodes(a, b)[0]
+    if exact:
+        return _pieces(a, b, ops)
+    sa, sb = sentences(old), sentences(new)
+    out: list[list[str]] = []
+    for op, i1, i2, j1, j2 in opcodes(sa, sb)[0]:
+        wa, wb = " ".join(sa[i1:i2]).split(), " ".join(sb[j1:j2]).split()
+        pieces = [["=", " ".join(wa)]] if op == "equal" else _pieces(wa, wb, opcodes(wa, wb)[0])
+        for piece in pieces:
+            if out and out[-1][0] == piece[0]:
+                out[-1][1] += " " + piece[1]
+            else:
+                out.append(piece)
+    return out
+
+
+def _pieces(a: list[str], b: list[str], ops: list[Opcode]) -> list[list[str]]:
     out: list[list[str]] = []
     for op, i1, i2, j1, j2 in ops:
         if op == "equal":
@@ -221,7 +249,8 @@ def _list_changes(a: list[str], b: list[str]) -> dict[str, list]:
         if op == "equal":
             continue
         pairs = list(zip(a[i1:i2], b[j1:j2], strict=False))
-        out["changed"] += [{"old": x, "new": y, "words": word_diff(x, y)} for x, y in pairs]
+        out["changed"] += [{"old": x, "new": y, "words": word_diff(x, y)} for x, y in pairs
+                           if x != y]
         out["removed"] += a[i1 + len(pairs):i2]
         out["added"] += b[j1 + len(pairs):j2]
     return out

@@ -21,7 +21,7 @@ from .idcheck import reference_problems
 _YAML_KEY = re.compile(r"(?:^|[\s{,])key\s*:\s*['\"]?([^\s'\",}#]+)", re.M)
 _JSON_ID = re.compile(r'"id"\s*:\s*"([^"]+)"')
 # Where an entry starts: BibTeX's "@type{key,", CSL-JSON's '"id": "key"' (the key).
-_ENTRY_HEAD = re.compile(r'@\s*\w+\s*[{(]\s*([^\s,{}()]+)\s*,|"id"\s*:\s*"([^"]*)"')
+_ENTRY_HEAD = re.compile(r'@\s*\w+\s*[{(]\s*([^\s,{}()]+)\s*,|"id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 @dataclass
@@ -200,7 +200,8 @@ def _foreign_doc(entries: list[dict], path: Path, display: str, text: str) -> Ya
         start = m.start(2) if m.group(2) is not None else m.start()
         line += text.count("\n", last, start)
         last = start
-        heads.append((m.group(1) or m.group(2), line, start - text.rfind("\n", 0, start)))
+        heads.append((m.group(1) or _json_text(m.group(2)), line,
+                      start - text.rfind("\n", 0, start)))
     nxt = 0
     for i, entry in enumerate(entries):
         key = str(entry.get("key", ""))
@@ -214,6 +215,14 @@ def _foreign_doc(entries: list[dict], path: Path, display: str, text: str) -> Ya
                 doc.values[(i,)] = (n + 1, line_text.find(key) + 1)
                 break
     return doc
+
+
+def _json_text(raw: str) -> str:
+    """A JSON string's text (an id may hold escapes such as \\n), or as written if invalid."""
+    try:
+        return str(json.loads(f'"{raw}"'))
+    except ValueError:
+        return raw
 
 
 def load_references(root: Path, files: list[str] | None, report_doc: YamlDoc,

@@ -146,7 +146,8 @@ def _woff_problem(data: bytes, limit: int) -> str | None:
     if problem:
         return problem
     for at, length, size in blocks:
-        if length < size and len(zlib.decompressobj().decompress(
+        # A table whose stored length differs from its own is compressed (else stored as is).
+        if length != size and len(zlib.decompressobj().decompress(
                 data[at:at + length], size + 1)) > size:
             return _EXPANDS
     return None
