@@ -73,12 +73,15 @@ def read_identity(path: Path) -> tuple[str, str, bool, str]:
             # WeasyPrint writes custom <meta> names lower-cased, without hyphens.
             info = {str(k).lstrip("/").lower(): str(v) for k, v in pdf.docinfo.items()}
             archival = "/EmbeddedFiles" in pdf.Root.get("/Names", {})
+            pages = len(pdf.pages)
     except pikepdf.PasswordError:
         raise VerifyError(f"{path}: the PDF is encrypted; this tool never encrypts what it "
                           "builds, so this file is not one of its editions") from None
     except (OSError, pikepdf.PdfError, ValueError, TypeError, KeyError) as exc:
         detail = str(exc).removeprefix(f"{path}: ")
         raise VerifyError(f"{path}: not a readable PDF ({detail})") from None
+    if not pages:  # every edition has a cover at least; a rebuild would read its size
+        raise VerifyError(f"{path}: not a PDF this tool built: it has no pages")
     edition, version = info.get("briefingedition"), info.get("briefingversion")
     if not edition or not version:
         raise VerifyError(f"{path}: this PDF does not name its edition and version; "
@@ -158,6 +161,10 @@ def _recorded_subsetter(path: Path, sha256: str) -> str | None:
 def _paper(path: Path) -> str:
     import pikepdf
 
-    with pikepdf.open(path) as pdf:
-        width = float(pdf.pages[0].mediabox[2])
+    try:
+        with pikepdf.open(path) as pdf:
+            width = float(pdf.pages[0].mediabox[2])
+    except (IndexError, KeyError, TypeError, ValueError, pikepdf.PdfError):
+        raise VerifyError(f"{path}: not a PDF this tool built: its first page has no readable "
+                          "size") from None
     return "letter" if abs(width - 612) < 2 else "a4"

@@ -242,7 +242,7 @@ def issued_year(issued: Any) -> int | None:
     if isinstance(issued, dt.date):
         return issued.year
     if isinstance(issued, str):
-        m = re.match(r"^(\d{4})", issued.strip())
+        m = re.match(r"^([0-9]{4})", issued.strip())
         return int(m.group(1)) if m else None
     if isinstance(issued, dict):
         parts = issued.get("date-parts") or [[None]]

@@ -29,7 +29,7 @@ from ..source.paths import is_inside, outside_message
 Part = Literal["major", "minor", "patch"]
 PARTS: tuple[str, ...] = ("major", "minor", "patch")
 
-_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_SEMVER = re.compile(r"^([0-9]{1,9})\.([0-9]{1,9})\.([0-9]{1,9})$")
 _BOM = "\ufeff"
 # Indentation styles tried, in order, when looking for the one a file already uses:
 # (mapping, sequence, offset). The first is the project's own style and the fallback.
@@ -46,7 +46,7 @@ class VersionError(ReportError):
 
 def next_version(version: str, part: Part) -> str:
     """``1.2.3`` → major ``2.0.0``, minor ``1.3.0``, patch ``1.2.4``."""
-    m = _SEMVER.match(version)
+    m = _SEMVER.fullmatch(version)
     if m is None:
         raise VersionError(f"version {version!r} is not of the form MAJOR.MINOR.PATCH")
     major, minor, patch = (int(g) for g in m.groups())
@@ -86,7 +86,7 @@ def bump(root: Path, part: Part) -> tuple[str, str]:
     if "version" not in report:
         raise VersionError(f"{report_file.display}: no 'version' key; add version: \"1.0.0\"")
     old = report["version"]
-    if not isinstance(old, str) or _SEMVER.match(old) is None:
+    if not isinstance(old, str) or _SEMVER.fullmatch(old) is None:
         raise VersionError(f"{report_file.display}: version {old!r} is not a quoted "
                            "MAJOR.MINOR.PATCH string such as \"1.0.0\"")
     new = next_version(old, part)

@@ -91,7 +91,7 @@ class Words:
             return str(value)
         if isinstance(value, dt.date):
             return self._skeleton(value.year, value.month, value.day, "MMMM")
-        m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+        m = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", value.strip())
         if m is None:
             return value
         return self._skeleton(int(m[1]), int(m[2] or 0), int(m[3] or 0), "MMMM")

@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING
 
 from ..errors import Problem, ProblemsError
 from ..source.csspolicy import inline_urls
+from ..source.limits import font_limit, limit_bytes
 from ..source.paths import is_inside
+from ..source.pixels import pixel_problem
+from ..source.sfnt import packed_problem
 
 if TYPE_CHECKING:
     import jinja2
@@ -129,6 +132,7 @@ class Templates:
         """
         source = self.find(name)
         css = source.read_text(encoding="utf-8")
+        fonts: set[str] = set()  # reasons that carry their own fix (fonts, images)
 
         def read(target: str) -> tuple[str, bytes] | str:
             try:
@@ -137,13 +141,18 @@ class Templates:
                 return exc.reason
             except FileNotFoundError:
                 return "not found in the template folders"
-            return (mimetypes.guess_type(path.name)[0] or _FONT_TYPES.get(path.suffix, ""),
-                    path.read_bytes())
+            data = path.read_bytes()
+            packed = packed_problem(data, font_limit(limit_bytes(None))) or pixel_problem(data)
+            if packed:
+                fonts.add(packed)
+                return packed
+            return (mimetypes.guess_type(path.name)[0] or _FONT_TYPES.get(path.suffix, ""), data)
 
         out, refused = inline_urls(css, read, name=self.display(source),
                                    inside="the template folders")
         if refused:
-            raise ProblemsError([Problem(self.display(source), ref.line, ref.column,
+            raise ProblemsError([Problem(self.display(source), ref.line, ref.column, reason if
+                                         any(reason.endswith(f) for f in fonts) else
                                          f"{reason}; stylesheets may use only files inside "
                                          "templates/") for ref, reason in refused])
         return out

@@ -27,7 +27,7 @@ from ..errors import Problem, ReportError, printable
 from ..fingerprint import canonical_json
 
 WORKTREE = "worktree"
-_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_SEMVER = re.compile(r"([0-9]+)\.([0-9]+)\.([0-9]+)")
 # A record is data the tool wrote: far smaller than these, whatever the report.
 MAX_BYTES = {"manifest.json": 1_000_000, "content.json": 64_000_000, "SHA256SUMS": 1_000_000}
 _RESTORE = "restore it from version control"
@@ -193,7 +193,7 @@ def released_versions(root: Path) -> list[str]:
     """Versions with a release record in ``releases/``, oldest first (a link is listed, and
     refused when read)."""
     folder = root / "releases"
-    found = [p.name for p in folder.iterdir() if _SEMVER.match(p.name) and
+    found = [p.name for p in folder.iterdir() if _SEMVER.fullmatch(p.name) and
              os.path.lexists(p / "manifest.json")] if folder.is_dir() else []
     return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
 

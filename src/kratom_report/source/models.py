@@ -24,6 +24,7 @@ from .limits import (
     DEFAULT_MAX_FILE_MB,
     DEFAULT_REFERENCES,
     MAX_FILE_MB_CEILING,
+    MAX_ID,
 )
 from .modelbase import Strict
 from .thememodels import Theme as Theme  # re-exported: defined here first
@@ -50,7 +51,7 @@ SummaryKind = Literal["one-page", "three-page"]
 SUMMARY_PAGES = {"one-page": 1, "three-page": 3}
 
 _SLUG = r"^[a-z0-9][a-z0-9-]*$"
-_SEMVER = r"^\d+\.\d+\.\d+$"
+_SEMVER = r"^[0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,9}$"  # ASCII digits only: \d is any script
 # BCP 47 in the shape tools accept: a 2-3 letter language, then subtags (en, en-GB, zh-Hant-TW).
 _LANGUAGE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
 
@@ -66,7 +67,7 @@ class StaleAfter(Strict):
 
 
 class Edition(Strict):
-    id: Annotated[StrictStr, Field(pattern=_SLUG)]
+    id: Annotated[StrictStr, Field(pattern=_SLUG, max_length=MAX_ID)]
     title: StrictStr
     audience: StrictStr
     accent: Annotated[StrictStr, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -88,7 +89,7 @@ class Site(Strict):
 class Report(Strict):
     title: StrictStr
     subtitle: StrictStr | None = None
-    slug: Annotated[StrictStr, Field(pattern=_SLUG)]
+    slug: Annotated[StrictStr, Field(pattern=_SLUG, max_length=MAX_ID)]
     version: Annotated[StrictStr, Field(pattern=_SEMVER)]
     language: Annotated[StrictStr, Field(pattern=_LANGUAGE)] = "en"
     authors: list[Author] = Field(min_length=1)
@@ -205,7 +206,7 @@ class EvidenceTableBlock(_Block):
 
 FigureKind = Literal["timeline", "series", "state-map", "tile-map", "image"]
 # A width is a share of the column or a print length: 60%, 120mm, 8cm, 3.5in.
-_WIDTH = re.compile(r"(\d+(?:\.\d+)?)(%|mm|cm|in)")
+_WIDTH = re.compile(r"([0-9]+(?:\.[0-9]+)?)(%|mm|cm|in)")
 _MAX_WIDTH = {"%": 100.0, "mm": 300.0, "cm": 30.0, "in": 12.0}
 
 
@@ -261,7 +262,7 @@ Block = Annotated[
 
 
 class Section(Strict):
-    id: Annotated[StrictStr, Field(pattern=_SLUG)]
+    id: Annotated[StrictStr, Field(pattern=_SLUG, max_length=MAX_ID)]
     title: StrictStr
     kind: Kind
     audiences: list[StrictStr] | None = None

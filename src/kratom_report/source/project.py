@@ -15,10 +15,10 @@ from ..references.lint import lint_references
 from .datamodels import DataFile
 from .factcheck import FactBook, facts_and_notes
 from .figurefiles import FigureFiles, figure_keys_ok, load_figure_files
-from .limits import limit_bytes
+from .limits import MAX_ID, limit_bytes
 from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
 from .locate import REPORT_FILE
-from .markdown import MAX_DEPTH, nesting_depth, scan_citations
+from .markdown import MAX_DEPTH, MAX_SLIPS, nesting_depth, scan_citations
 from .models import (
     Block,
     Changelog,
@@ -346,19 +346,24 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
                 "printed, so flatten them (deeper text would be lost)")))
             continue
         cites, slips = scan_citations(MARKDOWN, text, tokens)
-        for cite in cites:
-            cited.add(cite.key.lower())
-            if cite.key.lower() not in known and cite.key not in unavailable:
-                line, col = doc.find(loc, "@" + cite.key)
-                problems.append(Problem(doc.display, line, col, _unknown(cite.key, known)))
+        cited |= {c.key.lower() for c in cites}
+        unknown = list(dict.fromkeys(c.key for c in cites
+                                     if c.key.lower() not in known and c.key not in unavailable))
+        for key in unknown[:MAX_SLIPS]:  # each located by reading the text again: bounded
+            line, col = doc.find(loc, "@" + key)
+            problems.append(Problem(doc.display, line, col, _unknown(key, known)))
+        if len(unknown) > MAX_SLIPS:
+            problems.append(doc.problem(loc, (
+                f"{len(unknown) - MAX_SLIPS} more unknown citation keys in this text are not "
+                "listed; fix the ones above and check again")))
         for slip in slips:
             line, col = doc.find(loc, slip.needle, slip.occurrence)
             warnings.append(Problem(doc.display, line, col, slip.message, "warning"))
     return cited
 
 
-_ID = re.compile(r"[a-z0-9][a-z0-9-]*")  # every id that becomes a file name
-MAX_ID = 64
+# One id pattern for everything that becomes a file name; checked before any path is built.
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 def _check_style_paths(root: Path, doc: YamlDoc, problems: list[Problem]) -> None:
