@@ -3,7 +3,10 @@
 A report's templates are as untrusted as its text. They run in Jinja's immutable sandbox (no
 attribute of Python internals, no mutating calls), and every file a template or stylesheet names
 (``include``/``import``/``extends``, CSS ``url()``) must resolve, after following symbolic
-links, to a file inside one of the template folders; anything else is a located error.
+links, to a file inside one of the template folders; anything else is a located error. Every
+file of the report's own templates/ is held to the web-output policy (source/htmlpolicy.py:
+no script, nothing remote) when the environment is made, so ``check`` refuses a web template
+it does not render, and again as the loader reads it, so what runs is what was checked.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Problem, ProblemsError
 from ..source.csspolicy import inline_urls
+from ..source.htmlpolicy import template_problems
 from ..source.paths import is_inside
 
 if TYPE_CHECKING:
@@ -59,8 +63,11 @@ class Templates:
         def load(name: str) -> tuple[str, str, Callable[[], bool]]:
             path = self.find(name)  # confined; raises TemplateOutside for an escape
             mtime = path.stat().st_mtime_ns
-            return (path.read_text(encoding="utf-8"), str(path),
-                    lambda: path.is_file() and path.stat().st_mtime_ns == mtime)
+            text = path.read_text(encoding="utf-8")
+            refused = self._refused(path, text)
+            if refused:
+                raise ProblemsError(refused)
+            return (text, str(path), lambda: path.is_file() and path.stat().st_mtime_ns == mtime)
 
         def loader(name: str) -> tuple[str, str, Callable[[], bool]]:
             try:
@@ -68,6 +75,9 @@ class Templates:
             except FileNotFoundError:
                 raise jinja2.TemplateNotFound(name) from None
 
+        refused = self.policy_problems()
+        if refused:
+            raise ProblemsError(refused)
         from .i18n import install
 
         env = ImmutableSandboxedEnvironment(
@@ -83,6 +93,25 @@ class Templates:
         )
         install(env)  # the tool's words, in the language the context names
         return env
+
+    def policy_problems(self) -> list[Problem]:
+        """Everything the web-output policy refuses in the report's own template files."""
+        found: list[Problem] = []
+        for path in self.files():
+            if path.suffix.lower() in _TEXT and not path.is_relative_to(PACKAGE_TEMPLATES):
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    continue  # not a template: the loader says so if one names it
+                found += self._refused(path, text)
+        return found
+
+    def _refused(self, path: Path, text: str) -> list[Problem]:
+        """The policy on one file; the tool's own templates are trusted."""
+        if path.is_relative_to(PACKAGE_TEMPLATES):
+            return []
+        return [Problem(self.display(path), line, column, message) for line, column, message
+                in template_problems(text, stylesheet=path.suffix.lower() == ".css")]
 
     def find(self, name: str) -> Path:
         """The first folder's file called ``name``; never a file outside its folder."""
@@ -162,4 +191,6 @@ def _inside(path: Path, folder: Path) -> bool:
     return is_inside(folder, path)
 
 
+# The files of templates/ that can reach a page as text (fonts and images are inlined as data).
+_TEXT = frozenset({".html", ".htm", ".xhtml", ".xml", ".css", ".j2", ".jinja", ".txt"})
 _FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}

@@ -232,6 +232,9 @@ def _url_problem(value: str) -> str | None:
     for ref in _refs(value):
         if ref.kind == "import":
             return "has an @import in a style; an SVG image may not load other files: remove it"
+        if ref.kind == "image":
+            return (f"has {ref.target}() in a style; an SVG image may not load other files: "
+                    "remove it")
         if not ref.target.strip().startswith("#"):
             return (f"refers to '{_short(ref.target)}' in url(…); an SVG image may refer only to "
                     "its own parts (url(#id)): embed what it shows, or remove it")
