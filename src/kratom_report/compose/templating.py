@@ -156,6 +156,7 @@ class Templates:
         A ``url()`` must name a file inside the template folders; a remote URL, an absolute
         path, ``..`` or a link that leads out is a located error naming the stylesheet line.
         """
+        self.environment()  # every file of templates/ meets the web-output policy first
         source = self.find(name)
         css = source.read_text(encoding="utf-8")
 

@@ -242,7 +242,8 @@ def _kept(out: Path, slug: str, versions: list[Version], version: str,
 
 def _site(project: Project, latest: Version) -> dict[str, Any]:
     r = project.report
-    return {"lang": r.language, "rtl": Words(r.language).rtl, "title": r.title, "subtitle": r.subtitle,
+    return {"lang": r.language, "rtl": Words(r.language).rtl, "title": r.title,
+            "subtitle": r.subtitle,
             "full_title": f"{r.title}: {r.subtitle}" if r.subtitle else r.title,
             "summary": r.subject or r.subtitle or r.title,
             "authors": [a.name for a in r.authors], "organisation": r.organisation,
