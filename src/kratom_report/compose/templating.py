@@ -98,12 +98,15 @@ class Templates:
         """Everything the web-output policy refuses in the report's own template files."""
         found: list[Problem] = []
         for path in self.files():
-            if path.suffix.lower() in _TEXT and not path.is_relative_to(PACKAGE_TEMPLATES):
+            own = not path.is_relative_to(PACKAGE_TEMPLATES)
+            if own and path.suffix.lower() not in _BINARY:
                 try:
                     text = path.read_text(encoding="utf-8")
+                    # A stylesheet is inlined (its own rule), or included (the loader's).
+                    found += (self._inline(path, load=False)[1] if path.suffix.lower() == ".css"
+                              else self._refused(path, text))
                 except (OSError, UnicodeDecodeError):
                     continue  # not a template: the loader says so if one names it
-                found += self._refused(path, text)
         return found
 
     def _refused(self, path: Path, text: str) -> list[Problem]:
@@ -157,7 +160,13 @@ class Templates:
         path, ``..`` or a link that leads out is a located error naming the stylesheet line.
         """
         self.environment()  # every file of templates/ meets the web-output policy first
-        source = self.find(name)
+        out, refused = self._inline(self.find(name), load=True)
+        if refused:
+            raise ProblemsError(refused)
+        return out
+
+    def _inline(self, source: Path, *, load: bool) -> tuple[str, list[Problem]]:
+        """The stylesheet inlined (``load``) or only checked, and what it may not hold."""
         css = source.read_text(encoding="utf-8")
 
         def read(target: str) -> tuple[str, bytes] | str:
@@ -168,15 +177,14 @@ class Templates:
             except FileNotFoundError:
                 return "not found in the template folders"
             return (mimetypes.guess_type(path.name)[0] or _FONT_TYPES.get(path.suffix, ""),
-                    path.read_bytes())
+                    path.read_bytes() if load else b"")
 
         out, refused = inline_urls(css, read, name=self.display(source),
                                    inside="the template folders")
-        if refused:
-            raise ProblemsError([Problem(self.display(source), ref.line, ref.column,
-                                         f"{reason}; stylesheets may use only files inside "
-                                         "templates/") for ref, reason in refused])
-        return out
+        tail = "; stylesheets may use only files inside templates/"
+        return out, [Problem(self.display(source), ref.line, ref.column,
+                             reason + (tail if ref.kind != "image" else ""))
+                     for ref, reason in refused]
 
 
 class TemplateOutside(ValueError):
@@ -192,6 +200,8 @@ def _inside(path: Path, folder: Path) -> bool:
     return is_inside(folder, path)
 
 
-# The files of templates/ that can reach a page as text (fonts and images are inlined as data).
-_TEXT = frozenset({".html", ".htm", ".xhtml", ".xml", ".css", ".j2", ".jinja", ".txt"})
+# Files of templates/ that never reach a page as text: fonts and images are inlined as data:
+# URIs (an SVG one as an image, in which no script runs). Any other file could be included.
+_BINARY = frozenset({".otf", ".ttf", ".woff", ".woff2", ".png", ".jpg", ".jpeg", ".gif",
+                     ".webp", ".svg", ".ico", ".pdf"})
 _FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}

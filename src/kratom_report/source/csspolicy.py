@@ -207,7 +207,7 @@ def refused(css: str, *, remote_urls: bool = True) -> list[tuple[int, int, str]]
         if ref.kind == "image":
             found.append((ref.line, ref.column, f"{ref.target}() is not allowed in a "
                           "stylesheet: it loads images no rule checks; use url() with a file "
-                          "inside templates/"))
+                          "beside the stylesheet"))
         elif ref.kind == "import":
             found.append((ref.line, ref.column, "@import is not allowed in a stylesheet: web "
                           "output fetches nothing; put the rules in this file"))
@@ -241,6 +241,7 @@ def inline_urls(css: str, read: Callable[[str], tuple[str, bytes] | str], *, nam
     refs = css_refs(css)
     problems += [(ref, f"@import is refused in {name}; put the rules in this file")
                  for ref in refs if ref.kind == "import"]
+    # kind "image": refused whatever the caller's rule for files is
     problems += [(CssRef("image", "", line, column, -1, -1), why)
                  for line, column, why in refused(css, remote_urls=False)
                  if not why.startswith("@import")]

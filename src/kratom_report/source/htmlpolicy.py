@@ -18,7 +18,6 @@ only from the page itself and ``data:``.
 
 from __future__ import annotations
 
-import html
 import re
 from html.parser import HTMLParser
 
@@ -196,7 +195,7 @@ class _Scanner(HTMLParser):
             return self._say(f"<{tag}> is not allowed in a report template: {_NEVER[tag]}; "
                              "remove it")
         for name, value in attrs:
-            self._attribute(tag, name, html.unescape(value or ""))
+            self._attribute(tag, name, value or "")  # entities resolved by the parser
 
     def _attribute(self, tag: str, name: str, value: str) -> None:
         plain = _CUT.sub("", value).lower()
