@@ -386,3 +386,13 @@ def test_direction_follows_the_language(language, rtl):
     from kratom_report.compose.i18n import Words
 
     assert Words(language).rtl is rtl
+
+
+def test_the_tools_own_templates_meet_the_policy_they_impose():
+    from kratom_report.source.htmlpolicy import template_problems
+
+    checked = [p for p in BUILT_IN.rglob("*") if p.suffix in (".html", ".xml", ".css")]
+    assert len(checked) > 20
+    assert {p.name: template_problems(p.read_text(encoding="utf-8"),
+                                      stylesheet=p.suffix == ".css")
+            for p in checked} == {p.name: [] for p in checked}
