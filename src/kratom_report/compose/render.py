@@ -168,6 +168,7 @@ def _document(project: Project, edition: Edition, release: Release, words: Words
     report = project.report
     return {
         "lang": words.lang,
+        "rtl": words.rtl,
         "title": report.title,
         "subtitle": report.subtitle,
         "slug": report.slug,
