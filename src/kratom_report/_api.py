@@ -133,10 +133,11 @@ class Report:
     def build(self, editions: Iterable[str] | None = None, formats: Sequence[str] = ("pdf",),
               out: str | os.PathLike[str] | None = None, variant: str | None = None, *,
               paper: str | None = None, jobs: int | None = None, force: bool = False,
-              mark_changes: str | None = None, progress: Progress | None = None
-              ) -> list[Output]:
+              mark_changes: str | None = None, progress: Progress | None = None,
+              review: bool = False) -> list[Output]:
         """Build ``editions`` (default: all, in report.yaml's order) in every format asked for
-        into ``out`` (default ``dist/`` under the report root). Raises
+        into ``out`` (default ``dist/`` under the report root); with ``review``, review copies
+        (PDF only: source positions in the margin, never released). Raises
         :class:`~kratom_report.errors.ProblemsError` with every problem; on any failure
         nothing in ``out`` changes."""
         from .build import BuildRequest, build
@@ -145,7 +146,8 @@ class Report:
         written: list[Output] = []
         for fmt in dict.fromkeys(formats):
             request = BuildRequest(editions=tuple(editions or ()), fmt=fmt, out=folder,
-                                   paper=paper, variant=variant or "pdf/ua-1", jobs=jobs,
+                                   paper=paper, variant="review" if review else
+                                   variant or "pdf/ua-1", jobs=jobs,
                                    force=force, mark_changes=mark_changes)
             written += [Output(b.path, b.edition, fmt, b.pages, b.sha256, b.size,
                                request.variant if fmt == "pdf" else "", b.skipped)

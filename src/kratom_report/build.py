@@ -40,7 +40,7 @@ class BuildRequest:
     fmt: str = "pdf"  # pdf, html (the print intermediate) or web (the screen edition)
     out: Path = Path("dist")
     paper: str | None = None
-    variant: str = "pdf/ua-1"
+    variant: str = "pdf/ua-1"  # or "review": a review copy (publish/review.py)
     jobs: int | None = None  # None: one per core
     force: bool = False
     mark_changes: str | None = None  # a version, "" for the latest release, None: no marks
