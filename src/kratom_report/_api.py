@@ -175,6 +175,35 @@ class Report:
 
         return run(self.root, Path(pdf))
 
+    def review_import(self, pdfs: Iterable[str | os.PathLike[str]], *,
+                      reviewer: str | None = None) -> list[dict[str, Any]]:
+        """Comments from reviewers' annotated review copies into ``report/reviews/<version>.yaml``
+        (the new ones are returned; importing again adds nothing). Raises
+        :class:`~kratom_report.source.reviews.ReviewError` for a PDF that is not a review copy
+        of this report's version, before anything is written."""
+        from .authoring.reviews import import_pdfs
+
+        return import_pdfs(self.root, [Path(p) for p in pdfs], reviewer)
+
+    def review_comments(self, *, open_only: bool = False) -> list[dict[str, Any]]:
+        """The current version's review comments, in the order they were imported."""
+        from .authoring.reviews import list_comments
+
+        return list_comments(self.root, open_only)
+
+    def review_status(self, comment_id: str, status: str, note: str | None = None
+                      ) -> dict[str, Any]:
+        """Mark a comment ``resolved`` (with an optional note) or ``open`` again."""
+        from .authoring.reviews import set_status
+
+        return set_status(self.root, comment_id, status, note)
+
+    def review_approve(self, by: str, role: str | None = None) -> dict[str, Any]:
+        """Record ``by``'s approval of the current version."""
+        from .authoring.reviews import approve
+
+        return approve(self.root, by, role)
+
     def editions(self) -> list[EditionInfo]:
         """Every edition with its sections and an estimated page count (composes each)."""
         from .build import check
