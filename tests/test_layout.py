@@ -343,9 +343,7 @@ def test_the_sideways_check_finds_source_using_references(sideways):
 # only names a type for an annotation and is not counted.
 LIBRARY_HOMES = {
     # The PDF engine: the renderer, and the worker processes that load it before any job.
-    "weasyprint": ("kratom_report.publish.pdf", "kratom_report.publish.workers",
-                   # review copies read the layout: where each unit and line stands
-                   "kratom_report.publish.reviewmap"),
+    "weasyprint": ("kratom_report.publish.pdf", "kratom_report.publish.workers"),
     # PDF post-processing and reading: all of publish, and verify, which reads releases back.
     "pikepdf": ("kratom_report.publish", "kratom_report.verification"),
     # Templates: the sandboxed environment; i18n installs the gettext extension into that

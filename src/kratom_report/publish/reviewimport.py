@@ -110,8 +110,9 @@ def comments(review_map: dict[str, Any], notes: list[Annotation],
     made: dict[tuple[int, int], dict[str, Any]] = {}
     out = []
     for note in notes:
-        entry = {"id": _id(review_map, note), "reviewer": reviewer or note.author or "anonymous",
-                 "date": note.date, "comment": note.contents}
+        entry: dict[str, Any] = {"id": _id(review_map, note),
+                                 "reviewer": reviewer or note.author or "anonymous",
+                                 "date": note.date, "comment": note.contents}
         parent = made.get(note.reply_to) if note.reply_to else None
         if parent is not None:
             parent.setdefault("replies", []).append(entry)

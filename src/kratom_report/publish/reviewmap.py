@@ -68,8 +68,9 @@ def _text_boxes(box: Any, src: str | None = None, line: Any = None
                 ) -> Iterator[tuple[Any, str | None, Any]]:
     """Text boxes in document order with their unit's position and their line's
     (top, height, baseline) in CSS pixels; margin boxes (running heads) are left out."""
-    from weasyprint.formatting_structure import boxes
+    from .pdf import layout_engine
 
+    boxes = layout_engine()[0]
     if isinstance(box, boxes.MarginBox):
         return
     element = getattr(box, "element", None)
@@ -102,8 +103,9 @@ def _edges(box: Any) -> list[float]:
     engine's own glyph positions; evenly spread when those cannot be read."""
     text = box.text
     try:
-        from weasyprint.text.ffi import ffi, pango
+        from .pdf import layout_engine
 
+        _boxes, ffi, pango = layout_engine()
         index_to_pos = _index_to_pos(ffi, pango)
         layout = box.pango_layout
         layout.reactivate(box.style)
