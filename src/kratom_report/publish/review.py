@@ -15,12 +15,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..compose.i18n import N_
 from ..errors import Problem
 from .reviewmap import PageMap, map_pages
 
 MAP_NAME = "review-map.json"
 MAP_FORMAT = "review-map/1"
-BANNER = "Review copy — not for distribution"  # N_: translated by the edition's words
+BANNER = N_("Review copy — not for distribution")  # in the edition's words where it can
 # Room for positions and line numbers: the left margin of a review copy is wider.
 _REVIEW_CSS = "<style>@page { margin-left: 46mm; }</style>"
 _LABEL_SIZE = 5.5
