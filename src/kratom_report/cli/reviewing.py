@@ -38,6 +38,10 @@ def import_(root: Path, pdfs: tuple[Path, ...], reviewer: str | None) -> None:
     Sticky notes, highlights, underlines, strike-outs, free text and replies are read;
     each comment gets the source position of the paragraph, item, row, key message or
     caption under it. Importing the same PDF again adds nothing.
+
+    \b
+    Example:
+      kratom-report review import returned.pdf --reviewer "Dr A. Lee"
     """
     added = Report(root).review_import(pdfs, reviewer=reviewer)
     echo(f"{len(added)} new comment{'s' if len(added) != 1 else ''}", err=True)
@@ -51,7 +55,13 @@ def import_(root: Path, pdfs: tuple[Path, ...], reviewer: str | None) -> None:
               show_default=True, help="text: path:line:col: [reviewer] comment (status, id).")
 @common
 def list_(root: Path, open_only: bool, fmt: str) -> None:
-    """List the current version's comments where they point in the sources."""
+    """List the current version's comments where they point in the sources.
+
+    \b
+    Examples:
+      kratom-report review list --open
+      kratom-report review list --format json
+    """
     from ..authoring.reviews import line_of
 
     comments = Report(root).review_comments(open_only=open_only)
@@ -69,7 +79,12 @@ def list_(root: Path, open_only: bool, fmt: str) -> None:
 @click.option("--note", default=None, metavar="TEXT", help="How it was dealt with.")
 @common
 def resolve(root: Path, comment_id: str, note: str | None) -> None:
-    """Mark a comment resolved."""
+    """Mark a comment resolved.
+
+    \b
+    Example:
+      kratom-report review resolve 3f2a1b9c --note "Cited the 2024 review"
+    """
     click.echo(_line(Report(root).review_status(comment_id, "resolved", note)))
 
 
@@ -77,7 +92,12 @@ def resolve(root: Path, comment_id: str, note: str | None) -> None:
 @click.argument("comment_id", metavar="ID")
 @common
 def reopen(root: Path, comment_id: str) -> None:
-    """Open a resolved comment again."""
+    """Open a resolved comment again.
+
+    \b
+    Example:
+      kratom-report review reopen 3f2a1b9c
+    """
     click.echo(_line(Report(root).review_status(comment_id, "open")))
 
 
@@ -86,7 +106,12 @@ def reopen(root: Path, comment_id: str) -> None:
 @click.option("--role", default=None, metavar="ROLE", help="In what capacity.")
 @common
 def approve(root: Path, by: str, role: str | None) -> None:
-    """Record an approval of the current version (report.yaml review.approvals counts them)."""
+    """Record an approval of the current version (report.yaml review.approvals counts them).
+
+    \b
+    Example:
+      kratom-report review approve --by "Dr A. Lee" --role "Clinical lead"
+    """
     approval = Report(root).review_approve(by, role)
     click.echo(f"approved by {approval['by']}"
                + (f" ({approval['role']})" if approval.get("role") else "")
