@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
+    StrictBool,
     StrictFloat,
+    StrictInt,
     StrictStr,
     field_validator,
     model_serializer,
@@ -86,6 +88,13 @@ class Site(Strict):
     base_url: Annotated[StrictStr, Field(pattern=r"^https?://[^\s]+$")] | None = None
 
 
+class ReviewPolicy(Strict):
+    """``review: {required, approvals}``: release waits for open comments and approvals."""
+
+    required: StrictBool = False
+    approvals: Annotated[StrictInt, Field(ge=0, le=100)] = 0
+
+
 class Report(Strict):
     title: Line
     subtitle: Line | None = None
@@ -112,6 +121,7 @@ class Report(Strict):
     theme: Theme = Theme()
     facts: StrictStr | None = None  # the facts file (default: facts.yaml when present)
     site: Site = Site()
+    review: ReviewPolicy = ReviewPolicy()
 
 
 class _Block(Strict):
