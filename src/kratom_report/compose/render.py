@@ -25,7 +25,7 @@ from ..source.models import (
 )
 from ..source.project import Project
 from ..source.translations import edition_language, is_translated, text_loc, translation_key
-from .citations import BibCache, Citer, bibliography
+from .citations import BibCache, Citer, bibliography, compose_cited
 from .editions import SelectedSection, content_fingerprint, content_payload, get_edition, select
 from .facts import Printer
 from .i18n import N_, Words
@@ -119,18 +119,15 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     paper_id = paper or edition.paper or project.report.paper
     words = Words(edition_language(project.report, edition))
     marks = replace(marks, language=words.lang) if marks is not None else None
-    ctx = TextContext(project, edition, marks, words)
-
-    cover_note = ctx.text(project.report_doc, _ed_loc(project, edition, "cover_note"),
-                          edition.cover_note, inline=False) if edition.cover_note else None
-    key_messages = [ctx.text(project.report_doc,
-                             _ed_loc(project, edition, "key_messages") + (i,), m, inline=True)
-                    for i, m in enumerate(edition.key_messages)]
-    sections = [ctx.section(s) for s in selected]
     style = edition.citation_style or project.report.citation_style
+    ctx, composed, styled = compose_cited(
+        project, style, lambda citer: TextContext(project, edition, marks, words, citer),
+        lambda c: _compose_text(c, project, edition, selected))
+    cover_note, key_messages, sections = composed
     cited = ctx.citer.cited()
     try:
-        entries = bibliography(cited, style, project.report_dir, bib_cache)
+        entries = list(styled.entries) if styled is not None else \
+            bibliography(cited, style, project.report_dir, bib_cache)
     except ValueError as exc:
         raise ProblemsError([project.report_doc.problem(("citation_style",), str(exc))]) from None
     if ctx.problems:
@@ -147,8 +144,8 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
         "paper": PAPER_SIZES[paper_id],
         "key_messages": key_messages,
         "sections": sections,
-        "references": [{"n": i + 1, "html": e, "first": ctx.citer.first.get(i + 1)}
-                       for i, e in enumerate(entries)],
+        "references": [{"n": i + 1, "html": e, "first": ctx.citer.first.get(i + 1),
+                        "numbered": styled is None} for i, e in enumerate(entries)],
         "changelog": _changelog(project, release, words),
         "changed": _changed_context(marks, edition),
         "theme": theme_assets(project).context(), "editorial_notes": list(ctx.printer.notes),
@@ -160,6 +157,20 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     return RenderedEdition(edition, html, paper_id, fingerprint, release,
                            tuple(ctx.citer.order), _words(html), payload, refs,
                            tuple(_entry_text(e) for e in entries), context)
+
+
+Composed = tuple[Any, Any, Any]
+
+
+def _compose_text(ctx: TextContext, project: Project, edition: Edition,
+                  selected: list[SelectedSection]) -> Composed:
+    """The edition's cover note, key messages and sections, cited through ``ctx.citer``."""
+    cover_note = ctx.text(project.report_doc, _ed_loc(project, edition, "cover_note"),
+                          edition.cover_note, inline=False) if edition.cover_note else None
+    key_messages = [ctx.text(project.report_doc,
+                             _ed_loc(project, edition, "key_messages") + (i,), m, inline=True)
+                    for i, m in enumerate(edition.key_messages)]
+    return cover_note, key_messages, [ctx.section(s) for s in selected]
 
 
 def _document(project: Project, edition: Edition, release: Release, words: Words,
@@ -224,12 +235,13 @@ class TextContext:
     """Rendering state for one edition: its citer, figure data used and problems found."""
 
     def __init__(self, project: Project, edition: Edition,
-                 marks: ChangeMarks | None = None, words: Words | None = None) -> None:
+                 marks: ChangeMarks | None = None, words: Words | None = None,
+                 citer: Citer | None = None) -> None:
         self.project = project
         self.edition = edition
         self.words = words or Words()
         self.translated = is_translated(project.report, edition)
-        self.citer = Citer(project.references)
+        self.citer = citer or Citer(project.references)
         self.md = make_markdown()
         self.marks = marks
         if marks is not None:
