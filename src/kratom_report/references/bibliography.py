@@ -29,13 +29,12 @@ import html
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
 from . import refcache, titlecase
-from .styles import CSL_NS, BUILTIN_STYLES, load_style, style_path
 from .csldata import (
     DATE_FIELDS,
     ET_AL,
@@ -45,6 +44,8 @@ from .csldata import (
     tags_balanced,
     to_csl_item,
 )
+from .styles import BUILTIN_STYLES as BUILTIN_STYLES
+from .styles import CSL_NS, load_style, style_path
 
 # ------------------------------------------------------------------------------- bibliography
 
@@ -323,7 +324,9 @@ def style_order_and_citations(items: list[dict], style: str, base_dir: Path | No
             text = text[: len(text) - len(suffix)]
         authors = item.get("author") or []
         if authors and str(authors[-1].get("literal", "")).strip().lower() in ET_AL:
-            text = _fix_et_al(text)
+            # An unconfirmed author list cites as the style's et al. would: "Tanna et al."
+            text = re.sub(r",?\s+(?:(?:&amp;|and)\s+)?(?:et al\.?|others)(?=\W|$)",
+                          " et al.", text, count=1)
         texts[item["id"]] = text
     return [str(key) for key in bibliography.keys], texts
 

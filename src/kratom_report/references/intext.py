@@ -9,6 +9,7 @@ be the style's first resort, the year suffix still tells the works apart.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -68,8 +69,8 @@ def author_date_list(refs: list[dict[str, Any]], style: str,
 def year_suffixes(order: list[str], texts: Mapping[str, str]) -> dict[str, str]:
     """"a", "b", … for works whose citations read alike, in the list's order."""
     alike: dict[str, list[str]] = {}
-    for key in order:
-        alike.setdefault(texts[key], []).append(key)
+    for key in order:  # as read: "<i>et al.</i>" and "et al." cite alike
+        alike.setdefault(re.sub(r"<[^>]+>", "", texts[key]), []).append(key)
     out: dict[str, str] = {}
     for keys in alike.values():
         if len(keys) > 1:
