@@ -179,8 +179,8 @@ def _versions(project: Project, out: Path, pending: Manifest | None = None,
         # checked: plain file names, one schema
         manifest = pending if pending is not None and pending.version == version else \
             load_manifest(project.root, version)
-        rows = [{k: row[k] for k in ("edition", "file", "pages", "bytes", "sha256", "archival")
-                 if k in row} | {"summaries": row.get("summaries", [])}
+        keys = ("edition", "file", "pages", "bytes", "sha256", "archival", "signature")
+        rows = [{k: row[k] for k in keys if k in row} | {"summaries": row.get("summaries", [])}
                 for row in manifest_dict(manifest)["editions"]]
         date = manifest.date
         found.append(Version(version, date, _in_report_order(project, rows),
@@ -278,6 +278,7 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
             "sums": prefix + "SHA256SUMS" if f"{v.version}/SHA256SUMS" in kept else None,
             "manifest": prefix + "manifest.json" if f"{v.version}/manifest.json" in kept
             else None,
+            "signed": next((row["signature"] for row in v.editions if "signature" in row), None),
             "how_to_cite": cite_text(project, v, Words(lang)), "cite": dict(CITE_FILES),
             "versions": [{"version": o.version, "date_text": format_date(o.date, lang),
                           "href": (home + o.version + "/index.html") if o.kept else None}
