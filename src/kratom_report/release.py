@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Sequence
@@ -95,9 +96,11 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     if pieces is not None:
         say(f"assembling {len(pieces)} PDFs built in {', '.join(str(f) for f in assemble)}")
     products = _products(planned, composer, editions, say, jobs, pieces)
+    described = _described(project, rel.version, rel.date, products)  # the unsigned files
     products, signed = _signed(project, rel.version, products, key, say)
     files, manifest, sums = _release_files(project, rel.version, rel.date.isoformat(),
                                            editions, products, fingerprints, signed)
+    files |= described
     if accepted:  # why evidence due for review went out anyway: on record, never printed
         manifest["accepted_overdue"] = accepted
     web = {p.target.edition: p.edition for p in products if p.target.fmt == "web"}
@@ -142,6 +145,22 @@ def _products(planned: Plan, composer: Composer, editions: list[RenderedEdition]
     with Workers(0) as pool:  # nothing is sent to it: no PDF is rendered here
         return pieces + produce(planned, composer, pool, say, composed=editions,
                                 wanted=lambda t, _r: t.fmt == "web")
+
+
+def _described(project: Project, version: str, date: dt.date, products: list[Product]
+               ) -> dict[str, bytes]:
+    """The release folder's CITATION.cff, zenodo.json and accessibility.json."""
+    from .publish.accessibility import statement
+    from .publish.citation import citation_cff, zenodo_json
+
+    pdfs = {p.target.name: p.data for p in products if p.target.fmt == "pdf"}
+    web = [p.target.name for p in products if p.target.fmt == "web"]
+    editions = [p.target.name for p in products if p.target.fmt == "pdf"
+                and p.target.variant == VARIANT and not p.target.summary]
+    return {"CITATION.cff": citation_cff(project, version, date),
+            "zenodo.json": zenodo_json(project, version, date, sorted(editions)),
+            "accessibility.json": (json.dumps(statement(version, pdfs, web), indent=2,
+                                              ensure_ascii=False) + "\n").encode()}
 
 
 def _signed(project: Project, version: str, products: list[Product], key: SignerKey | None,
