@@ -276,3 +276,12 @@ def test_options_of_signing_need_sign(tiny: Path, tmp_path: Path) -> None:
                  "--passphrase-env", "X")
     assert result.exit_code == 2
     assert "--passphrase-env and --timestamp-url are for --sign FILE.p12" in result.stderr
+
+
+def test_releasing_a_signed_version_again_is_a_no_op(signed: dict[str, Path], pki: Pki) -> None:
+    before = (signed["folder"] / "manifest.json").read_bytes()
+    result = run("release", "--source", signed["root"], "--out", signed["out"], "--sign",
+                 pki.signer, "--passphrase-env", "KR_TEST_PASS", env={"KR_TEST_PASS": PASS})
+    assert result.exit_code == 0, result.stderr
+    assert "release 1.0.0 already exists and is identical" in result.stderr
+    assert (signed["folder"] / "manifest.json").read_bytes() == before

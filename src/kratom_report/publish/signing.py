@@ -79,7 +79,7 @@ def open_key(request: SigningRequest, when: dt.datetime | None = None) -> Signer
     except OSError as exc:
         raise SigningError(f"{shown}: cannot read the key ({exc.strerror or exc})") from None
     try:
-        key, cert, extra = pkcs12.load_key_and_certificates(data, request.passphrase)
+        key, cert, _chain = pkcs12.load_key_and_certificates(data, request.passphrase)
     except (ValueError, TypeError):
         raise SigningError(f"{shown}: cannot open the key: wrong passphrase, or not a PKCS#12 "
                            "(.p12) file; give its passphrase with --passphrase-env VAR or at "
@@ -112,7 +112,6 @@ def open_key(request: SigningRequest, when: dt.datetime | None = None) -> Signer
     if signer is None:
         raise SigningError(f"{shown}: pyHanko could not load this key")
     fingerprint = hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
-    del extra
     return SignerKey(signer, name, fingerprint, request.timestamp_url)
 
 
