@@ -133,10 +133,11 @@ class Report:
     def build(self, editions: Iterable[str] | None = None, formats: Sequence[str] = ("pdf",),
               out: str | os.PathLike[str] | None = None, variant: str | None = None, *,
               paper: str | None = None, jobs: int | None = None, force: bool = False,
-              mark_changes: str | None = None, progress: Progress | None = None
-              ) -> list[Output]:
+              mark_changes: str | None = None, progress: Progress | None = None,
+              review: bool = False) -> list[Output]:
         """Build ``editions`` (default: all, in report.yaml's order) in every format asked for
-        into ``out`` (default ``dist/`` under the report root). Raises
+        into ``out`` (default ``dist/`` under the report root); with ``review``, review copies
+        (PDF only: source positions in the margin, never released). Raises
         :class:`~kratom_report.errors.ProblemsError` with every problem; on any failure
         nothing in ``out`` changes."""
         from .build import BuildRequest, build
@@ -145,7 +146,8 @@ class Report:
         written: list[Output] = []
         for fmt in dict.fromkeys(formats):
             request = BuildRequest(editions=tuple(editions or ()), fmt=fmt, out=folder,
-                                   paper=paper, variant=variant or "pdf/ua-1", jobs=jobs,
+                                   paper=paper, variant="review" if review else
+                                   variant or "pdf/ua-1", jobs=jobs,
                                    force=force, mark_changes=mark_changes)
             written += [Output(b.path, b.edition, fmt, b.pages, b.sha256, b.size,
                                request.variant if fmt == "pdf" else "", b.skipped)
@@ -184,6 +186,35 @@ class Report:
         from .verification import verify as run
 
         return run(self.root, Path(pdf), Path(trust) if trust is not None else None)
+
+    def review_import(self, pdfs: Iterable[str | os.PathLike[str]], *,
+                      reviewer: str | None = None) -> list[dict[str, Any]]:
+        """Comments from reviewers' annotated review copies into ``report/reviews/<version>.yaml``
+        (the new ones are returned; importing again adds nothing). Raises
+        :class:`~kratom_report.source.reviews.ReviewError` for a PDF that is not a review copy
+        of this report's version, before anything is written."""
+        from .authoring.reviews import import_pdfs
+
+        return import_pdfs(self.root, [Path(p) for p in pdfs], reviewer)
+
+    def review_comments(self, *, open_only: bool = False) -> list[dict[str, Any]]:
+        """The current version's review comments, in the order they were imported."""
+        from .authoring.reviews import list_comments
+
+        return list_comments(self.root, open_only)
+
+    def review_status(self, comment_id: str, status: str, note: str | None = None
+                      ) -> dict[str, Any]:
+        """Mark a comment ``resolved`` (with an optional note) or ``open`` again."""
+        from .authoring.reviews import set_status
+
+        return set_status(self.root, comment_id, status, note)
+
+    def review_approve(self, by: str, role: str | None = None) -> dict[str, Any]:
+        """Record ``by``'s approval of the current version."""
+        from .authoring.reviews import approve
+
+        return approve(self.root, by, role)
 
     def editions(self) -> list[EditionInfo]:
         """Every edition with its sections and an estimated page count (composes each)."""

@@ -91,6 +91,7 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     if target.exists() and target not in existing:
         raise OutputError(target, "exists but is not a release folder; move it away first")
     accepted = _evidence_gate(project)  # a new release only: one made stays as it was
+    review = _review_gate(project, rel.version)
 
     say(f"releasing version {rel.version} ({rel.date.isoformat()})")
     if pieces is not None:
@@ -103,6 +104,8 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     files |= described
     if accepted:  # why evidence due for review went out anyway: on record, never printed
         manifest["accepted_overdue"] = accepted
+    if review is not None:
+        manifest["review"] = review
     web = {p.target.edition: p.edition for p in products if p.target.fmt == "web"}
     _write_release(project, out, Folders(target, record, existing), files, manifest, sums,
                    content, web, composer)
@@ -124,6 +127,21 @@ def _evidence_gate(project: Project) -> list[dict[str, str]]:
     return [{d.kind: d.name, "due": d.due.isoformat(), "reason": d.accepted.reason}
             for d in sorted(overdue(project, day), key=lambda d: (d.kind, d.name))
             if d.accepted is not None]
+
+
+def _review_gate(project: Project, version: str) -> dict[str, Any] | None:
+    """Refuse while report.yaml's ``review`` asks for more (open comments, approvals); the
+    round's summary for the manifest when review is required or comments were recorded."""
+    from .source.reviews import gate_problems, load_reviews
+
+    policy = project.report.review
+    line, column = project.report_doc.at(("review",), key=True)
+    problems = gate_problems(project.root, version, policy.required, policy.approvals,
+                             Problem(project.report_doc.display, line, column))
+    if problems:
+        raise ProblemsError(problems)
+    reviews = load_reviews(project.root, version)
+    return reviews.summary() if policy.required or reviews.comments else None
 
 
 @dataclass(frozen=True)

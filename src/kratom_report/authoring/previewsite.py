@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ..errors import ReportError
+from ..source.htmlpolicy import csp, csp_meta
 
 EVENTS = "/_events"
 KEEPALIVE = 10.0  # seconds between comments on an idle event stream: finds closed tabs
@@ -238,9 +239,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
-        scripts = f"'nonce-{nonce}'" if nonce else "'none'"
-        self.send_header("Content-Security-Policy",
-                         f"script-src {scripts}; object-src 'none'; base-uri 'none'")
+        self.send_header("Content-Security-Policy", csp(nonce or None))
         self.end_headers()
         if body:
             self.wfile.write(data)
@@ -364,5 +363,7 @@ def inject(doc: str, page: str, problems: list[str], pdfs: dict[str, Path], note
                      f"shows the last good build.<pre>{lines}</pre></aside>")
     parts.append(f'<script nonce="{nonce}" data-page="{html.escape(page)}">{_SCRIPT}</script>')
     extra = "\n".join(parts) + "\n"
+    # The page's own policy allows no script: in the preview only, it allows this one.
+    doc = doc.replace(csp_meta(), csp_meta(nonce), 1)
     at = doc.rfind("</body>")
     return doc + extra if at < 0 else doc[:at] + extra + doc[at:]

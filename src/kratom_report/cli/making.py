@@ -37,6 +37,9 @@ from .app import (
               help="Tagged PDF/UA, or tagged archival PDF/A-3 with its sources attached.")
 @jobs_option
 @click.option("--force", is_flag=True, help="Rebuild editions even when nothing changed.")
+@click.option("--review", is_flag=True,
+              help="Review copies (<slug>-<edition>-v<version>-review.pdf): source positions "
+                   "in the margin, numbered lines; never part of a release.")
 @click.option("--mark-changes", "mark_changes", is_flag=False, flag_value="", default=None,
               metavar="[VERSION]",
               help="Bar in the margin beside what changed since VERSION (default: the latest "
@@ -44,7 +47,7 @@ from .app import (
 @common
 def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, out: Path,
           paper: str | None, variant: str, jobs: int, force: bool,
-          mark_changes: str | None) -> None:
+          mark_changes: str | None, review: bool) -> None:
     """Build editions into OUT as <slug>-<edition>-v<version>.pdf (-print.html for the print
     HTML, .html for the web edition).
 
@@ -56,10 +59,14 @@ def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, o
       kratom-report build --edition clinician --format html --out preview/
       kratom-report build --format web --out site/    # pages for phones and desktops
       kratom-report build --mark-changes 1.0.0     # margin bars beside what changed
+      kratom-report build --review --edition clinician   # a copy for reviewers
     """
+    if review and (fmt != "pdf" or mark_changes is not None or variant != "pdf/ua-1"):
+        raise click.UsageError("--review makes PDFs of its own; it cannot be combined with "
+                               "--format, --pdf-variant or --mark-changes")
     outputs = Report(root, progress).build(
         () if all_editions else editions, (fmt,), out, variant, paper=paper, jobs=jobs,
-        force=force, mark_changes=mark_changes)
+        force=force, mark_changes=mark_changes, review=review)
     for built in outputs:
         pages = f"{built.pages} pages" if built.pages is not None else "html"
         click.echo(f"{built.path}\t{pages}\t{human_size(built.size)}")

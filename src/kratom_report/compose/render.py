@@ -32,6 +32,7 @@ from .i18n import N_, Words
 from .marks import ChangeMarks, mark_rules
 from .markup import MarkupEnv, local_image_data_uri, render
 from .pages import render_template
+from .srcpos import origin, source_rules
 from .studies import study_label
 from .templating import Templates
 from .theme import check_glyphs, figure_font, theme_assets
@@ -106,10 +107,11 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
                    templates: Templates | None = None,
                    bib_cache: BibCache | None = None,
                    marks: ChangeMarks | None = None, template: str = "document.html",
-                   stylesheet: str = "briefing.css") -> RenderedEdition:
+                   stylesheet: str = "briefing.css", review: bool = False) -> RenderedEdition:
     """Everything WeasyPrint needs for one edition, as one HTML string.
 
-    With ``marks``, what changed since an earlier version carries a margin bar and a note.
+    With ``marks``, what changed since an earlier version carries a margin bar and a note;
+    with ``review``, every unit of text carries its source position (``data-src``).
     ``template`` and ``stylesheet`` let the screen edition render the very same context.
     """
     templates = templates or Templates.for_root(project.root)
@@ -119,12 +121,13 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     paper_id = paper or edition.paper or project.report.paper
     words = Words(edition_language(project.report, edition))
     marks = replace(marks, language=words.lang) if marks is not None else None
-    ctx = TextContext(project, edition, marks, words)
+    ctx = TextContext(project, edition, marks, words, review=review)
 
     cover_note = ctx.text(project.report_doc, _ed_loc(project, edition, "cover_note"),
                           edition.cover_note, inline=False) if edition.cover_note else None
     key_messages = [ctx.text(project.report_doc,
-                             _ed_loc(project, edition, "key_messages") + (i,), m, inline=True)
+                             _ed_loc(project, edition, "key_messages") + (i,), m, inline=True,
+                             unit=True)
                     for i, m in enumerate(edition.key_messages)]
     sections = [ctx.section(s) for s in selected]
     style = edition.citation_style or project.report.citation_style
@@ -168,6 +171,7 @@ def _document(project: Project, edition: Edition, release: Release, words: Words
     report = project.report
     return {
         "lang": words.lang,
+        "rtl": words.rtl,
         "title": report.title,
         "subtitle": report.subtitle,
         "slug": report.slug,
@@ -224,7 +228,8 @@ class TextContext:
     """Rendering state for one edition: its citer, figure data used and problems found."""
 
     def __init__(self, project: Project, edition: Edition,
-                 marks: ChangeMarks | None = None, words: Words | None = None) -> None:
+                 marks: ChangeMarks | None = None, words: Words | None = None, *,
+                 review: bool = False) -> None:
         self.project = project
         self.edition = edition
         self.words = words or Words()
@@ -234,6 +239,9 @@ class TextContext:
         self.marks = marks
         if marks is not None:
             mark_rules(self.md, marks)
+        self.review = review
+        if review:
+            source_rules(self.md)
         self.problems: list[Problem] = []
         self.printer = Printer(project.facts, self.words.lang, release_of(project).draft)
         self.data_used: dict[str, Any] = {}
@@ -269,7 +277,12 @@ class TextContext:
         text = " | ".join("" if c is None else plain_text(self.md, str(c)) for c in cells)
         return text in self.marks.units
 
-    def text(self, doc: YamlDoc, loc: Loc, text: str, *, inline: bool) -> Markup:
+    def src(self, doc: YamlDoc, loc: Loc, text: str) -> str | None:  # review copies only
+        return origin(doc, loc, str(text)).at(0) if self.review else None
+
+    def text(self, doc: YamlDoc, loc: Loc, text: str, *, inline: bool,
+             unit: bool = False) -> Markup:
+        """``unit``: an inline text that is a unit of its own (key message, caption)."""
         def image(src: str, alt: str) -> str:
             if not alt.strip():
                 line, col = doc.find(loc, src)
@@ -285,8 +298,12 @@ class TextContext:
                 return ""
             return f'<img src="{uri}" alt="{escape(alt)}">'
 
-        env = MarkupEnv(cite=self.citer.cite, image=image, printer=self.printer)
-        return render(self.md, str(text), env, inline=inline)
+        where = origin(doc, loc, str(text)) if self.review else None
+        env = MarkupEnv(cite=self.citer.cite, image=image, printer=self.printer, origin=where)
+        html = render(self.md, str(text), env, inline=inline)
+        if where is None or not (inline and unit):
+            return html
+        return Markup('<span class="src-unit" data-src="%s">%s</span>') % (where.at(0), html)
 
     def section(self, selected: SelectedSection) -> dict[str, Any]:
         s, doc = selected.section, selected.located.doc
@@ -297,11 +314,18 @@ class TextContext:
         tkey = (translation_key(getattr(block, "translations", None), self.words.lang)
                 if self.translated else None)
 
-        def t(key: Any, value: Any, inline: bool = True) -> Markup:
+        def where(key: Any) -> Loc:
             path = loc + (key if isinstance(key, tuple) else (key,))
             if tkey is not None:  # a translated text is located where its translation stands
                 path = text_loc(doc.data, loc, tkey, path)
-            return self.text(doc, path, str(value), inline=inline)
+            return path
+
+        def t(key: Any, value: Any, inline: bool = True) -> Markup:
+            return self.text(doc, where(key), str(value), inline=inline,
+                             unit=key in ("caption", "title"))
+
+        def row_src(rows: list[Any], first: Any) -> list[str | None]:
+            return [self.src(doc, where(("rows", r, first)), "") for r in range(len(rows))]
 
         if isinstance(block, MarkdownBlock):
             return {"type": "markdown", "html": t("text", block.text, inline=False)}
@@ -314,7 +338,7 @@ class TextContext:
                     "header": [t(("header", c), h) for c, h in enumerate(block.header)],
                     "rows": [[self.noted(r in marked and c == 0, t(("rows", r, c), v))
                               for c, v in enumerate(row)] for r, row in enumerate(block.rows)],
-                    "changed_rows": marked,
+                    "changed_rows": marked, "row_src": row_src(block.rows, 0),
                     **self.source(t, block.source)}
         if isinstance(block, EvidenceTableBlock):
             rows = []
@@ -332,7 +356,8 @@ class TextContext:
                                                  row.finding, row.certainty]),
                 })
             return {"type": "evidence_table", "caption": t("caption", block.caption),
-                    "rows": rows, **self.source(t, block.source)}
+                    "rows": rows, "row_src": row_src(block.rows, "study"),
+                    **self.source(t, block.source)}
         if isinstance(block, FigureBlock):
             return self.figure(doc, loc, block, t)
         raise TypeError(type(block).__name__)

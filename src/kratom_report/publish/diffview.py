@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from ..errors import printable
+from ..source.htmlpolicy import with_csp
 from .factdiff import fact_lines
 
 _RED, _GREEN, _BOLD, _OFF = "\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m"
@@ -154,8 +155,9 @@ def as_html(diff: dict[str, Any], title: str = "") -> str:
         body.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
     if not diff["changed"]:
         body.append("<p>No changes.</p>")
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>Changes from {e_(str(diff['old']))} to {e_(str(diff['new']))}</title>\n"
-            f"<style>{_CSS}</style>\n</head>\n<body>\n<main>\n" + "\n".join(body)
-            + "\n</main>\n</body>\n</html>\n")
+    return with_csp(f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+                    f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+                    f"<title>Changes from {e_(str(diff['old']))} to "
+                    f"{e_(str(diff['new']))}</title>\n"
+                    f"<style>{_CSS}</style>\n</head>\n<body>\n<main>\n" + "\n".join(body)
+                    + "\n</main>\n</body>\n</html>\n")

@@ -101,6 +101,21 @@ class Accepted(_Record):
     reason: str = Field(max_length=5000)
 
 
+class Approval(_Record):
+    by: str = Field(max_length=500)
+    role: str | None = Field(default=None, max_length=500)
+
+
+class ReviewSummary(_Record):
+    """The review round of a release: imports that added comments, comments, resolved,
+    and who approved the version."""
+
+    rounds: int = Field(ge=0)
+    comments: int = Field(ge=0)
+    resolved: int = Field(ge=0)
+    approvals: list[Approval] = Field(max_length=1000)
+
+
 class Manifest(_Record):
     """``manifest.json``: what ``release`` wrote, field for field (dates as ISO strings)."""
 
@@ -110,6 +125,7 @@ class Manifest(_Record):
     date: dt.date
     editions: list[ManifestRow] = Field(max_length=1000)
     accepted_overdue: list[Accepted] | None = Field(default=None, max_length=10_000)
+    review: ReviewSummary | None = None  # releases whose report asks for review sign-off
 
 
 class _Content(BaseModel):

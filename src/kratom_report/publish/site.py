@@ -164,7 +164,8 @@ def _highwire(templates: Templates, env: jinja2.Environment, site: dict[str, Any
             "canonical": site["base"] + here if site["base"] else None,
             "doi": v.doi, "icon": "../favicon.ico"}
     return render_template(templates, "web/highwire.html",
-                           {"site": {**site, "lang": lang}, "page": page, "locale": lang}, env)
+                           {"site": {**site, "lang": lang}, "page": page, "locale": lang}, env,
+                           page=False)
 
 
 def _alternates(project: Project, v: Version, edition: str) -> list[tuple[str, str, str]]:
@@ -256,7 +257,8 @@ def _kept(out: Path, slug: str, versions: list[Version], version: str,
 
 def _site(project: Project, latest: Version) -> dict[str, Any]:
     r = project.report
-    return {"lang": r.language, "title": r.title, "subtitle": r.subtitle,
+    return {"lang": r.language, "rtl": Words(r.language).rtl, "title": r.title,
+            "subtitle": r.subtitle,
             "full_title": f"{r.title}: {r.subtitle}" if r.subtitle else r.title,
             "summary": r.subject or r.subtitle or r.title,
             "authors": [a.name for a in r.authors], "organisation": r.organisation,
@@ -316,7 +318,8 @@ def _render(templates: Templates, env: jinja2.Environment, name: str, site: dict
             feed: dict[str, Any] | None = None) -> bytes:
     context = {"site": site, "page": page, "css": css, "theme": theme, "feed": feed or {},
                "locale": site.get("lang")}  # the tool's words in the report's language
-    return render_template(templates, name, context, env).encode("utf-8")
+    return render_template(templates, name, context, env,
+                           page=name.endswith(".html")).encode("utf-8")
 
 
 def _feed(slug: str, versions: list[Version]) -> dict[str, Any]:

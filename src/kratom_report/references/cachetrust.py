@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import hmac
 import os
 import secrets
 import stat
@@ -118,16 +116,3 @@ def cache_key() -> bytes | None:
     finally:
         os.close(fd)
     return key if len(key) == KEY_BYTES else None
-
-
-def mac(key: bytes, *parts: str) -> str:
-    """HMAC-SHA256 of ``parts`` (each length-prefixed, so parts never run into each other)."""
-    h = hmac.new(key, digestmod=hashlib.sha256)
-    for part in parts:
-        data = part.encode("utf-8")
-        h.update(len(data).to_bytes(8, "big") + data)
-    return h.hexdigest()
-
-
-def mac_ok(key: bytes, tag: object, *parts: str) -> bool:
-    return isinstance(tag, str) and hmac.compare_digest(tag, mac(key, *parts))

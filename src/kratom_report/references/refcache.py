@@ -29,11 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..fingerprint import Hasher, json_digest
+from ..fingerprint import Hasher, json_digest, mac, mac_ok
 from .cachetrust import DISABLE_ENV as DISABLE_ENV  # re-exported: the switch's one name
 from .cachetrust import cache_disabled as cache_disabled
-from .cachetrust import cache_key, mac_ok, trusted_cache_folder
-from .cachetrust import mac as mac
+from .cachetrust import cache_key, trusted_cache_folder
 
 FORMAT = 2  # 2: each entry is [fragment, HMAC]
 MAX_ENTRIES = 4096  # older entries (edited references) are dropped beyond this

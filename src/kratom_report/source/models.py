@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
+    StrictBool,
     StrictFloat,
+    StrictInt,
     StrictStr,
     field_validator,
     model_serializer,
@@ -26,7 +28,7 @@ from .limits import (
     MAX_FILE_MB_CEILING,
     MAX_ID,
 )
-from .modelbase import Strict
+from .modelbase import Line, Strict
 from .thememodels import Theme as Theme  # re-exported: defined here first
 
 Cell = str | int | float
@@ -57,8 +59,8 @@ _LANGUAGE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
 
 
 class Author(Strict):
-    name: StrictStr
-    affiliation: StrictStr | None = None
+    name: Line
+    affiliation: Line | None = None
 
 
 class StaleAfter(Strict):
@@ -68,8 +70,8 @@ class StaleAfter(Strict):
 
 class Edition(Strict):
     id: Annotated[StrictStr, Field(pattern=_SLUG, max_length=MAX_ID)]
-    title: StrictStr
-    audience: StrictStr
+    title: Line
+    audience: Line
     accent: Annotated[StrictStr, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
     paper: Paper | None = None
     citation_style: StrictStr | None = None
@@ -90,20 +92,27 @@ class Site(Strict):
     base_url: Annotated[StrictStr, Field(pattern=r"^https?://[^\s]+$")] | None = None
 
 
+class ReviewPolicy(Strict):
+    """``review: {required, approvals}``: release waits for open comments and approvals."""
+
+    required: StrictBool = False
+    approvals: Annotated[StrictInt, Field(ge=0, le=100)] = 0
+
+
 class Report(Strict):
-    title: StrictStr
-    subtitle: StrictStr | None = None
+    title: Line
+    subtitle: Line | None = None
     slug: Annotated[StrictStr, Field(pattern=_SLUG, max_length=MAX_ID)]
     version: Annotated[StrictStr, Field(pattern=_SEMVER)]
     language: Annotated[StrictStr, Field(pattern=_LANGUAGE)] = "en"
     authors: list[Author] = Field(min_length=1)
-    organisation: StrictStr
-    contact: StrictStr | None = None
+    organisation: Line
+    contact: Line | None = None
     licence: StrictStr
     citation_style: StrictStr = "american-medical-association"
     paper: Paper = "a4"
-    subject: StrictStr | None = None
-    keywords: list[StrictStr] = []
+    subject: Line | None = None
+    keywords: list[Line] = []
     # The range lives in limits.py: the quick reader (reportfile.py) judges by the same one.
     max_file_mb: StrictFloat = Field(default=DEFAULT_MAX_FILE_MB, gt=0, le=MAX_FILE_MB_CEILING,
                                      allow_inf_nan=False)
@@ -116,6 +125,7 @@ class Report(Strict):
     theme: Theme = Theme()
     facts: StrictStr | None = None  # the facts file (default: facts.yaml when present)
     site: Site = Site()
+    review: ReviewPolicy = ReviewPolicy()
     doi: Annotated[StrictStr, Field(pattern=_DOI)] | None = None  # the concept DOI (all versions)
 
 
@@ -133,12 +143,12 @@ class MarkdownText(Strict):
 
 
 class CalloutText(Strict):
-    title: StrictStr | None = None
+    title: Line | None = None
     text: StrictStr | None = None
 
 
 class TableText(Strict):
-    caption: StrictStr | None = None
+    caption: Line | None = None
     header: list[Cell] | None = None
     rows: list[list[Cell]] | None = None
     source: StrictStr | None = None
@@ -152,19 +162,19 @@ class EvidenceRowText(Strict):
 
 
 class EvidenceTableText(Strict):
-    caption: StrictStr | None = None
+    caption: Line | None = None
     rows: list[EvidenceRowText] | None = None
     source: StrictStr | None = None
 
 
 class FigureText(Strict):
-    caption: StrictStr | None = None
-    alt: StrictStr | None = None
+    caption: Line | None = None
+    alt: Line | None = None
     source: StrictStr | None = None
 
 
 class SectionText(Strict):
-    title: StrictStr
+    title: Line
     summary: StrictStr | None = None
 
 
@@ -176,14 +186,14 @@ class MarkdownBlock(_Block):
 
 class CalloutBlock(_Block):
     type: Literal["callout"]
-    title: StrictStr | None = None
+    title: Line | None = None
     text: StrictStr
     translations: dict[Language, CalloutText] | None = None
 
 
 class TableBlock(_Block):
     type: Literal["table"]
-    caption: StrictStr
+    caption: Line
     header: list[Cell] = Field(min_length=1)
     rows: list[list[Cell]] = Field(min_length=1)
     source: StrictStr | None = None
@@ -202,7 +212,7 @@ class EvidenceRow(Strict):
 
 class EvidenceTableBlock(_Block):
     type: Literal["evidence_table"]
-    caption: StrictStr
+    caption: Line
     rows: list[EvidenceRow] = Field(min_length=1)
     source: StrictStr | None = None
     in_summary: bool = False
@@ -227,8 +237,8 @@ class FigureBlock(_Block):
     file: StrictStr | None = None
     layout: StrictStr | None = None
     width: StrictStr | None = None
-    caption: StrictStr
-    alt: StrictStr
+    caption: Line
+    alt: Line
     source: StrictStr | None = None
     in_summary: bool = False
     translations: dict[Language, FigureText] | None = None
@@ -268,7 +278,7 @@ Block = Annotated[
 
 class Section(Strict):
     id: Annotated[StrictStr, Field(pattern=_SLUG, max_length=MAX_ID)]
-    title: StrictStr
+    title: Line
     kind: Kind
     audiences: list[StrictStr] | None = None
     translations: dict[Language, SectionText] | None = None
@@ -374,7 +384,7 @@ class AcceptedOverdue(Strict):
 class ChangelogEntry(Strict):
     version: Annotated[StrictStr, Field(pattern=_SEMVER)]
     date: dt.date | None = None
-    changes: list[StrictStr] = []
+    changes: list[Line] = []
     accepted_overdue: list[AcceptedOverdue] = []
     doi: Annotated[StrictStr, Field(pattern=_DOI)] | None = None  # this version's DOI
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from .csspolicy import CssRef, css_refs, rewrite_urls, scoped_css, style_problem
+from .svgbox import widened
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -301,6 +302,9 @@ def _url_problem(value: str) -> str | None:
     for ref in _refs(value):
         if ref.kind == "import":
             return "has an @import in a style; an SVG image may not load other files: remove it"
+        if ref.kind == "image":
+            return (f"has {ref.target}() in a style; an SVG image may not load other files: "
+                    "remove it")
         if not ref.target.strip().startswith("#"):
             return (f"refers to '{_short(ref.target)}' in url(…); an SVG image may refer only to "
                     "its own parts (url(#id)): embed what it shows, or remove it")
@@ -349,18 +353,6 @@ def _viewbox(value: str) -> tuple[float, float, float, float]:
         raise SvgRefused(1, 1, f"has a viewBox '{_short(value)}' that is not four numbers "
                                "with a positive width and height; export it again")
     return x, y, w, h
-
-
-def widened(box: tuple[float, float, float, float], share: float) -> str:
-    """A viewBox with room on both sides, so the drawing fills ``share`` of a full-width figure.
-
-    A figure narrower than the column needs no stylesheet rule or inline style this way (a web
-    page may allow neither), and prints and reads on screens at the same share of the column.
-    """
-    x, y, w, h = box
-    if share < 1:
-        x, w = x - w * (1 / share - 1) / 2, w / share
-    return " ".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in (x, y, w, h))
 
 
 def _renamed(value: str, ids: set[str], prefix: str) -> str:

@@ -17,7 +17,8 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from ...source.figurefiles import ImageFile
-from ...source.svgsafe import clean_svg, widened
+from ...source.svgbox import widened
+from ...source.svgsafe import clean_svg
 from .common import esc
 
 # Lengths are read against the built-in A4 page's text column (210 mm less 2 x 20 mm margins).
