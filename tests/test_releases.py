@@ -114,7 +114,8 @@ def test_release_writes_checksummed_folder_and_repository_record(cli, tiny, tiny
     archival = [name.replace(".pdf", "-pdfa.pdf") for name in (CLIN, POL)]
     assert sorted(p.name for p in folder.iterdir()) == sorted([
         "SHA256SUMS", "content.json", "manifest.json", CLIN, POL, *archival, *web,
-        "index.html", "cite.bib", "cite.ris", "cite.json"])
+        "index.html", "cite.bib", "cite.ris", "cite.json", "CITATION.cff", "zenodo.json",
+        "accessibility.json", "accessibility.html"])
     checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, check=True,
                              capture_output=True, text=True).stdout
     assert sorted(line.split(":")[0] for line in checked.splitlines()) == sorted(

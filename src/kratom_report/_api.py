@@ -156,24 +156,36 @@ class Report:
 
     def release(self, out: str | os.PathLike[str] | None = None, *, jobs: int | None = None,
                 assemble: Iterable[str | os.PathLike[str]] = (),
+                sign: str | os.PathLike[str] | None = None,
+                passphrase: str | bytes | None = None, timestamp_url: str | None = None,
                 progress: Progress | None = None) -> ReleaseResult:
         """Release the current version into ``out/<version>/`` (default ``dist/``) with its
         site; refuses drafts and a version already released with other content.
 
         With ``assemble`` (folders that ``build`` wrote on other machines), the PDFs are taken
         from there after their build fingerprints are checked against this tree, instead of
-        being rendered; the release is the same bytes either way."""
+        being rendered; the release is the same bytes either way. With ``sign`` (a PKCS#12
+        file and its ``passphrase``), every PDF gets a PAdES signature, timestamped by
+        ``timestamp_url`` when given; a key that cannot sign is refused before any work."""
+        from .publish.signing import SigningRequest
         from .release import release
 
         folder = Path(out) if out is not None else self.root / "dist"
+        secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
+        signing = SigningRequest(Path(sign), secret, timestamp_url) if sign is not None \
+            else None
         return release(self.root, folder, jobs, progress=self._say(progress),
-                       assemble=[Path(f) for f in assemble])
+                       assemble=[Path(f) for f in assemble], signing=signing)
 
-    def verify(self, pdf: str | os.PathLike[str]) -> Verification:
-        """Rebuild the edition ``pdf`` says it is from this report and compare the bytes."""
+    def verify(self, pdf: str | os.PathLike[str], *,
+               trust: str | os.PathLike[str] | None = None) -> Verification:
+        """Check ``pdf``'s signature (against the release record, or chaining to the CA
+        certificates in ``trust``), then rebuild the edition it says it is from this report
+        and compare the bytes. A failed signature check raises
+        :class:`~kratom_report.verification.SignatureError`."""
         from .verification import verify as run
 
-        return run(self.root, Path(pdf))
+        return run(self.root, Path(pdf), Path(trust) if trust is not None else None)
 
     def review_import(self, pdfs: Iterable[str | os.PathLike[str]], *,
                       reviewer: str | None = None) -> list[dict[str, Any]]:
@@ -259,8 +271,8 @@ def open(path: str | os.PathLike[str] | None = None, *,  # noqa: A001 - as in io
     return Report(find_root(Path(path) if path is not None else None), progress)
 
 
-def verify(pdf: str | os.PathLike[str], source: str | os.PathLike[str] | None = None
-           ) -> Verification:
-    """Rebuild the edition a PDF says it is and byte-compare: the sources are ``source`` or
-    the report around the current folder."""
-    return open(source).verify(pdf)
+def verify(pdf: str | os.PathLike[str], source: str | os.PathLike[str] | None = None, *,
+           trust: str | os.PathLike[str] | None = None) -> Verification:
+    """Check a PDF's signature, rebuild the edition it says it is and byte-compare: the
+    sources are ``source`` or the report around the current folder."""
+    return open(source).verify(pdf, trust=trust)

@@ -49,10 +49,20 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+class Signature(_Record):
+    """Who signed a file (``release --sign``): the certificate's common name, its SHA-256
+    fingerprint, and the SHA-256 of the file before signing (the reproducible build)."""
+
+    signer: str = Field(max_length=1000)
+    certificate_sha256: _Hex64
+    unsigned_sha256: _Hex64
+
+
 class ArchivalCopy(_Record):
     file: _PdfName
     bytes: int = Field(ge=0)
     sha256: _Hex64
+    signature: Signature | None = None  # unsigned releases, and all before 0.5.0, have none
 
 
 class SummaryCopy(_Record):
@@ -64,6 +74,7 @@ class SummaryCopy(_Record):
     bytes: int = Field(ge=0)
     sha256: _Hex64
     build_fingerprint: _Hex64
+    signature: Signature | None = None
 
 
 class ManifestRow(_Record):
@@ -78,6 +89,7 @@ class ManifestRow(_Record):
     build_fingerprint: _Hex64
     archival: ArchivalCopy | None = None  # releases before 0.3.0 have none
     summaries: list[SummaryCopy] | None = Field(default=None, max_length=10)  # before 0.5.0
+    signature: Signature | None = None
 
 
 class Accepted(_Record):

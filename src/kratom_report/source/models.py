@@ -82,6 +82,10 @@ class Edition(Strict):
     summaries: list[SummaryKind] = []
 
 
+# A DOI as registries print it, without a resolver in front: 10.<registrant>/<suffix>.
+_DOI = r"^10\.[0-9]{4,9}/[^\s]+$"
+
+
 class Site(Strict):
     """Where the release site is published: printed links and QR codes point there."""
 
@@ -122,6 +126,7 @@ class Report(Strict):
     facts: StrictStr | None = None  # the facts file (default: facts.yaml when present)
     site: Site = Site()
     review: ReviewPolicy = ReviewPolicy()
+    doi: Annotated[StrictStr, Field(pattern=_DOI)] | None = None  # the concept DOI (all versions)
 
 
 class _Block(Strict):
@@ -381,6 +386,7 @@ class ChangelogEntry(Strict):
     date: dt.date | None = None
     changes: list[Line] = []
     accepted_overdue: list[AcceptedOverdue] = []
+    doi: Annotated[StrictStr, Field(pattern=_DOI)] | None = None  # this version's DOI
 
 
 class Changelog(Strict):
