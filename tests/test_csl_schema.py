@@ -177,5 +177,5 @@ def test_a_book_without_any_identifier_still_warns(tiny, cli):
     _with_book(tiny, {k: v for k, v in BOOK.items() if k != "ISBN"})
     result = cli("check", "--source", tiny, "--strict")
     assert result.exit_code == 1
-    assert result.stderr == "report/zotero.json:3:10: warning: reference 'dupre2019' has no DOI, URL, PMID or " \
-        "ISBN; add one, or an identifier_note saying why none is confirmed\n"
+    assert result.stderr == "report/zotero.json:3:10: warning: reference 'dupre2019' has no " \
+        "DOI, URL, PMID or ISBN; add one, or an identifier_note saying why none is confirmed\n"

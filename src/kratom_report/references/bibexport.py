@@ -165,8 +165,9 @@ def export_bibtex(refs: list[dict]) -> str:
 
     Entries keep the given order and a fixed field order; text is LaTeX-escaped, capitals in
     titles are kept in braces, DOI and URL are written verbatim, and our own fields
-    (ownfields.py) follow the bibliographic ones, so an export re-imports unchanged. CSL types without a BibTeX equivalent (e.g. legislation) become @misc
-    with ``entrysubtype`` naming the CSL type, so bibtex_to_csl reads them back unchanged.
+    (ownfields.py) follow the bibliographic ones, so an export re-imports unchanged. CSL types
+    without a BibTeX equivalent (e.g. legislation) become @misc with ``entrysubtype`` naming
+    the CSL type, so bibtex_to_csl reads them back unchanged.
     """
     chunks = []
     for ref in refs:
