@@ -234,7 +234,7 @@ def test_archival_variant_attaches_own_sources_and_is_reproducible(cli, tiny, ti
     content = files["clinician-content.json"].decode()
     assert "CLINICIANONLY" in content and "POLICYONLY" not in content
     refs = json.loads(files["clinician-references.json"])
-    assert [r["key"] for r in refs] == ["kruegel2016synthetic", "dea2016notice",
+    assert [r["id"] for r in refs] == ["kruegel2016synthetic", "dea2016notice",
                                         "cdc2018salmonella"]
     assert "pdf/a-3a" not in pdftext(a / name)
 

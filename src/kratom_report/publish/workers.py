@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import json
 import multiprocessing
 import re
 import signal
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem, ProblemsError
 from ..fingerprint import canonical_json
+from ..references.csljson import export_csljson
 
 if TYPE_CHECKING:
     from ..compose.render import RenderedEdition
@@ -252,9 +252,9 @@ def job_for(root: Path, r: RenderedEdition, variant: str, summary: Any = None) -
         attachments = (
             (f"{r.edition.id}-content.json", canonical_json(r.payload),
              f"Resolved content of the {r.edition.title}"),
+            # Bibliographic data only: the author's research notes (verified_by, …) stay out.
             (f"{r.edition.id}-references.json",
-             json.dumps(list(r.cited_refs), indent=2, sort_keys=True,
-                        ensure_ascii=False).encode("utf-8"),
+             export_csljson(list(r.cited_refs), notes=False).encode("utf-8"),
              f"References cited in the {r.edition.title} (CSL-JSON)"),
         )
     return _Job(r.edition.id, r.html, root, variant, attachments, date)
