@@ -47,10 +47,18 @@ def briefing(shipped):
     return {"report": report, "pdfs": pdfs, "texts": texts}
 
 
+# Pages per edition, at most: the count measured for 1.2.0 plus 2 (clinician 25, policymaker 30).
+# Version 1.2.0 added content the review required (federal action to December 2026, naltrexone and
+# naloxone guidance, per-state check dates, who bears each option, costs, a summary of findings),
+# and the policymaker edition lists 131 references (six pages). Readers who want less get the
+# one-page and three-page summaries; the full editions are not trimmed below what is required.
+PAGE_BUDGET = {"clinician": 27, "policymaker": 32}
+
+
 def test_both_editions_are_released_and_within_page_budget(briefing):
     for edition, text in briefing["texts"].items():
         pages = [p for p in text.split("\f") if p.strip()]
-        assert 12 <= len(pages) <= 24, (edition, len(pages))
+        assert 12 <= len(pages) <= PAGE_BUDGET[edition], (edition, len(pages))
         assert "DRAFT" not in text
 
 
@@ -266,6 +274,17 @@ def test_every_word_of_every_block_is_in_the_pdf(briefing):
     """Nothing is silently lost: each word an author wrote in a block is in that edition's PDF."""
     from kratom_report.build import check
 
+    facts_file = REPO / "report" / "facts.yaml"
+    facts = yaml.safe_load(facts_file.read_text(encoding="utf-8"))["facts"] \
+        if facts_file.is_file() else []
+    values = {f["id"]: str(f["value"]) for f in facts}
+
+    def as_printed(unit_text: str) -> str:
+        """A {{fact:ID}} prints its value (text facts hold words); an unknown id stays as
+        written, so its words are reported lost."""
+        return re.sub(r"\{\{fact:([a-z0-9-]+)\}\}",
+                      lambda m: values.get(m.group(1), m.group(0)), unit_text)
+
     for rendered in check(REPO).editions:
         text = briefing["texts"][rendered.edition.id]
         printed = {w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]{4,}", text)}
@@ -279,7 +298,7 @@ def test_every_word_of_every_block_is_in_the_pdf(briefing):
                     if unit["kind"] in ("alt",) or unit["text"] == "auto":
                         continue  # alt text is in the tagged structure, not on the page
                     words = re.findall(r"[A-Za-zÀ-ÿ]{4,}", re.sub(r"\[@[^\]]*\]", " ",
-                                                                 unit["text"]))
+                                                                 as_printed(unit["text"])))
                     lost = {w for w in words if w.lower() not in printed
                             and w.lower() not in flat}
                     if lost:
