@@ -73,6 +73,7 @@ def _reference_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     import os
 
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))  # the cache key
     os.environ.pop("KRATOM_REPORT_NO_CACHE", None)
 
 

@@ -104,7 +104,8 @@ def test_init_keeps_an_existing_gitignore_and_adds_dist(cli, tmp_path):
 
 @pytest.mark.parametrize(("value", "message"), [
     ("Bad Id", "'Bad Id' is not a valid edition id: use lowercase letters, digits and hyphens, "
-               "starting with a letter or digit (like 'clinician')"),
+               "starting with a letter or digit, at most 64 characters (like 'clinician'; it "
+               "names the file report/sections/<id>.yaml)"),
     ("a,a", "an edition is named twice in 'a,a'"),
     (" , ", "name at least one edition, like clinician,policymaker"),
 ])

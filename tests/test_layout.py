@@ -346,10 +346,10 @@ LIBRARY_HOMES = {
     "weasyprint": ("kratom_report.publish.pdf", "kratom_report.publish.workers"),
     # PDF post-processing and reading: all of publish, and verify, which reads releases back.
     "pikepdf": ("kratom_report.publish", "kratom_report.verification"),
-    # Templates: the sandboxed environment and its bytecode cache; i18n installs the gettext
-    # extension into that environment; pages turns template errors into located problems.
-    "jinja2": ("kratom_report.compose.templating", "kratom_report.compose.tplcache",
-               "kratom_report.compose.i18n", "kratom_report.compose.pages"),
+    # Templates: the sandboxed environment; i18n installs the gettext extension into that
+    # environment; pages turns template errors into located problems.
+    "jinja2": ("kratom_report.compose.templating", "kratom_report.compose.i18n",
+               "kratom_report.compose.pages"),
 }
 
 
@@ -409,7 +409,7 @@ def test_the_library_check_passes_imports_in_their_homes(fake):
     (fake / "publish" / "pdf.py").write_text("from jinja2 import Environment\n")
     assert library_problems(fake, LIBRARY_HOMES) == [
         "kratom_report.publish.pdf imports jinja2; only kratom_report.compose.templating, "
-        "kratom_report.compose.tplcache, kratom_report.compose.i18n, kratom_report.compose.pages"
+        "kratom_report.compose.i18n, kratom_report.compose.pages"
         " may (go through them, or move the code there)"]
 
 

@@ -152,8 +152,12 @@ def test_index_links_every_edition_and_pages_carry_the_reload_script(served):
     assert headers["Content-Type"] == "text/html; charset=utf-8"
     # Only the preview's own script may run: its nonce is new for every response.
     nonce = headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
-    assert headers["Content-Security-Policy"] == (f"script-src 'nonce-{nonce}'; "
-                                                  "object-src 'none'; base-uri 'none'")
+    policy = ("default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+              "font-src 'self' data:; base-uri 'none'; form-action 'none'; "
+              f"script-src 'nonce-{nonce}'; connect-src 'self'")
+    assert headers["Content-Security-Policy"] == policy
+    # The page's own policy allows no script; the preview's copy allows its one script.
+    assert f'<meta http-equiv="Content-Security-Policy" content="{policy}">' in body
     assert body.count("<script") == 1 and f'<script nonce="{nonce}"' in body
     assert "new EventSource(\"/_events?page=\" + encodeURIComponent(page))" in body
     assert "<aside id=\"kr-preview-problems\"" not in body  # no overlay: the build is good
@@ -168,7 +172,10 @@ def test_pages_are_what_build_format_web_writes_plus_the_script_only(served, tmp
         written = b.path.read_text(encoding="utf-8")
         start = body.index('<style id="kr-preview-style">')
         end = body.index("</script>", start) + len("</script>\n")
-        assert body[:start] + body[end:] == written
+        nonce = body.split("'nonce-")[1].split("'")[0]
+        preview_only = f"; script-src 'nonce-{nonce}'; connect-src 'self'\">"
+        assert body[:start] + body[end:] == written.replace(
+            "form-action 'none'\">", "form-action 'none'" + preview_only, 1)
 
 
 def test_a_save_sends_reload_and_the_page_has_the_new_text(served):

@@ -88,6 +88,7 @@ def test_an_edited_reference_is_formatted_again(cache_home: Path,
     b"\xff\xfe\x00garbage",
     b"[]",
     b'{"format": 1, "context": "0000", "entries": {}}',
+    b'{"format": 2, "context": "0000", "entries": {}}',
     b"",
 ])
 def test_a_corrupt_or_foreign_cache_file_is_ignored_and_rewritten(
@@ -110,7 +111,7 @@ def test_an_entry_changed_in_the_file_is_not_trusted(cache_home: Path,
     path = _cache_file(cache_home)
     stored = json.loads(path.read_text(encoding="utf-8"))
     key = next(iter(stored["entries"]))
-    stored["entries"][key] = "<script>alert(1)</script>"  # digest left as it was
+    stored["entries"][key][0] = "<script>alert(1)</script>"  # MAC left as it was
     path.write_text(json.dumps(stored), encoding="utf-8")
     assert [str(e) for e in format_bibliography(refs, AMA)] == expected
 
@@ -121,7 +122,7 @@ def test_an_entry_changed_in_the_file_is_not_trusted(cache_home: Path,
     '<a href="javascript:alert(1)">x</a>',
     'unbalanced < markup',
 ])
-def test_planted_markup_with_a_matching_digest_is_not_trusted(
+def test_planted_markup_with_a_valid_mac_is_not_trusted(
         cache_home: Path, monkeypatch: pytest.MonkeyPatch, planted: str) -> None:
     refs = _refs()[:2]
     expected = _uncached(refs, monkeypatch)
@@ -129,22 +130,22 @@ def test_planted_markup_with_a_matching_digest_is_not_trusted(
     path = _cache_file(cache_home)
     stored = json.loads(path.read_text(encoding="utf-8"))
     key = next(iter(stored["entries"]))
-    stored["entries"][key] = planted
-    stored["digest"] = refcache._digest(stored["entries"])
+    cache = refcache.EntryCache.open(stored["context"])
+    assert cache is not None  # signed with the user's own key: only the markup rule stops it
+    stored["entries"][key] = [planted, refcache.mac(cache.key, stored["context"], key, planted)]
     path.write_text(json.dumps(stored), encoding="utf-8")
     got = [str(e) for e in format_bibliography(refs, AMA)]
     assert got == expected and planted not in got
 
 
-def test_a_non_string_entry_with_a_matching_digest_is_not_trusted(
+def test_a_non_string_entry_is_not_trusted(
         cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     refs = _refs()[:2]
     expected = _uncached(refs, monkeypatch)
     format_bibliography(refs, AMA)
     path = _cache_file(cache_home)
     stored = json.loads(path.read_text(encoding="utf-8"))
-    stored["entries"] = {k: ["not", "text"] for k in stored["entries"]}
-    stored["digest"] = refcache._digest(stored["entries"])
+    stored["entries"] = {k: [["not", "text"], v[1]] for k, v in stored["entries"].items()}
     path.write_text(json.dumps(stored), encoding="utf-8")
     assert [str(e) for e in format_bibliography(refs, AMA)] == expected
 
@@ -210,7 +211,8 @@ def test_check_with_a_warm_cache_never_imports_citeproc(cache_home: Path, tmp_pa
 
     src = tmp_path / "tiny"
     shutil.copytree(FIXTURES / "tiny", src)
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home.parent)}
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home.parent),
+           "XDG_STATE_HOME": str(tmp_path / "state")}
     probe = ("import sys; from kratom_report.cli import main\n"
              "try: main(['check', '--source', sys.argv[1]])\n"
              "except SystemExit as e: assert not e.code, e.code\n"

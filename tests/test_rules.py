@@ -151,7 +151,7 @@ def test_bump_new_section_and_caches_all_write_through_the_one_writer(tmp_path, 
         bump(root, "patch")
     with pytest.raises(ScaffoldError, match=r"Permission denied; nothing was changed$"):
         new_section(root, "extra", "Extra")
-    cache = EntryCache(tmp_path / "cache", "0" * 64)
+    cache = EntryCache(tmp_path / "cache", "0" * 64, b"k" * 32)
     cache.put("a" * 64, "text")
     cache.save()  # a cache that cannot be written is not kept, and the run goes on
     assert cache.dirty and not cache.path.exists()

@@ -108,7 +108,8 @@ def test_an_unlisted_file_with_that_name_is_refused(cli, tiny):
 @pytest.mark.parametrize(("args", "message"), [
     (["Side_Effects", "--title", "X"],
      "Invalid value for 'ID': 'Side_Effects' is not a valid section id: use lowercase letters, "
-     "digits and hyphens, starting with a letter or digit (like 'side-effects')"),
+     "digits and hyphens, starting with a letter or digit, at most 64 characters (like "
+     "'side-effects'; it names the file report/sections/<id>.yaml)"),
     (["x", "--title", "  "], "Invalid value for '--title': the title is empty"),
     (["x", "--title", "X", "--audiences", " , "],
      "Invalid value for '--audiences': name at least one edition, like clinician,policymaker"),

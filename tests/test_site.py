@@ -47,7 +47,9 @@ def site(tmp_path_factory):
     old = {"slug": "tiny-briefing", "title": "Tiny evidence briefing", "version": OLD,
            "date": "2026-01-10",
            "editions": [{"edition": e, "file": f"tiny-briefing-{e}-v{OLD}.pdf", "pages": 3,
-                         "bytes": 9, "sha256": hashlib.sha256(b"old bytes").hexdigest()}
+                         "bytes": 9, "sha256": hashlib.sha256(b"old bytes").hexdigest(),
+                         "version": OLD, "date": "2026-01-10",
+                         "content_fingerprint": "0" * 64, "build_fingerprint": "1" * 64}
                         for e in ("clinician", "policymaker")]}
     (root / "releases" / OLD).mkdir(parents=True)
     (root / "releases" / OLD / "manifest.json").write_text(json.dumps(old))
@@ -198,8 +200,8 @@ def test_a_damaged_release_record_is_named(tmp_path: Path):
     with pytest.raises(RecordError) as caught:
         site_files(project, tmp_path / "out", "1.0.0", {}, Templates.for_root(root))
     assert str(caught.value) == (
-        "releases/1.0.0/manifest.json: not a release manifest (KeyError: 'editions'); "
-        "restore it from version control")
+        "releases/1.0.0/manifest.json: not a valid release manifest (slug: Field required "
+        "and 3 more); restore it from version control")
 
 
 # --- a themed report with two editions whose report.yaml order is not their id order ---------

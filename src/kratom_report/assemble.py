@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from .build import build_fingerprint, record_path
 from .errors import Problem, ProblemsError
 from .fingerprint import digest
-from .pipeline import ARCHIVAL, Plan, Product, Target
+from .pipeline import ARCHIVAL, Plan, Product, Target, source_html
 
 if TYPE_CHECKING:
     from .compose.render import RenderedEdition
@@ -48,8 +48,8 @@ def assembled(planned: Plan, editions: list[RenderedEdition], templates: Templat
         if target.fmt != "pdf":
             continue
         r = composed[target.edition]
-        piece = _piece(target, build_fingerprint(r, templates, target.fmt, target.variant),
-                       folders, r)
+        piece = _piece(target, build_fingerprint(r, templates, target.fmt, target.variant,
+                                                 source_html(target, r)), folders, r)
         if isinstance(piece, Problem):
             problems.append(piece)
         else:

@@ -182,16 +182,38 @@ def _roll_back(plans: list[_Plan]) -> list[Path]:
 
 def write_folder(target: Path, files: dict[str, bytes]) -> None:
     """Fill a temp folder beside ``target``, then rename it: the folder appears complete or not."""
+    place_folder(stage_folder(target, files), target)
+
+
+def stage_folder(target: Path, files: dict[str, bytes]) -> Path:
+    """A hidden temp folder beside ``target`` (same file system, so :func:`place_folder` is
+    one rename) holding ``files`` (plain names, or ``sub/name``). Nothing is left behind when
+    writing fails."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         for name, data in files.items():
+            (tmp / name).parent.mkdir(exist_ok=True)
             (tmp / name).write_bytes(data)
             os.chmod(tmp / name, 0o644)
         os.chmod(tmp, 0o755)
+    except BaseException as exc:
+        discard_folder(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(target, exc.strerror or str(exc)) from None
+        raise
+    return tmp
+
+
+def place_folder(tmp: Path, target: Path) -> None:
+    """Rename a staged folder to ``target`` (which must not exist): it appears complete."""
+    try:
         os.rename(tmp, target)
     except OSError as exc:
+        discard_folder(tmp)
         raise OutputError(target, exc.strerror or str(exc)) from None
-    finally:
-        if tmp.exists():
-            with contextlib.suppress(OSError):
-                shutil.rmtree(tmp)
+
+
+def discard_folder(tmp: Path | None) -> None:
+    """Remove a staged folder that will not be placed (a failed or interrupted run)."""
+    if tmp is not None and tmp.exists() and not tmp.is_symlink():
+        shutil.rmtree(tmp, ignore_errors=True)

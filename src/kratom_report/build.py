@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .compose.templating import Templates
-from .errors import Problem
+from .errors import Problem, ProblemsError
 from .fingerprint import (
     Hasher,
     add_files,
@@ -67,14 +67,44 @@ class CheckResult:
 
 def check(root: Path, *, paper: str | None = None) -> CheckResult:
     """Validate everything and render every edition's HTML in memory; write nothing."""
+    from .publish.records import record_problems
     from .references.retractions import report_problems
     from .source.currency import overdue_problems, today
     from .source.project import load_project
 
     project = load_project(root)
-    rendered = render_html(project, [e.id for e in project.report.editions], paper)
+    records = record_problems(project.root)  # a damaged release record is a problem too
+    try:
+        rendered = render_html(project, [e.id for e in project.report.editions], paper)
+    except ProblemsError as exc:
+        raise ProblemsError(exc.problems + records) from None
+    if records:
+        raise ProblemsError(records)
     return CheckResult(project, rendered, list(project.warnings) + _undescribed(project, rendered)
-                       + overdue_problems(project, today()) + report_problems(project))
+                       + overdue_problems(project, today()) + report_problems(project)
+                       + _summaries(project, rendered))
+
+
+def _summaries(project: Project, rendered: list[RenderedEdition]) -> list[Problem]:
+    """Warnings for summary numbers the edition does not print; raises ProblemsError for a
+    summary that needs more pages than it may take, judged by the layout ``build`` makes."""
+    if not any(r.summaries for r in rendered):
+        return []  # the layout engine is not even imported
+    from functools import partial
+
+    from .compose.agreement import number_warnings
+    from .errors import ProblemsError
+    from .publish.pdf import lay_out
+    from .publish.summaryfit import fit_problems
+
+    errors: list[Problem] = []
+    for r in rendered:
+        for s in r.summaries:
+            errors += lay_out(s.html, project.root, f"{r.edition.id} {s.kind} summary", partial(
+                fit_problems, limit=s.max_pages, at=s.at, edition=r.edition.id, kind=s.kind))
+    if errors:
+        raise ProblemsError(errors)
+    return [w for r in rendered for w in number_warnings(project, r)]
 
 
 def _undescribed(project: Project, rendered: list[RenderedEdition]) -> list[Problem]:
@@ -122,7 +152,7 @@ def build(root: Path, request: BuildRequest, progress: Progress | None = None) -
 def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
            sources: str | None) -> list[BuiltFile]:
     """Plan → compose each edition once → make what changed → write it all, or nothing."""
-    from .pipeline import Composer, plan, produce
+    from .pipeline import Composer, plan, produce, source_html
     from .source.project import load_project
 
     project = load_project(root)
@@ -143,7 +173,8 @@ def _build(root: Path, request: BuildRequest, say: Progress, workers: Workers,
 
     def wanted(target: Target, r: RenderedEdition) -> bool:
         fp = fingerprints[target.name] = build_fingerprint(r, composer.templates, target.fmt,
-                                                           request.variant)
+                                                           request.variant,
+                                                           source_html(target, r))
         previous = None if request.force else _unchanged(request.out / target.name, fp)
         if previous is not None:
             say(f"{r.edition.id}: unchanged since the last build, skipped (--force rebuilds)")
@@ -283,13 +314,15 @@ def source_fingerprint(root: Path, request: BuildRequest) -> str:
     return h.hexdigest()
 
 
-def build_fingerprint(r: RenderedEdition, templates: Templates, fmt: str, variant: str) -> str:
-    """Everything that can change the output bytes: content, templates, fonts, tools, options."""
+def build_fingerprint(r: RenderedEdition, templates: Templates, fmt: str, variant: str,
+                      html: str | None = None) -> str:
+    """Everything that can change the output bytes: content, templates, fonts, tools, options
+    (``html``: a summary's, made from the edition)."""
     h = Hasher(r.content_fingerprint.encode())
     add_templates(h, templates.files())
     options = {"format": fmt, "variant": variant, "paper": r.paper, "tool": __version__,
                "tools": tool_versions(), "version": r.release.version,
                "date": r.release.date.isoformat() if r.release.date else None,
-               "html": digest(r.html)}
+               "html": digest(r.html if html is None else html)}
     h.add(canonical_json(options))
     return h.hexdigest()

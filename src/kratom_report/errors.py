@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,3 +82,47 @@ def relpath(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """``text`` safe to print on a terminal: control, format and line-separator characters
+    (an escape sequence that sets the window title or writes the clipboard, a bidi override,
+    a carriage return that hides a line) become visible ``\\x1b``/``\\u202e`` escapes.
+
+    ``lines`` keeps ``\\n`` and ``\\t`` (a message of several lines); otherwise they are
+    escaped too, so a value read from a record can never start a line of its own.
+    """
+    if text.isprintable():
+        return text
+    return "".join(_escaped(ch, lines) for ch in text)
+
+
+def printable_json(text: str) -> str:
+    """JSON text with the characters :func:`printable` escapes written as ``\\uXXXX``: the
+    same data, safe on a terminal (``json.dumps`` leaves C1 controls and bidi marks raw)."""
+    if text.isprintable():
+        return text
+    return "".join(_json_escaped(ch) for ch in text)
+
+
+def _json_escaped(ch: str) -> str:
+    if ch in "\n\t" or unicodedata.category(ch) not in _UNPRINTABLE:
+        return ch
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _escaped(ch: str, lines: bool) -> str:
+    if lines and ch in "\n\t" or unicodedata.category(ch) not in _UNPRINTABLE:
+        return ch
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else \
+        f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+# Controls, format characters (bidi, zero-width), line and paragraph separators, surrogates,
+# private-use and unassigned code points.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})

@@ -9,6 +9,7 @@ changed here reaches every cache and record at once (``docs/caches.md`` lists th
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from importlib import metadata
@@ -101,3 +102,18 @@ def add_files(h: Hasher, root: Path, files: Iterable[Path], limit: int) -> None:
         name = path.relative_to(root) if path.is_relative_to(root) else \
             path.resolve().relative_to(root.resolve())
         h.add(name.as_posix().encode() + b"\0" + data)
+
+
+def mac(key: bytes, *parts: str) -> str:
+    """HMAC-SHA256 of ``parts`` (each length-prefixed, so parts never run into each other):
+    what authenticates a cache entry the tool wrote (references/cachetrust.py)."""
+    h = hmac.new(key, digestmod=hashlib.sha256)
+    for part in parts:
+        data = part.encode("utf-8")
+        h.update(len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
+
+
+def mac_ok(key: bytes, tag: object, *parts: str) -> bool:
+    """Whether ``tag`` is the :func:`mac` of ``parts``, compared in constant time."""
+    return isinstance(tag, str) and hmac.compare_digest(tag, mac(key, *parts))

@@ -11,7 +11,7 @@ because none of them composes an edition of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem, ProblemsError, UnknownEdition, did_you_mean
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .compose.citations import BibCache
     from .compose.marks import ChangeMarks
     from .compose.render import RenderedEdition
+    from .compose.summary import ReadAt
     from .compose.templating import Templates
     from .publish.workers import Progress, Workers
     from .source.project import Project
@@ -37,12 +38,14 @@ VARIANTS = (TAGGED, ARCHIVAL)
 
 @dataclass(frozen=True)
 class Target:
-    """One file to make: an edition in one format (and, for a PDF, one variant)."""
+    """One file to make: an edition in one format (and, for a PDF, one variant), or with
+    ``summary`` (``one-page``, ``three-page``) one of the edition's summaries, a tagged PDF."""
 
     edition: str
     fmt: str
     variant: str
     name: str
+    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,13 +100,37 @@ def plan(project: Project, *, editions: Iterable[str] = (), formats: Iterable[st
         if fmt not in FORMATS:
             raise ValueError(f"unknown format '{fmt}' (formats: {', '.join(FORMATS)})")
     targets = []
+    asked = {e.id: e.summaries for e in project.report.editions}
     for edition in ids:
         for fmt in formats:
             for variant in variants if fmt == "pdf" else [TAGGED]:
                 name = output_name(project.report.slug, edition, rel.version, fmt, variant,
                                    draft=rel.draft, since=since_version)
                 targets.append(Target(edition, fmt, variant if fmt == "pdf" else "", name))
+        # Summaries are tagged PDFs beside the edition's; a copy with change marks has none.
+        if "pdf" in formats and TAGGED in variants and since is None:
+            targets += [Target(edition, "pdf", TAGGED, output_name(
+                project.report.slug, edition, rel.version, "pdf", draft=rel.draft,
+                summary=kind), kind) for kind in asked[edition]]
     return Plan(project, tuple(ids), tuple(targets), paper, since)
+
+
+def source_html(target: Target, r: RenderedEdition) -> str:
+    """The print HTML a target is made from: the edition's, or its summary's."""
+    return r.summary(target.summary).html if target.summary else r.html
+
+
+def read_at(project: Project, edition: str) -> ReadAt:
+    """Where a summary sends its reader: the web edition at ``site.base_url`` (where the
+    release site puts it), else the full edition's PDF by file name."""
+    from .compose.render import release_of
+    from .compose.summary import ReadAt
+
+    rel, slug = release_of(project), project.report.slug
+    base = project.report.site.base_url
+    url = (f"{base.rstrip('/')}/{rel.version}/{output_name(slug, edition, rel.version, 'web')}"
+           if base else None)
+    return ReadAt(url, output_name(slug, edition, rel.version, "pdf", draft=rel.draft))
 
 
 @dataclass
@@ -124,9 +151,14 @@ class Composer:
                 marks: ChangeMarks | None = None) -> RenderedEdition:
         """One composed edition (its print HTML included); raises ProblemsError."""
         from .compose.render import render_edition
+        from .compose.summary import compose_summaries
 
-        return render_edition(self.project, edition_id, paper=paper, bib_cache=self.bib_cache,
-                              marks=marks, templates=self.templates)
+        r = render_edition(self.project, edition_id, paper=paper, bib_cache=self.bib_cache,
+                           marks=marks, templates=self.templates)
+        if marks is not None or not r.edition.summaries:
+            return r
+        return replace(r, summaries=compose_summaries(
+            self.project, r, self.templates, self.bib_cache, read_at(self.project, edition_id)))
 
     def editions(self, edition_ids: Iterable[str], *, paper: str | None = None,
                  marks: dict[str, ChangeMarks] | None = None) -> Iterator[RenderedEdition]:
@@ -143,10 +175,14 @@ class Composer:
 
     def web(self, composed: RenderedEdition, env: jinja2.Environment | None = None
             ) -> RenderedEdition:
-        """The web edition of a composed edition: only the screen templates run again."""
+        """The web edition of a composed edition: only the screen templates run again. It
+        links to the edition's summaries, named as :func:`plan` names them."""
         from .compose.web import web_from
 
-        return web_from(self.project, composed, self.templates, env)
+        links = [(t.summary, t.name) for t in plan(self.project,
+                                                   editions=[composed.edition.id]).targets
+                 if t.summary]
+        return web_from(self.project, composed, self.templates, env, links)
 
 
 def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
@@ -177,8 +213,9 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
                     say(f"rendering PDFs with {max(1, workers.count)} "
                         f"worker{'s' if workers.count > 1 else ''}")
                 pending += 1
+                summary = r.summary(target.summary) if target.summary else None
                 made.append((target, workers.submit(job_for(plan_.project.root, r,
-                                                            target.variant)), r))
+                                                            target.variant, summary)), r))
             elif target.fmt == "web":
                 try:
                     web = composer.web(r, env)

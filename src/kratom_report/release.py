@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .assemble import assembled
-from .atomic import refuse_links
-from .atomic import write_folder as _write_folder
+from .atomic import discard_folder, place_folder, refuse_links, stage_folder
 from .build import build_fingerprint
 from .compose.render import RenderedEdition, release_of
 from .errors import OutputError, Problem, ProblemsError, ReportError, relpath
@@ -20,8 +19,8 @@ from .fingerprint import digest
 from .pipeline import ARCHIVAL, Composer, Plan, Product, plan, produce
 from .pipeline import TAGGED as VARIANT
 from .publish.output import ensure_folder, write_all
-from .publish.records import content_document
-from .publish.site import write_site
+from .publish.records import Manifest, content_document, load_manifest, manifest_dict
+from .publish.site import site_files, write_site
 from .publish.workers import Progress, Workers
 from .references.retractions import report_problems
 from .source.project import Project, load_project
@@ -67,9 +66,12 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     pieces = assembled(planned, editions, composer.templates, assemble) if assemble else None
     fingerprints = {r.edition.id: build_fingerprint(r, composer.templates, "pdf", VARIANT)
                     for r in editions}
+    # A summary's bytes are part of the release too: a changed summary is a changed release.
+    fingerprints |= {f"{r.edition.id}/{s.kind}": build_fingerprint(
+        r, composer.templates, "pdf", VARIANT, s.html) for r in editions for s in r.summaries}
     target, record = out / rel.version, root / "releases" / rel.version
     refuse_links([out, target, record.parent, record], folders=True)
-    existing = _same_release(rel.version, fingerprints, [target, record])
+    existing = _same_release(rel.version, fingerprints, out, root)
     content = content_document(rel.version, rel.date.isoformat(),
                                {r.edition.id: r.record() for r in editions})
     if target.is_dir() and target in existing and record in existing:
@@ -78,7 +80,8 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
             + (f"added its content record {relpath(added, root)}" if added else "nothing to do")
             + "; site rewritten")
         _site(project, out, rel.version, composer, editions)
-        return ReleaseResult(target, False, json.loads((target / "manifest.json").read_text()))
+        return ReleaseResult(target, False,
+                             manifest_dict(load_manifest(out, rel.version, folder=())))
     if target.exists() and target not in existing:
         raise OutputError(target, "exists but is not a release folder; move it away first")
     accepted = _evidence_gate(project)  # a new release only: one made stays as it was
@@ -91,10 +94,9 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
                                            editions, products, fingerprints)
     if accepted:  # why evidence due for review went out anyway: on record, never printed
         manifest["accepted_overdue"] = accepted
-    _write_release(target, record, existing, files, manifest, sums, content)
     web = {p.target.edition: p.edition for p in products if p.target.fmt == "web"}
-    write_site(project, out, rel.version, web, composer.templates,
-               composer.templates.environment())
+    _write_release(project, out, Folders(target, record, existing), files, manifest, sums,
+                   content, web, composer)
     return ReleaseResult(target, True, manifest)
 
 
@@ -115,6 +117,15 @@ def _evidence_gate(project: Project) -> list[dict[str, str]]:
             if d.accepted is not None]
 
 
+@dataclass(frozen=True)
+class Folders:
+    """Where a release goes: ``DIR/<version>``, ``releases/<version>``, and which exist."""
+
+    target: Path
+    record: Path
+    existing: list[Path]
+
+
 def _products(planned: Plan, composer: Composer, editions: list[RenderedEdition],
               say: Progress, jobs: int | None, pieces: list[Product] | None) -> list[Product]:
     """Every PDF and web edition of the release: the PDFs rendered here, or the assembled
@@ -127,31 +138,67 @@ def _products(planned: Plan, composer: Composer, editions: list[RenderedEdition]
                                 wanted=lambda t, _r: t.fmt == "web")
 
 
-def _write_release(target: Path, record: Path, existing: list[Path], files: dict[str, bytes],
-                   manifest: dict[str, Any], sums: bytes, content: bytes) -> None:
-    """The release folder and the committed record, each unless it exists already."""
+def _write_release(project: Project, out: Path, where: Folders, files: dict[str, bytes],
+                   manifest: dict[str, Any], sums: bytes, content: bytes,
+                   web: dict[str, RenderedEdition], composer: Composer) -> None:
+    """Every file of the release staged in hidden folders beside its place, then the release
+    folder and, last, the committed record moved in by one rename each: a failed or killed
+    run leaves neither looking complete. The site's pages outside the folder follow."""
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     records = {"manifest.json": manifest_bytes, "SHA256SUMS": sums, "content.json": content}
-    if target not in existing:
-        ensure_folder(target.parent)
-        _write_folder(target, {**files, **records})
-    if record not in existing:
-        ensure_folder(record.parent)
-        _write_folder(record, records)
-    else:
+    version, target, record = manifest["version"], where.target, where.record
+    staged = target not in where.existing
+    site = site_files(project, out, version, web, composer.templates,
+                      composer.templates.environment(), pending=Manifest.model_validate_json(
+                          manifest_bytes), staged={**files, **records} if staged else None,
+                      pending_content=json.loads(content))
+    inside = {path.relative_to(target).as_posix(): data for path, data in site
+              if staged and path.is_relative_to(target)}
+    later = [(path, data) for path, data in site if not (staged and path.is_relative_to(target))]
+    folders: list[tuple[Path, Path]] = []
+    placed: list[Path] = []
+    try:
+        if staged:
+            ensure_folder(target.parent)
+            folders.append((stage_folder(target, {**files, **records, **inside}), target))
+        if record not in where.existing:
+            ensure_folder(record.parent)
+            folders.append((stage_folder(record, records), record))
+        for tmp, final in folders:
+            place_folder(tmp, final)
+            placed.append(final)
+    except BaseException:
+        for final in placed:  # the record could not follow: take the release back out
+            discard_folder(final)
+        raise
+    finally:
+        for tmp, _ in folders:
+            discard_folder(tmp)
+    if record in where.existing:
         _add_missing_content(record, content)
+    write_all(later, durable=False)  # rewritten by every release run
 
 
-def _same_release(version: str, fingerprints: dict[str, str], folders: list[Path]
+def _same_release(version: str, fingerprints: dict[str, str], out: Path, root: Path
                   ) -> list[Path]:
-    """The folders that already hold this release; refused if any holds other content."""
-    existing = [folder for folder in folders if (folder / "manifest.json").is_file()]
-    for folder in existing:
-        if _fingerprints(folder) != fingerprints:
+    """The folders that already hold this release; refused if any holds other content, and
+    a damaged manifest is named as such."""
+    existing = []
+    for base, folder, shown in ((out, (), f"{out}/{version}/manifest.json"),
+                                (root, ("releases",), f"releases/{version}/manifest.json")):
+        path = base.joinpath(*folder, version)
+        if not os.path.lexists(path / "manifest.json"):
+            continue
+        manifest = load_manifest(base, version, shown, folder)
+        recorded = {row.edition: row.build_fingerprint for row in manifest.editions} | {
+            f"{row.edition}/{s.kind}": s.build_fingerprint
+            for row in manifest.editions for s in row.summaries or ()}
+        if recorded != fingerprints:
             raise ReleaseError(
-                f"{folder}: version {version} was already released with different content; "
+                f"{path}: version {version} was already released with different content; "
                 "a release never changes. Run 'kratom-report version bump patch' (or minor, "
                 "major), describe the change in the changelog, and release the new version")
+        existing.append(path)
     return existing
 
 
@@ -159,11 +206,13 @@ def _release_files(project: Project, version: str, date: str, editions: list[Ren
                    products: list[Product], fingerprints: dict[str, str]
                    ) -> tuple[dict[str, bytes], dict[str, Any], bytes]:
     """Every PDF of the release by file name, the manifest (editions by id) and SHA256SUMS."""
-    made = {(p.target.edition, p.target.fmt, p.target.variant): p for p in products}
+    made = {(p.target.edition, p.target.fmt, p.target.variant, p.target.summary): p
+            for p in products}
     rows: list[dict[str, Any]] = []
     files: dict[str, bytes] = {}
     for r in sorted(editions, key=lambda e: e.edition.id):
-        pdf, copy = made[(r.edition.id, "pdf", VARIANT)], made[(r.edition.id, "pdf", ARCHIVAL)]
+        pdf = made[(r.edition.id, "pdf", VARIANT, "")]
+        copy = made[(r.edition.id, "pdf", ARCHIVAL, "")]
         files[pdf.target.name], files[copy.target.name] = pdf.data, copy.data
         rows.append({"edition": r.edition.id, "file": pdf.target.name, "version": version,
                      "date": date, "pages": pdf.pages, "bytes": len(pdf.data),
@@ -172,11 +221,19 @@ def _release_files(project: Project, version: str, date: str, editions: list[Ren
                      "build_fingerprint": fingerprints[r.edition.id],
                      "archival": {"file": copy.target.name, "bytes": len(copy.data),
                                   "sha256": digest(copy.data)}})
+        summaries = [made[(r.edition.id, "pdf", VARIANT, s.kind)] for s in r.summaries]
+        files |= {p.target.name: p.data for p in summaries}
+        if summaries:  # a release without summaries keeps the manifest it always had
+            rows[-1]["summaries"] = [{
+                "kind": p.target.summary, "file": p.target.name, "pages": p.pages,
+                "bytes": len(p.data), "sha256": digest(p.data),
+                "build_fingerprint": fingerprints[f"{r.edition.id}/{p.target.summary}"]}
+                for p in summaries]
     manifest = {"slug": project.report.slug, "title": project.report.title,
                 "version": version, "date": date, "editions": rows}
     sums = "".join(f"{sha}  {file}\n" for row in rows for sha, file in (
-        (row["sha256"], row["file"]), (row["archival"]["sha256"], row["archival"]["file"]))
-    ).encode()
+        (row["sha256"], row["file"]), (row["archival"]["sha256"], row["archival"]["file"]),
+        *((s["sha256"], s["file"]) for s in row.get("summaries", [])))).encode()
     return files, manifest, sums
 
 
@@ -195,11 +252,3 @@ def _add_missing_content(record: Path, content: bytes) -> Path | None:
         return None
     write_all([(path, content)])
     return path
-
-
-def _fingerprints(folder: Path) -> dict[str, str]:
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        return {row["edition"]: row["build_fingerprint"] for row in manifest["editions"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}

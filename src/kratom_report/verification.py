@@ -63,8 +63,9 @@ class Verification:
                 f"different bytes: {fix}")
 
 
-def read_identity(path: Path) -> tuple[str, str, bool]:
-    """(edition, version, archival) from the metadata every build writes into the PDF."""
+def read_identity(path: Path) -> tuple[str, str, bool, str]:
+    """(edition, version, archival, summary kind or "") from the metadata every build writes
+    into the PDF."""
     import pikepdf
 
     try:
@@ -72,17 +73,20 @@ def read_identity(path: Path) -> tuple[str, str, bool]:
             # WeasyPrint writes custom <meta> names lower-cased, without hyphens.
             info = {str(k).lstrip("/").lower(): str(v) for k, v in pdf.docinfo.items()}
             archival = "/EmbeddedFiles" in pdf.Root.get("/Names", {})
+            pages = len(pdf.pages)
     except pikepdf.PasswordError:
         raise VerifyError(f"{path}: the PDF is encrypted; this tool never encrypts what it "
                           "builds, so this file is not one of its editions") from None
     except (OSError, pikepdf.PdfError, ValueError, TypeError, KeyError) as exc:
         detail = str(exc).removeprefix(f"{path}: ")
         raise VerifyError(f"{path}: not a readable PDF ({detail})") from None
+    if not pages:  # every edition has a cover at least; a rebuild would read its size
+        raise VerifyError(f"{path}: not a PDF this tool built: it has no pages")
     edition, version = info.get("briefingedition"), info.get("briefingversion")
     if not edition or not version:
         raise VerifyError(f"{path}: this PDF does not name its edition and version; "
                           "it was not built by this tool")
-    return edition, version, archival
+    return edition, version, archival, info.get("briefingsummary", "")
 
 
 def verify(root: Path, path: Path) -> Verification:
@@ -91,7 +95,7 @@ def verify(root: Path, path: Path) -> Verification:
     from .publish.workers import Workers
     from .source.project import load_project
 
-    edition, version, archival = read_identity(path)
+    edition, version, archival, summary = read_identity(path)
     project = load_project(root)
     if project.report.version != version:
         raise VerifyError(f"{path}: is version {version}, but the sources are at version "
@@ -105,7 +109,8 @@ def verify(root: Path, path: Path) -> Verification:
     # A fresh worker process, as a build uses: a render in a process that rendered before
     # need not give the same bytes.
     with Workers(1) as workers:
-        [made] = produce(planned, Composer.for_project(project), workers, lambda _m: None)
+        [made] = produce(planned, Composer.for_project(project), workers, lambda _m: None,
+                         wanted=lambda t, _r: t.summary == summary)
     actual = path.read_bytes()
     expected_sha, actual_sha = digest(made.data), digest(actual)
     return Verification(path, edition, version, expected_sha == actual_sha, expected_sha,
@@ -156,6 +161,10 @@ def _recorded_subsetter(path: Path, sha256: str) -> str | None:
 def _paper(path: Path) -> str:
     import pikepdf
 
-    with pikepdf.open(path) as pdf:
-        width = float(pdf.pages[0].mediabox[2])
+    try:
+        with pikepdf.open(path) as pdf:
+            width = float(pdf.pages[0].mediabox[2])
+    except (IndexError, KeyError, TypeError, ValueError, pikepdf.PdfError):
+        raise VerifyError(f"{path}: not a PDF this tool built: its first page has no readable "
+                          "size") from None
     return "letter" if abs(width - 612) < 2 else "a4"

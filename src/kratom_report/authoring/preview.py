@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from ..atomic import scratch_folder
 from ..errors import ProblemsError, ReportError, UnknownEdition
-from ..fingerprint import Hasher, add_files, add_templates, file_digest, json_digest
+from ..fingerprint import Hasher, add_files, add_templates, json_digest
 from ..pipeline import Composer, plan, requested
 from ..publish.output import ensure_folder, write_all
 from ..source.limits import limit_bytes
@@ -133,7 +133,8 @@ class WebBuilder:
         self.pdf_names: dict[str, str] = {}  # page name -> the PDF name build gives it
         self._bib_key = ""
         self._bib: BibCache = {}
-        self._kept: dict[str, tuple[str, Page, str]] = {}  # edition -> (inputs, page, pdf)
+        # edition -> (inputs, page, its PDFs: the edition's under "", its summaries' by kind)
+        self._kept: dict[str, tuple[str, Page, dict[str, str]]] = {}
         self._unwritten: list[str] = []
 
     def build(self, early: Callable[[Page], None] | None = None,
@@ -151,7 +152,7 @@ class WebBuilder:
         self._keep_bib_if_same(project)
         templates = Templates.for_root(project.root)
         shared = _shared_inputs(project, templates, self.skip)
-        kept: dict[str, tuple[str, Page, str]] = {}
+        kept: dict[str, tuple[str, Page, dict[str, str]]] = {}
         problems = []
         shown = {e for e, (_, page, _) in self._kept.items() if page.name in first}
         for edition_id in sorted(wanted, key=lambda e: e not in shown):
@@ -174,16 +175,21 @@ class WebBuilder:
         changed = [p.name for p in pages if old.get(p.name) != p.html]
         self._kept = kept
         self.pages, self._unwritten = pages, changed
-        self.pdf_names = {page.name: pdf for _, page, pdf in kept.values()}
+        # The page's own PDF under its name; its summaries' beside it (served, not announced).
+        self.pdf_names = {page.name + (f"#{kind}" if kind else ""): pdf
+                          for _, page, pdfs in kept.values() for kind, pdf in pdfs.items()}
         return pages, changed
 
     def _render(self, project: Project, edition_id: str, templates: Templates
-                ) -> tuple[Page, str]:
+                ) -> tuple[Page, dict[str, str]]:
+        """The page and the PDFs ``build`` makes for it: the edition's (key "") and its
+        summaries' (by kind), which the page's masthead links to."""
         # The same plan, composed edition and web view ``build --format web`` and the site use.
-        web, pdf = plan(project, editions=[edition_id], formats=["web", "pdf"]).targets
+        web, *pdfs = plan(project, editions=[edition_id], formats=["web", "pdf"]).targets
         composer = Composer(project, templates, self._bib)
         r = composer.web(composer.edition(edition_id))
-        return Page(edition_id, r.edition.title, web.name, r.html.encode("utf-8")), pdf.name
+        return (Page(edition_id, r.edition.title, web.name, r.html.encode("utf-8")),
+                {t.summary: t.name for t in pdfs})
 
     def write(self) -> None:
         """Write the pages that changed into ``out`` (after the open pages were told)."""
@@ -197,10 +203,12 @@ class WebBuilder:
 
         refs = sorted((k, located.model.model_dump(by_alias=True, exclude_none=True, mode="json"))
                       for k, located in project.references.items())
-        # A style may be a .csl file of the report's own: its bytes count too.
-        styles = sorted((str(p), file_digest(p))
-                        for p in project.report_dir.rglob("*.csl") if p.is_file())
-        key = json_digest({"refs": refs, "tool": __version__, "styles": styles})
+        # A style may be a .csl file of the report's own: its bytes count too, hashed by the
+        # build's rules (a link out is never read, a file over max_file_mb not in full).
+        styles = Hasher()
+        add_files(styles, project.root, sorted(project.report_dir.rglob("*.csl")),
+                  limit_bytes(project.report.max_file_mb))
+        key = json_digest({"refs": refs, "tool": __version__, "styles": styles.hexdigest()})
         if key != self._bib_key:
             self._bib_key, self._bib = key, {}
 

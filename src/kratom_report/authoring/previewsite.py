@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ..errors import ReportError
+from ..source.htmlpolicy import csp, csp_meta
 
 EVENTS = "/_events"
 KEEPALIVE = 10.0  # seconds between comments on an idle event stream: finds closed tabs
@@ -116,13 +117,44 @@ class Site:
 def bind(site: Site, host: str, port: int) -> PreviewServer:
     """A server bound (not yet serving) to ``host:port``; port 0 picks a free one."""
     try:
-        return PreviewServer((host, port), site, loopback=_is_loopback(host))
+        return PreviewServer((host, port), site, loopback=_is_loopback(host),
+                             names=allowed_hosts(host))
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise PreviewError(f"preview: port {port} is in use; choose another with --port "
                                "or leave it out to pick a free one") from None
         raise PreviewError(f"preview: cannot serve on {host}:{port}: "
                            f"{exc.strerror or exc}") from None
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def allowed_hosts(*hosts: str) -> frozenset[str]:
+    """The names a request's Host header may give: loopback's and the ``--host`` values."""
+    return frozenset(h.strip("[]").rstrip(".").lower() for h in (*LOOPBACK_NAMES, *hosts))
+
+
+def host_allowed(header: str, names: frozenset[str]) -> bool:
+    """Whether a Host header names this server: one of ``names``, or an IP address.
+
+    DNS rebinding needs a name the attacker controls (``evil.example`` pointed at us); an
+    address in the Host header cannot come from another site's page, so it is safe to serve.
+    A missing header (HTTP/1.0 tools) is served too: browsers always send one.
+    """
+    value = header.strip()
+    if not value:
+        return True
+    host = value[1:value.find("]")] if value.startswith("[") else value.rsplit(":", 1)[0] \
+        if value.count(":") == 1 else value
+    host = host.rstrip(".").lower()
+    if host in names:
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_loopback(host: str) -> bool:
@@ -140,10 +172,12 @@ class PreviewServer(http.server.ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
 
-    def __init__(self, address: tuple[str, int], site: Site, *, loopback: bool) -> None:
+    def __init__(self, address: tuple[str, int], site: Site, *, loopback: bool,
+                 names: frozenset[str] = frozenset(LOOPBACK_NAMES)) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.site = site
         self.loopback = loopback
+        self.names = names  # Host header values served (see host_allowed)
         super().__init__(address, _Handler)
 
     @property
@@ -195,11 +229,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return self._send(404, "text/plain", b"not found\n", body)
 
     def _host_ok(self) -> bool:
-        """On loopback, only loopback names: a web page elsewhere cannot rebind a name to us."""
-        if not self.server.loopback:
-            return True
-        host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]")
-        return host in ("localhost", "") or _is_loopback(host)
+        """Only the names the server was started for, on any address it listens on: a web
+        page elsewhere cannot rebind a name of its own to us and read the draft."""
+        return host_allowed(self.headers.get("Host") or "", self.server.names)
 
     def _send(self, status: int, kind: str, data: bytes, body: bool, nonce: str = "") -> None:
         self.send_response(status)
@@ -207,9 +239,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
-        scripts = f"'nonce-{nonce}'" if nonce else "'none'"
-        self.send_header("Content-Security-Policy",
-                         f"script-src {scripts}; object-src 'none'; base-uri 'none'")
+        self.send_header("Content-Security-Policy", csp(nonce or None))
         self.end_headers()
         if body:
             self.wfile.write(data)
@@ -333,5 +363,7 @@ def inject(doc: str, page: str, problems: list[str], pdfs: dict[str, Path], note
                      f"shows the last good build.<pre>{lines}</pre></aside>")
     parts.append(f'<script nonce="{nonce}" data-page="{html.escape(page)}">{_SCRIPT}</script>')
     extra = "\n".join(parts) + "\n"
+    # The page's own policy allows no script: in the preview only, it allows this one.
+    doc = doc.replace(csp_meta(), csp_meta(nonce), 1)
     at = doc.rfind("</body>")
     return doc + extra if at < 0 else doc[:at] + extra + doc[at:]

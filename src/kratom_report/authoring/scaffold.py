@@ -21,6 +21,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from ..atomic import write_all
 from ..errors import OutputError, Problem, ProblemsError, ReportError
+from ..source.limits import MAX_ID
 from ..source.loader import YamlDoc, YamlLoadError, load_yaml
 from ..source.locate import REPORT_FILE
 from ..source.models import Section
@@ -31,7 +32,7 @@ from ..source.schema import did_you_mean
 from .versioning import VersionError, YamlFile, confine
 
 KINDS = ("front", "evidence", "guidance", "policy", "back")
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _PLACEHOLDER = "TODO: write this section.\n"
 
 
@@ -50,10 +51,12 @@ class NewSection:
 
 def id_problem(section_id: str) -> str | None:
     """Why ``section_id`` cannot name a section, or None when it can."""
-    if _ID.match(section_id):
+    if _ID.fullmatch(section_id) and len(section_id) <= MAX_ID:
         return None
-    return (f"'{section_id}' is not a valid section id: use lowercase letters, digits and "
-            "hyphens, starting with a letter or digit (like 'side-effects')")
+    shown = section_id if len(section_id) <= 80 else section_id[:77] + "..."
+    return (f"'{shown}' is not a valid section id: use lowercase letters, digits and "
+            f"hyphens, starting with a letter or digit, at most {MAX_ID} characters (like "
+            "'side-effects'; it names the file report/sections/<id>.yaml)")
 
 
 def new_section(root: Path, section_id: str, title: str, *, kind: str = "evidence",

@@ -56,6 +56,8 @@ class EditionStats:
     todo: tuple[str, ...]  # "file:line" of TODO/FIXME markers in the text this edition prints
     old_refs: tuple[OldReference, ...]
     stale_data: tuple[StaleData, ...]
+    # Sections the three-page summary leaves out (no `summary:`); None: it asks for none.
+    without_summary: tuple[str, ...] | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The shape ``check --format json`` prints under ``editions.<id>``."""
@@ -68,7 +70,8 @@ class EditionStats:
             "old_refs": [{"key": r.key, "year": r.year} for r in self.old_refs],
             "stale_data": [{"file": d.file, "as_of": d.as_of, "age_days": d.age_days}
                            for d in self.stale_data],
-        }
+        } | ({} if self.without_summary is None
+             else {"sections_without_summary": list(self.without_summary)})
 
 
 def edition_stats(result: CheckResult, *, today: dt.date | None = None) -> list[EditionStats]:
@@ -102,6 +105,8 @@ def _one(project: Project, rendered: RenderedEdition, now: dt.date) -> EditionSt
         todo=tuple(dict.fromkeys(_todos(project, edition, selected))),
         old_refs=tuple(_old_refs(md, project, selected, now, stale.references_years)),
         stale_data=tuple(_stale_data(project, selected, now, stale.data_days)),
+        without_summary=tuple(s.section.id for s in selected if not s.section.summary)
+        if "three-page" in edition.summaries else None,
     )
 
 
@@ -237,7 +242,7 @@ def issued_year(issued: Any) -> int | None:
     if isinstance(issued, dt.date):
         return issued.year
     if isinstance(issued, str):
-        m = re.match(r"^(\d{4})", issued.strip())
+        m = re.match(r"^([0-9]{4})", issued.strip())
         return int(m.group(1)) if m else None
     if isinstance(issued, dict):
         parts = issued.get("date-parts") or [[None]]

@@ -10,6 +10,7 @@ so comments, blank lines, key order and quoting survive.
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +24,12 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ..atomic import WriteFailed, write_all
 from ..errors import OutputError, ReportError
 from ..source.limits import DEFAULT_CHANGELOG
-from ..source.paths import is_inside
+from ..source.paths import is_inside, outside_message
 
 Part = Literal["major", "minor", "patch"]
 PARTS: tuple[str, ...] = ("major", "minor", "patch")
 
-_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_SEMVER = re.compile(r"^([0-9]{1,9})\.([0-9]{1,9})\.([0-9]{1,9})$")
 _BOM = "\ufeff"
 # Indentation styles tried, in order, when looking for the one a file already uses:
 # (mapping, sequence, offset). The first is the project's own style and the fallback.
@@ -45,7 +46,7 @@ class VersionError(ReportError):
 
 def next_version(version: str, part: Part) -> str:
     """``1.2.3`` → major ``2.0.0``, minor ``1.3.0``, patch ``1.2.4``."""
-    m = _SEMVER.match(version)
+    m = _SEMVER.fullmatch(version)
     if m is None:
         raise VersionError(f"version {version!r} is not of the form MAJOR.MINOR.PATCH")
     major, minor, patch = (int(g) for g in m.groups())
@@ -76,6 +77,7 @@ def bump(root: Path, part: Part) -> tuple[str, str]:
     if part not in PARTS:
         raise VersionError(f"unknown version part {part!r}; use one of {', '.join(PARTS)}")
     report_dir = Path(root) / "report"
+    refuse_outside(Path(root), report_dir / "report.yaml", "report/report.yaml")
     report_file = YamlFile.read(report_dir / "report.yaml", "report/report.yaml")
     report = report_file.data
     if not isinstance(report, dict):
@@ -84,7 +86,7 @@ def bump(root: Path, part: Part) -> tuple[str, str]:
     if "version" not in report:
         raise VersionError(f"{report_file.display}: no 'version' key; add version: \"1.0.0\"")
     old = report["version"]
-    if not isinstance(old, str) or _SEMVER.match(old) is None:
+    if not isinstance(old, str) or _SEMVER.fullmatch(old) is None:
         raise VersionError(f"{report_file.display}: version {old!r} is not a quoted "
                            "MAJOR.MINOR.PATCH string such as \"1.0.0\"")
     new = next_version(old, part)
@@ -93,7 +95,11 @@ def bump(root: Path, part: Part) -> tuple[str, str]:
     if not isinstance(name, str) or not name.strip():
         raise VersionError(f"{report_file.display}: changelog must be a file name, got {name!r}")
     changelog_path = report_dir / name
-    changelog_display = f"report/{name}"
+    changelog_display = posixpath.normpath(f"report/{name}")
+    if Path(name).is_absolute() or not changelog_display.startswith("report/"):  # or ../
+        raise VersionError(f"{report_file.display}: {outside_message('changelog', name)}; "
+                           "nothing was changed")
+    refuse_outside(Path(root), changelog_path, changelog_display)  # before it is read
     if _same_file(changelog_path, report_file.path):
         raise VersionError(f"{report_file.display}: changelog must be a separate file")
     changelog_file = YamlFile.read(changelog_path, changelog_display)
@@ -223,6 +229,17 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
     except OSError:  # pragma: no cover - resolve() rarely fails
         return False
+
+
+def refuse_outside(root: Path, path: Path, display: str) -> None:
+    """VersionError, before ``path`` is read, when it leads out of the report folder; the
+    message names the link that leads out (``report/``, or the file itself)."""
+    if is_inside(root, path):
+        return
+    link = next((p for p in (root / "report", path) if p.is_symlink()), path)
+    shown = "report/" if link == root / "report" else display
+    raise VersionError(f"{shown}: is a symbolic link leading outside the report folder; "
+                       "refusing to write through it, so nothing was changed")
 
 
 def confine(files: list[YamlFile], root: Path) -> None:

@@ -23,6 +23,8 @@ from ..errors import (
     ReportError,
     SourceNotFound,
     UnknownEdition,
+    printable,
+    printable_json,
 )
 from ..source.locate import find_root
 
@@ -67,29 +69,29 @@ def exit_codes(debug: bool, as_json: bool = False) -> Iterator[None]:
         raise  # a usage error found inside a command: Click prints it (exit 2)
     except ProblemsError as exc:
         for problem in exc.problems:
-            click.echo(str(problem), err=True)
+            echo(str(problem), err=True)
         if as_json:
             echo_json({}, list(exc.problems))
         sys.exit(EXIT_PROBLEM)
     except OutputError as exc:
-        click.echo(str(exc), err=True)
+        echo(str(exc), err=True)
         sys.exit(EXIT_PROBLEM)
     except (SourceNotFound, UnknownEdition) as exc:
-        click.echo(f"Error: {exc}", err=True)
+        echo(f"Error: {exc}", err=True)
         if as_json:
             echo_json({}, [], unlocated=[str(exc)])
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
-        click.echo("interrupted; no output was changed", err=True)
+        echo("interrupted; no output was changed", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except ReportError as exc:
-        click.echo(str(exc), err=True)
+        echo(str(exc), err=True)
         sys.exit(EXIT_PROBLEM)
     except Exception as exc:  # noqa: BLE001 - last resort: one line unless --debug
         if debug:
             traceback.print_exc()
         else:
-            click.echo(f"internal error: {type(exc).__name__}: {exc} "
+            echo(f"internal error: {type(exc).__name__}: {exc} "
                        "(run again with --debug for details)", err=True)
         sys.exit(EXIT_PROBLEM)
 
@@ -106,7 +108,19 @@ def jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def progress(message: str) -> None:
-    click.echo(message, err=True)
+    echo(message, err=True)
+
+
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` for text that holds anything read from a file (a record, a PDF, a
+    report, a message quoting one): control and format characters are printed as visible
+    escapes (``errors.printable``), so a tampered record cannot drive the terminal."""
+    click.echo(printable(text, lines=True), err=err, nl=nl)
+
+
+def echo_json_text(text: str) -> None:
+    """JSON on stdout, with those characters as ``\\u`` escapes (the same data)."""
+    click.echo(printable_json(text))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -131,7 +145,7 @@ def echo_json(editions: dict[str, Any], problems: list[Problem], *, ok: bool | N
     """``check --format json``: the same document whether the check passed or not."""
     unlocated = unlocated or []
     errors = bool(unlocated) or any(p.severity == "error" for p in problems)
-    click.echo(json.dumps({
+    echo_json_text(json.dumps({
         "ok": (not errors) if ok is None else ok and not errors,
         "editions": editions,
         "problems": [str(p) for p in problems] + unlocated,

@@ -12,7 +12,7 @@ import click
 
 from .._api import Report
 from ..errors import ProblemsError
-from .app import EXIT_PROBLEM, common, echo_json, json_problems, main
+from .app import EXIT_PROBLEM, common, echo, echo_json, echo_json_text, json_problems, main
 
 
 @main.command()
@@ -35,7 +35,7 @@ def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
     if result.errors:
         raise ProblemsError(list(result.problems))
     for finding in result.problems:  # warnings and, in a draft, its notes
-        click.echo(str(finding), err=True)
+        echo(str(finding), err=True)
     numbers = result.stats
     if fmt == "json":
         echo_json({s.edition: s.as_json() for s in numbers}, list(result.problems),
@@ -44,14 +44,14 @@ def check(root: Path, strict: bool, fmt: str, stats: bool) -> None:
         sys.exit(EXIT_PROBLEM)
     if fmt == "json":
         return
-    click.echo(f"ok: {len(result.editions)} editions ({', '.join(result.editions)}), "
+    echo(f"ok: {len(result.editions)} editions ({', '.join(result.editions)}), "
                f"{result.sections} sections, {result.references} references")
     for s in numbers:
-        click.echo("")
-        click.echo(_stats_text(s, *result.stale_after))
+        echo("")
+        echo(_stats_text(s, *result.stale_after))
     if result.facts:
-        click.echo("")
-        click.echo("\n".join(result.facts))
+        echo("")
+        echo("\n".join(result.facts))
 
 
 def _stats_text(s: Any, years: int, days: int) -> str:
@@ -73,6 +73,9 @@ def _stats_text(s: Any, years: int, days: int) -> str:
                      [f"{d.file} (as of {d.as_of}"
                       + (f", {d.age_days} days)" if d.age_days is not None else ": not a date)")
                       for d in s.stale_data])
+    if s.without_summary is not None:
+        lines += listing("sections without a summary (left out of the three-page summary)",
+                         list(s.without_summary))
     return "\n".join(lines)
 
 
@@ -98,7 +101,7 @@ def diff_command(root: Path, old: str | None, new: str | None, edition: str | No
     """
     result = Report(root).diff(old, new, edition)
     if fmt == "json":
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        echo_json_text(json.dumps(result, indent=2, ensure_ascii=False))
     elif fmt == "html":
         from ..publish.diffview import as_html
 

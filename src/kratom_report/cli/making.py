@@ -9,7 +9,16 @@ from typing import Any
 import click
 
 from .._api import Report
-from .app import EXIT_INTERRUPTED, EXIT_PROBLEM, common, human_size, jobs_option, main, progress
+from .app import (
+    EXIT_INTERRUPTED,
+    EXIT_PROBLEM,
+    common,
+    echo,
+    human_size,
+    jobs_option,
+    main,
+    progress,
+)
 
 
 @main.command()
@@ -87,10 +96,10 @@ def release(root: Path, out: Path, assemble: tuple[Path, ...], jobs: int) -> Non
     """
     result = Report(root, progress).release(out, jobs=jobs, assemble=assemble)
     for row in result.manifest["editions"]:
-        click.echo(f"{result.folder / row['file']}\t{row['pages']} pages\t"
+        echo(f"{result.folder / row['file']}\t{row['pages']} pages\t"
                    f"{human_size(row['bytes'])}\t{row['sha256']}")
         if copy := row.get("archival"):  # records from before 0.3.0 have none
-            click.echo(f"{result.folder / copy['file']}\t{row['pages']} pages\t"
+            echo(f"{result.folder / copy['file']}\t{row['pages']} pages\t"
                        f"{human_size(copy['bytes'])}\t{copy['sha256']}")
 
 
@@ -106,10 +115,10 @@ def verify(root: Path, pdf: Path) -> None:
     """
     result = Report(root).verify(pdf)
     if result.matches:
-        click.echo(f"{pdf}: identical to a rebuild of the {result.edition} edition, "
+        echo(f"{pdf}: identical to a rebuild of the {result.edition} edition, "
                    f"version {result.version} (sha256 {result.actual_sha256})")
         return
-    click.echo(f"{pdf}: differs from a rebuild of the {result.edition} edition, version "
+    echo(f"{pdf}: differs from a rebuild of the {result.edition} edition, version "
                f"{result.version} (file sha256 {result.actual_sha256}, rebuild "
                f"{result.expected_sha256}){result.explanation}", err=True)
     sys.exit(EXIT_PROBLEM)
@@ -136,7 +145,7 @@ def watch(root: Path, editions: tuple[str, ...], fmt: str, out: Path) -> None:
 
     def on_cycle(cycle: Any) -> None:
         for line in cycle.lines():
-            click.echo(line, err=True)
+            echo(line, err=True)
         if cycle.number == 1:
             click.echo(f"watching report/ and templates/ in {root}; Ctrl-C stops", err=True)
 
@@ -177,7 +186,7 @@ def preview(root: Path, editions: tuple[str, ...], port: int | None, host: str |
     options = PreviewOptions(editions=editions, host=host, port=port, out=out, pdf=pdf,
                              open_browser=open_browser)
     try:
-        run_preview(root, options, lambda line: click.echo(line, err=True))
+        run_preview(root, options, lambda line: echo(line, err=True))
     except KeyboardInterrupt:
         click.echo("stopped preview", err=True)
         sys.exit(EXIT_INTERRUPTED)

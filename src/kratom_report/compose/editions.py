@@ -58,12 +58,14 @@ def content_payload(edition: Edition, selected: list[SelectedSection],
     """
     payload = {
         # Unset keys added later (language) stay out: old editions keep their fingerprints.
-        "edition": edition.model_dump(mode="json", by_alias=True,
-                                      exclude=None if edition.language else {"language"}),
+        # What only the summaries print (summaries, in_summary) is theirs: asking for a
+        # summary leaves the edition's fingerprint, and so its PDF, as it was.
+        "edition": edition.model_dump(mode="json", by_alias=True, exclude={"summaries"} | (
+            set() if edition.language else {"language"})),
         "sections": [
             {"id": s.section.id, "title": s.section.title, "kind": s.section.kind,
              "blocks": [b.model_dump(mode="json", by_alias=True,
-                                     exclude={"audiences", "translations"})
+                                     exclude={"audiences", "translations", "in_summary"})
                         for _, b in s.blocks]}
             for s in selected
         ],

@@ -61,6 +61,12 @@ class Words:
     def catalog_name(self) -> str:
         return catalog_for(self.lang) or BUILT_IN
 
+    @property
+    def rtl(self) -> bool:
+        """The language is written right to left (Arabic, Hebrew, Persian, Urdu…): pages
+        say ``dir="rtl"`` so browsers and the PDF lay it out that way."""
+        return _right_to_left(self.lang)
+
     def gettext(self, message: str) -> str:
         return catalog(self.catalog_name).gettext(message)
 
@@ -91,7 +97,7 @@ class Words:
             return str(value)
         if isinstance(value, dt.date):
             return self._skeleton(value.year, value.month, value.day, "MMMM")
-        m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+        m = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", value.strip())
         if m is None:
             return value
         return self._skeleton(int(m[1]), int(m[2] or 0), int(m[3] or 0), "MMMM")
@@ -154,20 +160,34 @@ def _css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
+@cache
+def _right_to_left(lang: str) -> bool:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return bool(Locale.parse(lang, sep="-").character_order == "right-to-left")
+    except (UnknownLocaleError, ValueError):
+        return False
+
+
 def install(env: jinja2.Environment) -> None:
     """``_``, ``gettext`` and ``ngettext`` for templates, in the language of the context."""
     from jinja2 import pass_context
+    from markupsafe import escape
 
     def words(context: Any) -> Words:
         return Words(str(context.get("locale") or BUILT_IN))
 
+    # Jinja marks what these return as safe markup; a report's template could then print
+    # _("<script>…") unescaped. Words are text: escape them (the %(…)s values are escaped by
+    # Jinja already).
     @pass_context
     def gettext(context: Any, message: str) -> str:
-        return words(context).gettext(message)
+        return escape(words(context).gettext(message))
 
     @pass_context
     def ngettext(context: Any, singular: str, plural: str, n: int) -> str:
-        return words(context).ngettext(singular, plural, n)
+        return escape(words(context).ngettext(singular, plural, n))
 
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import escape
+
 from .i18n import N_, Words
 
 
@@ -127,3 +129,33 @@ def fact_line(fact: dict[str, Any]) -> str:
     (see the hook in change_summary) as one line."""
     checked = f" (checked {fact['checked']})" if fact.get("checked") else ""
     return f"fact {fact['id']}: {fact['old']} → {fact['new']}{checked}"
+
+
+def mark_rules(md: Any, marks: ChangeMarks) -> None:
+    """Paragraphs and list items whose text the marks name get the class ``changed``."""
+    from .record import inline_text
+
+    note = f'<span class="change-note">{escape(marks.note())}</span>'
+
+    def first_text(tokens: list[Any], start: int) -> str | None:
+        for token in tokens[start:]:
+            if token.type == "inline":
+                return inline_text(token.children or [])
+            if token.type in ("list_item_close", "paragraph_close"):
+                return None
+        return None
+
+    def paragraph_open(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+        if tokens[idx].hidden or first_text(tokens, idx + 1) not in marks.units:
+            return self.renderToken(tokens, idx, options, env)
+        tokens[idx].attrJoin("class", "changed")
+        return self.renderToken(tokens, idx, options, env) + note
+
+    def list_item_open(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+        if first_text(tokens, idx + 1) not in marks.units:
+            return self.renderToken(tokens, idx, options, env)
+        tokens[idx].attrJoin("class", "changed")
+        return self.renderToken(tokens, idx, options, env) + note
+
+    md.add_render_rule("paragraph_open", paragraph_open)
+    md.add_render_rule("list_item_open", list_item_open)

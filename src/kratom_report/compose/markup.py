@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from ..source.limits import over_limit
 from ..source.markdown import Cite
 from ..source.paths import OutsideReport, inside_root
+from ..source.pixels import pixel_problem
 from ..source.svgsafe import SvgRefused, check_svg
 from .facts import Printer
 
@@ -117,6 +118,9 @@ def _image_problem(raw: bytes, mime: str) -> str | None:
 
     from PIL import Image, UnidentifiedImageError
 
+    too_many = pixel_problem(raw)
+    if too_many:
+        return too_many
     try:
         with Image.open(io.BytesIO(raw)) as image:
             image.verify()

@@ -1,6 +1,7 @@
 """Any page of the report rendered through its sandboxed templates, every template failure a
 located problem: the edition's print HTML, its web edition and every page of the release site
-all go through :func:`render_template`."""
+all go through :func:`render_template`, and so each page gets its Content-Security-Policy here
+(source/htmlpolicy.py), whatever the report's own template for it says."""
 
 from __future__ import annotations
 
@@ -10,21 +11,24 @@ from typing import Any
 import jinja2
 
 from ..errors import Problem, ProblemsError
+from ..source.htmlpolicy import with_csp
 from .templating import TemplateOutside, Templates
 
 __all__ = ["render_template"]
 
 
 def render_template(templates: Templates, template: str, context: dict[str, Any],
-                    env: jinja2.Environment | None = None) -> str:
+                    env: jinja2.Environment | None = None, *, page: bool = True) -> str:
     """Any page of the report (the release site's too) in the sandbox; every failure of a
     template is a located problem, never a crash. Pages that share ``env`` (from
-    ``templates.environment()``) compile each template once."""
+    ``templates.environment()``) compile each template once. A ``page`` (an HTML document a
+    reader opens, not a part of one or a feed) carries the readers' Content-Security-Policy."""
     from jinja2.exceptions import SecurityError
 
     env = env or templates.environment()
     try:
-        return env.get_template(template).render(context)
+        out = env.get_template(template).render(context)
+        return with_csp(out) if page else out
     except jinja2.TemplateSyntaxError as exc:
         where = _template_path(templates, exc.filename or exc.name or "")
         message = f"template syntax error: {exc.message}"

@@ -29,7 +29,7 @@ from .citations import BibCache, Citer, bibliography
 from .editions import SelectedSection, content_fingerprint, content_payload, get_edition, select
 from .facts import Printer
 from .i18n import N_, Words
-from .marks import ChangeMarks
+from .marks import ChangeMarks, mark_rules
 from .markup import MarkupEnv, local_image_data_uri, render
 from .pages import render_template
 from .studies import study_label
@@ -77,6 +77,11 @@ class RenderedEdition:
     # What the templates were given (without the stylesheet): another template set (the web
     # edition) renders it again without composing the edition twice.
     context: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    # The summaries the edition asks for (compose/summary.py), composed with it.
+    summaries: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+
+    def summary(self, kind: str) -> Any:
+        return next(s for s in self.summaries if s.kind == kind)
 
     def record(self) -> dict[str, Any]:
         """The edition's content record (see :mod:`.record`): what a diff compares."""
@@ -114,7 +119,7 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     paper_id = paper or edition.paper or project.report.paper
     words = Words(edition_language(project.report, edition))
     marks = replace(marks, language=words.lang) if marks is not None else None
-    ctx = _Context(project, edition, marks, words)
+    ctx = TextContext(project, edition, marks, words)
 
     cover_note = ctx.text(project.report_doc, _ed_loc(project, edition, "cover_note"),
                           edition.cover_note, inline=False) if edition.cover_note else None
@@ -163,6 +168,7 @@ def _document(project: Project, edition: Edition, release: Release, words: Words
     report = project.report
     return {
         "lang": words.lang,
+        "rtl": words.rtl,
         "title": report.title,
         "subtitle": report.subtitle,
         "slug": report.slug,
@@ -198,36 +204,6 @@ def _changed_context(marks: ChangeMarks | None, edition: Edition) -> dict[str, A
             "summary": marks.summary_lines()}
 
 
-def _mark_rules(md: Any, marks: ChangeMarks) -> None:
-    """Paragraphs and list items whose text the marks name get the class ``changed``."""
-    from .record import inline_text
-
-    note = f'<span class="change-note">{escape(marks.note())}</span>'
-
-    def first_text(tokens: list[Any], start: int) -> str | None:
-        for token in tokens[start:]:
-            if token.type == "inline":
-                return inline_text(token.children or [])
-            if token.type in ("list_item_close", "paragraph_close"):
-                return None
-        return None
-
-    def paragraph_open(self, tokens, idx, options, env) -> str:  # noqa: ANN001
-        if tokens[idx].hidden or first_text(tokens, idx + 1) not in marks.units:
-            return self.renderToken(tokens, idx, options, env)
-        tokens[idx].attrJoin("class", "changed")
-        return self.renderToken(tokens, idx, options, env) + note
-
-    def list_item_open(self, tokens, idx, options, env) -> str:  # noqa: ANN001
-        if first_text(tokens, idx + 1) not in marks.units:
-            return self.renderToken(tokens, idx, options, env)
-        tokens[idx].attrJoin("class", "changed")
-        return self.renderToken(tokens, idx, options, env) + note
-
-    md.add_render_rule("paragraph_open", paragraph_open)
-    md.add_render_rule("list_item_open", list_item_open)
-
-
 def _entry_text(entry: str) -> str:
     """A formatted reference as a reader reads it: tags dropped, entities decoded."""
     import html as html_lib
@@ -245,7 +221,7 @@ def _ed_loc(project: Project, edition: Edition, key: str) -> Loc:
     return ("editions", index, key)
 
 
-class _Context:
+class TextContext:
     """Rendering state for one edition: its citer, figure data used and problems found."""
 
     def __init__(self, project: Project, edition: Edition,
@@ -258,7 +234,7 @@ class _Context:
         self.md = make_markdown()
         self.marks = marks
         if marks is not None:
-            _mark_rules(self.md, marks)
+            mark_rules(self.md, marks)
         self.problems: list[Problem] = []
         self.printer = Printer(project.facts, self.words.lang, release_of(project).draft)
         self.data_used: dict[str, Any] = {}

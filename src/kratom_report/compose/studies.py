@@ -43,7 +43,7 @@ def _year(issued: Any) -> str | None:
         return str(issued)
     if isinstance(issued, dt.date):
         return str(issued.year)
-    if isinstance(issued, str) and re.match(r"^\d{4}", issued):
+    if isinstance(issued, str) and re.match(r"^[0-9]{4}", issued):
         return issued[:4]
     if isinstance(issued, dict):
         parts = issued.get("date-parts") or [[None]]

@@ -3,7 +3,10 @@
 A report's templates are as untrusted as its text. They run in Jinja's immutable sandbox (no
 attribute of Python internals, no mutating calls), and every file a template or stylesheet names
 (``include``/``import``/``extends``, CSS ``url()``) must resolve, after following symbolic
-links, to a file inside one of the template folders; anything else is a located error.
+links, to a file inside one of the template folders; anything else is a located error. Every
+file of the report's own templates/ is held to the web-output policy (source/htmlpolicy.py:
+no script, nothing remote) when the environment is made, so ``check`` refuses a web template
+it does not render, and again as the loader reads it, so what runs is what was checked.
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ from typing import TYPE_CHECKING
 
 from ..errors import Problem, ProblemsError
 from ..source.csspolicy import inline_urls
+from ..source.htmlpolicy import template_problems
+from ..source.limits import font_limit, limit_bytes
 from ..source.paths import is_inside
+from ..source.pixels import pixel_problem
+from ..source.sfnt import packed_problem
 
 if TYPE_CHECKING:
     import jinja2
@@ -59,8 +66,11 @@ class Templates:
         def load(name: str) -> tuple[str, str, Callable[[], bool]]:
             path = self.find(name)  # confined; raises TemplateOutside for an escape
             mtime = path.stat().st_mtime_ns
-            return (path.read_text(encoding="utf-8"), str(path),
-                    lambda: path.is_file() and path.stat().st_mtime_ns == mtime)
+            text = path.read_text(encoding="utf-8")
+            refused = self._refused(path, text)
+            if refused:
+                raise ProblemsError(refused)
+            return (text, str(path), lambda: path.is_file() and path.stat().st_mtime_ns == mtime)
 
         def loader(name: str) -> tuple[str, str, Callable[[], bool]]:
             try:
@@ -68,8 +78,10 @@ class Templates:
             except FileNotFoundError:
                 raise jinja2.TemplateNotFound(name) from None
 
+        refused = self.policy_problems()
+        if refused:
+            raise ProblemsError(refused)
         from .i18n import install
-        from .tplcache import template_cache
 
         env = ImmutableSandboxedEnvironment(
             loader=jinja2.FunctionLoader(loader),
@@ -78,10 +90,34 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
-            bytecode_cache=template_cache(),
+            # No compiled templates on disk: loading one runs its code, and a cache can be
+            # planted (docs/caches.md measured what it saved: under 1 % of a build).
+            bytecode_cache=None,
         )
         install(env)  # the tool's words, in the language the context names
         return env
+
+    def policy_problems(self) -> list[Problem]:
+        """Everything the web-output policy refuses in the report's own template files."""
+        found: list[Problem] = []
+        for path in self.files():
+            own = not path.is_relative_to(PACKAGE_TEMPLATES)
+            if own and path.suffix.lower() not in _BINARY:
+                try:
+                    text = path.read_text(encoding="utf-8")
+                    # A stylesheet is inlined (its own rule), or included (the loader's).
+                    found += (self._inline(path, load=False)[1] if path.suffix.lower() == ".css"
+                              else self._refused(path, text))
+                except (OSError, UnicodeDecodeError):
+                    continue  # not a template: the loader says so if one names it
+        return found
+
+    def _refused(self, path: Path, text: str) -> list[Problem]:
+        """The policy on one file; the tool's own templates are trusted."""
+        if path.is_relative_to(PACKAGE_TEMPLATES):
+            return []
+        return [Problem(self.display(path), line, column, message) for line, column, message
+                in template_problems(text, stylesheet=path.suffix.lower() == ".css")]
 
     def find(self, name: str) -> Path:
         """The first folder's file called ``name``; never a file outside its folder."""
@@ -126,8 +162,16 @@ class Templates:
         A ``url()`` must name a file inside the template folders; a remote URL, an absolute
         path, ``..`` or a link that leads out is a located error naming the stylesheet line.
         """
-        source = self.find(name)
+        self.environment()  # every file of templates/ meets the web-output policy first
+        out, refused = self._inline(self.find(name), load=True)
+        if refused:
+            raise ProblemsError(refused)
+        return out
+
+    def _inline(self, source: Path, *, load: bool) -> tuple[str, list[Problem]]:
+        """The stylesheet inlined (``load``) or only checked, and what it may not hold."""
         css = source.read_text(encoding="utf-8")
+        fonts: set[str] = set()  # reasons that carry their own fix (fonts, images)
 
         def read(target: str) -> tuple[str, bytes] | str:
             try:
@@ -136,16 +180,21 @@ class Templates:
                 return exc.reason
             except FileNotFoundError:
                 return "not found in the template folders"
+            data = path.read_bytes()
+            packed = packed_problem(data, font_limit(limit_bytes(None))) or pixel_problem(data)
+            if packed:
+                fonts.add(packed)
+                return packed
             return (mimetypes.guess_type(path.name)[0] or _FONT_TYPES.get(path.suffix, ""),
-                    path.read_bytes())
+                    data if load else b"")
 
         out, refused = inline_urls(css, read, name=self.display(source),
                                    inside="the template folders")
-        if refused:
-            raise ProblemsError([Problem(self.display(source), ref.line, ref.column,
-                                         f"{reason}; stylesheets may use only files inside "
-                                         "templates/") for ref, reason in refused])
-        return out
+        tail = "; stylesheets may use only files inside templates/"
+        return out, [Problem(self.display(source), ref.line, ref.column,
+                             reason if any(reason.endswith(f) for f in fonts) else
+                             reason + (tail if ref.kind != "image" else ""))
+                     for ref, reason in refused]
 
 
 class TemplateOutside(ValueError):
@@ -161,4 +210,8 @@ def _inside(path: Path, folder: Path) -> bool:
     return is_inside(folder, path)
 
 
+# Files of templates/ that never reach a page as text: fonts and images are inlined as data:
+# URIs (an SVG one as an image, in which no script runs). Any other file could be included.
+_BINARY = frozenset({".otf", ".ttf", ".woff", ".woff2", ".png", ".jpg", ".jpeg", ".gif",
+                     ".webp", ".svg", ".ico", ".pdf"})
 _FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}

@@ -183,7 +183,8 @@ def extra_css(project: Project, value: str) -> str:
 
     out, refused = inline_urls(css, read, name="theme.css", inside="the report folder")
     if refused:
-        raise ProblemsError([Problem(display, ref.line, ref.column, (
-            f"{reason}; a theme stylesheet may use only files inside the report folder"))
-            for ref, reason in refused])
+        tail = "; a theme stylesheet may use only files inside the report folder"
+        raise ProblemsError([Problem(display, ref.line, ref.column,
+                                     reason + (tail if ref.kind != "image" else ""))
+                             for ref, reason in refused])
     return out

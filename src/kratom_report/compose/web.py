@@ -10,6 +10,7 @@ site may take.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from markupsafe import Markup, escape
 from ..source.project import Project
 from .pages import render_template
 from .render import RenderedEdition
+from .summary import TITLES
 from .templating import Templates
 from .theme import check_glyphs
 
@@ -34,18 +36,22 @@ _BACKLINKS = re.compile(r"<!--backlinks (\d+)-->")
 
 
 def web_from(project: Project, printed: RenderedEdition, templates: Templates,
-             env: jinja2.Environment | None = None) -> RenderedEdition:
+             env: jinja2.Environment | None = None,
+             summaries: Sequence[tuple[str, str]] = ()) -> RenderedEdition:
     """The web edition of a composed edition: only the screen templates run again.
 
     Every output is made from the one composed edition, so the web edition can never disagree
     with the PDF (same sections, blocks, numbering, words and references); a shared ``env``
     compiles each template once for a whole site. Its characters are checked against the
     screen stylesheet's fonts, as the print HTML's are against the print fonts.
+    ``summaries``: (kind, file name) of the edition's summaries, linked from its masthead.
     """
     if printed.context is None:
         raise ValueError(f"{printed.edition.id}: rendered without its template context")
     css = Markup(templates.inline_css(STYLESHEET))
-    html = render_template(templates, TEMPLATE, {**printed.context, "css": css}, env)
+    links = [{"title": TITLES[kind], "href": name} for kind, name in summaries]
+    html = render_template(templates, TEMPLATE, {**printed.context, "css": css,
+                                                 "summary_links": links}, env)
     check_glyphs(project, templates, STYLESHEET, html)
     return replace(printed, html=link_back(html))
 

@@ -4,6 +4,15 @@ Sections are matched by id; blocks within a section by their text (so an inserte
 not make every later block "changed"); units (paragraphs, items, rows) within a changed block by
 their text again, then word by word. Citations keep their source form in records, so a
 renumbering alone is never a change.
+
+Time is bounded. difflib's matcher slows with the number of equal pairs it must consider: on
+repetitive text (1,600 near-identical sentences) it takes minutes, and on long inputs with many
+changes seconds. So every comparison first drops what both sides share at their start and end
+(linear time), and gives the matcher the rest only when that holds at most ``MAX_TOKENS`` items
+on both sides together and at most ``MAX_PAIRS`` pairs of equal items (half a second at worst on a
+2-core machine). Past that a comparison is coarser: a paragraph is compared sentence by sentence,
+then each run of changed sentences word by word again (within the same limits); a list of
+sections, blocks or units whose differing middle is past them becomes one replacement.
 """
 
 from __future__ import annotations
@@ -15,7 +24,10 @@ from typing import Any
 
 from .factdiff import fact_changes
 
-_NUMBER = re.compile(r"^[<>≤≥~±+−-]?\d[\d,.]*%?$")
+_NUMBER = re.compile(r"^[<>≤≥~±+−-]?[0-9][0-9,.]*%?$")
+MAX_TOKENS = 4000  # words, sentences or items of both sides' differing middles; see above
+MAX_PAIRS = 40_000  # pairs of equal items in them (the matcher's work grows with these)
+Opcode = tuple[str, int, int, int, int]
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[])")
 
 
@@ -66,19 +78,53 @@ def _sections(a: list[dict], b: list[dict]) -> dict[str, list]:
     common_old = [s["id"] for s in a if s["id"] in new]
     common_new = [s["id"] for s in b if s["id"] in old]
     kept = _lcs(common_old, common_new)
+    where_old = {sid: i for i, sid in enumerate(common_old)}
     return {
         "added": [{"id": s["id"], "title": s["title"]} for s in b if s["id"] not in old],
         "removed": [{"id": s["id"], "title": s["title"]} for s in a if s["id"] not in new],
-        "moved": [{"id": i, "title": new[i]["title"], "from": common_old.index(i) + 1,
-                   "to": common_new.index(i) + 1} for i in common_new if i not in kept],
+        "moved": [{"id": i, "title": new[i]["title"], "from": where_old[i] + 1,
+                   "to": j + 1} for j, i in enumerate(common_new) if i not in kept],
         "retitled": [{"id": i, "old": old[i]["title"], "new": new[i]["title"]}
                      for i in common_new if old[i]["title"] != new[i]["title"]],
     }
 
 
+def opcodes(a: list, b: list, limit: int = MAX_TOKENS) -> tuple[list[Opcode], bool]:
+    """difflib's opcodes from ``a`` to ``b`` in bounded time, and whether they are exact.
+
+    The common start and end are matched in linear time; a middle longer than ``limit`` on either
+    side becomes one replacement (``False``: the caller may try a coarser unit)."""
+    start, n, m = 0, len(a), len(b)
+    while start < n and start < m and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < n - start and end < m - start and a[n - 1 - end] == b[m - 1 - end]:
+        end += 1
+    ops: list[Opcode] = [("equal", 0, start, 0, start)] if start else []
+    middle_a, middle_b = a[start:n - end], b[start:m - end]
+    exact = len(middle_a) + len(middle_b) <= limit and _pairs(middle_a, middle_b) <= MAX_PAIRS
+    if exact:
+        matcher = difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=False)
+        ops += [(op, i1 + start, i2 + start, j1 + start, j2 + start)
+                for op, i1, i2, j1, j2 in matcher.get_opcodes()]
+    elif n - end > start or m - end > start:
+        op = "delete" if m - end == start else "insert" if n - end == start else "replace"
+        ops.append((op, start, n - end, start, m - end))
+    if end:
+        ops.append(("equal", n - end, n, m - end, m))
+    return ops, exact
+
+
+def _pairs(a: list, b: list) -> int:
+    """How many (i, j) have ``a[i] == b[j]``, counted in linear time."""
+    counts = Counter(a)
+    return sum(counts[x] for x in b)
+
+
 def _lcs(a: list[str], b: list[str]) -> set[str]:
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return {x for block in matcher.get_matching_blocks() for x in a[block.a:block.a + block.size]}
+    # Section ids are unique: the matcher is fast on items that never repeat, so no length limit.
+    return {x for op, i1, i2, _j1, _j2 in opcodes(a, b, len(a) + len(b))[0]
+            if op == "equal" for x in a[i1:i2]}
 
 
 def _text(block: dict[str, Any]) -> str:
@@ -88,19 +134,21 @@ def _text(block: dict[str, Any]) -> str:
 def _blocks(section: dict, a: list[dict], cited_before: set[str],
             result: dict[str, Any]) -> None:
     b = section["blocks"]
-    matcher = difflib.SequenceMatcher(None, [_text(x) for x in a], [_text(x) for x in b],
-                                      autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes([_text(x) for x in a], [_text(x) for x in b])[0]:
         if op == "equal":
             continue
         olds, news = a[i1:i2], b[j1:j2]
         # Pair blocks of the same type in order: an edited paragraph is a change, not a swap.
-        while olds and news and olds[0]["type"] == news[0]["type"]:
-            old, new = olds.pop(0), news.pop(0)
+        paired = 0
+        while paired < min(len(olds), len(news)) and \
+                olds[paired]["type"] == news[paired]["type"]:
+            old, new = olds[paired], news[paired]
             _units(section["id"], old, new, result)
             result["blocks"]["changed"].append({
                 "section": section["id"], "title": section["title"], "block": new["id"],
                 "type": new["type"], "kinds": classify(section, old, new, cited_before)})
+            paired += 1
+        olds, news = olds[paired:], news[paired:]
         for block in olds:
             result["blocks"]["removed"].append(
                 _block_summary(section, block, classify(section, block, None, cited_before)))
@@ -166,13 +214,13 @@ def _certainties(block: dict | None) -> list[str]:
 def _units(section: str, a: dict, b: dict, result: dict[str, Any]) -> None:
     old = [u["text"] for u in a["units"]]
     new = [u["text"] for u in b["units"]]
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(old, new)[0]:
         if op == "equal":
             continue
         pairs = list(zip(range(i1, i2), range(j1, j2), strict=False))
         for i, j in pairs:
-            _changed(section, b, a["units"][i], b["units"][j], result)
+            if old[i] != new[j]:  # a coarse (bounded) comparison pairs equal units too
+                _changed(section, b, a["units"][i], b["units"][j], result)
         for i in range(i1 + len(pairs), i2):
             _changed(section, b, a["units"][i], None, result)
         for j in range(j1 + len(pairs), j2):
@@ -192,10 +240,30 @@ def _changed(section: str, block: dict, old: dict | None, new: dict | None,
 
 
 def word_diff(old: str, new: str) -> list[list[str]]:
-    """``[["=", "same words"], ["-", "removed"], ["+", "added"]]``, whitespace-separated words."""
+    """``[["=", "same words"], ["-", "removed"], ["+", "added"]]``, whitespace-separated words.
+
+    Past the matcher's limits: sentences first, then words within each changed run of
+    sentences (see the module)."""
     a, b = old.split(), new.split()
+    ops, exact = opcodes(a, b)
+    if exact:
+        return _pieces(a, b, ops)
+    sa, sb = sentences(old), sentences(new)
     out: list[list[str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(sa, sb)[0]:
+        wa, wb = " ".join(sa[i1:i2]).split(), " ".join(sb[j1:j2]).split()
+        pieces = [["=", " ".join(wa)]] if op == "equal" else _pieces(wa, wb, opcodes(wa, wb)[0])
+        for piece in pieces:
+            if out and out[-1][0] == piece[0]:
+                out[-1][1] += " " + piece[1]
+            else:
+                out.append(piece)
+    return out
+
+
+def _pieces(a: list[str], b: list[str], ops: list[Opcode]) -> list[list[str]]:
+    out: list[list[str]] = []
+    for op, i1, i2, j1, j2 in ops:
         if op == "equal":
             out.append(["=", " ".join(a[i1:i2])])
             continue
@@ -238,7 +306,7 @@ def number_pairs(old: str, new: str) -> list[tuple[str, str]]:
     if len(a) == len(b):
         return list(zip(a, b, strict=True))
     pairs = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(a, b)[0]:
         if op == "replace" and i2 - i1 == j2 - j1:
             pairs += list(zip(a[i1:i2], b[j1:j2], strict=True))
     return pairs
@@ -251,7 +319,7 @@ def _aligned(a: list[str], b: list[str]) -> list[tuple[str, str]]:
     sentence pairs with the most similar new one still free (in order), if any is similar.
     """
     pairs = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(a, b)[0]:
         if op != "replace":
             continue
         if i2 - i1 == j2 - j1:
@@ -271,17 +339,28 @@ _SIMILAR = 0.5  # share of words in common for two sentences to be one sentence 
 
 
 def _similarity(x: str, y: str) -> float:
-    return difflib.SequenceMatcher(None, x.split(), y.split(), autojunk=False).ratio()
+    """Share of words two sentences have in common (bounded: see :func:`opcodes`)."""
+    a, b = x.split(), y.split()
+    ops, exact = opcodes(a, b)
+    if not exact or not (a or b):
+        return 0.0
+    same = sum(i2 - i1 for op, i1, i2, _j1, _j2 in ops if op == "equal")
+    return 2.0 * same / (len(a) + len(b))
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``, each with its whitespace collapsed as in a word diff."""
+    return [" ".join(s.split()) for s in _SENTENCE.split(text) if s.strip()]
 
 
 def _list_changes(a: list[str], b: list[str]) -> dict[str, list]:
     out: dict[str, list] = {"added": [], "removed": [], "changed": []}
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(a, b)[0]:
         if op == "equal":
             continue
         pairs = list(zip(a[i1:i2], b[j1:j2], strict=False))
-        out["changed"] += [{"old": x, "new": y, "words": word_diff(x, y)} for x, y in pairs]
+        out["changed"] += [{"old": x, "new": y, "words": word_diff(x, y)} for x, y in pairs
+                           if x != y]
         out["removed"] += a[i1 + len(pairs):i2]
         out["added"] += b[j1 + len(pairs):j2]
     return out

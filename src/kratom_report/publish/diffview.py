@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from ..errors import printable
+from ..source.htmlpolicy import with_csp
 from .factdiff import fact_lines
 
 _RED, _GREEN, _BOLD, _OFF = "\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m"
@@ -19,7 +21,12 @@ def kinds_text(kinds: list[str]) -> str:
 
 
 def as_text(diff: dict[str, Any], *, colour: bool = False) -> str:
-    """One block per edition; changed words as ``[-old-]{+new+}`` (or red/green on a terminal)."""
+    """One block per edition; changed words as ``[-old-]{+new+}`` (or red/green on a terminal).
+
+    Every text from the records is made printable first (``errors.printable``): a record's
+    escape sequence or line break never reaches the terminal raw.
+    """
+    diff = _printable(diff)
     def words(parts: list[list[str]]) -> str:
         out = []
         for op, text in parts:
@@ -72,6 +79,17 @@ def as_text(diff: dict[str, Any], *, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _printable(value: Any) -> Any:
+    """``value`` with every string in it made safe for a terminal."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    if isinstance(value, dict):
+        return {printable(str(k)): _printable(v) for k, v in value.items()}
+    return value
+
+
 def _section_lines(s: dict[str, list]) -> list[str]:
     out = [f"  section added: {x['id']} ({x['title']})" for x in s["added"]]
     out += [f"  section removed: {x['id']} ({x['title']})" for x in s["removed"]]
@@ -98,6 +116,7 @@ del{background:#4a1d1a;color:#ffd7d3}ins{background:#163a22;color:#d3f5dc}.where
 def as_html(diff: dict[str, Any], title: str = "") -> str:
     """One self-contained page (no scripts, no external files), readable in light and dark."""
     e_ = html.escape
+    diff = _printable(diff)
 
     def words(parts: list[list[str]]) -> str:
         tags = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
@@ -136,8 +155,9 @@ def as_html(diff: dict[str, Any], title: str = "") -> str:
         body.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
     if not diff["changed"]:
         body.append("<p>No changes.</p>")
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>Changes from {e_(str(diff['old']))} to {e_(str(diff['new']))}</title>\n"
-            f"<style>{_CSS}</style>\n</head>\n<body>\n<main>\n" + "\n".join(body)
-            + "\n</main>\n</body>\n</html>\n")
+    return with_csp(f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+                    f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+                    f"<title>Changes from {e_(str(diff['old']))} to "
+                    f"{e_(str(diff['new']))}</title>\n"
+                    f"<style>{_CSS}</style>\n</head>\n<body>\n<main>\n" + "\n".join(body)
+                    + "\n</main>\n</body>\n</html>\n")

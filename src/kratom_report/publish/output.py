@@ -8,8 +8,9 @@ __all__ = ["ensure_folder", "output_name", "refuse_links", "write_all", "write_t
 
 
 def output_name(slug: str, edition: str, version: str, fmt: str, variant: str = "pdf/ua-1",
-                *, draft: bool = False, since: str | None = None) -> str:
-    """The file name of one output; ``fmt`` is ``pdf``, ``html`` (the print HTML) or ``web``.
+                *, draft: bool = False, since: str | None = None, summary: str = "") -> str:
+    """The file name of one output; ``fmt`` is ``pdf``, ``html`` (the print HTML) or ``web``;
+    ``summary`` (``one-page``, ``three-page``) names an edition's summary instead.
 
     A draft carries ``-draft`` so it can never be mistaken for (or overwrite) the release; a
     copy with change marks carries ``-changes-since-<version>`` for the same reason. The print
@@ -19,4 +20,5 @@ def output_name(slug: str, edition: str, version: str, fmt: str, variant: str = 
     suffix = (("-draft" if draft else "") + (f"-changes-since-{since}" if since else "")
               + ("-pdfa" if variant.startswith("pdf/a") else "")
               + ("-print" if fmt == "html" else ""))
-    return f"{slug}-{edition}-v{version}{suffix}.{'html' if fmt == 'web' else fmt}"
+    kind = f"-{summary}" if summary else ""
+    return f"{slug}-{edition}{kind}-v{version}{suffix}.{'html' if fmt == 'web' else fmt}"

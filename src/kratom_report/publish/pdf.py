@@ -5,10 +5,12 @@ Only this module imports WeasyPrint (about 0.4 s), so ``check`` and ``--help`` s
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import logging
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,10 @@ FONTTOOLS_NOTICE = "Using fontTools instead of HarfBuzz-Subset"
 
 # A renderer message may quote a whole data: URI (megabytes of base64): keep only its type.
 _DATA_URI = re.compile(r"(data:[\w.+-]+/[\w.+-]+(?:;[\w=.+-]+)*,)[^'\"\s)]{16,}")
+
+
+# Judges a laid-out document (WeasyPrint's): the problems that stop it becoming a PDF.
+Fit = Callable[[Any], list[Problem]]
 
 
 @dataclass(frozen=True)
@@ -71,9 +77,53 @@ def _font_configuration() -> Any:
 
 def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
               attachments: list[tuple[str, bytes, str]] | None = None,
-              date: dt.datetime | None = None) -> PdfResult:
+              date: dt.datetime | None = None, fit: Fit | None = None) -> PdfResult:
     """Render with only the declared fonts (see fonts.py); any WeasyPrint warning or error
-    about the content (fonts, fetches, CSS) fails the render."""
+    about the content (fonts, fetches, CSS) fails the render. ``fit`` judges the layout
+    before any PDF is written (a summary that runs past its pages)."""
+    import weasyprint
+
+    options: dict = {"custom_metadata": True}
+    if variant != "none":
+        options["pdf_variant"] = variant
+    with _rendering(html, root, display, options) as (rendered, problems):
+        if fit is not None and (misfit := fit(rendered)):
+            raise ProblemsError(misfit)
+        if attachments:
+            # Fixed dates: otherwise WeasyPrint stamps attachments with the clock.
+            stamp = date or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+            options["attachments"] = [
+                weasyprint.Attachment(file_obj=io.BytesIO(data), name=name, description=desc,
+                                      created=stamp, modified=stamp, relationship="Source")
+                for name, data, desc in attachments
+            ]
+        out = io.BytesIO()
+        rendered.write_pdf(out, **options)
+    if problems.found:
+        raise ProblemsError(problems.found)
+    return PdfResult(out.getvalue(), len(rendered.pages), problems.subsetter)
+
+
+def lay_out(html: str, root: Path, display: str, fit: Fit) -> list[Problem]:
+    """What ``fit`` finds in the layout ``write_pdf`` would make, without writing a PDF
+    (``check`` judges summaries by it); the renderer's own problems come first."""
+    with _rendering(html, root, display, {"custom_metadata": True,
+                                          "pdf_variant": "pdf/ua-1"}) as (rendered, problems):
+        misfit = fit(rendered)
+    return problems.found + misfit
+
+
+@dataclass
+class _Found:
+    found: list[Problem]
+    subsetter: str
+
+
+@contextlib.contextmanager
+def _rendering(html: str, root: Path, display: str, options: dict
+               ) -> Iterator[tuple[Any, _Found]]:
+    """The laid-out document, read through the one URL fetcher and font configuration, with
+    WeasyPrint's log captured until the block ends; the problems are filled in at its end."""
     import weasyprint
 
     root = root.resolve()
@@ -92,36 +142,20 @@ def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
     logger.addHandler(capture)
     previous = logger.level
     logger.setLevel(logging.WARNING)
+    found = _Found([], "harfbuzz")
     try:
         document = weasyprint.HTML(string=html, base_url=(root / "report").as_uri() + "/",
                                    url_fetcher=LocalFetcher())
-        options: dict = {"custom_metadata": True}
-        if variant != "none":
-            options["pdf_variant"] = variant
-        rendered = document.render(font_config=_font_configuration(), **options)
-        if attachments:
-            # Fixed dates: otherwise WeasyPrint stamps attachments with the clock.
-            stamp = date or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-            options["attachments"] = [
-                weasyprint.Attachment(file_obj=io.BytesIO(data), name=name, description=desc,
-                                      created=stamp, modified=stamp, relationship="Source")
-                for name, data, desc in attachments
-            ]
-        out = io.BytesIO()
-        rendered.write_pdf(out, **options)
+        yield document.render(font_config=_font_configuration(), **options), found
     finally:
         logger.removeHandler(capture)
         logger.setLevel(previous)
-    problems = [Problem(display, None, None, r) for r in dict.fromkeys(refusals)]
-    subsetter = "harfbuzz"
+    found.found += [Problem(display, None, None, r) for r in dict.fromkeys(refusals)]
     for record in capture.records:
         if str(record.msg).startswith(FONTTOOLS_NOTICE):
-            subsetter = "fonttools"
+            found.subsetter = "fonttools"
             continue
         message = _DATA_URI.sub(r"\1… (inline data)", record.getMessage())
         if any(r in message for r in refusals):
             continue
-        problems.append(Problem(display, None, None, f"renderer: {message}"))
-    if problems:
-        raise ProblemsError(problems)
-    return PdfResult(out.getvalue(), len(rendered.pages), subsetter)
+        found.found.append(Problem(display, None, None, f"renderer: {message}"))

@@ -1,27 +1,186 @@
-"""Content records on disk: ``releases/<version>/content.json``, and the working tree's own.
+"""Release records on disk: ``releases/<version>/manifest.json`` and ``content.json`` (and the
+copies in a release folder), read through one reader.
 
-A record is checked when it is read: each edition's payload must hash to its recorded content
-fingerprint (and to the fingerprint in the release manifest), and the reader's view must be the
-one its payload gives. A damaged or hand-edited record is refused with one message.
+A record may come from a stranger's pull request, so :func:`read_record` is the only way one
+is read: never through a symbolic link (the file, its version folder or ``releases/``), never
+more than a bounded size, and always checked against its schema (:class:`Manifest`; a content
+record's payload must hash to its recorded content fingerprint, the one in the manifest, and
+give the reader's view it records). A manifest's file names must be plain PDF names in the
+release folder, so a tampered ``file: ../../etc/passwd`` never becomes a link. Each refusal
+names the file that is wrong.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import re
+import stat
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..compose.record import FORMAT, derived_view
-from ..errors import ReportError
+from ..errors import Problem, ReportError, printable
 from ..fingerprint import canonical_json
 
 WORKTREE = "worktree"
-_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_SEMVER = re.compile(r"([0-9]+)\.([0-9]+)\.([0-9]+)")
+# A record is data the tool wrote: far smaller than these, whatever the report.
+MAX_BYTES = {"manifest.json": 1_000_000, "content.json": 64_000_000, "SHA256SUMS": 1_000_000}
+_RESTORE = "restore it from version control"
 
 
 class RecordError(ReportError):
-    """Raised for an unknown version, or a content record that is missing, damaged or edited."""
+    """Raised for an unknown version, or a release record that is missing, a link, too large,
+    not valid against its schema, damaged or edited."""
+
+
+_Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+# A plain file name in the release folder: no folder part, no leading dot, nothing but these.
+_PdfName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.pdf$")]
+_Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")]
+_Version = Annotated[str, Field(pattern=r"^[0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,9}$")]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ArchivalCopy(_Record):
+    file: _PdfName
+    bytes: int = Field(ge=0)
+    sha256: _Hex64
+
+
+class SummaryCopy(_Record):
+    """A one-page or three-page summary of an edition, as ``release`` records it."""
+
+    kind: Literal["one-page", "three-page"]
+    file: _PdfName
+    pages: int = Field(ge=0)
+    bytes: int = Field(ge=0)
+    sha256: _Hex64
+    build_fingerprint: _Hex64
+
+
+class ManifestRow(_Record):
+    edition: _Id
+    file: _PdfName
+    version: _Version
+    date: dt.date
+    pages: int = Field(ge=0)
+    bytes: int = Field(ge=0)
+    sha256: _Hex64
+    content_fingerprint: _Hex64
+    build_fingerprint: _Hex64
+    archival: ArchivalCopy | None = None  # releases before 0.3.0 have none
+    summaries: list[SummaryCopy] | None = Field(default=None, max_length=10)  # before 0.5.0
+
+
+class Accepted(_Record):
+    """Evidence due for review that a release accepted, with why (``accepted_overdue``)."""
+
+    fact: str | None = Field(default=None, max_length=200)
+    data: str | None = Field(default=None, max_length=500)
+    due: dt.date
+    reason: str = Field(max_length=5000)
+
+
+class Manifest(_Record):
+    """``manifest.json``: what ``release`` wrote, field for field (dates as ISO strings)."""
+
+    slug: str = Field(max_length=500)
+    title: str = Field(max_length=2000)
+    version: _Version
+    date: dt.date
+    editions: list[ManifestRow] = Field(max_length=1000)
+    accepted_overdue: list[Accepted] | None = Field(default=None, max_length=10_000)
+
+
+class _Content(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    format: int
+    version: str
+    date: str | None
+    editions: dict[str, dict[str, Any]]
+
+
+def read_record(base: Path, parts: tuple[str, ...], display: str) -> bytes:
+    """The bytes of ``base/parts…``, never through a link below ``base``, never over its size
+    limit (:data:`MAX_BYTES`); RecordError naming ``display`` otherwise."""
+    path = base
+    for part in parts[:-1]:
+        path = path / part
+        if path.is_symlink():
+            raise RecordError(f"{display}: {path.name}/ is a symbolic link; release records "
+                              f"are read only from the folder itself: {_RESTORE}")
+    path = path / parts[-1]
+    limit = MAX_BYTES[parts[-1]]
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise RecordError(f"{display}: missing; {_RESTORE}") from None
+    except OSError as exc:
+        if path.is_symlink():
+            raise RecordError(f"{display}: is a symbolic link; a release record is read "
+                              f"only from a plain file: {_RESTORE}") from None
+        raise RecordError(f"{display}: {exc.strerror or exc}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise RecordError(f"{display}: not a regular file; {_RESTORE}")
+        chunks, size = [], 0
+        while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise RecordError(f"{display}: larger than {limit // 1_000_000} MB, far more than a "
+                          f"release record holds; {_RESTORE}")
+    return data
+
+
+def load_manifest(base: Path, version: str, display: str | None = None,
+                  folder: tuple[str, ...] = ("releases",)) -> Manifest:
+    """``<base>/releases/<version>/manifest.json`` (or ``<base>/<version>/…`` with
+    ``folder=()``), valid and for ``version``."""
+    display = display or "/".join((*folder, version, "manifest.json"))
+    data = read_record(base, (*folder, version, "manifest.json"), display)
+    try:
+        manifest = Manifest.model_validate_json(data)
+    except ValidationError as exc:
+        raise RecordError(f"{display}: not a valid release manifest ({_first_error(exc)}); "
+                          f"{_RESTORE}") from None
+    if manifest.version != version:
+        raise RecordError(f"{display}: records version '{printable(manifest.version)}' in the "
+                          f"folder of {version}; {_RESTORE}")
+    return manifest
+
+
+def _first_error(exc: ValidationError) -> str:
+    """The first schema error as ``where: what`` (never the input: it may be huge or hostile)."""
+    errors = exc.errors(include_input=False, include_url=False)
+    first = errors[0]
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+    what = first["msg"]
+    if first["loc"] and first["loc"][-1] == "file":
+        what = "must be a plain PDF file name in the release folder"
+    more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
+    return f"{where.lstrip('.') or 'top level'}: {what}{more}"
+
+
+def manifest_dict(manifest: Manifest) -> dict[str, Any]:
+    """The manifest as the JSON data ``release`` wrote (an absent archival copy left out)."""
+    data = manifest.model_dump(mode="json", exclude_none=True)
+    for row in data["editions"]:
+        if row.get("archival") is None:
+            row.pop("archival", None)
+    return data
 
 
 def content_document(version: str, date: str | None, records: dict[str, Any]) -> bytes:
@@ -31,10 +190,11 @@ def content_document(version: str, date: str | None, records: dict[str, Any]) ->
 
 
 def released_versions(root: Path) -> list[str]:
-    """Versions with a release record in ``releases/``, oldest first."""
+    """Versions with a release record in ``releases/``, oldest first (a link is listed, and
+    refused when read)."""
     folder = root / "releases"
-    found = [p.name for p in folder.iterdir() if (p / "manifest.json").is_file()
-             and _SEMVER.match(p.name)] if folder.is_dir() else []
+    found = [p.name for p in folder.iterdir() if _SEMVER.fullmatch(p.name) and
+             os.path.lexists(p / "manifest.json")] if folder.is_dir() else []
     return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
 
 
@@ -51,32 +211,50 @@ def load_record(root: Path, version: str) -> dict[str, Any]:
     known = released_versions(root)
     if version not in known:
         listed = ", ".join(known) or "none"
-        raise RecordError(f"unknown version '{version}': not a recorded release "
+        raise RecordError(f"unknown version '{printable(version)}': not a recorded release "
                           f"(releases: {listed}; or use '{WORKTREE}')")
-    path = root / "releases" / version / "content.json"
+    manifest = load_manifest(root, version)
     display = f"releases/{version}/content.json"
-    if not path.is_file():
+    if not os.path.lexists(root / "releases" / version / "content.json"):
         raise RecordError(f"{display}: missing; this release was recorded before content "
                           "records existed. Check out its sources and run 'kratom-report "
                           "release' again: it adds the record and changes nothing else")
+    data = read_record(root, ("releases", version, "content.json"), display)
+    expected = {row.edition: row.content_fingerprint for row in manifest.editions}
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        manifest = json.loads((path.parent / "manifest.json").read_text(encoding="utf-8"))
-        expected = {row["edition"]: row["content_fingerprint"] for row in manifest["editions"]}
-        editions = doc["editions"]
-        if doc.get("format") != FORMAT or doc.get("version") != version:
+        raw = json.loads(data.decode("utf-8"))
+        doc = _Content.model_validate(raw)
+        if doc.format != FORMAT or doc.version != version:
             raise ValueError("format or version does not match")
-        for name, record in editions.items():
-            fingerprint = record["content_fingerprint"]
-            if expected.get(name) != fingerprint or derived_view(record) != record:
-                raise ValueError(f"edition '{name}'")
+        for name, record in doc.editions.items():
+            if expected.get(name) != record["content_fingerprint"] or \
+                    derived_view(record) != record:
+                raise ValueError(f"edition '{printable(name[:40])}'")
+    except ValidationError as exc:
+        raise RecordError(f"{display}: not a valid content record ({_first_error(exc)}); "
+                          f"{_RESTORE}") from None
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise RecordError(f"{display}: damaged or edited by hand ({_short(exc)}): its content "
-                          "does not match the fingerprints in manifest.json; restore it from "
-                          "version control") from None
-    return doc
+                          "does not match the fingerprints in manifest.json; "
+                          f"{_RESTORE}") from None
+    return raw
+
+
+def record_problems(root: Path) -> list[Problem]:
+    """Every release record that cannot be read, is not valid or does not check out, as one
+    problem each at the file that is wrong (for ``check``)."""
+    problems = []
+    for version in released_versions(root):
+        try:
+            load_manifest(root, version)
+            if os.path.lexists(root / "releases" / version / "content.json"):
+                load_record(root, version)
+        except RecordError as exc:
+            where, _, message = str(exc).partition(": ")
+            problems.append(Problem(where, message=message))
+    return problems
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc)
+    text = printable(str(exc))
     return text if len(text) < 80 else text[:77] + "..."

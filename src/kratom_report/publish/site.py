@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,12 +20,20 @@ from .. import __version__
 from ..compose.i18n import N_, Words
 from ..compose.pages import render_template
 from ..compose.render import RenderedEdition, format_date, licence_name
+from ..compose.summary import TITLES
 from ..compose.templating import Templates
 from ..compose.theme import theme_assets
 from ..references.bibexport import export_bibtex
 from ..source.project import Project
 from .output import output_name, write_all
-from .records import RecordError, load_record, released_versions
+from .records import (
+    Manifest,
+    RecordError,
+    load_manifest,
+    load_record,
+    manifest_dict,
+    released_versions,
+)
 
 if TYPE_CHECKING:
     import jinja2
@@ -60,15 +67,18 @@ def web_name(slug: str, edition: str, version: str) -> str:
 
 
 def site_files(project: Project, out: Path, version: str, web: dict[str, RenderedEdition],
-               templates: Templates, env: jinja2.Environment | None = None
-               ) -> list[tuple[Path, bytes]]:
+               templates: Templates, env: jinja2.Environment | None = None, *,
+               pending: Manifest | None = None, staged: dict[str, bytes] | None = None,
+               pending_content: dict[str, Any] | None = None) -> list[tuple[Path, bytes]]:
     """Every file of the site in ``out``, with the web editions of ``version`` (just released).
 
     A version whose files are not in ``out`` is listed without links; so is an edition file
-    the folder no longer holds.
+    the folder no longer holds. ``pending`` is the manifest of a release not yet moved into
+    ``releases/`` and ``staged`` the files its folder will hold (None: it is in ``out``);
+    ``pending_content`` its content record, for its change summary.
     """
     report = project.report
-    versions = _versions(project, out)
+    versions = _versions(project, out, pending, pending_content)
     current = next((v for v in versions if v.version == version), None)
     if current is None:
         return []
@@ -86,6 +96,7 @@ def site_files(project: Project, out: Path, version: str, web: dict[str, Rendere
         files.append((out / version / web_name(report.slug, r.edition.id, version),
                       html.encode()))
     kept = _kept(out, report.slug, versions, version, set(web))
+    kept |= {f"{version}/{name}" for name in staged or {}}
     for v in versions:
         if v.kept:
             page = _page(project, v, versions, kept, prefix="", home="../")
@@ -139,7 +150,8 @@ def _highwire(templates: Templates, env: jinja2.Environment, site: dict[str, Any
     page = {"version": v.version, "date_highwire": v.date.strftime("%Y/%m/%d"),
             "pdf_url": row["file"] if row else None}
     return render_template(templates, "web/highwire.html",
-                           {"site": {**site, "lang": lang}, "page": page, "locale": lang}, env)
+                           {"site": {**site, "lang": lang}, "page": page, "locale": lang}, env,
+                           page=False)
 
 
 def _alternates(project: Project, v: Version, edition: str) -> list[tuple[str, str, str]]:
@@ -155,36 +167,43 @@ def _alternates(project: Project, v: Version, edition: str) -> list[tuple[str, s
     return links
 
 
-def _versions(project: Project, out: Path) -> list[Version]:
-    """Every recorded release, newest first, from ``releases/<version>/manifest.json``."""
+def _versions(project: Project, out: Path, pending: Manifest | None = None,
+              pending_content: dict[str, Any] | None = None) -> list[Version]:
+    """Every recorded release, newest first, from ``releases/<version>/manifest.json`` (and
+    ``pending``, a release being written)."""
     changes = {e.version: list(e.changes) for e in project.changelog.entries}
     found = []
-    for version in reversed(released_versions(project.root)):
-        where = f"releases/{version}/manifest.json"
-        try:
-            manifest = json.loads((project.root / where).read_text(encoding="utf-8"))
-            date = dt.date.fromisoformat(manifest["date"])
-            rows = [{**{k: row[k] for k in ("edition", "file", "pages", "bytes", "sha256")},
-                     "archival": _archival_record(row.get("archival"))}
-                    for row in manifest["editions"]]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise RecordError(f"{where}: not a release manifest ({type(exc).__name__}: "
-                              f"{exc}); restore it from version control") from None
+    known = released_versions(project.root)
+    if pending is not None and pending.version not in known:
+        known = sorted([*known, pending.version], key=lambda v: tuple(map(int, v.split("."))))
+    for version in reversed(known):
+        # checked: plain file names, one schema
+        manifest = pending if pending is not None and pending.version == version else \
+            load_manifest(project.root, version)
+        rows = [{k: row[k] for k in ("edition", "file", "pages", "bytes", "sha256", "archival")
+                 if k in row} | {"summaries": row.get("summaries", [])}
+                for row in manifest_dict(manifest)["editions"]]
+        date = manifest.date
         found.append(Version(version, date, _in_report_order(project, rows),
-                             changes.get(version, []), (out / version).is_dir()))
+                             changes.get(version, []), (out / version).is_dir() or
+                             manifest is pending))
     older: list[Version | None] = [*found[1:], None]
-    return [v if o is None else replace(v, summaries=_summaries(project, o.version, v.version),
-                                        since=o.version) for v, o in zip(found, older, strict=True)]
+    content = {pending.version: pending_content} if pending and pending_content else {}
+    return [v if o is None else replace(v, since=o.version, summaries=_summaries(
+        project, o.version, v.version, content)) for v, o in zip(found, older, strict=True)]
 
 
-def _summaries(project: Project, old: str, new: str) -> list[dict[str, Any]]:
+def _summaries(project: Project, old: str, new: str,
+               pending: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Each edition's classified change summary from release ``old`` to ``new``, in the
-    report's language, in report.yaml's order; none when either has no content record."""
+    report's language, in report.yaml's order; none when either has no content record
+    (``pending``: the records of a release not yet moved into ``releases/``)."""
     from ..compose.marks import change_summary, summary_lines
     from .diff import diff_records
 
     try:
-        diff = diff_records(load_record(project.root, old), load_record(project.root, new))
+        diff = diff_records(load_record(project.root, old),
+                            pending.get(new) or load_record(project.root, new))
     except RecordError:
         return []
     words = Words(project.report.language)
@@ -214,7 +233,8 @@ def _kept(out: Path, slug: str, versions: list[Version], version: str,
         names = ["SHA256SUMS", "manifest.json"]
         names += [n for row in v.editions
                   for n in (row["file"], web_name(slug, row["edition"], v.version),
-                            (row.get("archival") or {}).get("file"))
+                            (row.get("archival") or {}).get("file"),
+                            *(s["file"] for s in row.get("summaries") or []))
                   if isinstance(n, str)]
         kept |= {f"{v.version}/{n}" for n in names if (out / v.version / n).is_file()}
     return kept
@@ -222,7 +242,8 @@ def _kept(out: Path, slug: str, versions: list[Version], version: str,
 
 def _site(project: Project, latest: Version) -> dict[str, Any]:
     r = project.report
-    return {"lang": r.language, "title": r.title, "subtitle": r.subtitle,
+    return {"lang": r.language, "rtl": Words(r.language).rtl, "title": r.title,
+            "subtitle": r.subtitle,
             "full_title": f"{r.title}: {r.subtitle}" if r.subtitle else r.title,
             "summary": r.subject or r.subtitle or r.title,
             "authors": [a.name for a in r.authors], "organisation": r.organisation,
@@ -246,7 +267,11 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
             "pdf": prefix + row["file"] if f"{v.version}/{row['file']}" in kept else None,
             "web": prefix + web if f"{v.version}/{web}" in kept else None,
             "pages": row["pages"], "size": _size(row["bytes"]), "sha256": row["sha256"],
-            "archival": _archival(row.get("archival"), v.version, kept, prefix)})
+            "archival": _archival(row.get("archival"), v.version, kept, prefix),
+            "summaries": [{"title": TITLES.get(s["kind"], s["kind"]), "pages": s["pages"],
+                           "href": prefix + s["file"], "size": _size(s["bytes"]),
+                           "sha256": s["sha256"]} for s in row.get("summaries") or []
+                          if f"{v.version}/{s['file']}" in kept]})
     return {"version": v.version, "latest": False, "date_text": format_date(v.date, lang),
             "date_highwire": v.date.strftime("%Y/%m/%d"), "editions": editions,
             "changes": v.changes, "summaries": v.summaries, "since": v.since,
@@ -261,18 +286,6 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
                          for o in versions]}
 
 
-def _archival_record(copy: Any) -> dict[str, Any] | None:
-    """A record's archival copy when it has the shape release writes; anything else is none."""
-    if not isinstance(copy, dict):
-        return None
-    file, size, sha = copy.get("file"), copy.get("bytes"), copy.get("sha256")
-    if not (isinstance(file, str) and re.fullmatch(r"[\w.-]+\.pdf", file) and ".." not in file
-            and isinstance(size, int) and isinstance(sha, str)
-            and re.fullmatch(r"[0-9a-f]{64}", sha)):
-        return None
-    return {"file": file, "bytes": size, "sha256": sha}
-
-
 def _archival(copy: Any, version: str, kept: set[str], prefix: str) -> dict[str, str] | None:
     """The archival PDF/A copy a release record lists (releases before 0.3.0 have none)."""
     if not isinstance(copy, dict) or f"{version}/{copy.get('file')}" not in kept:
@@ -285,7 +298,8 @@ def _render(templates: Templates, env: jinja2.Environment, name: str, site: dict
             feed: dict[str, Any] | None = None) -> bytes:
     context = {"site": site, "page": page, "css": css, "theme": theme, "feed": feed or {},
                "locale": site.get("lang")}  # the tool's words in the report's language
-    return render_template(templates, name, context, env).encode("utf-8")
+    return render_template(templates, name, context, env,
+                           page=name.endswith(".html")).encode("utf-8")
 
 
 def _feed(slug: str, versions: list[Version]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import multiprocessing
 import re
@@ -44,6 +45,7 @@ class _Job:
     variant: str
     attachments: tuple[tuple[str, bytes, str], ...]
     date: dt.datetime | None
+    fit: tuple[int, Problem, str] | None = None  # a summary's pages, where asked, kind
 
 
 def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float, str | None]:
@@ -54,16 +56,25 @@ def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float
     from .pdftags import tidy_structure
 
     start = time.perf_counter()
+    fit, label = None, job.edition
+    if job.fit is not None:
+        from .summaryfit import fit_problems
+
+        limit, at, kind = job.fit
+        label = f"{job.edition} {kind} summary"
+        fit = functools.partial(fit_problems, limit=limit, at=at, edition=job.edition,
+                                kind=kind)
     try:
-        result = write_pdf(job.html, job.root, f"{job.edition} edition", variant=job.variant,
-                           attachments=list(job.attachments) or None, date=job.date)
+        result = write_pdf(job.html, job.root, f"{label} edition" if label == job.edition
+                           else label, variant=job.variant,
+                           attachments=list(job.attachments) or None, date=job.date, fit=fit)
     except ProblemsError as exc:
-        return job.edition, None, 0, exc.problems, time.perf_counter() - start, None
+        return label, None, 0, exc.problems, time.perf_counter() - start, None
     data = tidy_structure(result.data, job.html)
     lang = re.search(r'<html lang="([^"]+)"', job.html)
     data = finish_metadata(data, lang.group(1) if lang else "en",
                            archival=job.variant.startswith("pdf/a"))
-    return (job.edition, data, result.pages, [], time.perf_counter() - start,
+    return (label, data, result.pages, [], time.perf_counter() - start,
             result.subsetter)
 
 
@@ -214,11 +225,16 @@ def report_result(result: tuple, done: int, total: int, say: Progress) -> None:
     say(f"[{done}/{total}] {edition}: {status}")
 
 
-def job_for(root: Path, r: RenderedEdition, variant: str) -> _Job:
+def job_for(root: Path, r: RenderedEdition, variant: str, summary: Any = None) -> _Job:
+    """The job of one PDF: the edition, or one of its summaries (compose/summary.py), which
+    fails when it needs more pages than it may take."""
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     date = None
     if r.release.date is not None:
         date = dt.datetime.combine(r.release.date, dt.time(), tzinfo=dt.UTC)
+    if summary is not None:
+        return _Job(r.edition.id, summary.html, root, variant, (), date,
+                    (summary.max_pages, summary.at, summary.kind))
     if variant.startswith("pdf/a"):
         # The edition's own resolved sources, never another edition's text.
         attachments = (

@@ -58,6 +58,12 @@ def _latex_escape(text: str) -> str:
     return escaped
 
 
+def _braces_escaped(text: str) -> str:
+    """A value written as it is, except what could end its field early and start another
+    (``}, url = {…``): braces and backslashes are escaped, so every field holds only itself."""
+    return "".join(_LATEX_SPECIALS[ch] if ch in "\\{}" else ch for ch in text)
+
+
 def _bib_name(name: Mapping[str, str]) -> str:
     literal = name.get("literal")
     if literal is not None:
@@ -89,7 +95,8 @@ def _bib_fields(item: Mapping[str, Any], bib_type: str) -> list[tuple[str, str]]
 
     def add(name: str, value: Any, *, verbatim: bool = False) -> None:
         if value not in (None, "", []):
-            fields.append((name, str(value) if verbatim else _latex_escape(str(value))))
+            fields.append((name, _braces_escaped(str(value)) if verbatim
+                           else _latex_escape(str(value))))
 
     for role in ("author", "editor"):
         if item.get(role):

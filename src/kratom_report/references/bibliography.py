@@ -310,7 +310,7 @@ def format_bibliography(refs: list[dict], style: str, base_dir: Path | None = No
 
 def _entry_cache(path: Path) -> refcache.EntryCache | None:
     """The cache for this style, or None (turned off, or entries depend on each other)."""
-    if refcache.cache_dir() is None:
+    if refcache.cache_disabled():
         return None
     data = path.read_bytes()
     lowered = data.lower()

@@ -50,7 +50,7 @@ _MONTHS = {
 }
 _URL_MACRO = re.compile(r"\\url\{([^}]*)\}")
 # The start of a date: a range ("2021-03/2021-04") or an EDTF mark ("2021-03~") is cited by it.
-_DATE_START = re.compile(r"^\s*(\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?)(?:[T\s/~?%].*)?$")
+_DATE_START = re.compile(r"^\s*([0-9]{4}(?:-[0-9]{1,2}(?:-[0-9]{1,2})?)?)(?:[T\s/~?%].*)?$")
 # biblatex's localisation keys in ``type`` (BBT writes them for theses and reports).
 _TYPE_KEYS = {"phdthesis": "PhD thesis", "mathesis": "Master's thesis",
               "techreport": "Technical report", "resreport": "Research report"}
@@ -84,9 +84,16 @@ def _latex_decoder() -> Any:
             MacroTextSpec("textsuperscript", simplify_repl="<sup>%s</sup>"),
             MacroTextSpec("textsubscript", simplify_repl="<sub>%s</sub>"),
             MacroTextSpec("url", simplify_repl="%s"),
+            MacroTextSpec("href", simplify_repl=_href_text),
         ],
     )
     return LatexNodes2Text(latex_context=context, math_mode="text")
+
+
+def _href_text(node: Any, l2tobj: Any) -> str:
+    """``\\href{url}{text}`` prints its text (pylatexenc's own rule fails without it)."""
+    args = [a for a in (getattr(node.nodeargd, "argnlist", None) or []) if a is not None]
+    return l2tobj.nodelist_to_text([args[-1]]) if args else ""
 
 
 @functools.lru_cache(maxsize=1)
@@ -100,9 +107,13 @@ def _latex_parser_context() -> Any:
         "kratom-report-biblatex",
         prepend=True,
         macros=[MacroSpec(name, "{") for name in (
-            "mkbibemph", "mkbibitalic", "mkbibbold", "textsuperscript", "textsubscript")],
+            "mkbibemph", "mkbibitalic", "mkbibbold", "textsuperscript", "textsubscript")]
+        + [MacroSpec("href", "{{")],
     )
     return context
+
+
+MAX_BRACES = 32  # braces nested inside each other in one field: deeper is no text anyone typed
 
 
 @functools.lru_cache(maxsize=8192)
@@ -117,10 +128,23 @@ def _latex_text(value: str) -> str:
         return " ".join(value.split())
     from pylatexenc.latexwalker import LatexWalker
 
+    depth = deepest = 0
+    for ch in value:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        deepest = max(deepest, depth)
+    if deepest > MAX_BRACES:  # the LaTeX parser recurses once a level
+        raise ValueError(f"nests braces {deepest} deep (at most {MAX_BRACES}); remove the "
+                         "extra braces")
     value = re.sub(r"(?<!\\)([&%])", r"\\\1", value)
-    walker = LatexWalker(value, latex_context=_latex_parser_context(), tolerant_parsing=True)
-    nodes, _, _ = walker.get_latex_nodes()
-    return " ".join(_latex_decoder().nodelist_to_text(nodes).split())
+    try:
+        walker = LatexWalker(value, latex_context=_latex_parser_context(), tolerant_parsing=True)
+        nodes, _, _ = walker.get_latex_nodes()
+        return " ".join(_latex_decoder().nodelist_to_text(nodes).split())
+    except Exception as exc:  # noqa: BLE001 - pylatexenc fails in many ways on odd macros
+        shown = " ".join(value.split())
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise ValueError(f"has LaTeX this tool cannot read ('{shown}', {type(exc).__name__}); "
+                         "write it as plain text") from None
 
 
 def _bib_names(raw: str) -> list[dict]:
@@ -152,6 +176,17 @@ def _bib_names(raw: str) -> list[dict]:
             name = {"literal": _latex_text(person)}
         names.append(name)
     return names
+
+
+def _bib_people(fields: Mapping[str, str]) -> dict[str, list[dict]]:
+    out = {}
+    for role in ("author", "editor", "translator"):
+        if fields.get(role, "").strip():
+            try:
+                out[role] = _bib_names(fields[role])
+            except ValueError as exc:
+                raise ValueError(f"field '{role}' {exc}") from None
+    return out
 
 
 def _balanced(text: str) -> bool:
@@ -286,11 +321,12 @@ def _bib_entry(key: str, entry_type: str, fields: Mapping[str, str]) -> dict:
 
     def text(name: str) -> str | None:
         value = fields.get(name, "").strip()
-        return (_latex_text(value) or None) if value else None
+        try:
+            return (_latex_text(value) or None) if value else None
+        except ValueError as exc:
+            raise ValueError(f"field '{name}' {exc}") from None
 
-    for role in ("author", "editor", "translator"):
-        if fields.get(role, "").strip():
-            ref[role] = _bib_names(fields[role])
+    ref.update(_bib_people(fields))
     organisation = text("institution") or text("organization")
     if organisation and "author" not in ref:
         ref["author"] = [{"literal": organisation}]

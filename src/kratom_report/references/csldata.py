@@ -40,7 +40,7 @@ DATE_FIELDS = ("issued", "accessed", "event-date", "original-date", "submitted")
 _UPPER_FIELDS = {f.lower(): f for f in ("DOI", "URL", "PMID", "PMCID", "ISBN", "ISSN")}
 
 ET_AL = {"et al", "et al.", "others"}
-_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_ISO_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?)?$")
 DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
 
 

@@ -15,12 +15,13 @@ from ..source.paths import OutsideReport, inside_root
 from ..source.schema import validate
 from .bibread import read_bibtex
 from .csljson import csljson_to_refs
+from .idcheck import reference_problems
 
 # Where a file that fails to parse seems to define a key: "key: x" (YAML), '"id": "x"' (JSON).
 _YAML_KEY = re.compile(r"(?:^|[\s{,])key\s*:\s*['\"]?([^\s'\",}#]+)", re.M)
 _JSON_ID = re.compile(r'"id"\s*:\s*"([^"]+)"')
 # Where an entry starts: BibTeX's "@type{key,", CSL-JSON's '"id": "key"' (the key).
-_ENTRY_HEAD = re.compile(r'@\s*\w+\s*[{(]\s*([^\s,{}()]+)\s*,|"id"\s*:\s*"([^"]*)"')
+_ENTRY_HEAD = re.compile(r'@\s*\w+\s*[{(]\s*([^\s,{}()]+)\s*,|"id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 @dataclass
@@ -100,6 +101,10 @@ def load_reference_file(root: Path, path: Path, max_bytes: int,
     for i, entry in enumerate(entries):
         ref, errs = validate(Reference, doc, entry, base + (i,))
         errs = notes.pop(doc.values.get(base + (i,), ()), []) + errs
+        found = reference_problems(doc, base + (i,), entry) if ref is not None else []
+        errs += found
+        if any(p.severity != "warning" for p in found):
+            ref = None
         if ref is None:
             key = entry.get("key") if isinstance(entry, dict) else None
             lost.add({key} if isinstance(key, str) and key else set())
@@ -195,7 +200,8 @@ def _foreign_doc(entries: list[dict], path: Path, display: str, text: str) -> Ya
         start = m.start(2) if m.group(2) is not None else m.start()
         line += text.count("\n", last, start)
         last = start
-        heads.append((m.group(1) or m.group(2), line, start - text.rfind("\n", 0, start)))
+        heads.append((m.group(1) or _json_text(m.group(2)), line,
+                      start - text.rfind("\n", 0, start)))
     nxt = 0
     for i, entry in enumerate(entries):
         key = str(entry.get("key", ""))
@@ -209,6 +215,14 @@ def _foreign_doc(entries: list[dict], path: Path, display: str, text: str) -> Ya
                 doc.values[(i,)] = (n + 1, line_text.find(key) + 1)
                 break
     return doc
+
+
+def _json_text(raw: str) -> str:
+    """A JSON string's text (an id may hold escapes such as \\n), or as written if invalid."""
+    try:
+        return str(json.loads(f'"{raw}"'))
+    except ValueError:
+        return raw
 
 
 def load_references(root: Path, files: list[str] | None, report_doc: YamlDoc,

@@ -8,7 +8,7 @@ from ..errors import Problem
 from ..source.loader import Located
 from ..source.models import Reference
 
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI = re.compile(r"^10\.[0-9]{4,9}/\S+$")
 
 
 def lint_references(references: dict[str, Located], cited: set[str],

@@ -14,22 +14,27 @@ folder (``check`` writes nothing there, and ``build`` fingerprints it). Set
 ``KRATOM_REPORT_NO_CACHE=1`` to turn it off. Writes go through the one atomic writer
 (``atomic.write_all``); a file that is unreadable, of another shape or another context is
 ignored and replaced on the next write.
+
+Why a planted entry is never printed: the folder and every entry are held to
+:mod:`.cachetrust` (a private folder; an HMAC with a per-user key kept outside the cache on
+each entry). An entry without a valid MAC is ignored and formatted again.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..fingerprint import Hasher, json_digest
+from ..fingerprint import Hasher, json_digest, mac, mac_ok
+from .cachetrust import DISABLE_ENV as DISABLE_ENV  # re-exported: the switch's one name
+from .cachetrust import cache_disabled as cache_disabled
+from .cachetrust import cache_key, trusted_cache_folder
 
-FORMAT = 1
-DISABLE_ENV = "KRATOM_REPORT_NO_CACHE"
+FORMAT = 2  # 2: each entry is [fragment, HMAC]
 MAX_ENTRIES = 4096  # older entries (edited references) are dropped beyond this
 MAX_FILE_BYTES = 32_000_000  # a larger file is not ours: ignored
 _BIBLIOGRAPHY = re.compile(rb"<bibliography\b.*?</bibliography\s*>", re.S)
@@ -47,12 +52,8 @@ _FORMATTERS = ("bibliography.py", "titlecase.py", "csldata.py")
 
 
 def cache_dir() -> Path | None:
-    """The cache folder, or None when the cache is turned off."""
-    if os.environ.get(DISABLE_ENV, "").strip() not in ("", "0"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
-    return root / "kratom-report"
+    """The cache folder, or None when the cache is off or its folder is not to be trusted."""
+    return trusted_cache_folder()
 
 
 def entries_independent(style_bytes: bytes) -> bool:
@@ -93,23 +94,25 @@ def item_key(item: Mapping[str, Any]) -> str:
 class EntryCache:
     """The stored entries of one context; ``load`` never raises, ``save`` never fails a run."""
 
-    def __init__(self, folder: Path, context: str) -> None:
+    def __init__(self, folder: Path, context: str, key: bytes) -> None:
         self.path = folder / f"references-{context[:32]}.json"
         self.context = context
+        self.key = key
         self.entries: dict[str, str] = {}
         self.dirty = False
 
     @classmethod
     def open(cls, context: str) -> EntryCache | None:
         folder = cache_dir()
-        if folder is None:
+        key = cache_key() if folder is not None else None
+        if folder is None or key is None:
             return None
-        cache = cls(folder, context)
+        cache = cls(folder, context, key)
         cache.entries = cache._read()
         return cache
 
     def _read(self) -> dict[str, str]:
-        """The stored entries, or {} for a missing, corrupt or foreign file (never trusted)."""
+        """The stored entries whose MAC checks out; {} for a missing, corrupt or foreign file."""
         try:
             if self.path.is_symlink() or self.path.stat().st_size > MAX_FILE_BYTES:
                 return {}
@@ -117,15 +120,17 @@ class EntryCache:
         except (OSError, ValueError):
             return {}
         if not isinstance(data, dict) or data.get("format") != FORMAT or \
-                data.get("context") != self.context:
+                data.get("context") != self.context or not isinstance(data.get("entries"), dict):
             return {}
-        entries = data.get("entries")
-        if not isinstance(entries, dict) or data.get("digest") != _digest(entries):
-            return {}
-        if not all(isinstance(k, str) and _HEX64.fullmatch(k) and isinstance(v, str)
-                   and plausible(v) for k, v in entries.items()):
-            return {}
-        return entries
+        kept = {}
+        for k, v in data["entries"].items():
+            if isinstance(k, str) and _HEX64.fullmatch(k) and isinstance(v, list) and \
+                    len(v) == 2 and isinstance(v[0], str) and \
+                    mac_ok(self.key, v[1], self.context, k, v[0]) and plausible(v[0]):
+                kept[k] = v[0]
+            else:
+                self.dirty = True  # rewritten without it at the next save
+        return kept
 
     def get(self, key: str) -> str | None:
         return self.entries.get(key)
@@ -139,14 +144,13 @@ class EntryCache:
         """Write atomically; a cache that cannot be written is simply not kept."""
         if not self.dirty:
             return
-        entries = dict(list(self.entries.items())[-MAX_ENTRIES:])
-        body = {"format": FORMAT, "context": self.context, "digest": _digest(entries),
-                "entries": entries}
+        entries = {k: [v, mac(self.key, self.context, k, v)]
+                   for k, v in list(self.entries.items())[-MAX_ENTRIES:]}
+        body = {"format": FORMAT, "context": self.context, "entries": entries}
         from ..atomic import write_all  # only when writing: a warm run never needs it
         from ..errors import OutputError
 
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             write_all([(self.path, json.dumps(body, ensure_ascii=False).encode("utf-8"))],
                       durable=False, mode=0o600)
         except (OSError, OutputError):
@@ -160,8 +164,3 @@ def plausible(fragment: str) -> bool:
     tags = _TAG.findall(fragment)
     return fragment.count("<") == len(tags) and fragment.count(">") == len(tags) and \
         all(_ALLOWED_TAG.fullmatch(tag) for tag in tags)
-
-
-def _digest(entries: Mapping[str, Any]) -> str:
-    """A checksum of the entries, so a file damaged in place is not read as valid."""
-    return json_digest(entries)

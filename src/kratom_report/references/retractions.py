@@ -27,8 +27,9 @@ __all__ = ["Finding", "Notice", "RetractionCheck", "check_retractions", "csv_dat
 REQUIRED = ("OriginalPaperDOI", "RetractionNature", "RetractionDate", "RetractionDOI")
 MAX_CSV_BYTES = 1_000_000_000  # the real file is ~60 MB; a gigabyte is not that file
 MAX_FIELD = 1_000_000  # characters in one cell: the longest real one (Notes) is far shorter
-_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
+_US_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})"
+                      r"(?:\s+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?$")
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ].*)?$")
 
 
 @dataclass(frozen=True)

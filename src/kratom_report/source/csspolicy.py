@@ -1,11 +1,15 @@
 """The one CSS policy: what a stylesheet may load, and what an SVG's ``<style>`` may hold.
 
-Every ``url()``, ``src()`` and ``@import`` in any CSS the tool reads (the built-in and a
-report's own template stylesheets, the theme stylesheet, an SVG's ``<style>`` and its style
-attributes, the ``@font-face`` rules whose fonts are checked) is found here, by tinycss2's
-tokenizer, so ``URL(…)``, ``\\75 rl(…)`` and ``@IMPORT`` are the same thing everywhere. Callers
-decide what to do with each reference (inline it, refuse it) and splice the result into the
-original text, so everything else stays as written.
+Every ``url()``, ``src()``, ``image-set()`` and ``@import`` in any CSS the tool reads (the
+built-in and a report's own template stylesheets, the theme stylesheet, an SVG's ``<style>`` and
+its style attributes, the ``@font-face`` rules whose fonts are checked, a template's ``<style>``
+and ``style=``) is found here, by tinycss2's tokenizer, so ``URL(…)``, ``\\75 rl(…)``,
+``u\\rl(…)`` and ``@IMPORT`` are the same thing everywhere. Callers decide what to do with each
+reference (inline it, refuse it) and splice the result into the original text, so everything
+else stays as written. What no stylesheet may hold at all, whatever it is for, is said once,
+in :func:`refused`: an ``@import``, an image function (``image-set()`` and its kin load
+files given as plain strings, which no ``url()`` rule would see), a remote URL, and a
+``</style`` that would end the page's ``<style>`` element and start markup.
 
 The ``<style>`` of an SVG figure: plain rules only, each scoped to the figure it came with.
 
@@ -19,6 +23,7 @@ selector is prefixed with the figure's own id before the figure is embedded.
 from __future__ import annotations
 
 import base64
+import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -72,17 +77,22 @@ def _split(prelude: list) -> list[list]:
 
 
 _NEWLINE = re.compile(r"\r\n|[\r\n\f]")  # what CSS counts as one line break
+# Functions that load images named by plain strings ("a.png" 1x), so no url() rule sees them.
+IMAGE_FUNCTIONS = frozenset({"image-set", "-webkit-image-set", "image", "cross-fade",
+                             "-webkit-cross-fade"})
+_END_STYLE = re.compile(r"</style", re.I)
 
 
 @dataclass(frozen=True)
 class CssRef:
-    """One reference in CSS: ``url``/``src`` (a file it loads) or ``import`` (a stylesheet).
+    """One reference in CSS: ``url``/``src`` (a file it loads), ``import`` (a stylesheet) or
+    ``image`` (an image function such as ``image-set()``; ``target`` is its name).
 
     ``target`` is the URL as CSS reads it (escapes resolved); ``start``/``end`` are offsets
     of the whole ``url(…)`` (or ``@import`` keyword) in the original text, for splicing.
     """
 
-    kind: Literal["url", "import"]
+    kind: Literal["url", "import", "image"]
     target: str
     line: int
     column: int
@@ -114,6 +124,11 @@ def _walk(tokens: Iterable[Any], css: str, starts: list[int], refs: list[CssRef]
             at = _offset(starts, token)
             refs.append(CssRef("url", _target(token), token.source_line, token.source_column,
                                at, _end(css, at)))
+        elif kind == "function" and token.lower_name in IMAGE_FUNCTIONS:
+            at = _offset(starts, token)
+            refs.append(CssRef("image", token.lower_name, token.source_line,
+                               token.source_column, at, _end(css, at)))
+            continue  # refused whole: what it holds is not looked at
         if kind == "function" and token.lower_name not in ("url", "src"):
             _walk(token.arguments, css, starts, refs)
         elif kind in ("() block", "[] block", "{} block"):
@@ -173,6 +188,35 @@ def remote(target: str) -> bool:
     return bool(parts.scheme or parts.netloc or target.startswith("//"))
 
 
+def refused(css: str, *, remote_urls: bool = True) -> list[tuple[int, int, str]]:
+    """(line, column, what was found and why) for what no stylesheet may hold.
+
+    The one rule for every stylesheet whose text reaches a page (template stylesheets, the
+    theme's, a template's ``<style>`` and ``style=``): nothing is fetched, and the text cannot
+    end the ``<style>`` element it is put in. ``remote_urls=False`` leaves remote ``url()``
+    to a caller that refuses them in its own words.
+    """
+    starts = [0] + [m.end() for m in _NEWLINE.finditer(css)]
+    found = []
+    for m in _END_STYLE.finditer(css):
+        line = bisect.bisect_right(starts, m.start())
+        found.append((line, m.start() - starts[line - 1] + 1,
+                      f"'{m.group(0)}' in a stylesheet would end the page's <style> element "
+                      "and start markup; remove it"))
+    for ref in css_refs(css):
+        if ref.kind == "image":
+            found.append((ref.line, ref.column, f"{ref.target}() is not allowed in a "
+                          "stylesheet: it loads images no rule checks; use url() with a file "
+                          "beside the stylesheet"))
+        elif ref.kind == "import":
+            found.append((ref.line, ref.column, "@import is not allowed in a stylesheet: web "
+                          "output fetches nothing; put the rules in this file"))
+        elif remote_urls and not ref.local and remote(ref.target):
+            found.append((ref.line, ref.column, f"url({ref.target}) is remote: web output "
+                          "fetches nothing; use a file inside templates/ or a data: URL"))
+    return sorted(found)
+
+
 def inline_urls(css: str, read: Callable[[str], tuple[str, bytes] | str], *, name: str,
                 inside: str) -> tuple[str, list[tuple[CssRef, str]]]:
     """``css`` with every ``url()`` that loads a file replaced by a data: URI of it.
@@ -197,5 +241,9 @@ def inline_urls(css: str, read: Callable[[str], tuple[str, bytes] | str], *, nam
     refs = css_refs(css)
     problems += [(ref, f"@import is refused in {name}; put the rules in this file")
                  for ref in refs if ref.kind == "import"]
+    # kind "image": refused whatever the caller's rule for files is
+    problems += [(CssRef("image", "", line, column, -1, -1), why)
+                 for line, column, why in refused(css, remote_urls=False)
+                 if not why.startswith("@import")]
     out = rewrite_urls(css, refs, new)
-    return out, sorted(problems, key=lambda p: p[0].start)
+    return out, sorted(problems, key=lambda p: (p[0].line, p[0].column))

@@ -135,7 +135,7 @@ def latest_day(as_of: Any) -> dt.date | None:
     """The last day ``as_of`` can mean: "2026-04" is as of 30 April 2026 at the latest."""
     if isinstance(as_of, dt.date):
         return as_of
-    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", str(as_of).strip())
+    m = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", str(as_of).strip())
     if m is None:
         return None
     year, month, day = int(m.group(1)), m.group(2), m.group(3)

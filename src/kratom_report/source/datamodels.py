@@ -14,7 +14,7 @@ from .modelbase import Strict
 def real_date(value: Any) -> Any:
     """A date written as text ("2016-08-31", "2016-08") must name a day or month that exists."""
     if isinstance(value, str):
-        m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+        m = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", value.strip())
         if m:
             try:
                 dt.date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
@@ -24,7 +24,7 @@ def real_date(value: Any) -> Any:
 
 
 class Event(Strict):
-    date: Annotated[StrictStr, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | dt.date
+    date: Annotated[StrictStr, Field(pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")] | dt.date
     label: StrictStr
     source: StrictStr | None = None
 

@@ -26,7 +26,7 @@ from .schema import validate
 FACT_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 DEFAULT_FILE = "facts.yaml"
 DEFAULT_PERIOD = "6 months"
-_PERIOD = re.compile(r"(\d{1,4}) *(day|week|month|year)s?")
+_PERIOD = re.compile(r"([0-9]{1,4}) *(day|week|month|year)s?")
 Format = Literal["number", "percent", "integer", "text"]
 
 

@@ -19,6 +19,7 @@ from .limits import over_limit
 from .loader import Located, YamlDoc
 from .models import FigureBlock
 from .paths import located_inside
+from .pixels import pixel_problem
 from .svgsafe import SvgRefused, clean_svg
 from .tilelayout import DEFAULT_LAYOUT, TileLayout, check_regions, load_layout
 
@@ -164,6 +165,9 @@ def _raster_problem(raw: bytes, mime: str) -> str | None:
         what = f"is a {_NAMES[actual]} file" if actual else f"is not a {name} file"
         return (f"{what} (its first bytes say so), though its name says {name}; export it "
                 f"again as {name}, or rename it")
+    too_many = pixel_problem(raw)
+    if too_many:
+        return too_many
     from PIL import Image, UnidentifiedImageError
 
     # verify(), not load(): the PDF engine, once imported, makes Pillow accept truncated files.

@@ -33,3 +33,19 @@ def over_limit(size: int, max_bytes: int) -> str | None:
         return None
     return (f"is {size / 1_000_000:.3g} MB, over the {max_bytes / 1_000_000:g} MB limit (make "
             "it smaller, or raise max_file_mb in report.yaml)")
+
+
+FONT_EXPANSION = 10  # a WOFF or WOFF2 font may declare at most this many times max_file_mb
+
+
+def font_limit(max_bytes: int) -> int:
+    """How large a compressed font may be once decompressed, in bytes."""
+    return FONT_EXPANSION * max_bytes
+
+
+# The longest name a slug, an edition id or a section id may have. They become file names: the
+# longest output is <slug>-<edition>-v<version>-draft-changes-since-<version>-print.html (221
+# bytes with 64-character ids and versions of three 9-digit numbers); its build record adds
+# ".json" and an atomic write ".", ".XXXXXXXX.tmp" and ".old": 244 bytes, under the 255 that
+# file systems allow.
+MAX_ID = 64

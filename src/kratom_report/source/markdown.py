@@ -7,12 +7,14 @@ statistics, rendering); turning the tokens into HTML is the compose stage's job.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
 _KEY = r"[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*"
+CITATION_KEY = _KEY  # what a reference key must be to be cited
 _ITEM = re.compile(rf"^\s*@({_KEY})\s*(?:,\s*(.+?))?\s*$")
 
 
@@ -93,7 +95,9 @@ class Slip:
 
 
 _BARE = re.compile(rf"(?<![\w.+\-\[@/\\])@({_KEY})")
+_ESCAPED = re.compile(rf"\\@({_KEY})")
 _TRAILING = ".:#$%&+?<>~/-"
+MAX_SLIPS = 50  # citation-like slips listed per text; locating each reads the text again
 
 
 def scan_citations(md: MarkdownIt, text: str, tokens: list | None = None
@@ -103,20 +107,27 @@ def scan_citations(md: MarkdownIt, text: str, tokens: list | None = None
 
     A slip is a bare ``@key``, an unclosed ``[@key`` or ``[@ key]``: meant as a citation,
     printed as text. Only plain text is looked at (not code), and an ``@`` after a letter
-    (an email address) is not a citation."""
+    (an email address) is not a citation. At most ``MAX_SLIPS`` are listed, then one slip
+    that counts the rest: time stays linear in the text however many there are."""
     cites: list[Cite] = []
     slips: list[Slip] = []
+    escaped = {m.group(1).rstrip(_TRAILING) for m in _ESCAPED.finditer(text)}
 
     def walk(tokens) -> None:
         for t in tokens:
             if t.type == "citation":
                 cites.extend(t.meta["cites"])
             elif t.type == "text":
-                slips.extend(_slips_in(t.content, text))
+                slips.extend(_slips_in(t.content, escaped))
             if t.children:
                 walk(t.children)
 
     walk(md.parse(text, {}) if tokens is None else tokens)
+    if len(slips) > MAX_SLIPS:
+        more = len(slips) - MAX_SLIPS
+        slips = slips[:MAX_SLIPS] + [Slip(slips[MAX_SLIPS].needle, (
+            f"{more} more citation-like slips in this text are not listed; fix the ones above "
+            "and check again"))]
     return cites, _placed(slips, text) if slips else slips
 
 
@@ -124,11 +135,20 @@ def _placed(slips: list[Slip], source: str) -> list[Slip]:
     """Count the needle's earlier occurrences, so ``[@a] and @a`` points at the second ``@a``."""
     spans = [(m.start(), m.end()) for m in re.finditer(r"\[@[^\]\n]*\]", source)
              if parse_citation(m.group(0)[1:-1])]
+    span_starts = [a for a, _b in spans]
+
+    def in_citation(p: int) -> bool:
+        i = bisect_right(span_starts, p) - 1
+        return i >= 0 and p < spans[i][1]
+
     taken: dict[str, int] = {}
+    found: dict[str, tuple[list[int], list[int]]] = {}  # needle → (starts, free starts)
     out = []
     for slip in slips:
-        starts = [m.start() for m in re.finditer(re.escape(slip.needle), source)]
-        free = [p for p in starts if not any(a <= p < b for a, b in spans)]
+        if slip.needle not in found:
+            every = [m.start() for m in re.finditer(re.escape(slip.needle), source)]
+            found[slip.needle] = (every, [p for p in every if not in_citation(p)])
+        starts, free = found[slip.needle]
         k = taken.get(slip.needle, 0)
         taken[slip.needle] = k + 1
         if k < len(free):
@@ -137,12 +157,13 @@ def _placed(slips: list[Slip], source: str) -> list[Slip]:
     return out
 
 
-def _slips_in(content: str, source: str) -> list[Slip]:
-    """Slips in one run of plain text, in the order they stand."""
+def _slips_in(content: str, escaped: set[str]) -> list[Slip]:
+    """Slips in one run of plain text, in the order they stand (``escaped``: names written
+    with a backslash before the ``@`` in the source, meant as text)."""
     found: list[tuple[int, Slip]] = []
-    covered: list[tuple[int, int]] = []
+    covered: list[tuple[int, int]] = []  # in order and apart, so one bisect finds the candidate
     for m in re.finditer(r"\[@", content):
-        if any(a <= m.start() <= b for a, b in covered):
+        if covered and m.start() <= covered[-1][1]:
             continue
         end = content.find("]", m.end())
         body = content[m.end() : end if end >= 0 else len(content)]
@@ -158,11 +179,13 @@ def _slips_in(content: str, source: str) -> list[Slip]:
         else:
             found.append((m.start(), Slip(content[m.start() : end + 1], (
                 f"'[@{body}]' is not a citation; write [@key], [@a; @b] or [@key, p. 12]"))))
+    starts = [a for a, _b in covered]
     for m in _BARE.finditer(content):
-        if any(a <= m.start() <= b for a, b in covered):
+        i = bisect_right(starts, m.start()) - 1
+        if i >= 0 and m.start() <= covered[i][1]:
             continue
         name = m.group(1).rstrip(_TRAILING)
-        if name and f"\\@{name}" not in source:
+        if name and name not in escaped:
             found.append((m.start(), Slip(f"@{name}", (
                 f"'@{name}' is not a citation without brackets; to cite it, write [@{name}]"))))
     return [slip for _start, slip in sorted(found, key=lambda pair: pair[0])]

@@ -24,8 +24,10 @@ from .limits import (
     DEFAULT_MAX_FILE_MB,
     DEFAULT_REFERENCES,
     MAX_FILE_MB_CEILING,
+    MAX_ID,
 )
-from .modelbase import Strict
+from .modelbase import Line, Strict
+from .thememodels import Theme as Theme  # re-exported: defined here first
 
 Cell = str | int | float
 
@@ -35,7 +37,7 @@ Cell = str | int | float
 TEXT_FIELDS = frozenset({
     "title", "subtitle", "caption", "label", "text", "alt", "audience", "key_messages",
     "cover_note", "study", "design", "population", "finding", "note", "changes", "caveat",
-    "unit", "law", "organisation", "subject", "keywords", "affiliation", "mark",
+    "unit", "law", "organisation", "subject", "keywords", "affiliation", "mark", "summary",
 })
 CELL_FIELDS = frozenset({"header", "rows", "n"})
 # Fields holding a list of text: a bare string there gets "write it as [x]".
@@ -44,16 +46,19 @@ TEXT_LIST_FIELDS = frozenset({"sections", "references", "keywords", "audiences",
 Kind = Literal["front", "evidence", "guidance", "policy", "back"]
 Certainty = Literal["high", "moderate", "low", "very-low"]
 Paper = Literal["a4", "letter"]
+# The graded-entry summaries an edition may ask for, each a PDF of at most that many pages.
+SummaryKind = Literal["one-page", "three-page"]
+SUMMARY_PAGES = {"one-page": 1, "three-page": 3}
 
 _SLUG = r"^[a-z0-9][a-z0-9-]*$"
-_SEMVER = r"^\d+\.\d+\.\d+$"
+_SEMVER = r"^[0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,9}$"  # ASCII digits only: \d is any script
 # BCP 47 in the shape tools accept: a 2-3 letter language, then subtags (en, en-GB, zh-Hant-TW).
 _LANGUAGE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
 
 
 class Author(Strict):
-    name: StrictStr
-    affiliation: StrictStr | None = None
+    name: Line
+    affiliation: Line | None = None
 
 
 class StaleAfter(Strict):
@@ -62,9 +67,9 @@ class StaleAfter(Strict):
 
 
 class Edition(Strict):
-    id: Annotated[StrictStr, Field(pattern=_SLUG)]
-    title: StrictStr
-    audience: StrictStr
+    id: Annotated[StrictStr, Field(pattern=_SLUG, max_length=MAX_ID)]
+    title: Line
+    audience: Line
     accent: Annotated[StrictStr, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
     paper: Paper | None = None
     citation_style: StrictStr | None = None
@@ -72,63 +77,29 @@ class Edition(Strict):
     cover_note: StrictStr | None = None
     # The edition's language (default: the report's); its sections use their translations.
     language: Annotated[StrictStr, Field(pattern=_LANGUAGE)] | None = None
+    summaries: list[SummaryKind] = []
 
 
-_COLOUR = r"^#[0-9a-fA-F]{6}$"
+class Site(Strict):
+    """Where the release site is published: printed links and QR codes point there."""
 
-
-class ThemeColours(Strict):
-    text: Annotated[StrictStr, Field(pattern=_COLOUR)] | None = None
-    muted: Annotated[StrictStr, Field(pattern=_COLOUR)] | None = None
-
-    @field_validator("text", "muted", mode="before")
-    @classmethod
-    def _written(cls, value: Any) -> Any:
-        if value is None:  # `text: #1b1f24` unquoted: YAML reads a comment, so no value
-            raise ValueError("is empty")
-        return value
-
-
-class ThemeFonts(Strict):
-    regular: StrictStr
-    bold: StrictStr | None = None
-    italic: StrictStr | None = None
-    bold_italic: StrictStr | None = None
-    licence: StrictStr  # a font is shipped with its licence, or not at all
-
-
-class ThemeNumbering(Strict):
-    tables: bool = True
-    figures: bool = True
-
-
-class Theme(Strict):
-    """How the briefing looks; every file is a path relative to report/ (see source/theme.py)."""
-
-    logo: StrictStr | None = None
-    logo_in_header: bool = False
-    colours: ThemeColours = ThemeColours()
-    fonts: ThemeFonts | None = None
-    fallback_fonts: list[StrictStr] = []
-    css: StrictStr | None = None
-    section_break: Literal["page", "auto"] = "auto"
-    numbering: ThemeNumbering = ThemeNumbering()
+    base_url: Annotated[StrictStr, Field(pattern=r"^https?://[^\s]+$")] | None = None
 
 
 class Report(Strict):
-    title: StrictStr
-    subtitle: StrictStr | None = None
-    slug: Annotated[StrictStr, Field(pattern=_SLUG)]
+    title: Line
+    subtitle: Line | None = None
+    slug: Annotated[StrictStr, Field(pattern=_SLUG, max_length=MAX_ID)]
     version: Annotated[StrictStr, Field(pattern=_SEMVER)]
     language: Annotated[StrictStr, Field(pattern=_LANGUAGE)] = "en"
     authors: list[Author] = Field(min_length=1)
-    organisation: StrictStr
-    contact: StrictStr | None = None
+    organisation: Line
+    contact: Line | None = None
     licence: StrictStr
     citation_style: StrictStr = "american-medical-association"
     paper: Paper = "a4"
-    subject: StrictStr | None = None
-    keywords: list[StrictStr] = []
+    subject: Line | None = None
+    keywords: list[Line] = []
     # The range lives in limits.py: the quick reader (reportfile.py) judges by the same one.
     max_file_mb: StrictFloat = Field(default=DEFAULT_MAX_FILE_MB, gt=0, le=MAX_FILE_MB_CEILING,
                                      allow_inf_nan=False)
@@ -140,6 +111,7 @@ class Report(Strict):
     retractions: StrictStr | None = None  # a Retraction Watch CSV, relative to report/
     theme: Theme = Theme()
     facts: StrictStr | None = None  # the facts file (default: facts.yaml when present)
+    site: Site = Site()
 
 
 class _Block(Strict):
@@ -156,12 +128,12 @@ class MarkdownText(Strict):
 
 
 class CalloutText(Strict):
-    title: StrictStr | None = None
+    title: Line | None = None
     text: StrictStr | None = None
 
 
 class TableText(Strict):
-    caption: StrictStr | None = None
+    caption: Line | None = None
     header: list[Cell] | None = None
     rows: list[list[Cell]] | None = None
     source: StrictStr | None = None
@@ -175,19 +147,20 @@ class EvidenceRowText(Strict):
 
 
 class EvidenceTableText(Strict):
-    caption: StrictStr | None = None
+    caption: Line | None = None
     rows: list[EvidenceRowText] | None = None
     source: StrictStr | None = None
 
 
 class FigureText(Strict):
-    caption: StrictStr | None = None
-    alt: StrictStr | None = None
+    caption: Line | None = None
+    alt: Line | None = None
     source: StrictStr | None = None
 
 
 class SectionText(Strict):
-    title: StrictStr
+    title: Line
+    summary: StrictStr | None = None
 
 
 class MarkdownBlock(_Block):
@@ -198,17 +171,18 @@ class MarkdownBlock(_Block):
 
 class CalloutBlock(_Block):
     type: Literal["callout"]
-    title: StrictStr | None = None
+    title: Line | None = None
     text: StrictStr
     translations: dict[Language, CalloutText] | None = None
 
 
 class TableBlock(_Block):
     type: Literal["table"]
-    caption: StrictStr
+    caption: Line
     header: list[Cell] = Field(min_length=1)
     rows: list[list[Cell]] = Field(min_length=1)
     source: StrictStr | None = None
+    in_summary: bool = False  # also shown in the edition's three-page summary
     translations: dict[Language, TableText] | None = None
 
 
@@ -223,15 +197,16 @@ class EvidenceRow(Strict):
 
 class EvidenceTableBlock(_Block):
     type: Literal["evidence_table"]
-    caption: StrictStr
+    caption: Line
     rows: list[EvidenceRow] = Field(min_length=1)
     source: StrictStr | None = None
+    in_summary: bool = False
     translations: dict[Language, EvidenceTableText] | None = None
 
 
 FigureKind = Literal["timeline", "series", "state-map", "tile-map", "image"]
 # A width is a share of the column or a print length: 60%, 120mm, 8cm, 3.5in.
-_WIDTH = re.compile(r"(\d+(?:\.\d+)?)(%|mm|cm|in)")
+_WIDTH = re.compile(r"([0-9]+(?:\.[0-9]+)?)(%|mm|cm|in)")
 _MAX_WIDTH = {"%": 100.0, "mm": 300.0, "cm": 30.0, "in": 12.0}
 
 
@@ -247,9 +222,10 @@ class FigureBlock(_Block):
     file: StrictStr | None = None
     layout: StrictStr | None = None
     width: StrictStr | None = None
-    caption: StrictStr
-    alt: StrictStr
+    caption: Line
+    alt: Line
     source: StrictStr | None = None
+    in_summary: bool = False
     translations: dict[Language, FigureText] | None = None
 
     @field_validator("alt")
@@ -286,11 +262,12 @@ Block = Annotated[
 
 
 class Section(Strict):
-    id: Annotated[StrictStr, Field(pattern=_SLUG)]
-    title: StrictStr
+    id: Annotated[StrictStr, Field(pattern=_SLUG, max_length=MAX_ID)]
+    title: Line
     kind: Kind
     audiences: list[StrictStr] | None = None
     translations: dict[Language, SectionText] | None = None
+    summary: StrictStr | None = None  # Markdown for the three-page summary
     blocks: list[Block] = Field(min_length=1)
 
 
@@ -392,7 +369,7 @@ class AcceptedOverdue(Strict):
 class ChangelogEntry(Strict):
     version: Annotated[StrictStr, Field(pattern=_SEMVER)]
     date: dt.date | None = None
-    changes: list[StrictStr] = []
+    changes: list[Line] = []
     accepted_overdue: list[AcceptedOverdue] = []
 
 

@@ -15,10 +15,10 @@ from ..references.lint import lint_references
 from .datamodels import DataFile
 from .factcheck import FactBook, facts_and_notes
 from .figurefiles import FigureFiles, figure_keys_ok, load_figure_files
-from .limits import limit_bytes
+from .limits import MAX_ID, limit_bytes
 from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
 from .locate import REPORT_FILE
-from .markdown import MAX_DEPTH, nesting_depth, scan_citations
+from .markdown import MAX_DEPTH, MAX_SLIPS, nesting_depth, scan_citations
 from .models import (
     Block,
     Changelog,
@@ -29,10 +29,10 @@ from .models import (
     Section,
 )
 from .parts import ReportParts, report_parts
-from .paths import OutsideReport, inside_root, located_inside
+from .paths import is_inside, located_inside, outside_message
 from .schema import as_written, did_you_mean, validate
 from .texts import AUTO, MARKDOWN, auto_source_keys, block_in_edition, check_controls, iter_texts
-from .theme import check_theme, contrast_ratio
+from .theme import check_contrast, check_theme
 from .tilelayout import check_statuses
 from .translations import check_languages
 
@@ -64,6 +64,8 @@ def load_project(root: Path) -> Project:
     mistake is one message: a part that fails (report.yaml's editions, a reference file) is
     reported where it is, and the checks that depend on it are skipped, not failed."""
     problems: list[Problem] = []
+    if not is_inside(root, root / "report"):  # a link out: say so, not blame report.yaml
+        raise ProblemsError([Problem("report/", message=outside_message("folder", "report"))])
     report_doc = _load(root, root / REPORT_FILE, problems, limit_bytes(None))
     if report_doc is None:
         raise ProblemsError(problems)
@@ -79,7 +81,7 @@ def load_project(root: Path) -> Project:
     data = _load_data(root, sections, problems, parts.max_bytes)
     figures = load_figure_files(root, sections, data, problems, parts.max_bytes)
 
-    _check_contrast(parts.editions, report_doc, problems)
+    check_contrast(parts.editions, report_doc, problems)
     _check_edition_ids(report_doc, problems)
     _check_style_paths(root, report_doc, problems)
     check_theme(root, report_doc, parts.max_bytes, problems)
@@ -105,23 +107,23 @@ def load_project(root: Path) -> Project:
 
 def _load(root: Path, path: Path, problems: list[Problem], max_bytes: int) -> YamlDoc | None:
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    try:
-        inside_root(root, path, what="file", value=shown)
-    except OutsideReport as exc:
-        problems.append(Problem(shown, None, None, exc.message))
+    if not is_inside(root, path):
+        problems.append(Problem(shown, message=outside_message("file", shown)))
         return None
     try:
-        doc = load_yaml(path, relpath(path, root), max_bytes=max_bytes)
+        return load_yaml(path, relpath(path, root), max_bytes=max_bytes)
     except YamlLoadError as exc:
         problems += exc.problems
         return None
-    return doc
 
 
 def _load_sections(root: Path, parts: ReportParts, report_doc: YamlDoc,
                    problems: list[Problem]) -> tuple[list[Located], bool]:
     """Sections in report order, and whether every listed one loaded and validated."""
     folder = root / "report" / "sections"
+    if parts.sections and located_inside(root, folder, report_doc, ("sections",), problems,
+                                         what="folder", value="report/sections") is None:
+        return [], False  # a link out: nothing in it is listed or read
     on_disk = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
     seen: dict[str, int] = {}
     explained: set[str] = set()  # unlisted files a "did you mean" already points at
@@ -228,7 +230,10 @@ def _load_changelog(root: Path, parts: ReportParts, report_doc: YamlDoc,
     name = parts.changelog
     if name is None:  # report.yaml's 'changelog' is invalid, and reported as such
         return None, None
-    path = root / "report" / name
+    path = root / "report" / name  # refused where report.yaml names it, before it is read:
+    if located_inside(root, path, report_doc, ("changelog",), problems, what="changelog",
+                      value=name) is None:
+        return None, None
     if not path.is_file():
         problems.append(report_doc.problem(("changelog",), f"changelog 'report/{name}' not found"))
         return None, None
@@ -304,17 +309,6 @@ def _check_editions_select(editions: list[tuple[int, Edition]], doc: YamlDoc,
                 f"edition '{ed.id}' selects no content: no block's audiences include it")))
 
 
-def _check_contrast(editions: list[tuple[int, Edition]], doc: YamlDoc,
-                    problems: list[Problem]) -> None:
-    # Accents colour headings on white and white text in table headers: both must read (AA).
-    for i, ed in editions:
-        ratio = contrast_ratio(ed.accent, "#ffffff")
-        if ratio < 4.5:
-            problems.append(doc.problem(("editions", i, "accent"), (
-                f"accent '{ed.accent}' has a contrast of {ratio:.1f}:1 with white; text needs "
-                "at least 4.5:1 (WCAG AA): choose a darker colour")))
-
-
 def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
                      sections: list[Located], data: dict[str, Located],
                      references: dict[str, Located], unavailable: Unavailable,
@@ -352,19 +346,24 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
                 "printed, so flatten them (deeper text would be lost)")))
             continue
         cites, slips = scan_citations(MARKDOWN, text, tokens)
-        for cite in cites:
-            cited.add(cite.key.lower())
-            if cite.key.lower() not in known and cite.key not in unavailable:
-                line, col = doc.find(loc, "@" + cite.key)
-                problems.append(Problem(doc.display, line, col, _unknown(cite.key, known)))
+        cited |= {c.key.lower() for c in cites}
+        unknown = list(dict.fromkeys(c.key for c in cites
+                                     if c.key.lower() not in known and c.key not in unavailable))
+        for key in unknown[:MAX_SLIPS]:  # each located by reading the text again: bounded
+            line, col = doc.find(loc, "@" + key)
+            problems.append(Problem(doc.display, line, col, _unknown(key, known)))
+        if len(unknown) > MAX_SLIPS:
+            problems.append(doc.problem(loc, (
+                f"{len(unknown) - MAX_SLIPS} more unknown citation keys in this text are not "
+                "listed; fix the ones above and check again")))
         for slip in slips:
             line, col = doc.find(loc, slip.needle, slip.occurrence)
             warnings.append(Problem(doc.display, line, col, slip.message, "warning"))
     return cited
 
 
-_ID = re.compile(r"[a-z0-9][a-z0-9-]*")  # every id that becomes a file name
-MAX_ID = 64
+# One id pattern for everything that becomes a file name; checked before any path is built.
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 def _check_style_paths(root: Path, doc: YamlDoc, problems: list[Problem]) -> None:

@@ -22,7 +22,7 @@ from .models import CELL_FIELDS, TEXT_FIELDS, TEXT_LIST_FIELDS
 M = TypeVar("M", bound=BaseModel)
 
 _FRIENDLY_PATTERNS = {
-    "version": 'a version like "1.2.0" (quoted, major.minor.patch)',
+    "version": 'a version like "1.2.0" (quoted, major.minor.patch, in the digits 0-9)',
     "slug": "lowercase letters, digits and hyphens",
     "id": "lowercase letters, digits and hyphens",
     "accent": 'a hex colour like "#1f5f8b"',
@@ -296,6 +296,9 @@ def _kind_message(field: str, value: Any, err: ErrorDetails, ctx: dict[str, Any]
         if isinstance(value, list) and not value:
             return f"'{field}' must not be empty"
         return f"'{field}' is too short" if kind == "too_short" else f"'{field}' is too long"
+    if kind == "string_too_long":  # only ids have a length limit: they become file names
+        return (f"'{field}' is {len(value)} characters long, over the limit of "
+                f"{ctx.get('max_length')} (it becomes part of file names); shorten it")
     if kind == "greater_than":
         return f"'{field}' must be greater than {ctx.get('gt')}"
     if kind == "greater_than_equal":

@@ -4,11 +4,16 @@ Every check and build tests each printed character against the fonts' character 
 fontTools that costs about 0.1 s of import plus 20-50 ms per face, every run, for the five Inter
 faces alone; reading the two tables here takes about a millisecond. WOFF and WOFF2 (compressed)
 and anything unusual go to fontTools instead (see source/theme.py).
+
+Before fontTools opens a WOFF or WOFF2 file, :func:`packed_problem` reads the sizes the file
+declares and decompresses it with the output capped at them: fontTools would decompress all of
+it first (a 195 KB WOFF2 can expand to a gigabyte) and compare the sizes only afterwards.
 """
 
 from __future__ import annotations
 
 import struct
+import zlib
 
 _SFNT = (b"\x00\x01\x00\x00", b"OTTO", b"true")
 # Unicode character maps, best first: (platform, encoding, format).
@@ -101,3 +106,100 @@ def _family(data: bytes, base: int) -> str | None:
         if key in found:
             return found[key]
     return None
+
+
+# WOFF2's known table tags by index; only glyf and loca matter here (transformed by default).
+_GLYF_LOCA = (10, 11)
+
+
+def packed_problem(data: bytes, limit: int) -> str | None:
+    """Why a WOFF or WOFF2 font is refused before it is decompressed (to follow its name), or
+    None: sizes declared over ``limit`` bytes, or data that expands to more than declared."""
+    try:
+        if data[:4] == b"wOF2":
+            return _woff2_problem(data, limit)
+        if data[:4] == b"wOFF":
+            return _woff_problem(data, limit)
+    except (struct.error, IndexError, ValueError, zlib.error):
+        return "is not a valid WOFF or WOFF2 font (its table directory is damaged); export it again"
+    return None
+
+
+def _too_big(size: int, limit: int) -> str | None:
+    if size <= limit:
+        return None
+    return (f"declares {size / 1_000_000:.4g} MB once decompressed, over the "
+            f"{limit / 1_000_000:g} MB a font may expand to (ten times max_file_mb); use a "
+            "smaller font or subset it")
+
+
+def _woff_problem(data: bytes, limit: int) -> str | None:
+    count, _reserved, total = struct.unpack_from(">HHI", data, 12)
+    meta_at, meta_length, meta_size = struct.unpack_from(">III", data, 24)
+    declared = [total, meta_size]
+    blocks = [(meta_at, meta_length, meta_size)] if meta_length else []
+    for i in range(count):
+        _tag, at, length, size, _sum = struct.unpack_from(">4sIIII", data, 44 + 20 * i)
+        declared.append(size)
+        blocks.append((at, length, size))
+    problem = _too_big(max(total, sum(declared) - total), limit)
+    if problem:
+        return problem
+    for at, length, size in blocks:
+        # A table whose stored length differs from its own is compressed (else stored as is).
+        if length != size and len(zlib.decompressobj().decompress(
+                data[at:at + length], size + 1)) > size:
+            return _EXPANDS
+    return None
+
+
+def _woff2_problem(data: bytes, limit: int) -> str | None:
+    import brotli
+
+    count, _reserved, total, packed = struct.unpack_from(">HHII", data, 12)
+    meta_at, meta_length, meta_size = struct.unpack_from(">III", data, 28)
+    at, expected, declared = 48, 0, 0
+    for _ in range(count):
+        flags = data[at]
+        at += 1
+        tag = data[at:at + 4] if flags & 0x3F == 0x3F else None
+        at += 4 if tag is not None else 0
+        size, at = _base128(data, at)
+        glyf_loca = tag in (b"glyf", b"loca") if tag else flags & 0x3F in _GLYF_LOCA
+        if (flags >> 6 == 0) == glyf_loca:  # transformed: the stream holds its new length
+            stored, at = _base128(data, at)
+        else:
+            stored = size
+        declared += size
+        expected += stored
+    problem = _too_big(max(total, declared, expected, meta_size), limit)
+    if problem:
+        return problem
+    if data[4:8] == b"ttcf":
+        return "is a WOFF2 font collection; use a file of one font (one face)"
+    blocks = [(data[at:at + packed], expected)]
+    if meta_length:
+        blocks.append((data[meta_at:meta_at + meta_length], meta_size))
+    for block, size in blocks:
+        try:
+            out = brotli.Decompressor().process(block, output_buffer_limit=size + 1)
+        except brotli.error:
+            return "is not a valid WOFF2 font (its compressed data is damaged); export it again"
+        if len(out) > size:
+            return _EXPANDS
+    return None
+
+
+_EXPANDS = ("expands to more data than it declares (a damaged or crafted font); export it "
+            "again")
+
+
+def _base128(data: bytes, at: int) -> tuple[int, int]:
+    """WOFF2's UIntBase128: at most five bytes, seven bits each."""
+    value = 0
+    for i in range(5):
+        byte = data[at + i]
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            return value, at + i + 1
+    raise ValueError("UIntBase128 longer than five bytes")

@@ -7,6 +7,11 @@ first offending part, so the author fixes the file (silently dropping a part cou
 the figure shows). What only editors use (Inkscape and Sodipodi settings, ``<metadata>``,
 comments) is left out without a word. The output is re-serialised from the parsed tree, never
 copied, so nothing the parser did not understand reaches the page.
+
+A ``<use>`` draws a copy of another part, which may itself hold ``<use>`` elements: a 1 KB file
+can ask for a hundred million copies and stall the PDF build and every reader's browser. The
+copies ``<use>`` elements make are counted (references resolved, multiplied) and a drawing that
+asks for more than ``MAX_DRAWS`` is refused at the ``<use>`` that asks for the most.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from .csspolicy import CssRef, css_refs, rewrite_urls, scoped_css, style_problem
+from .svgbox import widened
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -44,7 +50,9 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _MAX_DEPTH = 200  # deeper is no drawing anyone made by hand, and would exhaust the writer
 _DOCTYPE = ("declares a DOCTYPE; SVG images may not (its entities could expand or read other "
             "files): remove the <!DOCTYPE …> part")
-_LENGTH = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(px)?\s*")
+_LENGTH = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(px)?\s*")
+MAX_DRAWS = 10_000  # elements that <use> references may add to a drawing, once expanded
+_UNDRAWN = frozenset({"defs", "symbol", "title", "desc", "style", "metadata"})  # unless used
 
 
 class SvgRefused(ValueError):
@@ -106,7 +114,69 @@ def clean_svg(raw: bytes, *, title: str, id_prefix: str, need_size: bool = True,
 
 
 def _parse(raw: bytes) -> _Node:
-    return _Reader(raw).parse()
+    root = _Reader(raw).parse()
+    _check_draws(root)
+    return root
+
+
+def _check_draws(root: _Node) -> None:
+    """Refuse a drawing whose ``<use>`` copies add more than MAX_DRAWS elements, or loop.
+
+    Each element's cost is (elements drawn, of which added by ``<use>``), counted bottom-up
+    without recursion (a chain of uses may be long) and capped at MAX_DRAWS + 1."""
+    order: list[_Node] = []
+    by_id: dict[str, _Node] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        by_id.setdefault(node.attrs.get("id", ""), node)  # the first of a repeated id is used
+        stack.extend(reversed([c for c in node.children if isinstance(c, _Node)]))
+
+    def target(node: _Node) -> _Node | None:
+        href = node.attrs.get("href", "")
+        return by_id.get(href[1:]) if node.tag == "use" and href.startswith("#") else None
+
+    def parts(node: _Node) -> list[_Node]:
+        used = target(node)
+        return [c for c in node.children if isinstance(c, _Node)] + ([used] if used else [])
+
+    cost: dict[int, tuple[int, int]] = {}
+    for first in (n for n in order if id(n) not in cost):
+        walk = [(first, iter(parts(first)))]
+        visiting = {id(first)}
+        while walk:
+            node, todo = walk[-1]
+            part = next(todo, None)
+            if part is None:
+                walk.pop()
+                visiting.discard(id(node))
+                cost[id(node)] = _cost(node, target(node), cost)
+            elif id(part) in visiting:
+                raise SvgRefused(*node.at, (
+                    f"has a <{node.tag}> that draws itself through <use> references; remove "
+                    "the loop"))
+            elif id(part) not in cost:
+                visiting.add(id(part))
+                walk.append((part, iter(parts(part))))
+    if cost[id(root)][1] > MAX_DRAWS:
+        worst = max((n for n in order if n.tag == "use"), key=lambda n: cost[id(n)][1])
+        raise SvgRefused(*worst.at, (
+            f"has <use> references that copy more than {MAX_DRAWS:,} elements once expanded "
+            "(copies of copies multiply); an SVG image may add at most that many: simplify "
+            "the drawing"))
+
+
+def _cost(node: _Node, used: _Node | None, cost: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """(elements drawn, elements added by ``<use>``) for ``node``, its children already costed."""
+    drawn, added = 1, 0
+    for child in node.children:
+        if isinstance(child, _Node) and child.tag not in _UNDRAWN:
+            drawn, added = drawn + cost[id(child)][0], added + cost[id(child)][1]
+    if used is not None:
+        drawn, added = drawn + cost[id(used)][0], added + cost[id(used)][0]
+    cap = MAX_DRAWS + 1
+    return min(drawn, cap), min(added, cap)
 
 
 class _Reader:
@@ -232,6 +302,9 @@ def _url_problem(value: str) -> str | None:
     for ref in _refs(value):
         if ref.kind == "import":
             return "has an @import in a style; an SVG image may not load other files: remove it"
+        if ref.kind == "image":
+            return (f"has {ref.target}() in a style; an SVG image may not load other files: "
+                    "remove it")
         if not ref.target.strip().startswith("#"):
             return (f"refers to '{_short(ref.target)}' in url(…); an SVG image may refer only to "
                     "its own parts (url(#id)): embed what it shows, or remove it")
@@ -280,18 +353,6 @@ def _viewbox(value: str) -> tuple[float, float, float, float]:
         raise SvgRefused(1, 1, f"has a viewBox '{_short(value)}' that is not four numbers "
                                "with a positive width and height; export it again")
     return x, y, w, h
-
-
-def widened(box: tuple[float, float, float, float], share: float) -> str:
-    """A viewBox with room on both sides, so the drawing fills ``share`` of a full-width figure.
-
-    A figure narrower than the column needs no stylesheet rule or inline style this way (a web
-    page may allow neither), and prints and reads on screens at the same share of the column.
-    """
-    x, y, w, h = box
-    if share < 1:
-        x, w = x - w * (1 / share - 1) / 2, w / share
-    return " ".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in (x, y, w, h))
 
 
 def _renamed(value: str, ids: set[str], prefix: str) -> str:

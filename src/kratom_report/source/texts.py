@@ -39,7 +39,8 @@ def block_in_edition(section: Section, block: Any, edition_id: str) -> bool:
 
 def iter_texts(section: Section, *, translations: bool = False) -> Iterator[tuple[Loc, str, Any]]:
     """Every author-written text of a section, in reading order, with its place and block
-    (and with ``translations``, each block's translations after it)."""
+    (and with ``translations``, each block's translations after it, then the section's
+    summary and its translations, with no block)."""
     for b, block in enumerate(section.blocks):
         base: Loc = ("blocks", b)
         for loc, text in _block_texts(base, block):
@@ -47,6 +48,17 @@ def iter_texts(section: Section, *, translations: bool = False) -> Iterator[tupl
         if translations:
             for loc, text in translated_texts(base, block):
                 yield loc, text, block
+    if translations:
+        yield from ((loc, text, None) for loc, text in summary_texts(section))
+
+
+def summary_texts(section: Section) -> Iterator[tuple[Loc, str]]:
+    """The section's summary (three-page summaries print it) and each translation of it."""
+    if section.summary is not None:
+        yield ("summary",), section.summary
+    for key, text in (section.translations or {}).items():
+        if text.summary is not None:
+            yield ("translations", key, "summary"), text.summary
 
 
 def _block_texts(base: Loc, block: Block) -> Iterator[tuple[Loc, str]]:

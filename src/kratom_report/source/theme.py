@@ -16,11 +16,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import Problem, relpath
-from .limits import over_limit
+from .limits import font_limit, limit_bytes, over_limit
 from .loader import Loc, YamlDoc
-from .models import Theme
+from .models import Edition, Theme
 from .paths import located_inside
-from .sfnt import read_sfnt
+from .pixels import pixel_problem
+from .sfnt import packed_problem, read_sfnt
 from .svgsafe import SvgRefused, check_svg
 
 FONT_TYPES = (".ttf", ".otf", ".woff", ".woff2")
@@ -67,8 +68,12 @@ def check_theme(root: Path, doc: YamlDoc, max_bytes: int, problems: list[Problem
         path = _file(root, doc, ("theme", "logo"), theme.logo, LOGO_TYPES, max_bytes, problems)
         if path is not None:
             problem = _logo_problem(root, path)
+            too_many = pixel_problem(path.read_bytes()) if problem is None else None
             if problem is not None:
                 problems.append(problem)
+            elif too_many:
+                problems.append(doc.problem(("theme", "logo"), (
+                    f"theme.logo 'report/{theme.logo}' {too_many}")))
     if theme.css is not None:
         _file(root, doc, ("theme", "css"), theme.css, (".css",), max_bytes, problems)
     if theme.fonts is not None:
@@ -129,11 +134,15 @@ def _font(root: Path, doc: YamlDoc, loc: Loc, value: str, max_bytes: int,
     path = _file(root, doc, loc, value, FONT_TYPES, max_bytes, problems)
     if path is None:
         return
+    key = "theme." + ".".join(str(p) for p in loc[1:])
+    packed = packed_problem(path.read_bytes(), font_limit(max_bytes))
+    if packed:
+        problems.append(doc.problem(loc, f"{key} 'report/{value}' {packed}"))
+        return
     try:
         stat = path.stat()
         _fonttools_font(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     except Exception as exc:  # noqa: BLE001 - fontTools raises many kinds on a broken file
-        key = "theme." + ".".join(str(p) for p in loc[1:])
         problems.append(doc.problem(loc, (
             f"{key} 'report/{value}' is not a font fontTools can read ({type(exc).__name__}); "
             "use a .ttf, .otf, .woff or .woff2 font file")))
@@ -158,6 +167,10 @@ def _read_font(path: str, mtime: int, size: int) -> FontFile:
 def _fonttools_font(path: str, _mtime: int, _size: int) -> FontFile:
     from fontTools.ttLib import TTFont
 
+    # Checked again here for fonts no report.yaml key names (the templates'): never unbounded.
+    packed = packed_problem(Path(path).read_bytes(), font_limit(limit_bytes(None)))
+    if packed:
+        raise ValueError(packed)
     with TTFont(path, lazy=True) as font:
         cmap = font.getBestCmap()
         if not cmap:
@@ -198,3 +211,15 @@ def theme_fonts(root: Path, theme: Theme) -> tuple[list[tuple[str, FontFile]], l
                 faces.append((face, font_file(theme_path(root, value))))
     fallbacks = [font_file(theme_path(root, v)) for v in theme.fallback_fonts]
     return faces, fallbacks
+
+
+def check_contrast(editions: list[tuple[int, Edition]], doc: YamlDoc,
+                   problems: list[Problem]) -> None:
+    """Accents colour headings on white and white text in table headers: both must read (AA)."""
+    # Accents colour headings on white and white text in table headers: both must read (AA).
+    for i, ed in editions:
+        ratio = contrast_ratio(ed.accent, "#ffffff")
+        if ratio < 4.5:
+            problems.append(doc.problem(("editions", i, "accent"), (
+                f"accent '{ed.accent}' has a contrast of {ratio:.1f}:1 with white; text needs "
+                "at least 4.5:1 (WCAG AA): choose a darker colour")))

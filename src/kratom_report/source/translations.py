@@ -67,7 +67,9 @@ def translated_section(section: Section, tag: str) -> Section:
     key = translation_key(section.translations, tag)
     if key is None or section.translations is None:
         return section
-    return section.model_copy(update={"title": section.translations[key].title})
+    text = section.translations[key]
+    return section.model_copy(update={"title": text.title} | (
+        {"summary": text.summary} if text.summary is not None else {}))
 
 
 def text_loc(data: Any, loc: Loc, key: str, path: Loc) -> Loc:

@@ -169,7 +169,7 @@ def parse_date(value: Any, where: str) -> tuple[int, int, int]:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     text = str(value).strip() if isinstance(value, str) else ""
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text)
+    match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", text)
     if not match:
         raise ValueError(f"{where}: date {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
     year = int(match.group(1))

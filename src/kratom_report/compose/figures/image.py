@@ -17,7 +17,8 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from ...source.figurefiles import ImageFile
-from ...source.svgsafe import clean_svg, widened
+from ...source.svgbox import widened
+from ...source.svgsafe import clean_svg
 from .common import esc
 
 # Lengths are read against the built-in A4 page's text column (210 mm less 2 x 20 mm margins).
@@ -38,7 +39,7 @@ class ImagePayload(BaseModel):
 def column_share(width: str | None, pixels: tuple[int, int] | None) -> float:
     """How much of the column a figure fills: its ``width``, else a raster's own size."""
     if width is not None:
-        m = re.fullmatch(r"(\d+(?:\.\d+)?)(%|mm|cm|in)", width)
+        m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(%|mm|cm|in)", width)
         if m is None:  # the model checked the form already
             raise ValueError(f"width {width!r} is not a width")
         value = float(m[1])
