@@ -381,3 +381,17 @@ def test_lists_carry_labels_and_no_list_sits_in_a_list(briefing):
             assert labelled["1"].split()[:3] == first["key_messages"][0].split()[:3], edition
             numbered = sorted(int(k[:-1]) for k in labelled if re.fullmatch(r"\d+\.", k))
             assert numbered == list(range(1, len(numbered) + 1)) and len(numbered) > 20, edition
+
+
+def test_every_edition_has_a_three_page_summary_of_every_section_but_the_glossary():
+    """Each edition's three-page summary covers every section it shows (the glossary aside);
+    that each fits its pages and prints only the edition's numbers is `check --strict`'s job."""
+    from kratom_report.compose.summary import summary_sections
+    from kratom_report.source.project import load_project
+
+    project = load_project(REPO)
+    for edition in project.report.editions:
+        assert "three-page" in edition.summaries, edition.id
+        with_summary, without = summary_sections(project, edition.id)
+        assert without == ["glossary"], (edition.id, without)
+        assert len(with_summary) == 9, (edition.id, with_summary)
