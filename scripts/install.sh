@@ -28,6 +28,10 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
+  # cffconvert validates the release's CITATION.cff in the tests; it pins jsonschema<4 but
+  # runs with the jsonschema 4 the schema tests need, so it comes without its dependencies
+  # (the others are in the test extras).
+  .venv/bin/python -m pip install -q --no-deps 'cffconvert==2.0.0'
   # citeproc-js (npm package "citeproc", pinned by tests/citeproc-js/package-lock.json) for
   # tests/test_citeproc_js.py, which compares our reference list with it. Needs node/npm
   # (Node >= 18); without node that test is skipped.

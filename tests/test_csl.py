@@ -407,7 +407,7 @@ def test_bibtex_export_escapes_and_keeps_types():
     }
     text = export_bibtex([ref])
     assert text.startswith("@misc{tx2023sb497,\n  entrysubtype = {legislation},\n")
-    assert r"Health \& Safety" in text and r"100\%" in text
+    assert r"{SB} 497 ({Health} \& {Safety} {Code} ch. 444), 100\%" in text
     assert "date = {2023-09-01}" in text
     [back] = bibtex_to_csl(text)
     assert back["type"] == "legislation"

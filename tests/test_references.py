@@ -110,7 +110,7 @@ def test_lint_warnings_and_strict(cli, tiny):
     assert result.exit_code == 0
     lines = result.stderr.splitlines()
     assert any(re.fullmatch(rf"{REFS}:\d+:8: warning: reference 'cdc2018salmonella' has no DOI, "
-                            r"URL or PMID; add one, or an identifier_note saying why none is "
+                            r"URL, PMID or ISBN; add one, or an identifier_note saying why none is "
                             r"confirmed", line) for line in lines), lines
     assert any(re.fullmatch(rf"{REFS}:\d+:8: warning: reference 'unusedref' is not cited by any "
                             "edition", line) for line in lines), lines

@@ -114,7 +114,8 @@ def test_release_writes_checksummed_folder_and_repository_record(cli, tiny, tiny
     archival = [name.replace(".pdf", "-pdfa.pdf") for name in (CLIN, POL)]
     assert sorted(p.name for p in folder.iterdir()) == sorted([
         "SHA256SUMS", "content.json", "manifest.json", CLIN, POL, *archival, *web,
-        "index.html", "cite.bib", "cite.ris", "cite.json"])
+        "index.html", "cite.bib", "cite.ris", "cite.json", "CITATION.cff", "zenodo.json",
+        "accessibility.json", "accessibility.html"])
     checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, check=True,
                              capture_output=True, text=True).stdout
     assert sorted(line.split(":")[0] for line in checked.splitlines()) == sorted(
@@ -233,7 +234,7 @@ def test_archival_variant_attaches_own_sources_and_is_reproducible(cli, tiny, ti
     content = files["clinician-content.json"].decode()
     assert "CLINICIANONLY" in content and "POLICYONLY" not in content
     refs = json.loads(files["clinician-references.json"])
-    assert [r["key"] for r in refs] == ["kruegel2016synthetic", "dea2016notice",
+    assert [r["id"] for r in refs] == ["kruegel2016synthetic", "dea2016notice",
                                         "cdc2018salmonella"]
     assert "pdf/a-3a" not in pdftext(a / name)
 

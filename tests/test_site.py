@@ -288,7 +288,7 @@ def test_every_edition_page_carries_highwire_tags_naming_its_own_pdf(which, site
         assert _meta(folder / f"{slug}-{edition}-v1.0.0.html") == {
             "citation_title": [title], "citation_author": [author],
             "citation_publication_date": [date],
-            "citation_technical_report_institution": [org],
+            "citation_technical_report_institution": [org], "citation_publisher": [org],
             "citation_technical_report_number": ["Version 1.0.0"],
             "citation_language": ["en"], "citation_pdf_url": [pdf]}, edition
         assert (folder / pdf).read_bytes()[:5] == b"%PDF-"

@@ -259,7 +259,8 @@ def test_every_release_page_carries_the_policy(tiny_built):
     site = tiny_built.release()
     pages = _pages(site)
     assert [p.relative_to(site).as_posix() for p in pages] == [
-        "1.0.0/index.html", "1.0.0/tiny-briefing-clinician-v1.0.0.html",
+        "1.0.0/accessibility.html", "1.0.0/index.html",
+        "1.0.0/tiny-briefing-clinician-v1.0.0.html",
         "1.0.0/tiny-briefing-policymaker-v1.0.0.html", "index.html"]
     for page in pages:
         _one_policy_first_in_head(page)

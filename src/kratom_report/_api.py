@@ -133,10 +133,11 @@ class Report:
     def build(self, editions: Iterable[str] | None = None, formats: Sequence[str] = ("pdf",),
               out: str | os.PathLike[str] | None = None, variant: str | None = None, *,
               paper: str | None = None, jobs: int | None = None, force: bool = False,
-              mark_changes: str | None = None, progress: Progress | None = None
-              ) -> list[Output]:
+              mark_changes: str | None = None, progress: Progress | None = None,
+              review: bool = False) -> list[Output]:
         """Build ``editions`` (default: all, in report.yaml's order) in every format asked for
-        into ``out`` (default ``dist/`` under the report root). Raises
+        into ``out`` (default ``dist/`` under the report root); with ``review``, review copies
+        (PDF only: source positions in the margin, never released). Raises
         :class:`~kratom_report.errors.ProblemsError` with every problem; on any failure
         nothing in ``out`` changes."""
         from .build import BuildRequest, build
@@ -145,7 +146,8 @@ class Report:
         written: list[Output] = []
         for fmt in dict.fromkeys(formats):
             request = BuildRequest(editions=tuple(editions or ()), fmt=fmt, out=folder,
-                                   paper=paper, variant=variant or "pdf/ua-1", jobs=jobs,
+                                   paper=paper, variant="review" if review else
+                                   variant or "pdf/ua-1", jobs=jobs,
                                    force=force, mark_changes=mark_changes)
             written += [Output(b.path, b.edition, fmt, b.pages, b.sha256, b.size,
                                request.variant if fmt == "pdf" else "", b.skipped)
@@ -154,24 +156,65 @@ class Report:
 
     def release(self, out: str | os.PathLike[str] | None = None, *, jobs: int | None = None,
                 assemble: Iterable[str | os.PathLike[str]] = (),
+                sign: str | os.PathLike[str] | None = None,
+                passphrase: str | bytes | None = None, timestamp_url: str | None = None,
                 progress: Progress | None = None) -> ReleaseResult:
         """Release the current version into ``out/<version>/`` (default ``dist/``) with its
         site; refuses drafts and a version already released with other content.
 
         With ``assemble`` (folders that ``build`` wrote on other machines), the PDFs are taken
         from there after their build fingerprints are checked against this tree, instead of
-        being rendered; the release is the same bytes either way."""
+        being rendered; the release is the same bytes either way. With ``sign`` (a PKCS#12
+        file and its ``passphrase``), every PDF gets a PAdES signature, timestamped by
+        ``timestamp_url`` when given; a key that cannot sign is refused before any work."""
+        from .publish.signing import SigningRequest
         from .release import release
 
         folder = Path(out) if out is not None else self.root / "dist"
+        secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
+        signing = SigningRequest(Path(sign), secret, timestamp_url) if sign is not None \
+            else None
         return release(self.root, folder, jobs, progress=self._say(progress),
-                       assemble=[Path(f) for f in assemble])
+                       assemble=[Path(f) for f in assemble], signing=signing)
 
-    def verify(self, pdf: str | os.PathLike[str]) -> Verification:
-        """Rebuild the edition ``pdf`` says it is from this report and compare the bytes."""
+    def verify(self, pdf: str | os.PathLike[str], *,
+               trust: str | os.PathLike[str] | None = None) -> Verification:
+        """Check ``pdf``'s signature (against the release record, or chaining to the CA
+        certificates in ``trust``), then rebuild the edition it says it is from this report
+        and compare the bytes. A failed signature check raises
+        :class:`~kratom_report.verification.SignatureError`."""
         from .verification import verify as run
 
-        return run(self.root, Path(pdf))
+        return run(self.root, Path(pdf), Path(trust) if trust is not None else None)
+
+    def review_import(self, pdfs: Iterable[str | os.PathLike[str]], *,
+                      reviewer: str | None = None) -> list[dict[str, Any]]:
+        """Comments from reviewers' annotated review copies into ``report/reviews/<version>.yaml``
+        (the new ones are returned; importing again adds nothing). Raises
+        :class:`~kratom_report.source.reviews.ReviewError` for a PDF that is not a review copy
+        of this report's version, before anything is written."""
+        from .authoring.reviews import import_pdfs
+
+        return import_pdfs(self.root, [Path(p) for p in pdfs], reviewer)
+
+    def review_comments(self, *, open_only: bool = False) -> list[dict[str, Any]]:
+        """The current version's review comments, in the order they were imported."""
+        from .authoring.reviews import list_comments
+
+        return list_comments(self.root, open_only)
+
+    def review_status(self, comment_id: str, status: str, note: str | None = None
+                      ) -> dict[str, Any]:
+        """Mark a comment ``resolved`` (with an optional note) or ``open`` again."""
+        from .authoring.reviews import set_status
+
+        return set_status(self.root, comment_id, status, note)
+
+    def review_approve(self, by: str, role: str | None = None) -> dict[str, Any]:
+        """Record ``by``'s approval of the current version."""
+        from .authoring.reviews import approve
+
+        return approve(self.root, by, role)
 
     def editions(self) -> list[EditionInfo]:
         """Every edition with its sections and an estimated page count (composes each)."""
@@ -228,8 +271,8 @@ def open(path: str | os.PathLike[str] | None = None, *,  # noqa: A001 - as in io
     return Report(find_root(Path(path) if path is not None else None), progress)
 
 
-def verify(pdf: str | os.PathLike[str], source: str | os.PathLike[str] | None = None
-           ) -> Verification:
-    """Rebuild the edition a PDF says it is and byte-compare: the sources are ``source`` or
-    the report around the current folder."""
-    return open(source).verify(pdf)
+def verify(pdf: str | os.PathLike[str], source: str | os.PathLike[str] | None = None, *,
+           trust: str | os.PathLike[str] | None = None) -> Verification:
+    """Check a PDF's signature, rebuild the edition it says it is and byte-compare: the
+    sources are ``source`` or the report around the current folder."""
+    return open(source).verify(pdf, trust=trust)

@@ -40,7 +40,7 @@ class BuildRequest:
     fmt: str = "pdf"  # pdf, html (the print intermediate) or web (the screen edition)
     out: Path = Path("dist")
     paper: str | None = None
-    variant: str = "pdf/ua-1"
+    variant: str = "pdf/ua-1"  # or "review": a review copy (publish/review.py)
     jobs: int | None = None  # None: one per core
     force: bool = False
     mark_changes: str | None = None  # a version, "" for the latest release, None: no marks
@@ -82,7 +82,24 @@ def check(root: Path, *, paper: str | None = None) -> CheckResult:
         raise ProblemsError(records)
     return CheckResult(project, rendered, list(project.warnings) + _undescribed(project, rendered)
                        + overdue_problems(project, today()) + report_problems(project)
-                       + _summaries(project, rendered))
+                       + _summaries(project, rendered) + _open_comments(project))
+
+
+def _open_comments(project: Project) -> list[Problem]:
+    """How many review comments on this version are open (a note, never a failure)."""
+    from .source.reviews import ReviewError, load_reviews
+
+    try:
+        reviews = load_reviews(project.root, project.report.version)
+    except ReviewError as exc:
+        return [Problem(f"report/reviews/{project.report.version}.yaml", None, None, str(exc),
+                        "warning")]
+    count = len(reviews.open)
+    if not count:
+        return []
+    return [Problem(reviews.display, None, None, (
+        f"{count} review comment{'s are' if count > 1 else ' is'} open; see them with "
+        "'kratom-report review list --open'"), "info")]
 
 
 def _summaries(project: Project, rendered: list[RenderedEdition]) -> list[Problem]:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 FORMATS = ("pdf", "html", "web")
 TAGGED = "pdf/ua-1"
 ARCHIVAL = "pdf/a-3a"
+REVIEW = "review"  # a review copy: source positions in the margin, never released
 VARIANTS = (TAGGED, ARCHIVAL)
 
 
@@ -57,6 +58,10 @@ class Plan:
     targets: tuple[Target, ...]
     paper: str | None = None
     since: str | None = None  # change marks since this version ("" = the latest release)
+
+    @property
+    def review(self) -> bool:
+        return any(t.variant == REVIEW for t in self.targets)
 
     def for_edition(self, edition: str) -> list[Target]:
         return [t for t in self.targets if t.edition == edition]
@@ -148,26 +153,29 @@ class Composer:
         return cls(project, templates or _Templates.for_root(project.root), {})
 
     def edition(self, edition_id: str, *, paper: str | None = None,
-                marks: ChangeMarks | None = None) -> RenderedEdition:
-        """One composed edition (its print HTML included); raises ProblemsError."""
+                marks: ChangeMarks | None = None, review: bool = False) -> RenderedEdition:
+        """One composed edition (its print HTML included); raises ProblemsError. A review
+        copy's edition carries source positions and no summaries."""
         from .compose.render import render_edition
         from .compose.summary import compose_summaries
 
         r = render_edition(self.project, edition_id, paper=paper, bib_cache=self.bib_cache,
-                           marks=marks, templates=self.templates)
-        if marks is not None or not r.edition.summaries:
+                           marks=marks, templates=self.templates, review=review)
+        if marks is not None or review or not r.edition.summaries:
             return r
         return replace(r, summaries=compose_summaries(
             self.project, r, self.templates, self.bib_cache, read_at(self.project, edition_id)))
 
     def editions(self, edition_ids: Iterable[str], *, paper: str | None = None,
-                 marks: dict[str, ChangeMarks] | None = None) -> Iterator[RenderedEdition]:
+                 marks: dict[str, ChangeMarks] | None = None, review: bool = False
+                 ) -> Iterator[RenderedEdition]:
         """Each edition in turn, as soon as it is composed; every edition's problems are
         collected and raised together after the last one."""
         problems: list[Problem] = []
         for edition_id in edition_ids:
             try:
-                yield self.edition(edition_id, paper=paper, marks=(marks or {}).get(edition_id))
+                yield self.edition(edition_id, paper=paper, marks=(marks or {}).get(edition_id),
+                                   review=review)
             except ProblemsError as exc:
                 problems += exc.problems
         if problems:
@@ -203,7 +211,7 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
     problems: list[Problem] = []  # every edition's, reported together
     pending = 0
     editions = composed if composed is not None else composer.editions(
-        plan_.editions, paper=plan_.paper, marks=marks)
+        plan_.editions, paper=plan_.paper, marks=marks, review=plan_.review)
     for r in editions:
         for target in plan_.for_edition(r.edition.id):
             if not wanted(target, r):

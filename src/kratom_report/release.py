@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from .pipeline import ARCHIVAL, Composer, Plan, Product, plan, produce
 from .pipeline import TAGGED as VARIANT
 from .publish.output import ensure_folder, write_all
 from .publish.records import Manifest, content_document, load_manifest, manifest_dict
+from .publish.signing import SignerKey, SigningRequest, open_key, sign
 from .publish.site import site_files, write_site
 from .publish.workers import Progress, Workers
 from .references.retractions import report_problems
@@ -41,12 +43,15 @@ class ReleaseResult:
     manifest: dict
 
 
+# long: the release's steps in order, each one line, read best as one
 def release(root: Path, out: Path, jobs: int | None = None, progress: Progress | None = None,
-            *, assemble: Sequence[Path] = ()) -> ReleaseResult:
+            *, assemble: Sequence[Path] = (), signing: SigningRequest | None = None
+            ) -> ReleaseResult:
     """Build every edition of a released version into ``out/<version>/``, once and for good.
 
     With ``assemble``, the PDFs are not rendered here but taken from those folders (see
     :mod:`.assemble`); every other step is the same, so the release is the same bytes.
+    With ``signing``, every PDF is signed (an incremental update) before anything is placed.
     """
     say = progress or (lambda _msg: None)
     project = load_project(root)
@@ -55,6 +60,7 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     if rel.date is None:  # a draft: the type checker learns the date is set below
         raise ReleaseError(f"{changelog}: version {rel.version} is a draft; give its changelog "
                            "entry a date and at least one change before releasing")
+    key = open_key(signing) if signing is not None else None  # a bad key: before any work
     refused = report_problems(project, release=True)
     if refused:  # a retracted work cited without a reason: before anything is rendered
         raise ProblemsError(refused)
@@ -85,15 +91,21 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     if target.exists() and target not in existing:
         raise OutputError(target, "exists but is not a release folder; move it away first")
     accepted = _evidence_gate(project)  # a new release only: one made stays as it was
+    review = _review_gate(project, rel.version)
 
     say(f"releasing version {rel.version} ({rel.date.isoformat()})")
     if pieces is not None:
         say(f"assembling {len(pieces)} PDFs built in {', '.join(str(f) for f in assemble)}")
     products = _products(planned, composer, editions, say, jobs, pieces)
+    described = _described(project, rel.version, rel.date, products)  # the unsigned files
+    products, signed = _signed(project, rel.version, products, key, say)
     files, manifest, sums = _release_files(project, rel.version, rel.date.isoformat(),
-                                           editions, products, fingerprints)
+                                           editions, products, fingerprints, signed)
+    files |= described
     if accepted:  # why evidence due for review went out anyway: on record, never printed
         manifest["accepted_overdue"] = accepted
+    if review is not None:
+        manifest["review"] = review
     web = {p.target.edition: p.edition for p in products if p.target.fmt == "web"}
     _write_release(project, out, Folders(target, record, existing), files, manifest, sums,
                    content, web, composer)
@@ -117,6 +129,21 @@ def _evidence_gate(project: Project) -> list[dict[str, str]]:
             if d.accepted is not None]
 
 
+def _review_gate(project: Project, version: str) -> dict[str, Any] | None:
+    """Refuse while report.yaml's ``review`` asks for more (open comments, approvals); the
+    round's summary for the manifest when review is required or comments were recorded."""
+    from .source.reviews import gate_problems, load_reviews
+
+    policy = project.report.review
+    line, column = project.report_doc.at(("review",), key=True)
+    problems = gate_problems(project.root, version, policy.required, policy.approvals,
+                             Problem(project.report_doc.display, line, column))
+    if problems:
+        raise ProblemsError(problems)
+    reviews = load_reviews(project.root, version)
+    return reviews.summary() if policy.required or reviews.comments else None
+
+
 @dataclass(frozen=True)
 class Folders:
     """Where a release goes: ``DIR/<version>``, ``releases/<version>``, and which exist."""
@@ -136,6 +163,41 @@ def _products(planned: Plan, composer: Composer, editions: list[RenderedEdition]
     with Workers(0) as pool:  # nothing is sent to it: no PDF is rendered here
         return pieces + produce(planned, composer, pool, say, composed=editions,
                                 wanted=lambda t, _r: t.fmt == "web")
+
+
+def _described(project: Project, version: str, date: dt.date, products: list[Product]
+               ) -> dict[str, bytes]:
+    """The release folder's CITATION.cff, zenodo.json and accessibility.json."""
+    from .publish.accessibility import statement
+    from .publish.citation import citation_cff, zenodo_json
+
+    pdfs = {p.target.name: p.data for p in products if p.target.fmt == "pdf"}
+    web = [p.target.name for p in products if p.target.fmt == "web"]
+    editions = [p.target.name for p in products if p.target.fmt == "pdf"
+                and p.target.variant == VARIANT and not p.target.summary]
+    return {"CITATION.cff": citation_cff(project, version, date),
+            "zenodo.json": zenodo_json(project, version, date, sorted(editions)),
+            "accessibility.json": (json.dumps(statement(version, pdfs, web), indent=2,
+                                              ensure_ascii=False) + "\n").encode()}
+
+
+def _signed(project: Project, version: str, products: list[Product], key: SignerKey | None,
+            say: Progress) -> tuple[list[Product], dict[str, dict[str, str]]]:
+    """Every PDF signed with ``key`` (none: as made), and what the manifest records of each
+    signature by file name: signer, certificate fingerprint, the unsigned build's SHA-256."""
+    if key is None:
+        return products, {}
+    say(f"signing as {key.name} (certificate SHA-256 {key.fingerprint})")
+    reason = f"Release {version} of {project.report.title}"
+    out, signed = [], {}
+    for p in products:
+        if p.target.fmt != "pdf":
+            out.append(p)
+            continue
+        out.append(replace(p, data=sign(p.data, key, reason, project.report.organisation)))
+        signed[p.target.name] = {"signer": key.name, "certificate_sha256": key.fingerprint,
+                                 "unsigned_sha256": digest(p.data)}
+    return out, signed
 
 
 def _write_release(project: Project, out: Path, where: Folders, files: dict[str, bytes],
@@ -203,9 +265,11 @@ def _same_release(version: str, fingerprints: dict[str, str], out: Path, root: P
 
 
 def _release_files(project: Project, version: str, date: str, editions: list[RenderedEdition],
-                   products: list[Product], fingerprints: dict[str, str]
+                   products: list[Product], fingerprints: dict[str, str],
+                   signed: dict[str, dict[str, str]]
                    ) -> tuple[dict[str, bytes], dict[str, Any], bytes]:
-    """Every PDF of the release by file name, the manifest (editions by id) and SHA256SUMS."""
+    """Every PDF of the release by file name, the manifest (editions by id) and SHA256SUMS;
+    a signed file's row carries its ``signature`` (an unsigned release's rows as before)."""
     made = {(p.target.edition, p.target.fmt, p.target.variant, p.target.summary): p
             for p in products}
     rows: list[dict[str, Any]] = []
@@ -220,7 +284,9 @@ def _release_files(project: Project, version: str, date: str, editions: list[Ren
                      "content_fingerprint": r.content_fingerprint,
                      "build_fingerprint": fingerprints[r.edition.id],
                      "archival": {"file": copy.target.name, "bytes": len(copy.data),
-                                  "sha256": digest(copy.data)}})
+                                  "sha256": digest(copy.data)}
+                     | _signature(signed, copy.target.name)}
+                    | _signature(signed, pdf.target.name))
         summaries = [made[(r.edition.id, "pdf", VARIANT, s.kind)] for s in r.summaries]
         files |= {p.target.name: p.data for p in summaries}
         if summaries:  # a release without summaries keeps the manifest it always had
@@ -228,13 +294,17 @@ def _release_files(project: Project, version: str, date: str, editions: list[Ren
                 "kind": p.target.summary, "file": p.target.name, "pages": p.pages,
                 "bytes": len(p.data), "sha256": digest(p.data),
                 "build_fingerprint": fingerprints[f"{r.edition.id}/{p.target.summary}"]}
-                for p in summaries]
+                | _signature(signed, p.target.name) for p in summaries]
     manifest = {"slug": project.report.slug, "title": project.report.title,
                 "version": version, "date": date, "editions": rows}
     sums = "".join(f"{sha}  {file}\n" for row in rows for sha, file in (
         (row["sha256"], row["file"]), (row["archival"]["sha256"], row["archival"]["file"]),
         *((s["sha256"], s["file"]) for s in row.get("summaries", [])))).encode()
     return files, manifest, sums
+
+
+def _signature(signed: dict[str, dict[str, str]], name: str) -> dict[str, Any]:
+    return {"signature": signed[name]} if name in signed else {}
 
 
 def _site(project: Project, out: Path, version: str, composer: Composer,

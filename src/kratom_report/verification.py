@@ -15,6 +15,12 @@ class VerifyError(ReportError):
     """Raised when the PDF cannot be read or does not say which edition and version it is."""
 
 
+class SignatureError(VerifyError):
+    """Raised when a PDF fails its signature checks (one line each, exit 1): modified after
+    signing, unsigned where the release record says signed, signed by someone else than the
+    record names, or not chaining to ``--trust``."""
+
+
 @dataclass(frozen=True)
 class Verification:
     path: Path
@@ -32,6 +38,9 @@ class Verification:
     rebuilt_by: tuple[str, str] = ("", "")
     # The font families embedded in the file and in the rebuild (subset tags removed).
     fonts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    # Who signed it, when it is signed (checked: intact, whole file, the recorded signer).
+    signer: str = ""
+    signer_fingerprint: str = ""
 
     @property
     def explanation(self) -> str:
@@ -89,13 +98,18 @@ def read_identity(path: Path) -> tuple[str, str, bool, str]:
     return edition, version, archival, info.get("briefingsummary", "")
 
 
-def verify(root: Path, path: Path) -> Verification:
-    """Rebuild from the tree at ``root`` with the options the file was built with."""
+def verify(root: Path, path: Path, trust: Path | None = None) -> Verification:
+    """Check the signature (if any, or if the release record says there is one), then
+    rebuild from the tree at ``root`` with the options the file was built with and compare
+    with the signed revision."""
     from .pipeline import ARCHIVAL, TAGGED, Composer, plan, produce
     from .publish.workers import Workers
     from .source.project import load_project
 
     edition, version, archival, summary = read_identity(path)
+    actual = path.read_bytes()
+    unsigned, signer = _checked_signature(root, path, actual, (edition, version, archival,
+                                                                summary), trust)
     project = load_project(root)
     if project.report.version != version:
         raise VerifyError(f"{path}: is version {version}, but the sources are at version "
@@ -111,11 +125,71 @@ def verify(root: Path, path: Path) -> Verification:
     with Workers(1) as workers:
         [made] = produce(planned, Composer.for_project(project), workers, lambda _m: None,
                          wanted=lambda t, _r: t.summary == summary)
-    actual = path.read_bytes()
-    expected_sha, actual_sha = digest(made.data), digest(actual)
+    expected_sha, actual_sha = digest(made.data), digest(unsigned)
     return Verification(path, edition, version, expected_sha == actual_sha, expected_sha,
                         actual_sha, _recorded_subsetter(path, actual_sha), workers.subsetter,
-                        *_described(actual, made.data))
+                        *_described(unsigned, made.data), *signer)
+
+
+def _checked_signature(root: Path, path: Path, data: bytes,
+                       identity: tuple[str, str, bool, str], trust: Path | None
+                       ) -> tuple[bytes, tuple[str, str]]:
+    """The signed revision of ``data`` (all of it when unsigned) and (signer, certificate
+    fingerprint); SignatureError with one line for the first check that fails."""
+    from .publish.signing import load_trust, read_signature
+
+    roots = load_trust(trust) if trust is not None else None
+    found = read_signature(data, roots)
+    recorded, record = _recorded_signature(root, identity)
+    version = identity[1]
+    if found is None:
+        if recorded is not None:
+            raise SignatureError(f"{path}: unsigned, but the release record of {version} "
+                                 f"({record}) says it was signed by {recorded.signer}; this "
+                                 "is not the published file: get the signed copy")
+        return data, ("", "")
+    if not found.intact or not found.whole_file:
+        why = "its bytes no longer match its signature" if not found.intact else \
+            "bytes were added after its signature"
+        raise SignatureError(f"{path}: modified after signing ({why}); this is not the "
+                             "file that was signed")
+    shown = f"{found.signer} (certificate SHA-256 {found.fingerprint})"
+    if trust is not None:
+        if not found.trusted:
+            raise SignatureError(f"{path}: signed by {shown}, whose certificate does not "
+                                 f"chain to {trust}")
+    elif recorded is None:
+        raise SignatureError(f"{path}: signed by {shown}, but " + (
+            f"the release record {record} says it was not signed" if record else
+            f"there is no release record of {version} to check the signer against")
+            + "; name the certificate authority to trust with --trust CA.pem")
+    elif recorded.certificate_sha256 != found.fingerprint:
+        raise SignatureError(f"{path}: signed by a different signer: {shown}; the release "
+                             f"record ({record}) names {recorded.signer} (certificate SHA-256 "
+                             f"{recorded.certificate_sha256})")
+    return found.unsigned, (found.signer, found.fingerprint)
+
+
+def _recorded_signature(root: Path, identity: tuple[str, str, bool, str]
+                        ) -> tuple[Any, str]:
+    """The signature ``releases/<version>/manifest.json`` records for this file (None when
+    unsigned) and the record's name ("" when the version has no record)."""
+    from .publish.records import load_manifest, released_versions
+
+    edition, version, archival, summary = identity
+    if version not in released_versions(root):
+        return None, ""
+    manifest = load_manifest(root, version)
+    shown = f"releases/{version}/manifest.json"
+    row = next((r for r in manifest.editions if r.edition == edition), None)
+    if row is None:
+        return None, shown
+    if summary:
+        copy = next((s for s in row.summaries or () if s.kind == summary), None)
+        return (copy.signature if copy else None), shown
+    if archival:
+        return (row.archival.signature if row.archival else None), shown
+    return row.signature, shown
 
 
 def _described(actual: bytes, rebuilt: bytes) -> tuple[tuple[str, str], tuple[str, str],

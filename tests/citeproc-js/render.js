@@ -1,9 +1,13 @@
 // Render CSL-JSON items with citeproc-js (the CSL processor Zotero uses), for
-// tests/test_citeproc_js.py: our reference list is compared with its output.
+// tests/test_citeproc_js.py: our reference list and in-text citations are compared with its
+// output.
 //
 // stdin:  {"style": "<CSL XML>", "locale": "<locale XML>", "items": [CSL-JSON...],
 //          "format": "html" | "text" (default "text")}
-// stdout: {"entries": ["...", ...]}  one entry per item, in the order given.
+// stdout: {"ids": [...], "entries": [...], "citations": {"id": "..."}}
+//         ids and entries in the style's bibliography order (the order given for a numeric
+//         style); citations: each item cited alone, after every item is registered, so year
+//         suffixes and disambiguation are those of the whole list.
 "use strict";
 const CSL = require("citeproc");
 
@@ -22,11 +26,15 @@ function render(request) {
   const ids = request.items.map((item) => String(item.id));
   engine.updateItems(ids);  // registration order is bibliography order (numeric style)
   const [meta, entries] = engine.makeBibliography();
-  const order = meta.entry_ids.map((group) => String(group[0]));
-  if (order.join("\n") !== ids.join("\n")) {
-    throw new Error("citeproc-js reordered the bibliography: " + order.join(", "));
+  const citations = {};
+  for (const id of ids) {
+    citations[id] = engine.makeCitationCluster([{ id: id }]);
   }
-  return { entries: entries.map((entry) => entry.trim()) };
+  return {
+    ids: meta.entry_ids.map((group) => String(group[0])),
+    entries: entries.map((entry) => entry.trim()),
+    citations: citations,
+  };
 }
 
 process.stdout.write(JSON.stringify(render(JSON.parse(readStdin()))));

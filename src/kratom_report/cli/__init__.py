@@ -7,7 +7,7 @@ This package is the only place that imports Click (tests/test_layout.py holds it
 
 from __future__ import annotations
 
-from . import authoring, inspecting, making  # noqa: F401 - importing registers the commands
+from . import authoring, inspecting, making, reviewing  # noqa: F401 - importing registers the commands
 from .app import main
 
 __all__ = ["main"]

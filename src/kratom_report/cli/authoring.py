@@ -156,3 +156,24 @@ def new_section(root: Path, section_id: str, title: str, audiences: list[str] | 
     where = f"after '{made.after}'" if made.after else "as the first section"
     click.echo(f"added '{section_id}' to sections in report/report.yaml ({where}); write its "
                "text, then run 'kratom-report check'", err=True)
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Folder to write the schemas to (default: report/.schemas).")
+@common
+def schema(root: Path, out: Path | None) -> None:
+    """Write JSON Schemas for report.yaml, section files, reference files and the facts file.
+
+    They are generated from the models check uses; point your editor's YAML language server
+    at them to complete and check keys as you type.
+
+    \b
+    Examples:
+      kratom-report schema                      # report/.schemas/*.schema.json
+      kratom-report schema --out schemas/
+    """
+    from ..source.jsonschemas import write_schemas
+
+    for path in write_schemas(out if out is not None else root / "report" / ".schemas"):
+        click.echo(path)

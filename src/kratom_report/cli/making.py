@@ -37,6 +37,9 @@ from .app import (
               help="Tagged PDF/UA, or tagged archival PDF/A-3 with its sources attached.")
 @jobs_option
 @click.option("--force", is_flag=True, help="Rebuild editions even when nothing changed.")
+@click.option("--review", is_flag=True,
+              help="Review copies (<slug>-<edition>-v<version>-review.pdf): source positions "
+                   "in the margin, numbered lines; never part of a release.")
 @click.option("--mark-changes", "mark_changes", is_flag=False, flag_value="", default=None,
               metavar="[VERSION]",
               help="Bar in the margin beside what changed since VERSION (default: the latest "
@@ -44,7 +47,7 @@ from .app import (
 @common
 def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, out: Path,
           paper: str | None, variant: str, jobs: int, force: bool,
-          mark_changes: str | None) -> None:
+          mark_changes: str | None, review: bool) -> None:
     """Build editions into OUT as <slug>-<edition>-v<version>.pdf (-print.html for the print
     HTML, .html for the web edition).
 
@@ -56,10 +59,14 @@ def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, o
       kratom-report build --edition clinician --format html --out preview/
       kratom-report build --format web --out site/    # pages for phones and desktops
       kratom-report build --mark-changes 1.0.0     # margin bars beside what changed
+      kratom-report build --review --edition clinician   # a copy for reviewers
     """
+    if review and (fmt != "pdf" or mark_changes is not None or variant != "pdf/ua-1"):
+        raise click.UsageError("--review makes PDFs of its own; it cannot be combined with "
+                               "--format, --pdf-variant or --mark-changes")
     outputs = Report(root, progress).build(
         () if all_editions else editions, (fmt,), out, variant, paper=paper, jobs=jobs,
-        force=force, mark_changes=mark_changes)
+        force=force, mark_changes=mark_changes, review=review)
     for built in outputs:
         pages = f"{built.pages} pages" if built.pages is not None else "html"
         click.echo(f"{built.path}\t{pages}\t{human_size(built.size)}")
@@ -72,9 +79,18 @@ def build(root: Path, editions: tuple[str, ...], all_editions: bool, fmt: str, o
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Take the PDFs from DIR, built there by 'build' (repeatable), instead of "
                    "rendering them; each is checked against this tree.")
+@click.option("--sign", "sign", metavar="FILE.p12", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Sign every PDF with the key and certificate in FILE.p12 (PAdES).")
+@click.option("--passphrase-env", "passphrase_env", metavar="VAR", default=None,
+              help="Read the passphrase of FILE.p12 from the environment variable VAR "
+                   "(default: ask for it).")
+@click.option("--timestamp-url", "timestamp_url", metavar="URL", default=None,
+              help="Timestamp every signature at this RFC 3161 authority (PAdES B-T).")
 @jobs_option
 @common
-def release(root: Path, out: Path, assemble: tuple[Path, ...], jobs: int) -> None:
+def release(root: Path, out: Path, assemble: tuple[Path, ...], sign: Path | None,
+            passphrase_env: str | None, timestamp_url: str | None, jobs: int) -> None:
     """Check, refuse drafts, build every edition and write OUT/<version>/ with checksums.
 
     With --assemble, the PDFs come from folders that other machines built (one folder may
@@ -88,13 +104,23 @@ def release(root: Path, out: Path, assemble: tuple[Path, ...], jobs: int) -> Non
     (its build fingerprint is not this tree's) or was changed after it was built; then
     nothing is written. The web editions and the site are made here, as without --assemble.
 
+    With --sign, every PDF gets a PAdES signature as an incremental update, so the bytes
+    before it stay the reproducible build; the manifest records each file's signer and
+    certificate fingerprint. The passphrase never goes on the command line.
+
     \b
     Examples (after giving the changelog entry a date):
       kratom-report release --out public/
       kratom-report release --assemble built-clinician/ --assemble built-policymaker/ \\
           --out public/
+      kratom-report release --sign release-key.p12 --passphrase-env KEY_PASSPHRASE
     """
-    result = Report(root, progress).release(out, jobs=jobs, assemble=assemble)
+    if (passphrase_env or timestamp_url) and sign is None:
+        raise click.UsageError("--passphrase-env and --timestamp-url are for --sign FILE.p12")
+    passphrase = _passphrase(sign, passphrase_env)
+    result = Report(root, progress).release(out, jobs=jobs, assemble=assemble, sign=sign,
+                                            passphrase=passphrase,
+                                            timestamp_url=timestamp_url)
     for row in result.manifest["editions"]:
         echo(f"{result.folder / row['file']}\t{row['pages']} pages\t"
                    f"{human_size(row['bytes'])}\t{row['sha256']}")
@@ -103,22 +129,51 @@ def release(root: Path, out: Path, assemble: tuple[Path, ...], jobs: int) -> Non
                        f"{human_size(copy['bytes'])}\t{copy['sha256']}")
 
 
+def _passphrase(sign: Path | None, variable: str | None) -> str | None:
+    """From the environment variable named, else asked for (never an argument: it would
+    stay in the shell's history and the process list)."""
+    import os
+
+    if sign is None:
+        return None
+    if variable is not None:
+        if variable not in os.environ:
+            raise click.UsageError(f"--passphrase-env {variable}: no such environment variable")
+        return os.environ[variable]
+    if not sys.stdin.isatty():
+        return None  # nothing to ask: an unencrypted key, or a clear error from the key
+    return str(click.prompt(f"Passphrase of {sign}", hide_input=True, default="",
+                            show_default=False, err=True))
+
+
 @main.command()
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--trust", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="CA.pem", default=None,
+              help="Accept a signer whose certificate chains to these CA certificates "
+                   "(default: the signer the release record names).")
 @common
-def verify(root: Path, pdf: Path) -> None:
-    """Rebuild the edition PDF claims to be from the sources and compare the bytes.
+def verify(root: Path, pdf: Path, trust: Path | None) -> None:
+    """Check the signature, then rebuild the edition PDF claims to be and compare the bytes.
+
+    A signed PDF must be intact, signed over the whole file, by the signer the release
+    record (releases/<version>/manifest.json) names or one chaining to --trust; then the
+    bytes before the signature must equal a rebuild from the sources.
 
     \b
-    Example:
+    Examples:
       kratom-report verify dist/1.0.0/my-briefing-clinician-v1.0.0.pdf
+      kratom-report verify copy.pdf --trust our-ca.pem
     """
-    result = Report(root).verify(pdf)
+    result = Report(root).verify(pdf, trust=trust)
     if result.matches:
-        echo(f"{pdf}: identical to a rebuild of the {result.edition} edition, "
+        signed = f"signed by {result.signer} (certificate SHA-256 " \
+            f"{result.signer_fingerprint}), " if result.signer else ""
+        echo(f"{pdf}: {signed}identical to a rebuild of the {result.edition} edition, "
                    f"version {result.version} (sha256 {result.actual_sha256})")
         return
-    echo(f"{pdf}: differs from a rebuild of the {result.edition} edition, version "
+    before = "its signed revision " if result.signer else ""
+    echo(f"{pdf}: {before}differs from a rebuild of the {result.edition} edition, version "
                f"{result.version} (file sha256 {result.actual_sha256}, rebuild "
                f"{result.expected_sha256}){result.explanation}", err=True)
     sys.exit(EXIT_PROBLEM)

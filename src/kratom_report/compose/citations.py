@@ -1,23 +1,46 @@
-"""Number citations per edition in reading order and format the matching reference list."""
+"""Cite per edition in reading order and format the matching reference list.
+
+A numeric style numbers works on first use ("¹", "2–4"); an author-date style cites
+"(Smith et al., 2016a)" from an :class:`AuthorDateList` made for the edition's cited works.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from markupsafe import Markup, escape
 
+from ..errors import ProblemsError
+from ..references.intext import AuthorDateList, author_date_list
+from ..references.styles import style_kind
 from ..source.loader import Located
 from ..source.markdown import Cite
 from ..source.models import Reference
+from ..source.project import Project
+
+
+class _Citing(Protocol):
+    citer: Citer
+
+
+C = TypeVar("C", bound=_Citing)
+T = TypeVar("T")
 
 
 @dataclass
 class Citer:
-    """Numbers keys on first use; one per edition, so each edition's list is 1..n."""
+    """Numbers keys on first use; one per edition, so each edition's list is 1..n.
+
+    With ``styled`` (an author-date style), citations read "(Smith, 2020)" and link to the
+    entry's place in the style's list; ``first`` is then keyed by that place.
+    """
 
     references: dict[str, Located]
+    styled: AuthorDateList | None = None
     order: list[str] = field(default_factory=list)
     numbers: dict[str, int] = field(default_factory=dict)
     # Where each number is first cited (the citation's id), so its entry links back to it: a
@@ -37,6 +60,8 @@ class Citer:
         known = [c for c in cites if c.key.lower() in self.references]
         if not known:
             return str(escape(raw))
+        if self.styled is not None:
+            return self._author_date(known, self.styled)
         located = {self.number(c.key): c for c in known}
         self.count += 1
         cite_id = f"cite-{self.count}"
@@ -52,6 +77,24 @@ class Citer:
                 text += "\u2013" + _link(last, located[last])
             parts.append(text)
         return f'<sup class="cite" id="{cite_id}">{",".join(parts)}</sup>'
+
+    def _author_date(self, known: list[Cite], styled: AuthorDateList) -> str:
+        """"(<a>Smith, 2020</a>; <a>Jones, 2021, p. 4</a>)": works in the list's order."""
+        self.count += 1
+        cite_id = f"cite-{self.count}"
+        places: dict[int, Cite] = {}
+        for c in known:
+            self.number(c.key)
+            if c.key.lower() in styled.labels:
+                places.setdefault(styled.position(c.key), c)
+        parts = []
+        for n, c in sorted(places.items()):
+            self.first.setdefault(n, cite_id)
+            loc = f", {escape(c.locator)}" if c.locator else ""
+            parts.append(f'<a href="#ref-{n}">{styled.labels[c.key.lower()]}{loc}</a>')
+        body = escape(styled.delimiter).join(Markup(p) for p in parts)
+        return (f'<span class="cite cite-author-date" id="{cite_id}">'
+                f"{escape(styled.prefix)}{body}{escape(styled.suffix)}</span>")
 
     def cited(self) -> list[Reference]:
         return [self.references[k].model for k in self.order]
@@ -73,6 +116,32 @@ def _runs(nums: list[int], pinned: set[int]) -> list[list[int]]:
         else:
             runs.append([n])
     return runs
+
+
+def compose_cited(project: Project, style: str, make: Callable[[Citer], C],
+                  compose: Callable[[C], T]
+                  ) -> tuple[C, T, AuthorDateList | None]:
+    """Compose once; for an author-date style compose again with the citations it lists.
+
+    Year suffixes ("2016a") depend on every work the text cites, so the first pass finds
+    them and the second prints the citations. A numeric style needs one pass.
+    """
+    try:
+        kind = style_kind(style, project.report_dir)
+    except ValueError as exc:
+        raise ProblemsError([project.report_doc.problem(("citation_style",), str(exc))]) from None
+    ctx = make(Citer(project.references))
+    composed = compose(ctx)
+    if kind == "numeric":
+        return ctx, composed, None
+    refs = [r.model_dump(by_alias=True, exclude_none=True, mode="json")
+            for r in ctx.citer.cited()]
+    try:
+        styled = author_date_list(refs, style, project.report_dir)
+    except ValueError as exc:
+        raise ProblemsError([project.report_doc.problem(("citation_style",), str(exc))]) from None
+    ctx = make(Citer(project.references, styled))
+    return ctx, compose(ctx), styled
 
 
 BibCache = dict[tuple[str, str], Markup]

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -33,6 +34,7 @@ class MarkupEnv:
     image: ImageFn
     problems: list[str] = field(default_factory=list)
     printer: Printer | None = None  # facts and editorial notes (see compose/facts.py)
+    origin: Any = None  # review copies: where the text stands (see compose/srcpos.py)
 
     def fact(self, fact_id: str) -> str:
         if self.printer is None:

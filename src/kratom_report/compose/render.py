@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from .. import __version__
 from ..errors import Problem, ProblemsError
 from ..source.limits import limit_bytes
 from ..source.loader import Loc, YamlDoc
 from ..source.markdown import make_markdown
 from ..source.models import (
     CalloutBlock,
-    ChangelogEntry,
     Edition,
     EvidenceTableBlock,
     FigureBlock,
@@ -25,41 +22,25 @@ from ..source.models import (
 )
 from ..source.project import Project
 from ..source.translations import edition_language, is_translated, text_loc, translation_key
-from .citations import BibCache, Citer, bibliography
+from .citations import BibCache, Citer, bibliography, compose_cited
+from .document import Release, changelog_context, document_meta
+from .document import format_date as format_date  # re-exported: callers import it here
+from .document import licence_name as licence_name
+from .document import release_of as release_of
 from .editions import SelectedSection, content_fingerprint, content_payload, get_edition, select
 from .facts import Printer
 from .i18n import N_, Words
 from .marks import ChangeMarks, mark_rules
 from .markup import MarkupEnv, local_image_data_uri, render
 from .pages import render_template
+from .srcpos import origin, source_rules
 from .studies import study_label
 from .templating import Templates
 from .theme import check_glyphs, figure_font, theme_assets
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
-_LICENCES = {
-    "CC-BY-4.0": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
-    "CC-BY-SA-4.0": "Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)",
-    "CC-BY-NC-4.0": "Creative Commons Attribution-NonCommercial 4.0 International (CC BY-NC 4.0)",
-    "CC-BY-NC-ND-4.0": "Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 "
-                       "International (CC BY-NC-ND 4.0)",
-    "CC0-1.0": "CC0 1.0 Universal (public domain dedication)",
-}
 _CERTAINTY = {"high": N_("High"), "moderate": N_("Moderate"), "low": N_("Low"),
               "very-low": N_("Very low")}
-
-
-@dataclass(frozen=True)
-class Release:
-    """Which version this build is, and the one date every printed or embedded date comes from."""
-
-    version: str
-    date: dt.date | None
-    entry: ChangelogEntry | None
-
-    @property
-    def draft(self) -> bool:
-        return self.date is None
 
 
 @dataclass(frozen=True)
@@ -90,26 +71,15 @@ class RenderedEdition:
         return edition_record(self.payload, list(self.entries))
 
 
-def release_of(project: Project) -> Release:
-    """A changelog entry with a date and changes is a release; anything else is a draft."""
-    version = project.report.version
-    entry = next((e for e in project.changelog.entries if e.version == version), None)
-    date = entry.date if entry is not None and entry.date and entry.changes else None
-    return Release(version, date, entry)
-
-
-def format_date(date: dt.date, lang: str = "en") -> str:
-    return Words(lang).date(date)
-
-
 def render_edition(project: Project, edition_id: str, *, paper: str | None = None,
                    templates: Templates | None = None,
                    bib_cache: BibCache | None = None,
                    marks: ChangeMarks | None = None, template: str = "document.html",
-                   stylesheet: str = "briefing.css") -> RenderedEdition:
+                   stylesheet: str = "briefing.css", review: bool = False) -> RenderedEdition:
     """Everything WeasyPrint needs for one edition, as one HTML string.
 
-    With ``marks``, what changed since an earlier version carries a margin bar and a note.
+    With ``marks``, what changed since an earlier version carries a margin bar and a note;
+    with ``review``, every unit of text carries its source position (``data-src``).
     ``template`` and ``stylesheet`` let the screen edition render the very same context.
     """
     templates = templates or Templates.for_root(project.root)
@@ -119,18 +89,16 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     paper_id = paper or edition.paper or project.report.paper
     words = Words(edition_language(project.report, edition))
     marks = replace(marks, language=words.lang) if marks is not None else None
-    ctx = TextContext(project, edition, marks, words)
-
-    cover_note = ctx.text(project.report_doc, _ed_loc(project, edition, "cover_note"),
-                          edition.cover_note, inline=False) if edition.cover_note else None
-    key_messages = [ctx.text(project.report_doc,
-                             _ed_loc(project, edition, "key_messages") + (i,), m, inline=True)
-                    for i, m in enumerate(edition.key_messages)]
-    sections = [ctx.section(s) for s in selected]
     style = edition.citation_style or project.report.citation_style
+    ctx, composed, styled = compose_cited(
+        project, style, lambda citer: TextContext(project, edition, marks, words, citer,
+                                    review=review),
+        lambda c: _compose_text(c, project, edition, selected))
+    cover_note, key_messages, sections = composed
     cited = ctx.citer.cited()
     try:
-        entries = bibliography(cited, style, project.report_dir, bib_cache)
+        entries = list(styled.entries) if styled is not None else \
+            bibliography(cited, style, project.report_dir, bib_cache)
     except ValueError as exc:
         raise ProblemsError([project.report_doc.problem(("citation_style",), str(exc))]) from None
     if ctx.problems:
@@ -138,7 +106,7 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
 
     payload = content_payload(edition, selected, cited, ctx.data_used, ctx.printer.payload())
     fingerprint = content_fingerprint(payload)
-    document = _document(project, edition, release, words, fingerprint)
+    document = document_meta(project, edition, release, words, fingerprint)
     context = {
         "locale": words.lang, "words_css": Markup(words.css()),
         "doc": document,
@@ -147,9 +115,9 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
         "paper": PAPER_SIZES[paper_id],
         "key_messages": key_messages,
         "sections": sections,
-        "references": [{"n": i + 1, "html": e, "first": ctx.citer.first.get(i + 1)}
-                       for i, e in enumerate(entries)],
-        "changelog": _changelog(project, release, words),
+        "references": [{"n": i + 1, "html": e, "first": ctx.citer.first.get(i + 1),
+                        "numbered": styled is None} for i, e in enumerate(entries)],
+        "changelog": changelog_context(project, release, words),
         "changed": _changed_context(marks, edition),
         "theme": theme_assets(project).context(), "editorial_notes": list(ctx.printer.notes),
     }
@@ -162,33 +130,19 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
                            tuple(_entry_text(e) for e in entries), context)
 
 
-def _document(project: Project, edition: Edition, release: Release, words: Words,
-              fingerprint: str) -> dict[str, Any]:
-    """What every page says about the document: title, people, licence, version and date."""
-    report = project.report
-    return {
-        "lang": words.lang,
-        "rtl": words.rtl,
-        "title": report.title,
-        "subtitle": report.subtitle,
-        "slug": report.slug,
-        "authors": [a.name for a in report.authors],
-        "author_affiliations": [a.model_dump() for a in report.authors],
-        "organisation": report.organisation,
-        "contact": report.contact,
-        "licence": _LICENCES.get(report.licence, report.licence),
-        "licence_id": report.licence,
-        "subject": report.subject,
-        "keywords": report.keywords,
-        "version": release.version,
-        "draft": release.draft,
-        "date_text": words.date(release.date) if release.date else words.gettext("Draft"),
-        "date_iso": release.date.isoformat() if release.date else None,
-        "generator": f"kratom-report {__version__}",
-        "fingerprint": fingerprint[:16],
-        "fingerprint_full": fingerprint,
-        "how_to_cite": _how_to_cite(project, edition, release, words),
-    }
+Composed = tuple[Any, Any, Any]
+
+
+def _compose_text(ctx: TextContext, project: Project, edition: Edition,
+                  selected: list[SelectedSection]) -> Composed:
+    """The edition's cover note, key messages and sections, cited through ``ctx.citer``."""
+    cover_note = ctx.text(project.report_doc, _ed_loc(project, edition, "cover_note"),
+                          edition.cover_note, inline=False) if edition.cover_note else None
+    key_messages = [ctx.text(project.report_doc,
+                             _ed_loc(project, edition, "key_messages") + (i,), m, inline=True,
+                             unit=True)
+                    for i, m in enumerate(edition.key_messages)]
+    return cover_note, key_messages, [ctx.section(s) for s in selected]
 
 
 def _changed_context(marks: ChangeMarks | None, edition: Edition) -> dict[str, Any]:
@@ -211,11 +165,6 @@ def _entry_text(entry: str) -> str:
     return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", str(entry))).split())
 
 
-def licence_name(spdx: str) -> str:
-    """The licence as a reader reads it; an id we do not know prints as written."""
-    return _LICENCES.get(spdx, spdx)
-
-
 def _ed_loc(project: Project, edition: Edition, key: str) -> Loc:
     index = next(i for i, e in enumerate(project.report.editions) if e.id == edition.id)
     return ("editions", index, key)
@@ -225,16 +174,20 @@ class TextContext:
     """Rendering state for one edition: its citer, figure data used and problems found."""
 
     def __init__(self, project: Project, edition: Edition,
-                 marks: ChangeMarks | None = None, words: Words | None = None) -> None:
+                 marks: ChangeMarks | None = None, words: Words | None = None,
+                 citer: Citer | None = None, *, review: bool = False) -> None:
         self.project = project
         self.edition = edition
         self.words = words or Words()
         self.translated = is_translated(project.report, edition)
-        self.citer = Citer(project.references)
+        self.citer = citer or Citer(project.references)
         self.md = make_markdown()
         self.marks = marks
         if marks is not None:
             mark_rules(self.md, marks)
+        self.review = review
+        if review:
+            source_rules(self.md)
         self.problems: list[Problem] = []
         self.printer = Printer(project.facts, self.words.lang, release_of(project).draft)
         self.data_used: dict[str, Any] = {}
@@ -270,7 +223,12 @@ class TextContext:
         text = " | ".join("" if c is None else plain_text(self.md, str(c)) for c in cells)
         return text in self.marks.units
 
-    def text(self, doc: YamlDoc, loc: Loc, text: str, *, inline: bool) -> Markup:
+    def src(self, doc: YamlDoc, loc: Loc, text: str) -> str | None:  # review copies only
+        return origin(doc, loc, str(text)).at(0) if self.review else None
+
+    def text(self, doc: YamlDoc, loc: Loc, text: str, *, inline: bool,
+             unit: bool = False) -> Markup:
+        """``unit``: an inline text that is a unit of its own (key message, caption)."""
         def image(src: str, alt: str) -> str:
             if not alt.strip():
                 line, col = doc.find(loc, src)
@@ -286,8 +244,12 @@ class TextContext:
                 return ""
             return f'<img src="{uri}" alt="{escape(alt)}">'
 
-        env = MarkupEnv(cite=self.citer.cite, image=image, printer=self.printer)
-        return render(self.md, str(text), env, inline=inline)
+        where = origin(doc, loc, str(text)) if self.review else None
+        env = MarkupEnv(cite=self.citer.cite, image=image, printer=self.printer, origin=where)
+        html = render(self.md, str(text), env, inline=inline)
+        if where is None or not (inline and unit):
+            return html
+        return Markup('<span class="src-unit" data-src="%s">%s</span>') % (where.at(0), html)
 
     def section(self, selected: SelectedSection) -> dict[str, Any]:
         s, doc = selected.section, selected.located.doc
@@ -298,11 +260,18 @@ class TextContext:
         tkey = (translation_key(getattr(block, "translations", None), self.words.lang)
                 if self.translated else None)
 
-        def t(key: Any, value: Any, inline: bool = True) -> Markup:
+        def where(key: Any) -> Loc:
             path = loc + (key if isinstance(key, tuple) else (key,))
             if tkey is not None:  # a translated text is located where its translation stands
                 path = text_loc(doc.data, loc, tkey, path)
-            return self.text(doc, path, str(value), inline=inline)
+            return path
+
+        def t(key: Any, value: Any, inline: bool = True) -> Markup:
+            return self.text(doc, where(key), str(value), inline=inline,
+                             unit=key in ("caption", "title"))
+
+        def row_src(rows: list[Any], first: Any) -> list[str | None]:
+            return [self.src(doc, where(("rows", r, first)), "") for r in range(len(rows))]
 
         if isinstance(block, MarkdownBlock):
             return {"type": "markdown", "html": t("text", block.text, inline=False)}
@@ -315,7 +284,7 @@ class TextContext:
                     "header": [t(("header", c), h) for c, h in enumerate(block.header)],
                     "rows": [[self.noted(r in marked and c == 0, t(("rows", r, c), v))
                               for c, v in enumerate(row)] for r, row in enumerate(block.rows)],
-                    "changed_rows": marked,
+                    "changed_rows": marked, "row_src": row_src(block.rows, 0),
                     **self.source(t, block.source)}
         if isinstance(block, EvidenceTableBlock):
             rows = []
@@ -333,7 +302,8 @@ class TextContext:
                                                  row.finding, row.certainty]),
                 })
             return {"type": "evidence_table", "caption": t("caption", block.caption),
-                    "rows": rows, **self.source(t, block.source)}
+                    "rows": rows, "row_src": row_src(block.rows, "study"),
+                    **self.source(t, block.source)}
         if isinstance(block, FigureBlock):
             return self.figure(doc, loc, block, t)
         raise TypeError(type(block).__name__)
@@ -346,27 +316,6 @@ class TextContext:
 
 def _number(value: Any) -> Any:  # counts print with separators (1,807), cells as written
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-def _changelog(project: Project, release: Release, words: Words) -> dict[str, Any]:
-    entries = []
-    for e in project.changelog.entries:
-        entries.append({"version": e.version,
-                        "date": words.date(e.date) if e.date else words.gettext("Draft"),
-                        "changes": list(e.changes),
-                        "current": e.version == release.version})
-    return {"current": next((e for e in entries if e["current"]), None), "entries": entries}
-
-
-def _how_to_cite(project: Project, edition: Edition, release: Release, words: Words) -> str:
-    r = project.report
-    authors = ", ".join(a.name for a in r.authors)
-    title = f"{r.title}: {r.subtitle}" if r.subtitle else r.title
-    year = str(release.date.year) if release.date else words.gettext("draft, not for citation")
-    return words.gettext("%(authors)s. %(title)s. %(edition)s, version %(version)s. "
-                         "%(organisation)s; %(year)s.") % {
-        "authors": authors, "title": title, "edition": edition.title,
-        "version": release.version, "organisation": r.organisation, "year": year}
 
 
 def _words(html: str) -> int:

@@ -21,7 +21,7 @@ from ..source.models import SUMMARY_PAGES
 from ..source.project import Project
 from ..source.svgsafe import clean_svg
 from ..source.translations import edition_language, text_loc, translation_key
-from .citations import BibCache, bibliography
+from .citations import BibCache, bibliography, compose_cited
 from .editions import SelectedSection, select
 from .i18n import N_, Words
 from .pages import render_template
@@ -71,24 +71,23 @@ def compose_summaries(project: Project, r: RenderedEdition, templates: Templates
     if not edition.summaries:
         return ()
     words = Words(edition_language(project.report, edition))
-    ctx = TextContext(project, edition, None, words)
     index = next(i for i, e in enumerate(project.report.editions) if e.id == edition.id)
-    messages = [ctx.text(project.report_doc, ("editions", index, "key_messages", i), m,
-                         inline=True) for i, m in enumerate(edition.key_messages)]
-    on_first = len(ctx.citer.order)
     selected = select(project, edition)
-    sections = [{"id": s.section.id, "title": s.section.title,
-                 "html": ctx.text(s.located.doc, summary_loc(s, words.lang), s.section.summary,
-                                  inline=False)}
-                for s in selected if s.section.summary]
-    blocks = [{"section": {"id": s.section.id},
-               "block": ctx.block(s.located.doc, ("blocks", i), b)}
-              for s in selected for i, b in s.blocks if getattr(b, "in_summary", False)]
+    style = edition.citation_style or project.report.citation_style
+    ctx, (messages, on_first, sections, blocks), styled = compose_cited(
+        project, style, lambda citer: TextContext(project, edition, None, words, citer),
+        lambda c: _summary_text(c, project, index, selected))
     if ctx.problems:
         raise ProblemsError(ctx.problems)
-    style = edition.citation_style or project.report.citation_style
-    entries = bibliography(ctx.citer.cited(), style, project.report_dir, bib_cache)
-    refs = [{"n": i + 1, "html": e} for i, e in enumerate(entries)]
+    if styled is None:
+        entries = bibliography(ctx.citer.cited(), style, project.report_dir, bib_cache)
+        refs = [{"n": i + 1, "html": e} for i, e in enumerate(entries)]
+        first_refs = refs[:on_first]
+    else:  # the style's order; the one-page summary lists what its key messages cite
+        refs = [{"n": i + 1, "html": e, "numbered": False}
+                for i, e in enumerate(styled.entries)]
+        early = set(ctx.citer.order[:on_first])
+        first_refs = [ref for ref, key in zip(refs, styled.keys, strict=True) if key in early]
     base = {**(r.context or {}), "css": Markup("\n".join(templates.inline_css(name)
                                                         for name in STYLESHEETS)),
             "read": _read(read_at, words)}
@@ -98,13 +97,30 @@ def compose_summaries(project: Project, r: RenderedEdition, templates: Templates
         context = {**base, "summary": {
             "kind": kind, "title": words.gettext(TITLES[kind]), "key_messages": messages,
             "sections": sections if longer else [], "blocks": blocks if longer else [],
-            "references": refs if longer else refs[:on_first]}}
+            "references": refs if longer else first_refs}}
         html = render_template(templates, "summary.html", context)
         check_glyphs(project, templates, "briefing.css", html)
         at = project.report_doc.problem(("editions", index, "summaries", j), "")
         cited = ctx.citer.order if longer else ctx.citer.order[:on_first]
         out.append(Summary(kind, html, SUMMARY_PAGES[kind], at, tuple(cited)))
     return tuple(out)
+
+
+def _summary_text(ctx: TextContext, project: Project, index: int,
+                  selected: list[SelectedSection]) -> tuple[Any, int, Any, Any]:
+    """Key messages, how many works they cite, section summaries and summary blocks."""
+    edition, lang = ctx.edition, ctx.words.lang
+    messages = [ctx.text(project.report_doc, ("editions", index, "key_messages", i), m,
+                         inline=True) for i, m in enumerate(edition.key_messages)]
+    on_first = len(ctx.citer.order)
+    sections = [{"id": s.section.id, "title": s.section.title,
+                 "html": ctx.text(s.located.doc, summary_loc(s, lang), s.section.summary,
+                                  inline=False)}
+                for s in selected if s.section.summary]
+    blocks = [{"section": {"id": s.section.id},
+               "block": ctx.block(s.located.doc, ("blocks", i), b)}
+              for s in selected for i, b in s.blocks if getattr(b, "in_summary", False)]
+    return messages, on_first, sections, blocks
 
 
 def _read(read_at: ReadAt, words: Words) -> dict[str, Any]:

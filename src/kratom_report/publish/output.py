@@ -15,8 +15,11 @@ def output_name(slug: str, edition: str, version: str, fmt: str, variant: str = 
     A draft carries ``-draft`` so it can never be mistaken for (or overwrite) the release; a
     copy with change marks carries ``-changes-since-<version>`` for the same reason. The print
     HTML carries ``-print`` and the web edition none: both are ``.html``, and building one
-    must never overwrite the other.
+    must never overwrite the other. A review copy (``variant`` ``review``) is named
+    ``-review`` alone, draft or not: it never is, nor looks like, a release.
     """
+    if variant == "review":
+        return f"{slug}-{edition}-v{version}-review.pdf"
     suffix = (("-draft" if draft else "") + (f"-changes-since-{since}" if since else "")
               + ("-pdfa" if variant.startswith("pdf/a") else "")
               + ("-print" if fmt == "html" else ""))

@@ -104,6 +104,15 @@ def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
     return PdfResult(out.getvalue(), len(rendered.pages), problems.subsetter)
 
 
+def layout_engine() -> tuple[Any, Any, Any]:
+    """WeasyPrint's box classes and its text engine bindings (ffi, pango), for reading a
+    laid-out document back (publish/reviewmap.py): this module is WeasyPrint's one home."""
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.text.ffi import ffi, pango
+
+    return boxes, ffi, pango
+
+
 def lay_out(html: str, root: Path, display: str, fit: Fit) -> list[Problem]:
     """What ``fit`` finds in the layout ``write_pdf`` would make, without writing a PDF
     (``check`` judges summaries by it); the renderer's own problems come first."""

@@ -49,10 +49,20 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+class Signature(_Record):
+    """Who signed a file (``release --sign``): the certificate's common name, its SHA-256
+    fingerprint, and the SHA-256 of the file before signing (the reproducible build)."""
+
+    signer: str = Field(max_length=1000)
+    certificate_sha256: _Hex64
+    unsigned_sha256: _Hex64
+
+
 class ArchivalCopy(_Record):
     file: _PdfName
     bytes: int = Field(ge=0)
     sha256: _Hex64
+    signature: Signature | None = None  # unsigned releases, and all before 0.5.0, have none
 
 
 class SummaryCopy(_Record):
@@ -64,6 +74,7 @@ class SummaryCopy(_Record):
     bytes: int = Field(ge=0)
     sha256: _Hex64
     build_fingerprint: _Hex64
+    signature: Signature | None = None
 
 
 class ManifestRow(_Record):
@@ -78,6 +89,7 @@ class ManifestRow(_Record):
     build_fingerprint: _Hex64
     archival: ArchivalCopy | None = None  # releases before 0.3.0 have none
     summaries: list[SummaryCopy] | None = Field(default=None, max_length=10)  # before 0.5.0
+    signature: Signature | None = None
 
 
 class Accepted(_Record):
@@ -89,6 +101,21 @@ class Accepted(_Record):
     reason: str = Field(max_length=5000)
 
 
+class Approval(_Record):
+    by: str = Field(max_length=500)
+    role: str | None = Field(default=None, max_length=500)
+
+
+class ReviewSummary(_Record):
+    """The review round of a release: imports that added comments, comments, resolved,
+    and who approved the version."""
+
+    rounds: int = Field(ge=0)
+    comments: int = Field(ge=0)
+    resolved: int = Field(ge=0)
+    approvals: list[Approval] = Field(max_length=1000)
+
+
 class Manifest(_Record):
     """``manifest.json``: what ``release`` wrote, field for field (dates as ISO strings)."""
 
@@ -98,6 +125,7 @@ class Manifest(_Record):
     date: dt.date
     editions: list[ManifestRow] = Field(max_length=1000)
     accepted_overdue: list[Accepted] | None = Field(default=None, max_length=10_000)
+    review: ReviewSummary | None = None  # releases whose report asks for review sign-off
 
 
 class _Content(BaseModel):

@@ -25,6 +25,7 @@ from ..compose.templating import Templates
 from ..compose.theme import theme_assets
 from ..references.bibexport import export_bibtex
 from ..source.project import Project
+from .citation import absolute, version_doi
 from .output import output_name, write_all
 from .records import (
     Manifest,
@@ -34,6 +35,7 @@ from .records import (
     manifest_dict,
     released_versions,
 )
+from .sitepages import accessibility_page, favicon
 
 if TYPE_CHECKING:
     import jinja2
@@ -59,6 +61,7 @@ class Version:
     # comparing the two content records (none for the first release, or without records).
     summaries: list[dict[str, Any]] = field(default_factory=list)
     since: str | None = None
+    doi: str | None = None  # the version's DOI, else the report's concept DOI
 
 
 def web_name(slug: str, edition: str, version: str) -> str:
@@ -100,14 +103,21 @@ def site_files(project: Project, out: Path, version: str, web: dict[str, Rendere
     for v in versions:
         if v.kept:
             page = _page(project, v, versions, kept, prefix="", home="../")
+            statement = accessibility_page(templates, env, site, page, css, out / v.version,
+                                           (staged or {}).get("accessibility.json")
+                                           if v.version == version else None)
+            page["accessibility"] = "accessibility.html" if statement else None
             files.append((out / v.version / "index.html",
                           _render(templates, env, "web/site.html", site, page, css, theme)))
-            files += _cite_files(out / v.version, project, v)
+            files += _cite_files(out / v.version, project, v) + statement
     page = _page(project, latest, versions, kept, prefix=f"{latest.version}/", home="")
     page["latest"] = True
+    page["accessibility"] = f"{latest.version}/accessibility.html" if any(
+        path == out / latest.version / "accessibility.html" for path, _ in files) else None
     files.append((out / "index.html",
                   _render(templates, env, "web/site.html", site, page, css, theme)))
     files += _cite_files(out, project, latest)
+    files.append((out / "favicon.ico", favicon(project)))
     feed = _feed(report.slug, versions)
     files.append((out / "feed.xml", _render(templates, env, "web/feed.xml", site, {}, css,
                                             theme, feed=feed)))
@@ -147,8 +157,12 @@ def _highwire(templates: Templates, env: jinja2.Environment, site: dict[str, Any
     language and with ``citation_pdf_url`` naming the edition's own PDF (beside the page)."""
     row = next((row for row in v.editions if row["edition"] == r.edition.id), None)
     lang = (r.context or {}).get("doc", {}).get("lang") or site["lang"]
+    here = f"{v.version}/{web_name(site['slug'], r.edition.id, v.version)}"
     page = {"version": v.version, "date_highwire": v.date.strftime("%Y/%m/%d"),
-            "pdf_url": row["file"] if row else None}
+            "pdf_url": (site["base"] + f"{v.version}/{row['file']}" if site["base"]
+                        else row["file"]) if row else None,
+            "canonical": site["base"] + here if site["base"] else None,
+            "doi": v.doi, "icon": "../favicon.ico"}
     return render_template(templates, "web/highwire.html",
                            {"site": {**site, "lang": lang}, "page": page, "locale": lang}, env,
                            page=False)
@@ -180,13 +194,14 @@ def _versions(project: Project, out: Path, pending: Manifest | None = None,
         # checked: plain file names, one schema
         manifest = pending if pending is not None and pending.version == version else \
             load_manifest(project.root, version)
-        rows = [{k: row[k] for k in ("edition", "file", "pages", "bytes", "sha256", "archival")
-                 if k in row} | {"summaries": row.get("summaries", [])}
+        keys = ("edition", "file", "pages", "bytes", "sha256", "archival", "signature")
+        rows = [{k: row[k] for k in keys if k in row} | {"summaries": row.get("summaries", [])}
                 for row in manifest_dict(manifest)["editions"]]
         date = manifest.date
         found.append(Version(version, date, _in_report_order(project, rows),
                              changes.get(version, []), (out / version).is_dir() or
-                             manifest is pending))
+                             manifest is pending,
+                             doi=version_doi(project, version) or project.report.doi))
     older: list[Version | None] = [*found[1:], None]
     content = {pending.version: pending_content} if pending and pending_content else {}
     return [v if o is None else replace(v, since=o.version, summaries=_summaries(
@@ -247,8 +262,9 @@ def _site(project: Project, latest: Version) -> dict[str, Any]:
             "full_title": f"{r.title}: {r.subtitle}" if r.subtitle else r.title,
             "summary": r.subject or r.subtitle or r.title,
             "authors": [a.name for a in r.authors], "organisation": r.organisation,
-            "licence": licence_name(r.licence), "contact": r.contact,
-            "latest": latest.version, "generator": f"kratom-report {__version__}"}
+            "licence": licence_name(r.licence), "contact": r.contact, "slug": r.slug,
+            "latest": latest.version, "generator": f"kratom-report {__version__}",
+            "base": absolute(project, "") or "", "doi": r.doi}
 
 
 def _page(project: Project, v: Version, versions: list[Version], kept: set[str], *,
@@ -276,10 +292,14 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
             "date_highwire": v.date.strftime("%Y/%m/%d"), "editions": editions,
             "changes": v.changes, "summaries": v.summaries, "since": v.since,
             "home": home + "index.html", "feed": home + "feed.xml",
-            "pdf_url": next((e["pdf"] for e in editions if e["pdf"]), None),
+            "pdf_url": next((absolute(project, f"{v.version}/{e['file']}") or e["pdf"]
+                             for e in editions if e["pdf"]), None),
+            "canonical": absolute(project, f"{v.version}/index.html" if home else "index.html"),
+            "icon": home + "favicon.ico", "doi": v.doi,
             "sums": prefix + "SHA256SUMS" if f"{v.version}/SHA256SUMS" in kept else None,
             "manifest": prefix + "manifest.json" if f"{v.version}/manifest.json" in kept
             else None,
+            "signed": next((row["signature"] for row in v.editions if "signature" in row), None),
             "how_to_cite": cite_text(project, v, Words(lang)), "cite": dict(CITE_FILES),
             "versions": [{"version": o.version, "date_text": format_date(o.date, lang),
                           "href": (home + o.version + "/index.html") if o.kept else None}
@@ -330,7 +350,7 @@ def cite_text(project: Project, v: Version, words: Words) -> str:
     title = f"{r.title}: {r.subtitle}" if r.subtitle else r.title
     version = words.gettext("Version %(version)s") % {"version": v.version}
     return (f"{', '.join(a.name for a in r.authors)}. {title}. {version}. "
-            f"{r.organisation}; {v.date.year}.")
+            f"{r.organisation}; {v.date.year}." + (f" doi:{v.doi}" if v.doi else ""))
 
 
 def _csl_item(project: Project, v: Version) -> dict[str, Any]:
@@ -341,7 +361,7 @@ def _csl_item(project: Project, v: Version) -> dict[str, Any]:
             "issued": {"date-parts": [[v.date.year, v.date.month, v.date.day]]},
             "publisher": r.organisation, "genre": "Evidence briefing", "version": v.version,
             "note": f"Version {v.version}",
-            "language": r.language}
+            "language": r.language} | ({"DOI": v.doi} if v.doi else {})
 
 
 def _cite_files(folder: Path, project: Project, v: Version) -> list[tuple[Path, bytes]]:

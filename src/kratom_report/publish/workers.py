@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import json
 import multiprocessing
 import re
 import signal
@@ -22,12 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem, ProblemsError
 from ..fingerprint import canonical_json
+from ..references.csljson import export_csljson
 
 if TYPE_CHECKING:
     from ..compose.render import RenderedEdition
 
 Progress = Callable[[str], None]
 Result = tuple[str, bytes | None, int, list[Problem], float]
+TAGGED_VARIANT = "pdf/ua-1"
 
 FONTTOOLS_WARNING = (
     "warning: renderer: HarfBuzz subsetting is not installed (Debian and Ubuntu: "
@@ -46,6 +47,7 @@ class _Job:
     attachments: tuple[tuple[str, bytes, str], ...]
     date: dt.datetime | None
     fit: tuple[int, Problem, str] | None = None  # a summary's pages, where asked, kind
+    review: bool = False  # a review copy (publish/review.py)
 
 
 def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float, str | None]:
@@ -56,6 +58,14 @@ def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float
     from .pdftags import tidy_structure
 
     start = time.perf_counter()
+    if job.review:
+        from .review import review_pdf
+
+        try:
+            data, pages = review_pdf(job.html, job.root)
+        except ProblemsError as exc:
+            return job.edition, None, 0, exc.problems, time.perf_counter() - start, None
+        return job.edition, data, pages, [], time.perf_counter() - start, "harfbuzz"
     fit, label = None, job.edition
     if job.fit is not None:
         from .summaryfit import fit_problems
@@ -235,14 +245,16 @@ def job_for(root: Path, r: RenderedEdition, variant: str, summary: Any = None) -
     if summary is not None:
         return _Job(r.edition.id, summary.html, root, variant, (), date,
                     (summary.max_pages, summary.at, summary.kind))
+    if variant == "review":
+        return _Job(r.edition.id, r.html, root, TAGGED_VARIANT, (), date, review=True)
     if variant.startswith("pdf/a"):
         # The edition's own resolved sources, never another edition's text.
         attachments = (
             (f"{r.edition.id}-content.json", canonical_json(r.payload),
              f"Resolved content of the {r.edition.title}"),
+            # Bibliographic data only: the author's research notes (verified_by, …) stay out.
             (f"{r.edition.id}-references.json",
-             json.dumps(list(r.cited_refs), indent=2, sort_keys=True,
-                        ensure_ascii=False).encode("utf-8"),
+             export_csljson(list(r.cited_refs), notes=False).encode("utf-8"),
              f"References cited in the {r.edition.title} (CSL-JSON)"),
         )
     return _Job(r.edition.id, r.html, root, variant, attachments, date)

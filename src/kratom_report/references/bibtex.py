@@ -15,6 +15,7 @@ from typing import Any
 
 from .bibparse import BrokenBlock, parse_bib
 from .csldata import DOI_PREFIX, date_parts
+from .ownfields import own_from_bib
 
 # ------------------------------------------------------------------------------- BibTeX import
 
@@ -204,7 +205,7 @@ def _date_start(value: str) -> str:
     return match.group(1) if match else value.strip()
 
 
-def _bib_issued(fields: Mapping[str, str], label: str) -> dict | None:
+def _bib_issued(fields: Mapping[str, str], label: str) -> dict | int | None:
     if fields.get("date"):
         return date_parts(_date_start(fields["date"]), "date", label)
     year = fields.get("year", "").strip()
@@ -212,13 +213,11 @@ def _bib_issued(fields: Mapping[str, str], label: str) -> dict | None:
         return None
     if not year.isdigit():
         raise ValueError(f"reference '{label}': year {year!r} is not a number")
-    parts = [int(year)]
     month = fields.get("month", "").strip().lower()
-    if month:
-        number = int(month) if month.isdigit() else _MONTHS.get(month[:3])
-        if number and 1 <= number <= 12:
-            parts.append(number)
-    return {"date-parts": [parts]}
+    number = (int(month) if month.isdigit() else _MONTHS.get(month[:3])) if month else None
+    if number and 1 <= number <= 12:
+        return {"date-parts": [[int(year), number]]}
+    return int(year)  # a year alone, as a report's YAML writes it (and as it exports)
 
 
 def _bib_url(fields: Mapping[str, str]) -> str | None:
@@ -358,6 +357,7 @@ def _bib_entry(key: str, entry_type: str, fields: Mapping[str, str]) -> dict:
             with contextlib.suppress(ValueError):  # not worth the entry: read_bib_entries warns
                 ref["accessed"] = date_parts(_date_start(fields["urldate"]), "urldate", key)
     ref.update(_bib_details(fields, text))
+    ref.update(own_from_bib(fields))  # written by export_bibtex
     return ref
 
 

@@ -64,6 +64,11 @@ def _csl_ref(item: Mapping[str, Any]) -> dict:
                 ref.setdefault(_ALIASES[field], value)
         elif field in carried:
             ref[field] = value
+    custom = item.get("custom")
+    if isinstance(custom, Mapping):  # our own fields, as export_csljson writes them
+        for field in sorted(OWN_FIELDS - {"key"}):
+            if custom.get(field) not in (None, "", []):
+                ref[field] = custom[field]
     note = ref.get("note")
     if isinstance(note, str) and _NOTE_ID.search(note):
         for name, value in _NOTE_ID.findall(note):
@@ -76,15 +81,23 @@ def _csl_ref(item: Mapping[str, Any]) -> dict:
     return ref
 
 
+def export_csljson(refs: list[dict], *, notes: bool = True) -> str:
+    """Our references -> CSL-JSON text (sorted keys, indent 2) valid against the official
+    schema (csl-data.json).
 
-def export_csljson(refs: list[dict]) -> str:
-    """Our references -> CSL-JSON text for reference managers (sorted keys, indent 2).
-
-    Unlike to_csl_item, the id keeps the author's spelling of the key.
+    Unlike to_csl_item, the id keeps the author's spelling of the key. ``notes`` puts our own
+    fields (study_design, verified_by, identifier_note, …) under ``custom``, where CSL-JSON keeps
+    data it has no variable for, so an export imports back whole; without it the items carry
+    bibliographic data only (the copy attached to archival PDFs: research notes are not part
+    of what a reader cites).
     """
     items = []
     for ref in refs:
         item = to_csl_item(ref)
         item["id"] = str(ref.get("key", ref.get("id"))).strip()
+        custom = {field: ref[field] for field in sorted(OWN_FIELDS - {"key"})
+                  if ref.get(field) not in (None, "", [])}
+        if notes and custom:
+            item["custom"] = custom
         items.append(item)
     return json.dumps(items, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

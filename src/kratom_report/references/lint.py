@@ -43,9 +43,10 @@ def lint_references(references: dict[str, Located], cited: set[str],
                 f"reference '{ref.key}': {field} has a word of {len(word)} characters "
                 f"('{word[:24]}…'), longer than a line of the reference list can print; check "
                 "the entry")))
-        if not (ref.DOI or ref.URL or ref.PMID) and not ref.identifier_note:
+        # An ISBN identifies a book or report as surely as a DOI identifies an article.
+        if not (ref.DOI or ref.URL or ref.PMID or ref.ISBN) and not ref.identifier_note:
             warnings.append(located.doc.problem(located.loc + ("key",), (
-                f"reference '{ref.key}' has no DOI, URL or PMID; add one, or an "
+                f"reference '{ref.key}' has no DOI, URL, PMID or ISBN; add one, or an "
                 "identifier_note saying why none is confirmed"), severity="warning"))
         if unused and key not in cited:
             warnings.append(located.doc.problem(located.loc + ("key",), (

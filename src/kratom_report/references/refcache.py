@@ -34,7 +34,7 @@ from .cachetrust import DISABLE_ENV as DISABLE_ENV  # re-exported: the switch's 
 from .cachetrust import cache_disabled as cache_disabled
 from .cachetrust import cache_key, trusted_cache_folder
 
-FORMAT = 2  # 2: each entry is [fragment, HMAC]
+FORMAT = 3  # 2: each entry is [fragment, HMAC]; 3: per-style title case, "et al.." and quotes
 MAX_ENTRIES = 4096  # older entries (edited references) are dropped beyond this
 MAX_FILE_BYTES = 32_000_000  # a larger file is not ours: ignored
 _BIBLIOGRAPHY = re.compile(rb"<bibliography\b.*?</bibliography\s*>", re.S)

@@ -4,9 +4,10 @@ citeproc-py 0.11.1 title-cases word by word on spaces only, so it leaves hyphena
 ("7-hydroxy-derivative", "Drug-resistant") and words after "(" in lower case, capitalises
 "et" and single letters, and prints straight quotes and apostrophes. Reference managers'
 output is our yardstick, so we title-case the way citeproc-js does (tests/test_citeproc_js.py
-compares the two), with one AMA exception: prepositions of four or more letters ("Under",
-"Above") are capitalised (AMA Manual of Style, 11th ed., 10.2: only articles, coordinating
-conjunctions and prepositions of 3 or fewer letters stay lower case).
+compares the two), with one AMA exception for AMA styles only: prepositions of four or more
+letters ("Under", "Above") are capitalised (AMA Manual of Style, 11th ed., 10.2: only articles,
+coordinating conjunctions and prepositions of 3 or fewer letters stay lower case). Chicago and
+every other style keep them in lower case, as citeproc-js does.
 """
 
 from __future__ import annotations
@@ -63,13 +64,17 @@ def _capitalise(word: str) -> str:
     return word[0].upper() + word[1:]
 
 
-def title_case(segments: list[tuple[str, bool]]) -> str:
+def title_case(segments: list[tuple[str, bool]], ama: bool = True) -> str:
     """Title-case text given as (text, is_nocase) segments; nocase text is kept as it is.
+
+    ``ama``: capitalise prepositions of four or more letters (AMA 10.2); otherwise they stay
+    in lower case like the other stop words.
 
     Like citeproc-js: a lower-case word is capitalised unless it is a stop word (or a single
     letter) that is neither first, nor after "?", "!" or ":", nor the last word; words that
     already hold a capital are left alone; "-", "/", "(" and quotes start new words.
     """
+    stop = STOP_WORDS if ama else STOP_WORDS | AMA_CAPITALISED
     tokens = _tokens(segments)
     out = [text for text, _ in tokens]
     first, after_punct, last = True, False, None
@@ -81,14 +86,31 @@ def title_case(segments: list[tuple[str, bool]]) -> str:
             last = None
         elif kind == "word":
             lower = text.lower()
-            wanted = (len(text) > 1 and lower not in STOP_WORDS) or first or after_punct
+            wanted = (len(text) > 1 and lower not in stop) or first or after_punct
             if wanted and text == lower:
                 out[i] = _capitalise(text)
             first = after_punct = False
             last = i
-    if last is not None and len(out[last]) > 1 and out[last].lower() in STOP_WORDS:
+    if last is not None and len(out[last]) > 1 and out[last].lower() in stop:
         out[last] = _capitalise(out[last])
     return "".join(out)
+
+
+def alternate_nested_quotes(fragment: str) -> str:
+    """A double quotation inside another one becomes single (“a ‘b’ c”), as citeproc-js prints
+    it: a style that puts a title in quotes makes the title's own quotes the inner ones."""
+    out: list[str] = []
+    stack: list[bool] = []  # for each open quotation: was it turned into a single one?
+    for char in fragment:
+        if char == "\u201c":
+            inner = bool(stack) and not stack[-1]
+            stack.append(inner)
+            out.append("\u2018" if inner else char)
+        elif char == "\u201d" and stack:
+            out.append("\u2019" if stack.pop() else char)
+        else:
+            out.append(char)
+    return "".join(out) if not stack else fragment
 
 
 _OPEN_BEFORE = re.compile(r"(^|[\s(\[{\u2014\u2013/-])$")
@@ -143,16 +165,42 @@ def install() -> None:
     """Make citeproc-py's text-case="title" use :func:`title_case` (once per process).
 
     GAP: citeproc-py's own title case differs from citeproc-js (see the module docstring).
-    Only English title case is replaced; every other text-case stays citeproc-py's.
+    Only English title case is replaced; every other text-case stays citeproc-py's. The AMA
+    rule applies to styles marked as AMA's when they were loaded (:data:`.styles.AMA_MARK`).
     """
     from citeproc.model import TextCased
     from citeproc.string import String
+
+    from .styles import AMA_MARK
 
     original = TextCased.case
 
     def case(self: Any, text: Any, language: str | None = None) -> Any:
         if self.get("text-case") == "title" and language == "en":
-            return String(title_case(_segments(text)))
+            ama = self.get_root().get(AMA_MARK) == "1"
+            return String(title_case(_segments(text), ama=ama))
         return original(self, text, language)
 
     TextCased.case = case
+    _labels_need_their_variable()
+
+
+def _labels_need_their_variable() -> None:
+    """GAP: citeproc-py prints a <label variable="edition"/> even when the item has no edition
+    (Chicago: "Times Observer, Edition."); CSL prints a label only with its variable."""
+    from citeproc.model import Label
+    from citeproc.source import VariableError
+
+    original = Label.process
+
+    def process(self: Any, item: Any, variable: str | None = None, *args: Any,
+                **kwargs: Any) -> Any:
+        name = variable or self.get("variable")
+        if variable is None and name and name != "locator":
+            try:
+                getattr(item.reference, name.replace("-", "_"))
+            except VariableError:
+                return None
+        return original(self, item, variable, *args, **kwargs)
+
+    Label.process = process

@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
+    StrictBool,
     StrictFloat,
+    StrictInt,
     StrictStr,
     field_validator,
     model_serializer,
@@ -80,10 +82,21 @@ class Edition(Strict):
     summaries: list[SummaryKind] = []
 
 
+# A DOI as registries print it, without a resolver in front: 10.<registrant>/<suffix>.
+_DOI = r"^10\.[0-9]{4,9}/[^\s]+$"
+
+
 class Site(Strict):
     """Where the release site is published: printed links and QR codes point there."""
 
     base_url: Annotated[StrictStr, Field(pattern=r"^https?://[^\s]+$")] | None = None
+
+
+class ReviewPolicy(Strict):
+    """``review: {required, approvals}``: release waits for open comments and approvals."""
+
+    required: StrictBool = False
+    approvals: Annotated[StrictInt, Field(ge=0, le=100)] = 0
 
 
 class Report(Strict):
@@ -112,6 +125,8 @@ class Report(Strict):
     theme: Theme = Theme()
     facts: StrictStr | None = None  # the facts file (default: facts.yaml when present)
     site: Site = Site()
+    review: ReviewPolicy = ReviewPolicy()
+    doi: Annotated[StrictStr, Field(pattern=_DOI)] | None = None  # the concept DOI (all versions)
 
 
 class _Block(Strict):
@@ -371,6 +386,7 @@ class ChangelogEntry(Strict):
     date: dt.date | None = None
     changes: list[Line] = []
     accepted_overdue: list[AcceptedOverdue] = []
+    doi: Annotated[StrictStr, Field(pattern=_DOI)] | None = None  # this version's DOI
 
 
 class Changelog(Strict):

@@ -1,0 +1,68 @@
+"""JSON Schemas of the source files, generated from the models, for the author's editor.
+
+A YAML language server (VS Code, and editors using it) reads them to complete and check keys
+as the author types; generating them from the models means they cannot drift from what
+``check`` accepts (``check`` stays the authority: a schema cannot say everything a validator
+does, such as "a section id must be listed once").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import OutputError
+from .facts import FactsFile
+from .models import Reference, Report, Section
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+BASE = "https://kratom-report.invalid/schemas/"  # an id, never fetched
+
+#: File name -> (title, what the file holds).
+FILES = {
+    "report.schema.json": ("report.yaml", "The report: title, version, editions, sections…"),
+    "section.schema.json": ("A section file", "One section of report/sections/."),
+    "references.schema.json": ("A references file", "report/references.yaml: CSL fields "
+                               "plus the tool's own (study_design, verified_by, …)."),
+    "facts.schema.json": ("The facts file", "report/facts.yaml: facts printed with {{fact:ID}}."),
+}
+
+
+def _schema(name: str) -> dict[str, Any]:
+    if name == "report.schema.json":
+        body = Report.model_json_schema()
+    elif name == "section.schema.json":
+        body = Section.model_json_schema()
+    elif name == "facts.schema.json":
+        body = FactsFile.model_json_schema()
+    else:
+        reference = Reference.model_json_schema()
+        body = {"type": "object", "properties": {"references": {
+            "type": "array", "items": {"$ref": "#/$defs/Reference"}}},
+            "required": ["references"], "additionalProperties": False,
+            "$defs": {**reference.pop("$defs", {}), "Reference": reference}}
+    title, description = FILES[name]
+    return {"$schema": DRAFT, "$id": BASE + name, **body, "title": title,
+            "description": description}
+
+
+def json_schemas() -> dict[str, bytes]:
+    """Every schema as the bytes of its file (sorted keys, so a rerun writes the same bytes)."""
+    return {name: (json.dumps(_schema(name), indent=2, sort_keys=True, ensure_ascii=False)
+                   + "\n").encode("utf-8") for name in FILES}
+
+
+def write_schemas(folder: Path) -> list[Path]:
+    """Write every schema into ``folder`` (made if missing), all or none; return the paths."""
+    from ..atomic import write_all
+
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(folder, "not a folder; give --out a folder for the schemas")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(folder, f"cannot make the folder ({exc.strerror})") from None
+    files = [(folder / name, data) for name, data in json_schemas().items()]
+    write_all(files)
+    return [path for path, _ in files]

@@ -1,0 +1,135 @@
+"""The release folder's citation files (CITATION.cff, zenodo.json), its accessibility
+statement, absolute URLs with site.base_url, DOIs, the favicon and the Accessibility page."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kratom_report.cli import main
+
+from conftest import FIXTURES
+
+BASE = "https://briefings.example.org/tiny"
+CONCEPT, VERSION_DOI = "10.5281/zenodo.1000000", "10.5281/zenodo.1000001"
+
+
+@pytest.fixture(scope="session")
+def cited(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The tiny report with site.base_url, a concept DOI and the version's DOI, released."""
+    tmp = tmp_path_factory.mktemp("cited")
+    root = tmp / "tiny"
+    shutil.copytree(FIXTURES / "tiny", root, ignore=shutil.ignore_patterns("releases"))
+    report = root / "report" / "report.yaml"
+    report.write_text(report.read_text() + f"site:\n  base_url: {BASE}\ndoi: {CONCEPT}\n")
+    changelog = root / "report" / "changelog.yaml"
+    text = changelog.read_text()
+    assert text.count('version: "1.0.0"') == 1, text
+    changelog.write_text(text.replace('version: "1.0.0"',
+                                      f'version: "1.0.0"\n    doi: {VERSION_DOI}', 1))
+    out = tmp / "public"
+    result = CliRunner().invoke(main, ["release", "--source", str(root), "--out", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return {"root": root, "out": out, "folder": out / "1.0.0"}
+
+
+def test_citation_cff_is_valid_for_cffconvert(cited: dict[str, Path]) -> None:
+    cff = cited["folder"] / "CITATION.cff"
+    done = subprocess.run([str(Path(sys.executable).with_name("cffconvert")), "--validate",
+                           "-i", str(cff)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "valid" in done.stdout
+    text = cff.read_text()
+    assert f"doi: {VERSION_DOI}" in text and f"value: {CONCEPT}" in text
+    assert f"url: {BASE}/1.0.0/index.html" in text
+    assert "date-released: '2026-" in text or "date-released: \"2026-" in text or \
+        re.search(r"date-released: '?\d{4}-\d\d-\d\d", text)
+
+
+def test_zenodo_json_holds_the_deposit_fields(cited: dict[str, Path]) -> None:
+    meta = json.loads((cited["folder"] / "zenodo.json").read_text())
+    assert meta["title"] == "Tiny evidence briefing: A fixture for the test suite"
+    assert meta["upload_type"] == "publication" and meta["publication_type"] == "report"
+    assert meta["creators"] == [{"name": "Test Author", "affiliation": "Fixture Unit"}]
+    assert meta["version"] == "1.0.0" and meta["license"] == "cc-by-4.0"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", meta["publication_date"])
+    assert meta["doi"] == VERSION_DOI
+    related = {r["identifier"]: r["relation"] for r in meta["related_identifiers"]}
+    assert related == {
+        f"{BASE}/1.0.0/tiny-briefing-clinician-v1.0.0.pdf": "hasPart",
+        f"{BASE}/1.0.0/tiny-briefing-policymaker-v1.0.0.pdf": "hasPart",
+        CONCEPT: "isVersionOf"}
+
+
+def test_no_relative_url_in_the_sites_metadata_with_base_url(cited: dict[str, Path]) -> None:
+    out = cited["out"]
+    pages = [out / "index.html", out / "1.0.0" / "index.html",
+             *sorted((out / "1.0.0").glob("tiny-briefing-*.html"))]
+    assert len(pages) == 4
+    for page in pages:
+        html = page.read_text()
+        head = html[:html.index("</head>")]
+        urls = re.findall(r'<meta (?:name="citation_pdf_url"|property="og:url") content="([^"]*)"'
+                          r'|<link rel="(?:canonical|alternate)" type="application/atom\+xml"'
+                          r'[^>]*href="([^"]*)"|<link rel="canonical" href="([^"]*)"', head)
+        found = [u for group in urls for u in group if u]
+        assert found, page
+        assert all(u.startswith(BASE + "/") for u in found), (page, found)
+        assert f'<meta name="citation_doi" content="{VERSION_DOI}">' in head
+        assert '<meta name="citation_title"' in head and '<meta name="citation_author"' in head
+        assert '<meta name="citation_publication_date"' in head
+    feed = (out / "feed.xml").read_text()
+    assert all(h.startswith(BASE + "/") for h in re.findall(r'href="([^"]*)"', feed))
+    page = (out / "1.0.0" / "index.html").read_text()
+    assert f"doi:{VERSION_DOI}" in page
+    assert '"DOI": "' + VERSION_DOI in (out / "1.0.0" / "cite.json").read_text()
+
+
+def test_favicon_is_served(cited: dict[str, Path]) -> None:
+    icon = (cited["out"] / "favicon.ico").read_bytes()
+    assert icon[:4] == b"\x00\x00\x01\x00" and b"\x89PNG" in icon
+    assert '<link rel="icon" href="../favicon.ico"' in \
+        (cited["out"] / "1.0.0" / "index.html").read_text()
+
+
+def test_accessibility_statement_counts_what_each_file_holds(cited: dict[str, Path]) -> None:
+    import pikepdf
+
+    statement = json.loads((cited["folder"] / "accessibility.json").read_text())
+    files = {f["file"]: f for f in statement["files"]}
+    pdfs = sorted(p.name for p in cited["folder"].glob("*.pdf"))
+    assert set(pdfs) <= set(files)
+    tagged = files["tiny-briefing-clinician-v1.0.0.pdf"]
+    assert tagged["claims"] == ["PDF/UA-1"]
+    archival = files["tiny-briefing-clinician-v1.0.0-pdfa.pdf"]
+    assert set(archival["claims"]) == {"PDF/UA-1", "PDF/A-3a"}
+    checks = tagged["checks"]
+    assert checks["tagged"] and checks["language"] == "en" and checks["title_displayed"]
+    with pikepdf.open(cited["folder"] / "tiny-briefing-clinician-v1.0.0.pdf") as pdf:
+        fonts = {f.objgen for page in pdf.pages
+                 for f in page.obj.Resources.get("/Font", {}).values()}
+    assert checks["fonts"] == {"count": len(fonts), "embedded": len(fonts),
+                               "mapped_to_unicode": len(fonts)}
+    assert checks["figures"]["with_alternative_text"] == checks["figures"]["count"] >= 1
+    assert checks["tables"]["header_cells_with_scope"] == checks["tables"]["header_cells"] > 0
+    assert checks["headings"]["count"] > 0 and checks["pagination_artifacts"] > 0
+    web = files["tiny-briefing-clinician-v1.0.0.html"]
+    assert web["targets"] == ["WCAG 2.1 AA"] and web["checks"] == {}
+    assert statement["limits"]
+    page = (cited["folder"] / "accessibility.html").read_text()
+    assert "tiny-briefing-clinician-v1.0.0.pdf" in page and "PDF/UA-1, PDF/A-3a" in page
+    assert '<a href="accessibility.html">' in (cited["folder"] / "index.html").read_text()
+
+
+def test_without_base_url_pdf_url_stays_relative(themed_release: dict[str, Path]) -> None:
+    html = (themed_release["folder"] / "index.html").read_text()
+    assert re.search(r'<meta name="citation_pdf_url" content="[^":/]+\.pdf">', html)
+    assert 'rel="canonical"' not in html

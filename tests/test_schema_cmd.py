@@ -1,0 +1,96 @@
+"""`kratom-report schema`: JSON Schemas for the author's editor, generated from the models, that
+the shipped report and the starter satisfy and a misspelt key does not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from kratom_report.source.jsonschemas import json_schemas
+
+from conftest import FIXTURES, REPO
+
+NAMES = ["report.schema.json", "section.schema.json", "references.schema.json",
+         "facts.schema.json"]
+
+
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What ``init`` writes (its templates filled in)."""
+    from kratom_report.authoring.starter import init_report
+
+    folder = tmp_path_factory.mktemp("starter") / "briefing"
+    init_report(folder, title=None, editions=None)
+    return folder / "report"
+
+
+def validator(name: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads(json_schemas()[name])
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def as_json(path: Path) -> object:
+    """A YAML file as an editor's language server sees it: unquoted dates are text."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return json.loads(json.dumps(data, default=str))
+
+
+def errors(name: str, data: object) -> list[str]:
+    return sorted(f"{list(e.absolute_path)}: {e.message}"
+                  for e in validator(name).iter_errors(data))
+
+
+@pytest.mark.parametrize("which", ["shipped", "starter"])
+def test_the_shipped_report_and_the_starter_validate(which, request):
+    report = REPO / "report" if which == "shipped" else request.getfixturevalue("starter")
+    assert errors("report.schema.json", as_json(report / "report.yaml")) == []
+    sections = sorted((report / "sections").glob("*.yaml"))
+    assert sections
+    for path in sections:
+        assert errors("section.schema.json", as_json(path)) == [], path.name
+    assert errors("references.schema.json", as_json(report / "references.yaml")) == []
+
+
+def test_a_facts_file_validates(starter):
+    for path in (starter / "facts.yaml", FIXTURES / "summaries" / "report" / "facts.yaml"):
+        assert errors("facts.schema.json", as_json(path)) == [], path
+
+
+def test_a_misspelt_key_fails():
+    report = as_json(REPO / "report" / "report.yaml")
+    assert isinstance(report, dict)
+    report["titel"] = report.pop("title")
+    assert errors("report.schema.json", report) == [
+        "[]: 'title' is a required property",
+        "[]: Additional properties are not allowed ('titel' was unexpected)"]
+    refs = as_json(REPO / "report" / "references.yaml")
+    assert isinstance(refs, dict)
+    refs["references"][0]["verifed_by"] = "typo"
+    assert errors("references.schema.json", refs) == [
+        "['references', 0]: Additional properties are not allowed ('verifed_by' was unexpected)"]
+
+
+def test_schema_writes_every_file(cli, tiny, tmp_path):
+    result = cli("schema", "--source", tiny)
+    assert result.exit_code == 0, result.stderr
+    folder = tiny / "report" / ".schemas"
+    assert result.stdout.splitlines() == [str(folder / n) for n in NAMES]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(NAMES)
+    out = tmp_path / "elsewhere" / "schemas"
+    assert cli("schema", "--source", tiny, "--out", out).exit_code == 0
+    for name in NAMES:  # the same bytes every time
+        assert (out / name).read_bytes() == (folder / name).read_bytes() == json_schemas()[name]
+
+
+def test_schema_refuses_a_file_as_its_folder(cli, tiny):
+    target = tiny / "taken"
+    target.write_text("x", encoding="utf-8")
+    result = cli("schema", "--source", tiny, "--out", target)
+    assert result.exit_code == 1
+    assert result.stderr == f"{target}: not a folder; give --out a folder for the schemas\n"
+    assert target.read_text(encoding="utf-8") == "x"
