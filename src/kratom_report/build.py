@@ -130,7 +130,7 @@ def _undescribed(project: Project, rendered: list[RenderedEdition]) -> list[Prob
 
     entries = project.changelog.entries
     index = next((i for i, e in enumerate(entries) if e.version == project.report.version), None)
-    if index is None or entries[index].date is not None or entries[index].changes:
+    if index is None or entries[index].date is not None or entries[index].any_changes():
         return []
     try:
         version = latest_release(project.root)

@@ -40,7 +40,7 @@ def release_of(project: Project) -> Release:
     """A changelog entry with a date and changes is a release; anything else is a draft."""
     version = project.report.version
     entry = next((e for e in project.changelog.entries if e.version == version), None)
-    date = entry.date if entry is not None and entry.date and entry.changes else None
+    date = entry.date if entry is not None and entry.date and entry.any_changes() else None
     return Release(version, date, entry)
 
 
@@ -82,12 +82,15 @@ def document_meta(project: Project, edition: Edition, release: Release, words: W
     }
 
 
-def changelog_context(project: Project, release: Release, words: Words) -> dict[str, Any]:
+def changelog_context(project: Project, edition: Edition, release: Release,
+                      words: Words) -> dict[str, Any]:
+    """The "What changed" page of one edition: each version's changes to every edition and to
+    this one (never another edition's own)."""
     entries = []
     for e in project.changelog.entries:
         entries.append({"version": e.version,
                         "date": words.date(e.date) if e.date else words.gettext("Draft"),
-                        "changes": list(e.changes),
+                        "changes": e.for_edition(edition.id),
                         "current": e.version == release.version})
     return {"current": next((e for e in entries if e["current"]), None), "entries": entries}
 

@@ -117,7 +117,7 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
         "sections": sections,
         "references": [{"n": i + 1, "html": e, "first": ctx.citer.first.get(i + 1),
                         "numbered": styled is None} for i, e in enumerate(entries)],
-        "changelog": changelog_context(project, release, words),
+        "changelog": changelog_context(project, edition, release, words),
         "changed": _changed_context(marks, edition),
         "theme": theme_assets(project).context(), "editorial_notes": list(ctx.printer.notes),
     }

@@ -185,7 +185,10 @@ def _versions(project: Project, out: Path, pending: Manifest | None = None,
               pending_content: dict[str, Any] | None = None) -> list[Version]:
     """Every recorded release, newest first, from ``releases/<version>/manifest.json`` (and
     ``pending``, a release being written)."""
-    changes = {e.version: list(e.changes) for e in project.changelog.entries}
+    titles = {e.id: e.title for e in project.report.editions}
+    changes = {e.version: [*e.changes, *(f"{titles.get(k, k)}: {c}" for k, cs in
+                                          e.by_edition.items() for c in cs)]
+               for e in project.changelog.entries}
     found = []
     known = released_versions(project.root)
     if pending is not None and pending.version not in known:

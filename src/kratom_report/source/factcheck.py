@@ -70,7 +70,7 @@ def facts_and_notes(root: Path, report_doc: YamlDoc, parts: ReportParts,
     book = load_facts(root, report_doc, problems, parts.max_bytes)
     entry = next((e for e in changelog.entries if e.version == parts.version), None) \
         if changelog is not None else None
-    draft = entry is None or entry.date is None or not entry.changes
+    draft = entry is None or entry.date is None or not entry.any_changes()
     found = check_fact_texts(book, parts.texts, report_doc, sections, data, references, draft)
     problems += found.problems
     warnings += found.warnings + found.notes

@@ -384,9 +384,18 @@ class AcceptedOverdue(Strict):
 class ChangelogEntry(Strict):
     version: Annotated[StrictStr, Field(pattern=_SEMVER)]
     date: dt.date | None = None
-    changes: list[Line] = []
+    changes: list[Line] = []  # about every edition
+    by_edition: dict[StrictStr, list[Line]] = {}  # about one edition only: its own page lists them
     accepted_overdue: list[AcceptedOverdue] = []
     doi: Annotated[StrictStr, Field(pattern=_DOI)] | None = None  # this version's DOI
+
+
+    def any_changes(self) -> bool:
+        return bool(self.changes) or any(self.by_edition.values())
+
+    def for_edition(self, edition: str) -> list[str]:
+        """What changed for readers of ``edition``: changes to every edition, then its own."""
+        return [*self.changes, *self.by_edition.get(edition, [])]
 
 
 class Changelog(Strict):

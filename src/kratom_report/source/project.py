@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import Problem, ProblemsError, relpath
 from ..references.files import Unavailable, load_references
 from ..references.lint import lint_references
+from .changelogfile import load_changelog
 from .datamodels import DataFile
 from .factcheck import FactBook, facts_and_notes
 from .figurefiles import FigureFiles, figure_keys_ok, load_figure_files
@@ -77,7 +78,7 @@ def load_project(root: Path) -> Project:
     unavailable = Unavailable()
     references = load_references(root, parts.references, report_doc, problems, parts.max_bytes,
                                  unavailable)
-    changelog, changelog_doc = _load_changelog(root, parts, report_doc, problems)
+    changelog, changelog_doc = load_changelog(root, parts, report_doc, problems, _load)
     data = _load_data(root, sections, problems, parts.max_bytes)
     figures = load_figure_files(root, sections, data, problems, parts.max_bytes)
 
@@ -223,37 +224,6 @@ def _check_audiences(section: Section, doc: YamlDoc, edition_ids: list[str] | No
                 problems.append(doc.problem(loc + (j,), (
                     f"unknown edition '{name}' in audiences{did_you_mean(name, edition_ids)} "
                     f"(editions: {', '.join(edition_ids)})")))
-
-
-def _load_changelog(root: Path, parts: ReportParts, report_doc: YamlDoc,
-                    problems: list[Problem]) -> tuple[Changelog | None, YamlDoc | None]:
-    name = parts.changelog
-    if name is None:  # report.yaml's 'changelog' is invalid, and reported as such
-        return None, None
-    path = root / "report" / name  # refused where report.yaml names it, before it is read:
-    if located_inside(root, path, report_doc, ("changelog",), problems, what="changelog",
-                      value=name) is None:
-        return None, None
-    if not path.is_file():
-        problems.append(report_doc.problem(("changelog",), f"changelog 'report/{name}' not found"))
-        return None, None
-    doc = _load(root, path, problems, parts.max_bytes)
-    if doc is None:
-        return None, None
-    changelog, errs = validate(Changelog, doc)
-    problems += errs
-    if changelog is not None:
-        seen: set[str] = set()
-        for i, entry in enumerate(changelog.entries):
-            if entry.version in seen:
-                problems.append(doc.problem(("entries", i, "version"), (
-                    f"version '{entry.version}' appears twice in the changelog")))
-            seen.add(entry.version)
-        if parts.version is not None and parts.version not in seen:
-            problems.append(report_doc.problem(("version",), (
-                f"version '{parts.version}' has no entry in report/{name}; add one "
-                "(or run 'kratom-report version bump')")))
-    return changelog, doc
 
 
 def _load_data(root: Path, sections: list[Located], problems: list[Problem],
