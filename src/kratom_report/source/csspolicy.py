@@ -148,12 +148,25 @@ def _target(token: Any) -> str:
 
 
 def _end(css: str, at: int) -> int:
-    """Where the ``url(…)`` token starting at ``at`` ends: where the token after it starts."""
-    tokens = tinycss2.parse_component_value_list(css[at:])
-    if len(tokens) < 2:
-        return len(css)
-    starts = [0] + [m.end() for m in _NEWLINE.finditer(css[at:])]
-    return at + _offset(starts, tokens[1])
+    """Where the ``url(…)`` token starting at ``at`` ends: where the token after it starts.
+
+    Tokenizing the rest of the file for every ``url()`` made a font-heavy stylesheet
+    quadratic, so a growing window is read: once a second token starts inside the window
+    (not an "end of input" error the cut made), the first one is complete and ends exactly
+    where it would in the whole text.
+    """
+    size = 256
+    while True:
+        window = css[at:at + size]
+        whole = at + size >= len(css)
+        tokens = tinycss2.parse_component_value_list(window)
+        if len(tokens) >= 2 and (whole or not any(
+                t.type == "error" and t.kind.startswith("eof") for t in tokens[:2])):
+            starts = [0] + [m.end() for m in _NEWLINE.finditer(window)]
+            return at + _offset(starts, tokens[1])
+        if whole:
+            return len(css)
+        size *= 4
 
 
 def _import_target(css: str, at: int) -> str:
