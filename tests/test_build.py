@@ -138,3 +138,23 @@ def test_html_renders_to_the_same_pages_with_plain_weasyprint(cli, tiny, tiny_bu
     theirs = pdftext(plain).split("\f")
     assert len(ours) == len(theirs)
     assert ours == theirs
+
+
+def test_loading_the_real_report_parses_each_text_once(monkeypatch):
+    """The nesting, citation and fact checks share one markdown parse per text."""
+    from collections import Counter
+
+    from kratom_report.source.project import load_project
+    from kratom_report.source.texts import MARKDOWN
+
+    parsed: Counter[str] = Counter()
+    real = MARKDOWN.parse
+
+    def counting(text, env=None):
+        parsed[text] += 1
+        return real(text, env)
+
+    monkeypatch.setattr(MARKDOWN, "parse", counting)
+    project = load_project(REPO)
+    assert project.sections and len(parsed) > 100  # the checks did read the texts
+    assert max(parsed.values()) == 1, parsed.most_common(3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from kratom_report import __version__
@@ -87,3 +88,21 @@ def test_check_writes_nothing_and_never_imports_weasyprint(tiny):
             "assert 'weasyprint' not in sys.modules, 'check imported weasyprint'\n")
     subprocess.run([sys.executable, "-c", code, str(tiny)], check=True)
     assert sorted(p for p in tiny.rglob("*")) == before
+
+
+def test_check_of_the_real_report_imports_no_rendering_library(tmp_path):
+    """``check`` runs on every save: the PDF, QR-code and font libraries cost it start-up time
+    and it needs none of them (pydantic and the YAML parser it does need)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from kratom_report.cli import main\n"
+            "try:\n    main(['check', '--source', sys.argv[1]])\n"
+            "except SystemExit as e:\n    assert e.code in (0, None), e.code\n"
+            "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}  # empty reference cache: worst case
+    done = subprocess.run([sys.executable, "-c", code, str(REPO)], check=True, env=env,
+                          capture_output=True, text=True)
+    loaded = set(done.stdout.split())
+    assert {"pydantic", "yaml"} <= loaded
+    assert loaded.isdisjoint({"weasyprint", "pikepdf", "segno", "fontTools", "pydyf"}), loaded

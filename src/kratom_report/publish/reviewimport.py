@@ -9,13 +9,13 @@ A PDF reader writes comments as ``/Annots`` on each page: ``/Contents`` (the com
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..fingerprint import digest
 from ..source.reviews import ReviewError
 from .review import MAP_FORMAT, MAP_NAME
 
@@ -136,7 +136,7 @@ def _id(review_map: dict[str, Any], note: Annotation) -> str:
     key = [review_map.get("slug"), review_map.get("version"), review_map.get("edition"),
            note.page, note.kind, [[round(v, 1) for v in b] for b in note.boxes], note.author,
            note.contents, note.date, note.name]
-    return hashlib.sha256(json.dumps(key).encode("utf-8")).hexdigest()[:8]
+    return digest(json.dumps(key))[:8]
 
 
 def _overlap(a: Any, b: Any) -> float:

@@ -148,12 +148,25 @@ def _target(token: Any) -> str:
 
 
 def _end(css: str, at: int) -> int:
-    """Where the ``url(…)`` token starting at ``at`` ends: where the token after it starts."""
-    tokens = tinycss2.parse_component_value_list(css[at:])
-    if len(tokens) < 2:
-        return len(css)
-    starts = [0] + [m.end() for m in _NEWLINE.finditer(css[at:])]
-    return at + _offset(starts, tokens[1])
+    """Where the ``url(…)`` token starting at ``at`` ends: where the token after it starts.
+
+    Tokenizing the rest of the file for every ``url()`` made a font-heavy stylesheet
+    quadratic, so a growing window is read: once a second token starts inside the window
+    (not an "end of input" error the cut made), the first one is complete and ends exactly
+    where it would in the whole text.
+    """
+    size = 256
+    while True:
+        window = css[at:at + size]
+        whole = at + size >= len(css)
+        tokens = tinycss2.parse_component_value_list(window)
+        if len(tokens) >= 2 and (whole or not any(
+                t.type == "error" and t.kind.startswith("eof") for t in tokens[:2])):
+            starts = [0] + [m.end() for m in _NEWLINE.finditer(window)]
+            return at + _offset(starts, tokens[1])
+        if whole:
+            return len(css)
+        size *= 4
 
 
 def _import_target(css: str, at: int) -> str:
@@ -188,13 +201,15 @@ def remote(target: str) -> bool:
     return bool(parts.scheme or parts.netloc or target.startswith("//"))
 
 
-def refused(css: str, *, remote_urls: bool = True) -> list[tuple[int, int, str]]:
+def refused(css: str, *, remote_urls: bool = True, refs: list[CssRef] | None = None
+            ) -> list[tuple[int, int, str]]:
     """(line, column, what was found and why) for what no stylesheet may hold.
 
     The one rule for every stylesheet whose text reaches a page (template stylesheets, the
     theme's, a template's ``<style>`` and ``style=``): nothing is fetched, and the text cannot
     end the ``<style>`` element it is put in. ``remote_urls=False`` leaves remote ``url()``
-    to a caller that refuses them in its own words.
+    to a caller that refuses them in its own words. ``refs``: ``css_refs(css)``, if the
+    caller has them already (tokenizing a stylesheet with inlined fonts is not free).
     """
     starts = [0] + [m.end() for m in _NEWLINE.finditer(css)]
     found = []
@@ -203,7 +218,7 @@ def refused(css: str, *, remote_urls: bool = True) -> list[tuple[int, int, str]]
         found.append((line, m.start() - starts[line - 1] + 1,
                       f"'{m.group(0)}' in a stylesheet would end the page's <style> element "
                       "and start markup; remove it"))
-    for ref in css_refs(css):
+    for ref in css_refs(css) if refs is None else refs:
         if ref.kind == "image":
             found.append((ref.line, ref.column, f"{ref.target}() is not allowed in a "
                           "stylesheet: it loads images no rule checks; use url() with a file "
@@ -243,7 +258,7 @@ def inline_urls(css: str, read: Callable[[str], tuple[str, bytes] | str], *, nam
                  for ref in refs if ref.kind == "import"]
     # kind "image": refused whatever the caller's rule for files is
     problems += [(CssRef("image", "", line, column, -1, -1), why)
-                 for line, column, why in refused(css, remote_urls=False)
+                 for line, column, why in refused(css, remote_urls=False, refs=refs)
                  if not why.startswith("@import")]
     out = rewrite_urls(css, refs, new)
     return out, sorted(problems, key=lambda p: (p[0].line, p[0].column))

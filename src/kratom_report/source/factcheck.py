@@ -21,7 +21,7 @@ from .loader import Loc, Located, YamlDoc
 from .markdown import FACT, MARKER, NOTE, brace_marks, citations_in
 from .models import Changelog, EvidenceTableBlock, FigureBlock, TableBlock
 from .parts import ReportParts
-from .texts import MARKDOWN, iter_texts
+from .texts import MARKDOWN, iter_texts, parse_once
 
 
 @dataclass
@@ -35,13 +35,15 @@ class FactFindings:
 
 def check_fact_texts(book: FactBook, report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
                      sections: list[Located], data: dict[str, Located],
-                     references: dict[str, Located], draft: bool) -> FactFindings:
+                     references: dict[str, Located], draft: bool,
+                     parsed: dict[str, list[Any]] | None = None) -> FactFindings:
     """Check every fact use and list every note in the texts of the report."""
     found = FactFindings([], [], [])
     _check_sources(book, references, found)
     severity: Severity = "info" if draft else "warning"
-    for doc, loc, text, block_cites in _texts(report_texts, report_doc, sections):
-        tokens = MARKDOWN.parse(text, {})
+    parsed = {} if parsed is None else parsed
+    for doc, loc, text, block_cites in _texts(report_texts, report_doc, sections, parsed):
+        tokens = parse_once(parsed, text)
         seen: dict[str, int] = {}  # markers found so far in this text, by word
         for run in (t for t in tokens if t.type == "inline"):
             children = run.children or []
@@ -64,14 +66,16 @@ def check_fact_texts(book: FactBook, report_texts: list[tuple[Loc, str]], report
 def facts_and_notes(root: Path, report_doc: YamlDoc, parts: ReportParts,
                     sections: list[Located], data: dict[str, Located],
                     references: dict[str, Located], changelog: Changelog | None,
-                    problems: list[Problem], warnings: list[Problem]
+                    problems: list[Problem], warnings: list[Problem],
+                    parsed: dict[str, list[Any]] | None = None
                     ) -> tuple[FactBook, list[Problem]]:
     """The facts file and every note, for :func:`.project.load_project`."""
     book = load_facts(root, report_doc, problems, parts.max_bytes)
     entry = next((e for e in changelog.entries if e.version == parts.version), None) \
         if changelog is not None else None
     draft = entry is None or entry.date is None or not entry.any_changes()
-    found = check_fact_texts(book, parts.texts, report_doc, sections, data, references, draft)
+    found = check_fact_texts(book, parts.texts, report_doc, sections, data, references, draft,
+                             {} if parsed is None else parsed)
     problems += found.problems
     warnings += found.warnings + found.notes
     return book, found.notes
@@ -82,7 +86,7 @@ def fact_uses(book: FactBook, report_texts: list[tuple[Loc, str]], report_doc: Y
     """Where each fact is printed, as ``file:line`` in reading order (every fact listed)."""
     out: dict[str, list[str]] = {fact_id: [] for fact_id in book.facts}
     places = [(doc, loc, text) for doc, loc, text, _ in _texts(report_texts, report_doc,
-                                                                 sections)]
+                                                                 sections, {})]
     places += [(d.doc, loc, text) for d in data.values() for loc, text in _strings(d.doc.data, ())]
     for doc, loc, text in places:
         for m in FACT.finditer(text):
@@ -98,8 +102,8 @@ def citations_in_children(children: list[Any]) -> Iterator[Any]:
             yield from child.meta["cites"]
 
 
-def _texts(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc, sections: list[Located]
-           ) -> Iterator[tuple[YamlDoc, Loc, str, set[str]]]:
+def _texts(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc, sections: list[Located],
+           parsed: dict[str, list[Any]]) -> Iterator[tuple[YamlDoc, Loc, str, set[str]]]:
     """Every printed text with the citations that stand for all of it (a block's source)."""
     for loc, text in report_texts:
         yield report_doc, loc, text, set()
@@ -108,7 +112,8 @@ def _texts(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc, sections: l
         for loc, text, block in iter_texts(s.model, translations=True):
             cites: set[str] = set()
             if isinstance(block, TableBlock | EvidenceTableBlock | FigureBlock) and block.source:
-                cites = {c.key.lower() for c in citations_in(MARKDOWN, block.source)}
+                cites = {c.key.lower() for c in citations_in(
+                    MARKDOWN, block.source, parse_once(parsed, block.source))}
             yield s.doc, loc, text, cites
 
 

@@ -229,8 +229,9 @@ def make_markdown() -> MarkdownIt:
     return md
 
 
-def citations_in(md: MarkdownIt, text: str) -> list[Cite]:
-    """Every cite in ``text`` in reading order, without rendering it."""
+def citations_in(md: MarkdownIt, text: str, tokens: list | None = None) -> list[Cite]:
+    """Every cite in ``text`` in reading order, without rendering it (``tokens``, if given,
+    are ``md.parse(text)`` already)."""
     out: list[Cite] = []
 
     def walk(tokens) -> None:
@@ -240,7 +241,7 @@ def citations_in(md: MarkdownIt, text: str) -> list[Cite]:
             if t.children:
                 walk(t.children)
 
-    walk(md.parse(text, {}))
+    walk(md.parse(text, {}) if tokens is None else tokens)
     return out
 
 

@@ -20,19 +20,19 @@ from .limits import MAX_ID, limit_bytes
 from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
 from .locate import REPORT_FILE
 from .markdown import MAX_DEPTH, MAX_SLIPS, nesting_depth, scan_citations
-from .models import (
-    Block,
-    Changelog,
-    Edition,
-    FigureBlock,
-    MarkdownBlock,
-    Report,
-    Section,
-)
+from .models import Block, Changelog, Edition, FigureBlock, MarkdownBlock, Report, Section
 from .parts import ReportParts, report_parts
 from .paths import is_inside, located_inside, outside_message
 from .schema import as_written, did_you_mean, validate
-from .texts import AUTO, MARKDOWN, auto_source_keys, block_in_edition, check_controls, iter_texts
+from .texts import (
+    AUTO,
+    MARKDOWN,
+    auto_source_keys,
+    block_in_edition,
+    check_controls,
+    iter_texts,
+    parse_once,
+)
 from .theme import check_contrast, check_theme
 from .tilelayout import check_statuses
 from .translations import check_languages
@@ -93,10 +93,11 @@ def load_project(root: Path) -> Project:
     warnings: list[Problem] = []
     if report is not None:
         check_languages(report, report_doc, sections, block_in_edition, problems, warnings)
+    parsed: dict[str, list[Any]] = {}  # each text's markdown tokens, shared by the checks
     cited = _check_citations(parts.texts, report_doc, sections, data, references, unavailable,
-                             problems, warnings)
+                             problems, warnings, parsed)
     facts, notes = facts_and_notes(root, report_doc, parts, sections, data, references,
-                                   changelog, problems, warnings)
+                                   changelog, problems, warnings, parsed)
     # "Not cited" needs every text read: not so when a section or an edition failed.
     lint_references(references, cited, problems, warnings,
                     unused=complete and parts.edition_ids is not None)
@@ -282,7 +283,8 @@ def _check_editions_select(editions: list[tuple[int, Edition]], doc: YamlDoc,
 def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
                      sections: list[Located], data: dict[str, Located],
                      references: dict[str, Located], unavailable: Unavailable,
-                     problems: list[Problem], warnings: list[Problem]) -> set[str]:
+                     problems: list[Problem], warnings: list[Problem],
+                     parsed: dict[str, list[Any]]) -> set[str]:
     """Report unknown keys where they stand; return every key some text cites.
 
     A key of a reference that failed to load is not unknown: its file or entry is reported.
@@ -308,7 +310,7 @@ def _check_citations(report_texts: list[tuple[Loc, str]], report_doc: YamlDoc,
             if isinstance(block, FigureBlock) and block.source == AUTO and block.data in data:
                 cited |= {k.lower() for k in auto_source_keys(data[block.data].model)}
     for doc, loc, text in texts:
-        tokens = MARKDOWN.parse(text, {})  # one parse for both checks
+        tokens = parse_once(parsed, text)  # one parse for every check
         depth = nesting_depth(MARKDOWN, text, tokens)
         if depth > MAX_DEPTH:
             problems.append(doc.problem(loc, (

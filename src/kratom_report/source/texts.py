@@ -31,6 +31,16 @@ MARKDOWN = make_markdown()  # one parser for every check: building one is not fr
 AUTO = "auto"  # a figure's `source: auto` cites what its data file lists
 
 
+def parse_once(memo: dict[str, list[Any]], text: str) -> list[Any]:
+    """``MARKDOWN.parse(text)``, once per text while a project loads: the nesting, citation
+    and fact checks all read (never change) the same tokens, and texts recur (a caption's
+    source, a translation)."""
+    tokens = memo.get(text)
+    if tokens is None:
+        tokens = memo[text] = MARKDOWN.parse(text, {})
+    return tokens
+
+
 def block_in_edition(section: Section, block: Any, edition_id: str) -> bool:
     """A block's own audiences win; else the section's; absent means every edition."""
     audiences = block.audiences if block.audiences is not None else section.audiences
