@@ -9,7 +9,6 @@ bad key is one error and no files. pyHanko and cryptography are imported only he
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import re
 import warnings
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ReportError
+from ..fingerprint import digest
 
 SIGNATURE_FIELD = "Signature1"
 
@@ -111,7 +111,7 @@ def open_key(request: SigningRequest, when: dt.datetime | None = None) -> Signer
                                            passphrase=request.passphrase)
     if signer is None:
         raise SigningError(f"{shown}: pyHanko could not load this key")
-    fingerprint = hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
+    fingerprint = digest(cert.public_bytes(Encoding.DER))
     return SignerKey(signer, name, fingerprint, request.timestamp_url)
 
 
@@ -170,7 +170,7 @@ def read_signature(data: bytes, trust: list[bytes] | None = None) -> FoundSignat
         bool(status.intact and status.valid),
         status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         str(names[0]) if names else cert.subject.human_friendly,
-        hashlib.sha256(cert.dump()).hexdigest(), bool(status.trusted),
+        digest(cert.dump()), bool(status.trusted),
         _revision_end(data, start))
 
 

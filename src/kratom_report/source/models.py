@@ -389,12 +389,10 @@ class ChangelogEntry(Strict):
     accepted_overdue: list[AcceptedOverdue] = []
     doi: Annotated[StrictStr, Field(pattern=_DOI)] | None = None  # this version's DOI
 
-
     def any_changes(self) -> bool:
         return bool(self.changes) or any(self.by_edition.values())
 
-    def for_edition(self, edition: str) -> list[str]:
-        """What changed for readers of ``edition``: changes to every edition, then its own."""
+    def for_edition(self, edition: str) -> list[str]:  # every edition's changes, then its own
         return [*self.changes, *self.by_edition.get(edition, [])]
 
 
