@@ -117,6 +117,11 @@ class Builds:
             self._made[key] = self._run(source, "release")
         return self._made[key][0]
 
+    def release_result(self) -> Result:
+        """What ``release`` printed (the release is made once, by :meth:`release`)."""
+        self.release()
+        return self._made[("release",)][1]
+
     def run(self, command: str, *options: str) -> tuple[Path, Result]:
         """The output folder and the CliRunner result of one command, run once."""
         key = (command, *options)

@@ -243,6 +243,11 @@ def test_release_lists_summaries_with_checksums(summaries: Builds):
         web = (folder / f"{SLUG}-{row['edition']}-v1.0.0.html").read_text()
         assert f'<a href="{name(row["edition"], "one-page")}">One-page summary (PDF)</a>' in web
     assert len(sums.splitlines()) == 8  # two editions, each: PDF, archival, two summaries
+    # The command lists every file it released, summaries included, with its checksum.
+    printed = summaries.release_result().stdout.splitlines()
+    assert [line.split("\t")[0].rsplit("/", 1)[-1] for line in printed] == [
+        line.split("  ")[1] for line in sums.splitlines()]
+    assert all(line.split("\t")[3] in sums for line in printed)
 
 
 def test_verify_rebuilds_a_summary_byte_for_byte(summaries: Builds, cli):

@@ -122,11 +122,13 @@ def release(root: Path, out: Path, assemble: tuple[Path, ...], sign: Path | None
                                             passphrase=passphrase,
                                             timestamp_url=timestamp_url)
     for row in result.manifest["editions"]:
-        echo(f"{result.folder / row['file']}\t{row['pages']} pages\t"
-                   f"{human_size(row['bytes'])}\t{row['sha256']}")
-        if copy := row.get("archival"):  # records from before 0.3.0 have none
-            echo(f"{result.folder / copy['file']}\t{row['pages']} pages\t"
-                       f"{human_size(copy['bytes'])}\t{copy['sha256']}")
+        # the edition, its archival copy (none before 0.3.0), its summaries (none before 0.5.0)
+        copy = row.get("archival")
+        files = [row, *([{**copy, "pages": row["pages"]}] if copy else []),
+                 *row.get("summaries", [])]
+        for f in files:
+            echo(f"{result.folder / f['file']}\t{f['pages']} pages\t"
+                 f"{human_size(f['bytes'])}\t{f['sha256']}")
 
 
 def _passphrase(sign: Path | None, variable: str | None) -> str | None:
