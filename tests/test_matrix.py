@@ -426,7 +426,7 @@ def test_dates(built, report, fmt):
     for path in pages:
         text = _text(path)
         if b.language == "en":
-            assert "2 December 2026" in text, b.label(fmt, path)
+            assert "6 December 2026" in text, b.label(fmt, path)
             if path in b.edition_pages(fmt):
                 assert "31 Aug 2016" in text, f"{b.label(fmt, path)}: timeline date"
             continue

@@ -271,7 +271,8 @@ def test_an_edit_to_one_edition_re_renders_only_that_one_and_matches_a_fresh_bui
 
     builder.rendered.clear()
     save_like_an_editor(root / "report" / "sections" / "clinical-management.yaml",
-                        "No formal guideline covers", "No formal clinical guideline covers")
+                        "The points below draw on case series",
+                        "The points below draw on published case series")
     pages, changed = builder.build()
     assert builder.rendered == ["clinician"]
     assert changed == [CLIN]
@@ -284,7 +285,7 @@ def test_an_edit_to_one_edition_re_renders_only_that_one_and_matches_a_fresh_bui
     fresh = build(root, BuildRequest(fmt="web", out=tmp_path / "fresh"))
     assert [p.html for p in pages] == [b.path.read_bytes() for b in fresh]
     assert b"Kruegelmann" in pages[0].html
-    assert b"No formal clinical guideline covers" in pages[0].html
+    assert b"The points below draw on published case series" in pages[0].html
 
 
 @pytest.mark.parametrize("path", [

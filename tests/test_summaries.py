@@ -23,7 +23,7 @@ from kratom_report.pipeline import Composer, plan
 from kratom_report.publish.output import output_name
 from kratom_report.source.project import load_project
 
-from conftest import FIXTURES, REPO, Builds, pdftext, save_like_an_editor
+from conftest import FIXTURES, Builds, pdftext, save_like_an_editor
 
 SLUG = "tiny-briefing"
 BASE = "https://briefings.example.org/tiny"
@@ -75,10 +75,10 @@ def test_plan_adds_summaries_only_where_an_edition_asks_for_them():
         ("clinician", "three-page", name("clinician", "three-page")),
         ("policymaker", "one-page", name("policymaker", "one-page")),
         ("policymaker", "three-page", name("policymaker", "three-page"))]
-    # Neither an archival copy, a change-marked copy, nor the shipped report has summaries.
+    # Neither an archival copy nor a report that does not ask (the tiny one) has summaries.
     archival = plan(load_project(FIXTURES / "summaries"), variants=["pdf/a-3a"]).targets
     assert not [t for t in archival if t.summary]
-    assert not [t for t in plan(load_project(REPO)).targets if t.summary]
+    assert not [t for t in plan(load_project(FIXTURES / "tiny")).targets if t.summary]
 
 
 def test_asking_for_summaries_leaves_the_editions_content_as_it_was():

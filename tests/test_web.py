@@ -13,9 +13,9 @@ import yaml
 from click.testing import CliRunner
 
 from kratom_report.cli import main
-from kratom_report.compose.render import render_edition
 from kratom_report.compose.templating import Templates
 from kratom_report.compose.web import link_back, web_from
+from kratom_report.pipeline import Composer
 from kratom_report.publish.output import output_name
 from kratom_report.source.project import load_project
 
@@ -177,8 +177,9 @@ def _cited_numbers(html: str) -> list[str]:
 
 def test_the_same_numbering_and_references_as_the_pdf(web):
     project = load_project(REPO)
+    composer = Composer.for_project(project)  # as build and release compose: summaries too
     for edition, (_, html) in web.items():
-        printed = render_edition(project, edition)
+        printed = composer.edition(edition)
         assert _cited_numbers(html) == _cited_numbers(printed.html), edition
         # A release makes its web editions from the editions it composed for the PDFs.
         assert web_from(project, printed, Templates.for_root(REPO)).html == html, edition

@@ -20,7 +20,13 @@ from .fingerprint import digest
 from .pipeline import ARCHIVAL, Composer, Plan, Product, plan, produce
 from .pipeline import TAGGED as VARIANT
 from .publish.output import ensure_folder, write_all
-from .publish.records import Manifest, content_document, load_manifest, manifest_dict
+from .publish.records import (
+    Manifest,
+    content_document,
+    load_manifest,
+    manifest_dict,
+    record_problems,
+)
 from .publish.signing import SignerKey, SigningRequest, open_key, sign
 from .publish.site import site_files, write_site
 from .publish.workers import Progress, Workers
@@ -61,8 +67,10 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
         raise ReleaseError(f"{changelog}: version {rel.version} is a draft; give its changelog "
                            "entry a date and at least one change before releasing")
     key = open_key(signing) if signing is not None else None  # a bad key: before any work
-    refused = report_problems(project, release=True)
-    if refused:  # a retracted work cited without a reason: before anything is rendered
+    # A damaged record of any version is named first: it would otherwise surface as a
+    # confusing "released with different content", or break the site half-way.
+    refused = record_problems(root) + report_problems(project, release=True)
+    if refused:  # before anything is rendered
         raise ProblemsError(refused)
     composer = Composer.for_project(project)
     editions = list(composer.editions(e.id for e in project.report.editions))
