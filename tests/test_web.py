@@ -13,8 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from kratom_report.cli import main
-from kratom_report.compose.templating import Templates
-from kratom_report.compose.web import link_back, web_from
+from kratom_report.compose.web import link_back
 from kratom_report.pipeline import Composer
 from kratom_report.publish.output import output_name
 from kratom_report.source.project import load_project
@@ -182,7 +181,7 @@ def test_the_same_numbering_and_references_as_the_pdf(web):
         printed = composer.edition(edition)
         assert _cited_numbers(html) == _cited_numbers(printed.html), edition
         # A release makes its web editions from the editions it composed for the PDFs.
-        assert web_from(project, printed, Templates.for_root(REPO)).html == html, edition
+        assert composer.web(printed).html == html, edition
         page = Page(html)
         entries = [page.said(f"ref-{n}").split(" ", 1)[1].split(" ↩")[0]
                    for n in range(1, len(printed.cited) + 1)]
