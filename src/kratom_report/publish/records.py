@@ -203,12 +203,8 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def manifest_dict(manifest: Manifest) -> dict[str, Any]:
-    """The manifest as the JSON data ``release`` wrote (an absent archival copy left out)."""
-    data = manifest.model_dump(mode="json", exclude_none=True)
-    for row in data["editions"]:
-        if row.get("archival") is None:
-            row.pop("archival", None)
-    return data
+    """The manifest as the JSON data ``release`` wrote (absent optional parts left out)."""
+    return manifest.model_dump(mode="json", exclude_none=True)
 
 
 def content_document(version: str, date: str | None, records: dict[str, Any]) -> bytes:
