@@ -307,3 +307,47 @@ def test_check_warns_when_a_draft_changes_content_but_lists_no_change(tree):
         "(clinician, policymaker), but the draft entry for 1.1.0 lists no change; describe what "
         "changed (see 'kratom-report diff')")
     assert _run("check", "--source", tree, "--strict").exit_code == 1
+
+
+def _edition(text: str, facts: dict[str, str], figure_label: str) -> dict:
+    """A one-paragraph edition record, as release writes it (see publish/record.py)."""
+    return {"title": "T", "key_messages": [text], "references": [],
+            "figures": {"data/timeline.yaml": {figure_label: "present"}},
+            "facts": {k: {"text": v, "checked": "2026-12-01"} for k, v in facts.items()},
+            "sections": [{"id": "s", "title": "S", "blocks": [
+                {"id": "s/0", "type": "markdown",
+                 "units": [{"kind": "paragraph", "text": text}]}]}]}
+
+
+def _fact_diff(old: dict, new: dict) -> dict:
+    from kratom_report.publish.diff import diff_records
+    return diff_records({"version": "1.0.0", "editions": {"e": old}},
+                        {"version": "1.1.0", "editions": {"e": new}})["editions"]["e"]
+
+
+def test_a_number_made_into_a_fact_with_the_same_value_is_no_change():
+    old = _edition("A survey of 56,136 people.", {}, "event 2018: 199 cases")
+    new = _edition("A survey of {{fact:n}} people.", {"n": "56,136", "cases": "199"},
+                   "event 2018: {{fact:cases}} cases")
+    result = _fact_diff(old, new)
+    assert result["paragraphs"] == [] and result["blocks"]["changed"] == []
+    assert result["numbers"] == [] and result["figures"] == []
+    assert result["key_messages"] == {"added": [], "removed": [], "changed": []}
+    assert [c["id"] for c in result["facts"]] == ["cases", "n"]  # new facts, reported once
+
+
+def test_a_number_made_into_a_fact_with_another_value_is_a_number_change():
+    old = _edition("A survey of 56,136 people.", {}, "event 2018")
+    new = _edition("A survey of {{fact:n}} people.", {"n": "56,200"}, "event 2018")
+    result = _fact_diff(old, new)
+    assert [(n["old"], n["new"]) for n in result["numbers"]] == [("56,136", "56,200")] * 2
+    assert result["blocks"]["changed"][0]["kinds"] == ["number"]
+
+
+def test_a_fact_whose_value_changed_is_one_fact_change_not_a_changed_sentence():
+    old = _edition("A survey of {{fact:n}} people.", {"n": "56,136"}, "event 2018")
+    new = _edition("A survey of {{fact:n}} people.", {"n": "56,200"}, "event 2018")
+    result = _fact_diff(old, new)
+    assert result["paragraphs"] == [] and result["numbers"] == []
+    assert result["facts"] == [{"id": "n", "old": "56,136", "new": "56,200",
+                                "checked": "2026-12-01"}]

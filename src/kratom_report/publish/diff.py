@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from .factdiff import fact_changes
+from .factdiff import fact_changes, with_values
 
 _NUMBER = re.compile(r"^[<>≤≥~±+−-]?[0-9][0-9,.]*%?$")
 MAX_TOKENS = 4000  # words, sentences or items of both sides' differing middles; see above
@@ -47,6 +47,7 @@ def diff_records(old: dict[str, Any], new: dict[str, Any],
 
 
 def diff_edition(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    a, b = with_values(a, b)
     result: dict[str, Any] = {
         "sections": _sections(a["sections"], b["sections"]),
         "blocks": {"added": [], "removed": [], "changed": []},
@@ -281,7 +282,7 @@ def _numbers(section: str | None, old: str, new: str) -> list[dict[str, Any]]:
     is paired with the k-th of the new (when a number was added or dropped, the numbers that
     stayed anchor the pairing), and only pairs that differ are reported. A word-by-word diff
     paired whatever numbers fell in one edited stretch, across sentences.
-    (Facts, ``{{fact:ID}}``, are paired by their id in the facts diff, not here.)
+    (Facts, ``{{fact:ID}}``, read as one value on both sides: see factdiff.with_values.)
     """
     found = []
     for before, after in _aligned(split_sentences(old), split_sentences(new)):
