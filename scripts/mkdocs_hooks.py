@@ -110,6 +110,8 @@ def _type(prop: Schema, order: list[str]) -> str:
     choices = prop.get("anyOf") or prop.get("oneOf")
     if choices:
         names = [_type(choice, order) for choice in choices if choice.get("type") != "null"]
+        if "number" in names and "integer" in names:  # an integer is a number
+            names.remove("integer")
         return " or ".join(dict.fromkeys(names)) or "null"
     kind = prop.get("type")
     if kind == "array":
@@ -134,10 +136,13 @@ def _mapping(prop: Schema, order: list[str]) -> str:
 
 
 def _default(prop: Schema) -> str:
-    text = json.dumps(prop["default"], ensure_ascii=False)
-    if "$ref" in prop and isinstance(prop["default"], dict):
+    """The default as YAML would write it; none for an optional key that is simply absent."""
+    value = prop["default"]
+    if value is None:
+        return ""
+    if "$ref" in prop and isinstance(value, dict):
         return "each key's default"
-    return f"`{text}`" if len(text) <= 40 else "(long; see the starter)"
+    return f"`{json.dumps(value, ensure_ascii=False)}`"
 
 
 def _constraints(prop: Schema) -> str:
