@@ -76,6 +76,10 @@ def test_ci_runs_exactly_the_readmes_test_command():
     assert command, "README has no test command"
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
     assert ci[-1] == command.group(1)
+    # The docs quote it too (the development guide); every copy is the same command.
+    quoted = {line for page in pages() for line in page.read_text(encoding="utf-8").splitlines()
+              if line.startswith("bash scripts/install.sh --test")}
+    assert quoted == {ci[-1]}
 
 
 @pytest.fixture(scope="module")
