@@ -154,7 +154,8 @@ def _constraints(prop: Schema) -> str:
                             ("minItems", "at least {} items"), ("minimum", "≥ {}"),
                             ("exclusiveMinimum", "> {}"), ("maximum", "≤ {}")):
             if word in part:
-                found.append(label.format(part[word]))
+                found.append("not empty" if (word, part[word]) == ("minItems", 1)
+                             else label.format(part[word]))
         if "pattern" in part:
             found.append("matches `" + part["pattern"].replace("|", "\\|") + "`")
     return "; ".join(dict.fromkeys(found))
