@@ -152,7 +152,8 @@ def render_section(section_id: str, title: str, kind: str,
     data["blocks"] = CommentedSeq([block])
     data.yaml_set_start_comment(
         "Cite sources as [@key]; every paragraph of an evidence section cites."
-        if kind == "evidence" else "Cite sources as [@key]; the README lists every block type.")
+        if kind == "evidence" else
+        "Cite sources as [@key]; the documentation's Sections reference lists every block type.")
     yaml = YAML(typ="rt")
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)

@@ -26,8 +26,8 @@ STOP_WORDS = frozenset({
 })
 
 #: Prepositions citeproc-js keeps in lower case that AMA capitalises (four or more letters, not
-#: in the CSL list above). Documented in README ("Where our reference list differs from
-#: citeproc-js") and allowed, word by word, by tests/test_citeproc_js.py.
+#: in the CSL list above). Documented in docs/how-to/citation-styles.md ("Where our reference
+#: list differs from citeproc-js") and allowed, word by word, by tests/test_citeproc_js.py.
 AMA_CAPITALISED = frozenset({
     "about", "above", "across", "afore", "after", "against", "along", "alongside", "amid",
     "amidst", "among", "amongst", "anenst", "apropos", "apud", "around", "aside", "astride",

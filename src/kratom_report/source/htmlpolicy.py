@@ -1,6 +1,6 @@
 """The one web-output policy for a report's own templates, and the page's Content-Security-Policy.
 
-The README promises readers of the web edition and the release site "no JavaScript, nothing
+The documentation promises readers of the web edition and the release site "no JavaScript, nothing
 fetched". A report's templates are untrusted, so each one is read before it is used: its
 literal markup (the template with every ``{{ … }}``, ``{% … %}`` and ``{# … #}`` masked, so
 lines and columns stay those of the file) may hold no ``<script>``, no event attribute
