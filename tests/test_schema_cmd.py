@@ -28,10 +28,10 @@ def starter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "report"
 
 
-def validator(name: str) -> jsonschema.Draft202012Validator:
+def validator(name: str) -> jsonschema.Draft7Validator:
     schema = json.loads(json_schemas()[name])
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
 
 
 def as_json(path: Path) -> object:
@@ -73,6 +73,46 @@ def test_a_misspelt_key_fails():
     refs["references"][0]["verifed_by"] = "typo"
     assert errors("references.schema.json", refs) == [
         "['references', 0]: Additional properties are not allowed ('verifed_by' was unexpected)"]
+
+
+def test_a_misspelt_block_key_or_block_type_fails_naming_it():
+    """Blocks are checked against their own type only, so the message names the key."""
+    section = as_json(REPO / "report" / "sections" / "options.yaml")
+    assert isinstance(section, dict)
+    table = next(i for i, b in enumerate(section["blocks"]) if b["type"] == "table")
+    section["blocks"][table]["captoin"] = section["blocks"][table].pop("caption")
+    section["blocks"][0]["type"] = "markdwon"
+    assert errors("section.schema.json", section) == [
+        "['blocks', 0, 'type']: 'markdwon' is not one of ['callout', 'evidence_table', "
+        "'figure', 'markdown', 'table']",
+        f"['blocks', {table}]: 'caption' is a required property",
+        f"['blocks', {table}]: Additional properties are not allowed ('captoin' was unexpected)"]
+
+
+def test_the_schemas_use_the_dialect_editors_validate_with():
+    """The YAML language server validates with draft-07: no newer keywords, no unknown keys
+    anywhere a model forbids them (every object with properties is closed)."""
+    def objects(node: object):
+        if isinstance(node, dict):
+            if "properties" in node:
+                yield node
+            for key, value in node.items():
+                if key != "if":  # a condition on the tag, not a shape
+                    yield from objects(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from objects(value)
+
+    for name in NAMES:
+        schema = json.loads(json_schemas()[name])
+        assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+        text = json.dumps(schema)
+        for newer in ("prefixItems", "unevaluated", "$dynamicRef", "dependentRequired",
+                      "discriminator"):
+            assert newer not in text, (name, newer)
+        for node in objects(schema):
+            closed = node.get("additionalProperties") is False or "allOf" in node
+            assert closed or node.get("patternProperties"), (name, sorted(node["properties"]))
 
 
 def test_schema_writes_every_file(cli, tiny, tmp_path):
