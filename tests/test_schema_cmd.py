@@ -57,7 +57,8 @@ def test_the_shipped_report_and_the_starter_validate(which, request):
 
 
 def test_a_facts_file_validates(starter):
-    for path in (starter / "facts.yaml", FIXTURES / "summaries" / "report" / "facts.yaml"):
+    for path in (starter / "facts.yaml", REPO / "report" / "facts.yaml",
+                 FIXTURES / "summaries" / "report" / "facts.yaml"):
         assert errors("facts.schema.json", as_json(path)) == [], path
 
 
@@ -125,6 +126,9 @@ def test_schema_writes_every_file(cli, tiny, tmp_path):
     assert cli("schema", "--source", tiny, "--out", out).exit_code == 0
     for name in NAMES:  # the same bytes every time
         assert (out / name).read_bytes() == (folder / name).read_bytes() == json_schemas()[name]
+        data = json_schemas()[name]  # sorted keys, two-space indent, a final newline: diffs well
+        assert data == (json.dumps(json.loads(data), indent=2, sort_keys=True,
+                                   ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def test_schema_refuses_a_file_as_its_folder(cli, tiny):

@@ -30,6 +30,16 @@ FILES = {
     "facts.schema.json": ("The facts file", "report/facts.yaml: facts printed with {{fact:ID}}."),
 }
 
+#: File name -> the files of ``report/`` it describes, as globs an editor matches paths with.
+GLOBS = {
+    "report.schema.json": "report.yaml",
+    "section.schema.json": "sections/*.yaml",
+    "references.schema.json": "references.yaml",
+    "facts.schema.json": "facts.yaml",
+}
+#: Where ``schema`` and ``init`` write them, under the report's root.
+SCHEMA_DIR = Path("report") / ".schemas"
+
 
 def _by_tag(node: Any) -> Any:
     """Each tagged union (a block's ``type``) as one ``if``/``then`` per tag, so a validator
