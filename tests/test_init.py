@@ -110,6 +110,25 @@ def test_init_keeps_the_other_editor_settings_and_leaves_commented_ones_alone(cl
     assert (tmp_path / "b" / "report" / ".schemas" / "report.schema.json").is_file()
 
 
+@pytest.mark.parametrize("link", [".vscode", ".vscode/settings.json"])
+def test_init_refuses_a_linked_editor_settings_file_and_writes_nothing(cli, tmp_path, link):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "settings.json").write_text("{}")
+    dest = tmp_path / "new"
+    (dest / ".vscode").mkdir(parents=True)
+    if link == ".vscode":
+        (dest / ".vscode").rmdir()
+    (dest / link).symlink_to(outside if link == ".vscode" else outside / "settings.json")
+    before = tree_snapshot(tmp_path)
+    result = cli("init", dest)
+    assert result.exit_code == 1
+    reason = "init writes only real files" if link.endswith(".json") else \
+        "init writes only into real folders, so nothing was written"
+    assert result.stderr == f"{dest / link}: is a symbolic link; {reason}\n"
+    assert tree_snapshot(tmp_path) == before
+    assert (outside / "settings.json").read_text() == "{}"
+
 def test_init_help_tells_of_the_editor_setup(cli):
     text = " ".join(cli("init", "--help").stdout.split())
     assert ("JSON Schemas to report/.schemas and maps them in .vscode/settings.json" in text)
