@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
 from kratom_report.cli import main
+from kratom_report.source.jsonschemas import json_schemas
 
 from conftest import pdftext, tree_snapshot
 
 CONSOLE = Path(sys.executable).parent / "kratom-report"
+SCHEMAS = ["report/.schemas/facts.schema.json", "report/.schemas/references.schema.json",
+           "report/.schemas/report.schema.json", "report/.schemas/section.schema.json"]
 STARTER_FILES = [
-    ".gitignore", "report/changelog.yaml", "report/data/series.yaml", "report/data/states.yaml",
-    "report/data/timeline.yaml", "report/facts.yaml", "report/more-references.bib",
-    "report/references.yaml",
+    ".gitignore", ".vscode/settings.json", *SCHEMAS, "report/changelog.yaml",
+    "report/data/series.yaml", "report/data/states.yaml", "report/data/timeline.yaml",
+    "report/facts.yaml", "report/more-references.bib", "report/references.yaml",
     "report/report.yaml", "report/sections/about.yaml", "report/sections/evidence.yaml",
     "report/sections/glossary.yaml", "report/sections/guidance.yaml",
     "report/sections/options.yaml",
@@ -59,6 +64,86 @@ def test_the_starter_has_every_kind_of_section_block_and_figure(cli, tmp_path):
                                                                     "state-map"}
     # Every key is explained where it stands.
     assert (report / "report.yaml").read_text().count("#") >= 15
+
+
+def test_the_editor_settings_map_the_written_schemas_onto_every_starter_file(cli, tmp_path):
+    assert cli("init", tmp_path).exit_code == 0
+    mapping = json.loads((tmp_path / ".vscode" / "settings.json").read_text())["yaml.schemas"]
+    assert sorted(mapping) == sorted(f"./{name}" for name in SCHEMAS)
+    covered: set[Path] = set()
+    for schema_path, glob in mapping.items():
+        schema_file = tmp_path / schema_path
+        assert schema_file.read_bytes() == json_schemas()[schema_file.name]  # generated, as
+        validator = jsonschema.Draft7Validator(json.loads(schema_file.read_bytes()))  # `schema`
+        assert glob.startswith("/report/")
+        matched = sorted(tmp_path.glob(glob.lstrip("/")))
+        assert matched, glob
+        for path in matched:  # as the YAML language server reads it: dates are text
+            data = json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+            assert [e.message for e in validator.iter_errors(data)] == [], path
+        covered |= set(matched)
+    report = tmp_path / "report"
+    assert {p.relative_to(report).as_posix() for p in covered} == {
+        "report.yaml", "references.yaml", "facts.yaml",
+        *(f"sections/{s}.yaml" for s in ("about", "evidence", "glossary", "guidance", "options"))}
+
+
+def test_init_keeps_the_other_editor_settings_and_leaves_commented_ones_alone(cli, tmp_path):
+    settings = tmp_path / "a" / ".vscode" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('{"editor.rulers": [100], "yaml.schemas": {"x.json": "*.x.yaml"}}')
+    assert cli("init", tmp_path / "a").exit_code == 0
+    kept = json.loads(settings.read_text())
+    assert kept["editor.rulers"] == [100]
+    assert kept["yaml.schemas"]["x.json"] == "*.x.yaml"
+    assert kept["yaml.schemas"]["./report/.schemas/report.schema.json"] == "/report/report.yaml"
+    commented = tmp_path / "b" / ".vscode" / "settings.json"
+    commented.parent.mkdir(parents=True)
+    commented.write_text('{\n  // mine\n  "editor.rulers": [100]\n}\n')
+    result = cli("init", tmp_path / "b")
+    assert result.exit_code == 0, result.stderr
+    assert commented.read_text() == '{\n  // mine\n  "editor.rulers": [100]\n}\n'
+    assert result.stderr.splitlines()[0] == (
+        f"{commented}: not plain JSON, so it was left as it is; map the schemas in "
+        f"{tmp_path / 'b' / 'report' / '.schemas'} to your YAML files under \"yaml.schemas\" "
+        "yourself")
+    assert (tmp_path / "b" / "report" / ".schemas" / "report.schema.json").is_file()
+
+
+@pytest.mark.parametrize("link", [".vscode", ".vscode/settings.json"])
+def test_init_refuses_a_linked_editor_settings_file_and_writes_nothing(cli, tmp_path, link):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "settings.json").write_text("{}")
+    dest = tmp_path / "new"
+    (dest / ".vscode").mkdir(parents=True)
+    if link == ".vscode":
+        (dest / ".vscode").rmdir()
+    (dest / link).symlink_to(outside if link == ".vscode" else outside / "settings.json")
+    before = tree_snapshot(tmp_path)
+    result = cli("init", dest)
+    assert result.exit_code == 1
+    reason = "init writes only real files" if link.endswith(".json") else \
+        "init writes only into real folders, so nothing was written"
+    assert result.stderr == f"{dest / link}: is a symbolic link; {reason}\n"
+    assert tree_snapshot(tmp_path) == before
+    assert (outside / "settings.json").read_text() == "{}"
+
+def test_init_help_tells_of_the_editor_setup(cli):
+    text = " ".join(cli("init", "--help").stdout.split())
+    assert ("JSON Schemas to report/.schemas and maps them in .vscode/settings.json" in text)
+    assert "redhat.vscode-yaml" in text
+
+
+def test_a_settings_file_init_cannot_write_leaves_nothing_behind(cli, tmp_path):
+    (tmp_path / ".vscode").mkdir()
+    (tmp_path / ".vscode" / "settings.json").mkdir()  # a folder where the file goes
+    before = tree_snapshot(tmp_path)
+    result = cli("init", tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{tmp_path / '.vscode' / 'settings.json'}: is a folder;")
+    assert result.stderr.endswith("; nothing was written\n")
+    assert tree_snapshot(tmp_path) == before
 
 
 def test_title_and_editions_are_filled_in_safely(cli, tmp_path):

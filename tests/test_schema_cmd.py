@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from kratom_report.source.jsonschemas import json_schemas
+from kratom_report.source.jsonschemas import GLOBS, json_schemas
 
 from conftest import FIXTURES, REPO
 
@@ -28,10 +28,10 @@ def starter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "report"
 
 
-def validator(name: str) -> jsonschema.Draft202012Validator:
+def validator(name: str) -> jsonschema.Draft7Validator:
     schema = json.loads(json_schemas()[name])
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
 
 
 def as_json(path: Path) -> object:
@@ -47,17 +47,21 @@ def errors(name: str, data: object) -> list[str]:
 
 @pytest.mark.parametrize("which", ["shipped", "starter"])
 def test_the_shipped_report_and_the_starter_validate(which, request):
+    """Every file each schema is mapped onto (the globs init writes for the editor)."""
     report = REPO / "report" if which == "shipped" else request.getfixturevalue("starter")
-    assert errors("report.schema.json", as_json(report / "report.yaml")) == []
-    sections = sorted((report / "sections").glob("*.yaml"))
-    assert sections
-    for path in sections:
-        assert errors("section.schema.json", as_json(path)) == [], path.name
-    assert errors("references.schema.json", as_json(report / "references.yaml")) == []
+    seen = []
+    for name, glob in GLOBS.items():
+        paths = sorted(report.glob(glob))
+        assert paths, glob
+        for path in paths:
+            assert errors(name, as_json(path)) == [], path
+            seen.append(path.relative_to(report).as_posix())
+    assert len(seen) == 3 + len(yaml.safe_load((report / "report.yaml").read_text())["sections"])
 
 
 def test_a_facts_file_validates(starter):
-    for path in (starter / "facts.yaml", FIXTURES / "summaries" / "report" / "facts.yaml"):
+    for path in (starter / "facts.yaml", REPO / "report" / "facts.yaml",
+                 FIXTURES / "summaries" / "report" / "facts.yaml"):
         assert errors("facts.schema.json", as_json(path)) == [], path
 
 
@@ -75,6 +79,46 @@ def test_a_misspelt_key_fails():
         "['references', 0]: Additional properties are not allowed ('verifed_by' was unexpected)"]
 
 
+def test_a_misspelt_block_key_or_block_type_fails_naming_it():
+    """Blocks are checked against their own type only, so the message names the key."""
+    section = as_json(REPO / "report" / "sections" / "options.yaml")
+    assert isinstance(section, dict)
+    table = next(i for i, b in enumerate(section["blocks"]) if b["type"] == "table")
+    section["blocks"][table]["captoin"] = section["blocks"][table].pop("caption")
+    section["blocks"][0]["type"] = "markdwon"
+    assert errors("section.schema.json", section) == [
+        "['blocks', 0, 'type']: 'markdwon' is not one of ['callout', 'evidence_table', "
+        "'figure', 'markdown', 'table']",
+        f"['blocks', {table}]: 'caption' is a required property",
+        f"['blocks', {table}]: Additional properties are not allowed ('captoin' was unexpected)"]
+
+
+def test_the_schemas_use_the_dialect_editors_validate_with():
+    """The YAML language server validates with draft-07: no newer keywords, no unknown keys
+    anywhere a model forbids them (every object with properties is closed)."""
+    def objects(node: object):
+        if isinstance(node, dict):
+            if "properties" in node:
+                yield node
+            for key, value in node.items():
+                if key != "if":  # a condition on the tag, not a shape
+                    yield from objects(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from objects(value)
+
+    for name in NAMES:
+        schema = json.loads(json_schemas()[name])
+        assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+        text = json.dumps(schema)
+        for newer in ("prefixItems", "unevaluated", "$dynamicRef", "dependentRequired",
+                      "discriminator"):
+            assert newer not in text, (name, newer)
+        for node in objects(schema):
+            closed = node.get("additionalProperties") is False or "allOf" in node
+            assert closed or node.get("patternProperties"), (name, sorted(node["properties"]))
+
+
 def test_schema_writes_every_file(cli, tiny, tmp_path):
     result = cli("schema", "--source", tiny)
     assert result.exit_code == 0, result.stderr
@@ -85,6 +129,9 @@ def test_schema_writes_every_file(cli, tiny, tmp_path):
     assert cli("schema", "--source", tiny, "--out", out).exit_code == 0
     for name in NAMES:  # the same bytes every time
         assert (out / name).read_bytes() == (folder / name).read_bytes() == json_schemas()[name]
+        data = json_schemas()[name]  # sorted keys, two-space indent, a final newline: diffs well
+        assert data == (json.dumps(json.loads(data), indent=2, sort_keys=True,
+                                   ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def test_schema_refuses_a_file_as_its_folder(cli, tiny):

@@ -16,12 +16,14 @@ from pathlib import Path
 from ..atomic import write_all
 from ..errors import OutputError, ReportError
 from ..source.currency import today
+from ..source.jsonschemas import GLOBS, SCHEMA_DIR, json_schemas
 from ..source.locate import REPORT_FILE
 from .scaffold import id_problem
 
 STARTER = Path(__file__).parent / "starter"
 DEFAULT_EDITIONS = ("clinician", "policymaker")
 DEFAULT_TITLE = "Untitled evidence briefing"
+EDITOR_SETTINGS = Path(".vscode") / "settings.json"
 # Accents that keep 4.5:1 contrast with white (the check every report is held to).
 _ACCENTS = ("#1f5f8b", "#7a3b69", "#2e6b3a", "#8a4b08", "#5b3f8f", "#8b1e3f")
 _MAX_EDITIONS = len(_ACCENTS)
@@ -35,6 +37,7 @@ class InitError(ReportError):
 class Started:
     root: Path
     files: list[Path]
+    notes: tuple[str, ...] = ()  # what the author should know (printed to stderr)
 
 
 def edition_ids(value: str | None) -> list[str]:
@@ -70,7 +73,10 @@ def init_report(dest: Path, *, title: str | None = None, editions: list[str] | N
     title = (title or DEFAULT_TITLE).strip() or DEFAULT_TITLE
     ids = editions or list(DEFAULT_EDITIONS)
     _refuse_existing(dest)
-    files = {**_render(title, ids), **(extra or {})}
+    files = {**_render(title, ids), **_editor_files(dest), **(extra or {})}
+    notes = () if EDITOR_SETTINGS in files else (
+        f"{dest / EDITOR_SETTINGS}: not plain JSON, so it was left as it is; map the schemas in "
+        f"{dest / SCHEMA_DIR} to your YAML files under \"yaml.schemas\" yourself",)
     gitignore = dest / ".gitignore"
     if gitignore.is_symlink():
         raise InitError(f"{gitignore}: is a symbolic link; init writes only real files")
@@ -80,7 +86,7 @@ def init_report(dest: Path, *, title: str | None = None, editions: list[str] | N
             files[Path(".gitignore")] = (current.rstrip("\n") + "\n" + "dist/\n").encode()
         else:
             files.pop(Path(".gitignore"))
-    return Started(dest.resolve(), _write(dest, files))
+    return Started(dest.resolve(), _write(dest, files), notes)
 
 
 def _refuse_existing(dest: Path) -> None:
@@ -111,6 +117,34 @@ def _render(title: str, ids: list[str]) -> dict[Path, bytes]:
             text = text.replace("{{" + name + "}}", value)
         out[Path(".gitignore") if rel == Path("gitignore") else rel] = text.encode("utf-8")
     return out
+
+
+def _editor_files(dest: Path) -> dict[Path, bytes]:
+    """The JSON Schemas (generated, as ``schema`` writes them) and the VS Code setting that maps
+    each to the files it describes, so the editor completes and checks keys as the author types.
+
+    An existing settings file keeps its other settings; one that is not plain JSON (VS Code
+    allows comments) is left alone rather than rewritten without them.
+    """
+    files = {SCHEMA_DIR / name: data for name, data in json_schemas().items()}
+    mapping = {f"./{(SCHEMA_DIR / name).as_posix()}": f"/report/{glob}"
+               for name, glob in GLOBS.items()}
+    path = dest / EDITOR_SETTINGS
+    if path.is_symlink():
+        raise InitError(f"{path}: is a symbolic link; init writes only real files")
+    settings: object = {}
+    if path.is_file():
+        try:
+            settings = json.loads(path.read_bytes())
+        except ValueError:
+            return files
+    current = settings.get("yaml.schemas", {}) if isinstance(settings, dict) else None
+    if not isinstance(settings, dict) or not isinstance(current, dict):
+        return files
+    merged = {**settings, "yaml.schemas": {**current, **mapping}}
+    files[EDITOR_SETTINGS] = (json.dumps(merged, indent=2, ensure_ascii=False)
+                              + "\n").encode("utf-8")
+    return files
 
 
 def _editions_yaml(ids: list[str]) -> str:

@@ -35,6 +35,11 @@ def init(ctx: click.Context, folder: Path, title: str | None, edition_list: list
          ci: str | None, debug: bool) -> None:
     """Start a complete, valid briefing in FOLDER (default: here) that builds at once.
 
+    For the editor it writes JSON Schemas to report/.schemas and maps them in
+    .vscode/settings.json (other settings there are kept), so VS Code with the YAML
+    extension (redhat.vscode-yaml) completes keys and flags misspelt ones as you type;
+    'kratom-report schema' rewrites the schemas after an upgrade.
+
     With --ci github, FOLDER is the repository's root: the workflow goes to
     FOLDER/.github/workflows/briefing.yml. Set TOOL_SPEC in it (what pip installs
     kratom-report from) before the first run.
@@ -59,6 +64,8 @@ def init(ctx: click.Context, folder: Path, title: str | None, edition_list: list
             started = init_report(folder, title=title, editions=edition_list)
         for path in started.files:
             click.echo(path)
+        for note in started.notes:
+            click.echo(note, err=True)
         if ci and exists:
             click.echo(f"added a GitHub Actions workflow to {started.root}; set TOOL_SPEC in "
                        "it, then push a tag v<version> to release", err=True)
@@ -166,14 +173,15 @@ def schema(root: Path, out: Path | None) -> None:
     """Write JSON Schemas for report.yaml, section files, reference files and the facts file.
 
     They are generated from the models check uses; point your editor's YAML language server
-    at them to complete and check keys as you type.
+    at them to complete and check keys as you type ('init' maps them in
+    .vscode/settings.json for VS Code's YAML extension). Rerun after upgrading the tool.
 
     \b
     Examples:
       kratom-report schema                      # report/.schemas/*.schema.json
       kratom-report schema --out schemas/
     """
-    from ..source.jsonschemas import write_schemas
+    from ..source.jsonschemas import SCHEMA_DIR, write_schemas
 
-    for path in write_schemas(out if out is not None else root / "report" / ".schemas"):
+    for path in write_schemas(out if out is not None else root / SCHEMA_DIR):
         click.echo(path)

@@ -16,7 +16,9 @@ from ..errors import OutputError
 from .facts import FactsFile
 from .models import Reference, Report, Section
 
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
+# Draft-07: the dialect the YAML language server (VS Code's YAML extension) validates with;
+# pydantic's output uses nothing newer (``$defs`` is only a place its ``$ref`` pointers reach).
+DRAFT = "http://json-schema.org/draft-07/schema#"
 BASE = "https://kratom-report.invalid/schemas/"  # an id, never fetched
 
 #: File name -> (title, what the file holds).
@@ -27,6 +29,36 @@ FILES = {
                                "plus the tool's own (study_design, verified_by, …)."),
     "facts.schema.json": ("The facts file", "report/facts.yaml: facts printed with {{fact:ID}}."),
 }
+
+#: File name -> the files of ``report/`` it describes, as globs an editor matches paths with.
+GLOBS = {
+    "report.schema.json": "report.yaml",
+    "section.schema.json": "sections/*.yaml",
+    "references.schema.json": "references.yaml",
+    "facts.schema.json": "facts.yaml",
+}
+#: Where ``schema`` and ``init`` write them, under the report's root.
+SCHEMA_DIR = Path("report") / ".schemas"
+
+
+def _by_tag(node: Any) -> Any:
+    """Each tagged union (a block's ``type``) as one ``if``/``then`` per tag, so a validator
+    checks a block against its own kind only and names a misspelt key (``captoin``) instead of
+    "not valid under any of the given schemas"; an unknown tag fails the ``enum``."""
+    if isinstance(node, list):
+        return [_by_tag(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _by_tag(value) for key, value in node.items()}
+    tagged = node.pop("discriminator", None)
+    if tagged is None:
+        return node
+    del node["oneOf"]
+    tag, mapping = tagged["propertyName"], tagged["mapping"]
+    return {**node, "type": "object", "required": [tag],
+            "properties": {tag: {"enum": sorted(mapping)}},
+            "allOf": [{"if": {"properties": {tag: {"const": value}}, "required": [tag]},
+                       "then": {"$ref": ref}} for value, ref in sorted(mapping.items())]}
 
 
 def _schema(name: str) -> dict[str, Any]:
@@ -43,7 +75,7 @@ def _schema(name: str) -> dict[str, Any]:
             "required": ["references"], "additionalProperties": False,
             "$defs": {**reference.pop("$defs", {}), "Reference": reference}}
     title, description = FILES[name]
-    return {"$schema": DRAFT, "$id": BASE + name, **body, "title": title,
+    return {"$schema": DRAFT, "$id": BASE + name, **_by_tag(body), "title": title,
             "description": description}
 
 
