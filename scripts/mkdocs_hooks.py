@@ -107,7 +107,8 @@ def _type(prop: Schema, order: list[str]) -> str:
         return f"`{json.dumps(prop['const'])}`"
     if "enum" in prop:
         return "one of " + ", ".join(f"`{value}`" for value in prop["enum"])
-    choices = prop.get("anyOf") or prop.get("oneOf")
+    choices = prop.get("anyOf") or prop.get("oneOf") or \
+        [rule["then"] for rule in prop.get("allOf", []) if "then" in rule]  # chosen by `type`
     if choices:
         names = [_type(choice, order) for choice in choices if choice.get("type") != "null"]
         if "number" in names and "integer" in names:  # an integer is a number
