@@ -248,9 +248,21 @@ def test_resolve_reopen_approve_and_the_release_gate(review_copy, tiny, cli, tmp
     approved = cli("--source", tiny, "review", "approve", "--by", "Dr A. Lee", "--role",
                    "Clinical lead")
     assert approved.stdout == "approved by Dr A. Lee (Clinical lead) on 2026-12-06\n"
+    assert cli("--source", tiny, "review", "approve", "--by", "B. Ng").exit_code == 0
     released = cli("--source", tiny, "release", "--out", out)
     assert released.exit_code == 0, released.output
     manifest = json.loads((out / "1.0.0" / "manifest.json").read_text())
     assert manifest["review"] == {"rounds": 1, "comments": 4, "resolved": 4, "approvals": [
-        {"by": "Dr A. Lee", "role": "Clinical lead"}]}
+        {"by": "Dr A. Lee", "role": "Clinical lead", "date": "2026-12-06"},
+        {"by": "B. Ng", "date": "2026-12-06"}]}
     assert not any(p.name.endswith("-review.pdf") for p in out.rglob("*.pdf"))
+    pages = (out / "index.html", out / "1.0.0" / "index.html")
+    assert not any("Reviewed by" in p.read_text() or 'class="reviewed"' in p.read_text()
+                   for p in pages)  # the report does not ask for it
+
+    report.write_text(report.read_text() + "  show_on_site: true\n")
+    again = cli("--source", tiny, "release", "--out", out)
+    assert again.exit_code == 0 and "site rewritten" in again.stderr, again.output
+    for page in pages:
+        assert ('<p class="reviewed">Reviewed by Dr A. Lee, Clinical lead (6 December 2026); '
+                "B. Ng (6 December 2026)</p>") in page.read_text(), page

@@ -62,3 +62,23 @@ def _read(path: Path) -> bytes | None:
     if path.is_symlink() or not path.is_file() or path.stat().st_size > _MAX_STATEMENT:
         return None
     return path.read_bytes()
+
+
+def reviewed_by(project: Project, summary: dict[str, Any] | None) -> str | None:
+    """Who approved a version, as its site page prints it ("Dr A. Lee, Clinical lead
+    (6 December 2026); …"), when report.yaml's ``review: {show_on_site: true}`` asks for it
+    and the version's record holds approvals; None prints nothing."""
+    import datetime as dt
+
+    from ..compose.render import format_date
+
+    if not project.report.review.show_on_site or not summary:
+        return None
+    lang = project.report.language
+    names = []
+    for approval in summary.get("approvals") or []:
+        name = ", ".join(p for p in (approval.get("by"), approval.get("role")) if p)
+        if approval.get("date"):
+            name += f" ({format_date(dt.date.fromisoformat(approval['date']), lang)})"
+        names.append(name)
+    return "; ".join(names) or None
