@@ -266,3 +266,69 @@ def test_resolve_reopen_approve_and_the_release_gate(review_copy, tiny, cli, tmp
     for page in pages:
         assert ('<p class="reviewed">Reviewed by Dr A. Lee, Clinical lead (6 December 2026); '
                 "B. Ng (6 December 2026)</p>") in page.read_text(), page
+
+
+# Each unit of tests/fixtures/review-forms/forms.yaml (and a plain key message over two lines)
+# with the position where its text starts: plain, single- and double-quoted (escapes and an
+# escaped line break), folded and literal texts, list items, a callout's title and text, a
+# caption over two lines, and table rows written as flow and block sequences.
+FORMS = {
+    "Plain whiskey key": "report.yaml:23:9",
+    "Plain alpha paragraph": "sections/forms.yaml:9:11",
+    "Plain bravo paragraph": "sections/forms.yaml:13:7",
+    "Single charlie": "sections/forms.yaml:15:12",
+    "Single delta paragraph": "sections/forms.yaml:19:7",
+    "Double echo paragraph": "sections/forms.yaml:21:12",
+    "Double foxtrot paragraph": "sections/forms.yaml:22:26",
+    "Double golf paragraph": "sections/forms.yaml:25:7",
+    "Folded hotel paragraph": "sections/forms.yaml:28:7",
+    "Folded india paragraph.": "sections/forms.yaml:32:7",
+    "Folded juliet item": "sections/forms.yaml:35:9",
+    "Folded kilo item": "sections/forms.yaml:37:9",
+    "Literal lima paragraph.": "sections/forms.yaml:40:7",
+    "Literal mike item": "sections/forms.yaml:42:10",
+    "Literal november item": "sections/forms.yaml:43:10",
+    "Callout oscar title": "sections/forms.yaml:45:12",
+    "Callout papa text": "sections/forms.yaml:47:7",
+    "Table quebec caption": "sections/forms.yaml:51:7",
+    "Flow romeo cell": "sections/forms.yaml:55:10",
+    "Block sierra cell": "sections/forms.yaml:57:11",
+    "Quoted tango cell": "sections/forms.yaml:59:11",
+}
+
+
+def test_every_way_of_writing_a_text_maps_to_its_exact_line(tiny, cli, tmp_path):
+    shutil.copy(FIXTURES / "review-forms" / "forms.yaml", tiny / "report" / "sections")
+    report = tiny / "report" / "report.yaml"
+    text = report.read_text()
+    assert "  - practice\n" in text and '      - "Refer when needed."\n' in text
+    report.write_text(text.replace("  - practice\n", "  - practice\n  - forms\n", 1).replace(
+        '      - "Refer when needed."\n', '      - "Refer when needed."\n'
+        "      - Plain whiskey key message\n        over two lines.\n", 1))
+    out = tmp_path / "out"
+    built = cli("--source", tiny, "build", "--review", "--edition", "clinician", "--out", out)
+    assert built.exit_code == 0, built.output
+    copy = out / NAME
+    printed = pdftext(copy)
+    data = review_map(copy)
+    units = {u["src"] for page in data["pages"] for u in page["units"]}
+    for phrase, where in FORMS.items():
+        assert where in printed, (phrase, where)  # in the margin, beside the unit
+        assert f"report/{where}" in units, (phrase, where)
+
+    returned = tmp_path / "returned.pdf"
+    with pikepdf.open(copy) as pdf:
+        for phrase in FORMS:  # a sticky note on the first word of each unit
+            page, words = find(copy, phrase)
+            x0, _y0, _x1, y1 = words[0][:4]
+            target = pdf.pages[page - 1]
+            if "/Annots" not in target.obj:
+                target.obj.Annots = pdf.make_indirect(pikepdf.Array())
+            target.obj.Annots.append(pdf.make_indirect(pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text,
+                Rect=[x0, y1 - 10, x0 + 10, y1], Contents=phrase, T="Reviewer")))
+        pdf.save(returned)
+    assert cli("--source", tiny, "review", "import", returned).exit_code == 0
+    saved = yaml.safe_load((tiny / "report" / "reviews" / "1.0.0.yaml").read_text())
+    assert {c["comment"]: c["source"] for c in saved["comments"]} == {
+        phrase: f"report/{where}" for phrase, where in FORMS.items()}
