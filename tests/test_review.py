@@ -119,6 +119,47 @@ def test_a_review_copy_shows_positions_line_numbers_and_the_banner(review_copy):
         ["sections/intro.yaml:7:7", "2"]]  # position and the page's line number, level
 
 
+def test_a_review_copy_is_tagged_like_an_edition_and_its_margin_is_artifacts(review_copy):
+    """Reviewers may use a screen reader: the copy gets the edition's tagging repairs, passes
+    the same PDF/UA checks, and its banner, line numbers and positions are pagination
+    artifacts drawn in an embedded font."""
+    import subprocess
+    import sys
+
+    from kratom_report.publish.pdfpost import structure_report
+
+    proc = subprocess.run([sys.executable, "-m", "pdfua", "check", str(review_copy)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "result: PASS" in proc.stdout, proc.stdout
+    tags = structure_report(review_copy.read_bytes())
+    assert tags["tagged"] and tags["lang"] == "en"
+    assert tags["th_scopes"] == ["Column"] * 6  # the repair editions get (pdftags)
+    assert "intro.yaml" not in json.dumps(tags) and "Review copy" not in json.dumps(tags)
+    with pikepdf.open(review_copy) as pdf:
+        assert "<dc:language><rdf:Bag><rdf:li>en</rdf:li>" in str(pdf.Root.Metadata.read_bytes())
+        margin = []
+        for page in pdf.pages:
+            fonts = page.Resources.Font
+            for name in fonts:
+                font = fonts[name]
+                font = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+                assert any(k in font.FontDescriptor for k in ("/FontFile", "/FontFile2",
+                                                              "/FontFile3")), name
+            marked, font = [], None
+            for operands, op in pikepdf.parse_content_stream(page):
+                if str(op) in ("BDC", "BMC"):
+                    marked.append(operands)
+                elif str(op) == "EMC":
+                    marked.pop()
+                elif str(op) == "Tf":
+                    font = str(operands[0])
+                elif str(op) == "Tj" and font and font.startswith(("/KRR", "/KRB")):
+                    tag, props = marked[-1]
+                    assert (tag, props.Type) == (pikepdf.Name.Artifact, pikepdf.Name.Pagination)
+                    margin.append(bytes(operands[0]).decode("cp1252"))
+    assert "Review copy — not for distribution" in margin and "sections/intro.yaml:7:7" in margin
+
+
 def test_the_map_ties_page_areas_to_source_positions(review_copy):
     data = review_map(review_copy)
     assert {k: data[k] for k in ("format", "slug", "edition", "version")} == {
