@@ -35,7 +35,7 @@ from .records import (
     manifest_dict,
     released_versions,
 )
-from .sitepages import accessibility_page, favicon, reviewed_by
+from .sitepages import accessibility_page, favicon, reviewed_by, with_reviewers
 
 if TYPE_CHECKING:
     import jinja2
@@ -325,8 +325,8 @@ def _render(templates: Templates, env: jinja2.Environment, name: str, site: dict
             feed: dict[str, Any] | None = None) -> bytes:
     context = {"site": site, "page": page, "css": css, "theme": theme, "feed": feed or {},
                "locale": site.get("lang")}  # the tool's words in the report's language
-    return render_template(templates, name, context, env,
-                           page=name.endswith(".html")).encode("utf-8")
+    html = render_template(templates, name, context, env, page=name.endswith(".html"))
+    return with_reviewers(html, page.get("reviewed"), site["lang"]).encode("utf-8")
 
 
 def _feed(slug: str, versions: list[Version]) -> dict[str, Any]:
