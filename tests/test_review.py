@@ -373,3 +373,15 @@ def test_every_way_of_writing_a_text_maps_to_its_exact_line(tiny, cli, tmp_path)
     saved = yaml.safe_load((tiny / "report" / "reviews" / "1.0.0.yaml").read_text())
     assert {c["comment"]: c["source"] for c in saved["comments"]} == {
         phrase: f"report/{where}" for phrase, where in FORMS.items()}
+
+
+def test_reviewed_by_is_in_the_report_language_and_escaped():
+    from kratom_report.publish.sitepages import with_reviewers
+
+    page = "<header>\n  <h1>T</h1>\n</header>\n<footer></footer>\n</header>"
+    assert with_reviewers(page, None, "fr") == page
+    assert with_reviewers(page, "A. <b>Lee</b>", "fr") == (
+        '<header>\n  <h1>T</h1>\n  <p class="reviewed">Relu par A. &lt;b&gt;Lee&lt;/b&gt;</p>\n'
+        "</header>\n<footer></footer>\n</header>")
+    for lang, words in (("es", "Revisado por"), ("th", "ตรวจทานโดย")):
+        assert f'<p class="reviewed">{words} B. Ng</p>' in with_reviewers(page, "B. Ng", lang)
