@@ -27,7 +27,7 @@ POT = LOCALE / "kratom_report.pot"
 PYTHON = ("compose/render.py", "compose/i18n.py", "compose/marks.py",
           "compose/studies.py", "compose/figures/series.py", "compose/figures/tilemap.py",
           "compose/summary.py", "compose/document.py", "compose/facts.py", "publish/site.py",
-          "publish/review.py")
+          "publish/review.py", "publish/sitepages.py")
 # As the templates' environment is set up (compose/templating.py), so lines split the same.
 JINJA = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true",
          "keep_trailing_newline": "true"}

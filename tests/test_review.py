@@ -119,6 +119,47 @@ def test_a_review_copy_shows_positions_line_numbers_and_the_banner(review_copy):
         ["sections/intro.yaml:7:7", "2"]]  # position and the page's line number, level
 
 
+def test_a_review_copy_is_tagged_like_an_edition_and_its_margin_is_artifacts(review_copy):
+    """Reviewers may use a screen reader: the copy gets the edition's tagging repairs, passes
+    the same PDF/UA checks, and its banner, line numbers and positions are pagination
+    artifacts drawn in an embedded font."""
+    import subprocess
+    import sys
+
+    from kratom_report.publish.pdfpost import structure_report
+
+    proc = subprocess.run([sys.executable, "-m", "pdfua", "check", str(review_copy)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "result: PASS" in proc.stdout, proc.stdout
+    tags = structure_report(review_copy.read_bytes())
+    assert tags["tagged"] and tags["lang"] == "en"
+    assert tags["th_scopes"] == ["Column"] * 6  # the repair editions get (pdftags)
+    assert "intro.yaml" not in json.dumps(tags) and "Review copy" not in json.dumps(tags)
+    with pikepdf.open(review_copy) as pdf:
+        assert "<dc:language><rdf:Bag><rdf:li>en</rdf:li>" in str(pdf.Root.Metadata.read_bytes())
+        margin = []
+        for page in pdf.pages:
+            fonts = page.Resources.Font
+            for name in fonts:
+                font = fonts[name]
+                font = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+                assert any(k in font.FontDescriptor for k in ("/FontFile", "/FontFile2",
+                                                              "/FontFile3")), name
+            marked, font = [], None
+            for operands, op in pikepdf.parse_content_stream(page):
+                if str(op) in ("BDC", "BMC"):
+                    marked.append(operands)
+                elif str(op) == "EMC":
+                    marked.pop()
+                elif str(op) == "Tf":
+                    font = str(operands[0])
+                elif str(op) == "Tj" and font and font.startswith(("/KRR", "/KRB")):
+                    tag, props = marked[-1]
+                    assert (tag, props.Type) == (pikepdf.Name.Artifact, pikepdf.Name.Pagination)
+                    margin.append(bytes(operands[0]).decode("cp1252"))
+    assert "Review copy — not for distribution" in margin and "sections/intro.yaml:7:7" in margin
+
+
 def test_the_map_ties_page_areas_to_source_positions(review_copy):
     data = review_map(review_copy)
     assert {k: data[k] for k in ("format", "slug", "edition", "version")} == {
@@ -248,9 +289,99 @@ def test_resolve_reopen_approve_and_the_release_gate(review_copy, tiny, cli, tmp
     approved = cli("--source", tiny, "review", "approve", "--by", "Dr A. Lee", "--role",
                    "Clinical lead")
     assert approved.stdout == "approved by Dr A. Lee (Clinical lead) on 2026-12-06\n"
+    assert cli("--source", tiny, "review", "approve", "--by", "B. Ng").exit_code == 0
     released = cli("--source", tiny, "release", "--out", out)
     assert released.exit_code == 0, released.output
     manifest = json.loads((out / "1.0.0" / "manifest.json").read_text())
     assert manifest["review"] == {"rounds": 1, "comments": 4, "resolved": 4, "approvals": [
-        {"by": "Dr A. Lee", "role": "Clinical lead"}]}
+        {"by": "Dr A. Lee", "role": "Clinical lead", "date": "2026-12-06"},
+        {"by": "B. Ng", "date": "2026-12-06"}]}
     assert not any(p.name.endswith("-review.pdf") for p in out.rglob("*.pdf"))
+    pages = (out / "index.html", out / "1.0.0" / "index.html")
+    assert not any("Reviewed by" in p.read_text() or 'class="reviewed"' in p.read_text()
+                   for p in pages)  # the report does not ask for it
+
+    report.write_text(report.read_text() + "  show_on_site: true\n")
+    again = cli("--source", tiny, "release", "--out", out)
+    assert again.exit_code == 0 and "site rewritten" in again.stderr, again.output
+    for page in pages:
+        assert ('<p class="reviewed">Reviewed by Dr A. Lee, Clinical lead (6 December 2026); '
+                "B. Ng (6 December 2026)</p>") in page.read_text(), page
+
+
+# Each unit of tests/fixtures/review-forms/forms.yaml (and a plain key message over two lines)
+# with the position where its text starts: plain, single- and double-quoted (escapes and an
+# escaped line break), folded and literal texts, list items, a callout's title and text, a
+# caption over two lines, and table rows written as flow and block sequences.
+FORMS = {
+    "Plain whiskey key": "report.yaml:23:9",
+    "Plain alpha paragraph": "sections/forms.yaml:9:11",
+    "Plain bravo paragraph": "sections/forms.yaml:13:7",
+    "Single charlie": "sections/forms.yaml:15:12",
+    "Single delta paragraph": "sections/forms.yaml:19:7",
+    "Double echo paragraph": "sections/forms.yaml:21:12",
+    "Double foxtrot paragraph": "sections/forms.yaml:22:26",
+    "Double golf paragraph": "sections/forms.yaml:25:7",
+    "Folded hotel paragraph": "sections/forms.yaml:28:7",
+    "Folded india paragraph.": "sections/forms.yaml:32:7",
+    "Folded juliet item": "sections/forms.yaml:35:9",
+    "Folded kilo item": "sections/forms.yaml:37:9",
+    "Literal lima paragraph.": "sections/forms.yaml:40:7",
+    "Literal mike item": "sections/forms.yaml:42:10",
+    "Literal november item": "sections/forms.yaml:43:10",
+    "Callout oscar title": "sections/forms.yaml:45:12",
+    "Callout papa text": "sections/forms.yaml:47:7",
+    "Table quebec caption": "sections/forms.yaml:51:7",
+    "Flow romeo cell": "sections/forms.yaml:55:10",
+    "Block sierra cell": "sections/forms.yaml:57:11",
+    "Quoted tango cell": "sections/forms.yaml:59:11",
+}
+
+
+def test_every_way_of_writing_a_text_maps_to_its_exact_line(tiny, cli, tmp_path):
+    shutil.copy(FIXTURES / "review-forms" / "forms.yaml", tiny / "report" / "sections")
+    report = tiny / "report" / "report.yaml"
+    text = report.read_text()
+    assert "  - practice\n" in text and '      - "Refer when needed."\n' in text
+    report.write_text(text.replace("  - practice\n", "  - practice\n  - forms\n", 1).replace(
+        '      - "Refer when needed."\n', '      - "Refer when needed."\n'
+        "      - Plain whiskey key message\n        over two lines.\n", 1))
+    out = tmp_path / "out"
+    built = cli("--source", tiny, "build", "--review", "--edition", "clinician", "--out", out)
+    assert built.exit_code == 0, built.output
+    copy = out / NAME
+    printed = pdftext(copy)
+    data = review_map(copy)
+    units = {u["src"] for page in data["pages"] for u in page["units"]}
+    for phrase, where in FORMS.items():
+        assert where in printed, (phrase, where)  # in the margin, beside the unit
+        assert f"report/{where}" in units, (phrase, where)
+
+    returned = tmp_path / "returned.pdf"
+    with pikepdf.open(copy) as pdf:
+        for phrase in FORMS:  # a sticky note on the first word of each unit
+            page, words = find(copy, phrase)
+            x0, _y0, _x1, y1 = words[0][:4]
+            target = pdf.pages[page - 1]
+            if "/Annots" not in target.obj:
+                target.obj.Annots = pdf.make_indirect(pikepdf.Array())
+            target.obj.Annots.append(pdf.make_indirect(pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text,
+                Rect=[x0, y1 - 10, x0 + 10, y1], Contents=phrase, T="Reviewer")))
+        pdf.save(returned)
+    assert cli("--source", tiny, "review", "import", returned).exit_code == 0
+    saved = yaml.safe_load((tiny / "report" / "reviews" / "1.0.0.yaml").read_text())
+    assert {c["comment"]: c["source"] for c in saved["comments"]} == {
+        phrase: f"report/{where}" for phrase, where in FORMS.items()}
+
+
+def test_reviewed_by_is_in_the_report_language_and_escaped():
+    from kratom_report.publish.sitepages import with_reviewers
+
+    page = "<header>\n  <h1>T</h1>\n</header>\n<footer></footer>\n</header>"
+    assert with_reviewers(page, None, "fr") == page
+    assert with_reviewers(page, "A. <b>Lee</b>", "fr") == (
+        '<header>\n  <h1>T</h1>\n  <p class="reviewed">Relu par A. &lt;b&gt;Lee&lt;/b&gt;</p>\n'
+        "</header>\n<footer></footer>\n</header>")
+    for lang, words in (("es", "Revisado por"), ("th", "ตรวจทานโดย")):
+        assert f'<p class="reviewed">{words} B. Ng</p>' in with_reviewers(page, "B. Ng", lang)

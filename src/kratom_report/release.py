@@ -139,7 +139,7 @@ def _evidence_gate(project: Project) -> list[dict[str, str]]:
 
 def _review_gate(project: Project, version: str) -> dict[str, Any] | None:
     """Refuse while report.yaml's ``review`` asks for more (open comments, approvals); the
-    round's summary for the manifest when review is required or comments were recorded."""
+    round's summary for the manifest when review is asked for or anything was recorded."""
     from .source.reviews import gate_problems, load_reviews
 
     policy = project.report.review
@@ -149,7 +149,8 @@ def _review_gate(project: Project, version: str) -> dict[str, Any] | None:
     if problems:
         raise ProblemsError(problems)
     reviews = load_reviews(project.root, version)
-    return reviews.summary() if policy.required or reviews.comments else None
+    wanted = policy.required or policy.show_on_site
+    return reviews.summary() if wanted or reviews.comments or reviews.approvals else None
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 A review copy prints beside every paragraph, list item, table row, key message and caption
 the file, line and column where that unit's text starts (not the start of its block), and a
-reviewer's comment is traced back by the same position. Markdown line numbers map to file
-lines exactly only in literal block scalars (``text: |``), which is how long texts are written;
-in other scalars the first line is exact and later lines are counted from it.
+reviewer's comment is traced back by the same position. YAML folds plain, quoted and ``>``
+scalars (a line break becomes a space, a blank line a line break), so a Markdown line is not a
+file line: the value's visible characters are matched one by one with the file's (whitespace,
+quotes and escapes aside), which gives every unit its exact line and column in any style.
 """
 
 from __future__ import annotations
@@ -28,12 +29,20 @@ class Origin:
     column: int
     lines: tuple[str, ...]  # the text's own lines, to find where each unit starts in its line
     block: bool  # a block scalar: every line starts at ``column`` (its indentation)
+    # Where each visible (non-space) character of the text stands in the file, when the file
+    # was matched (see _visible); else lines are counted from the first.
+    marks: tuple[tuple[int, int], ...] | None = None
 
     def at(self, md_line: int, unit: str = "paragraph") -> str:
         """``path:line:column`` of the unit whose Markdown starts on ``md_line``."""
         text = self.lines[md_line] if md_line < len(self.lines) else ""
         marker = _MARKER.match(text) if unit == "list_item" else None
         offset = marker.end() if marker else len(text) - len(text.lstrip(" \t"))
+        if self.marks is not None and md_line < len(self.lines):
+            seen = sum(_count(ln) for ln in self.lines[:md_line]) + _count(text[:offset])
+            if seen < len(self.marks):
+                line, column = self.marks[seen]
+                return f"{self.display}:{line}:{column}"
         column = self.column + offset if self.block or md_line == 0 else 1 + offset
         return f"{self.display}:{self.line + md_line}:{column}"
 
@@ -45,13 +54,68 @@ def origin(doc: YamlDoc, loc: Loc, text: str) -> Origin:
     first = doc.lines[line - 1] if 0 < line <= len(doc.lines) else ""
     indicator = first[column - 1:column]
     lines = tuple(text.split("\n"))
-    if indicator in ("|", ">"):
+    style = indicator if indicator in ("|", ">", "'", '"') else ""
+    marks = _visible(doc.lines, line, column, style, text)
+    if style in ("|", ">"):
         after = next((ln for ln in doc.lines[line:] if ln.strip()), "")
         return Origin(doc.display, line + 1, len(after) - len(after.lstrip(" ")) + 1, lines,
-                      True)
-    if indicator in ("'", '"'):
-        return Origin(doc.display, line, column + 1, lines, False)
-    return Origin(doc.display, line, column, lines, False)
+                      True, marks)
+    if style:
+        return Origin(doc.display, line, column + 1, lines, False, marks)
+    return Origin(doc.display, line, column, lines, False, marks)
+
+
+def _count(text: str) -> int:
+    return sum(not ch.isspace() for ch in text)
+
+
+# Double-quoted escapes that stand for one character (\x, \u and \U take hex digits).
+_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v",
+            "f": "\f", "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\",
+            "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029"}
+_HEX = {"x": 2, "u": 4, "U": 8}
+
+
+def _visible(lines: list[str], line: int, column: int, style: str, text: str
+             ) -> tuple[tuple[int, int], ...] | None:
+    """The file position (line, column) of each visible character of ``text``, the scalar
+    that starts at ``line``:``column`` (its indicator, for block and quoted styles), or None
+    when the file does not spell that text (a value the loader did not read from there)."""
+    wanted = [ch for ch in text if not ch.isspace()]
+    found: list[tuple[int, int]] = []
+    row, col = (line, 0) if style in ("|", ">") else (line - 1, column - 1 + bool(style))
+    while row < len(lines) and len(found) < len(wanted):
+        source = lines[row]
+        while col < len(source) and len(found) < len(wanted):
+            ch, width = source[col], 1
+            if style == "'" and ch == "'":
+                if source[col + 1:col + 2] != "'":
+                    return None  # the closing quote, before the whole text was seen
+                width = 2
+            elif style == '"' and ch == '"':
+                return None
+            elif style == '"' and ch == "\\":
+                ch, width = _escape(source, col)
+            if ch and not ch.isspace():
+                if ch != wanted[len(found)]:
+                    return None
+                found.append((row + 1, col + 1))
+            col += width
+        row, col = row + 1, 0
+    return tuple(found) if len(found) == len(wanted) else None
+
+
+def _escape(source: str, at: int) -> tuple[str, int]:
+    """The character a double-quoted escape at ``at`` stands for and the escape's length
+    ("" for an escaped line break, which joins the lines)."""
+    code = source[at + 1:at + 2]
+    if code in _HEX:
+        digits = source[at + 2:at + 2 + _HEX[code]]
+        try:
+            return chr(int(digits, 16)), 2 + len(digits)
+        except ValueError:
+            return "", 2
+    return _ESCAPES.get(code, ""), 2 if code else 1
 
 
 def source_rules(md: Any) -> None:

@@ -104,6 +104,7 @@ class Accepted(_Record):
 class Approval(_Record):
     by: str = Field(max_length=500)
     role: str | None = Field(default=None, max_length=500)
+    date: dt.date | None = None  # records made before approvals were dated have none
 
 
 class ReviewSummary(_Record):

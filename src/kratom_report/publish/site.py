@@ -35,7 +35,7 @@ from .records import (
     manifest_dict,
     released_versions,
 )
-from .sitepages import accessibility_page, favicon
+from .sitepages import accessibility_page, favicon, reviewed_by, with_reviewers
 
 if TYPE_CHECKING:
     import jinja2
@@ -62,6 +62,7 @@ class Version:
     summaries: list[dict[str, Any]] = field(default_factory=list)
     since: str | None = None
     doi: str | None = None  # the version's DOI, else the report's concept DOI
+    review: dict[str, Any] | None = None  # the record's review summary
 
 
 def web_name(slug: str, edition: str, version: str) -> str:
@@ -198,13 +199,15 @@ def _versions(project: Project, out: Path, pending: Manifest | None = None,
         manifest = pending if pending is not None and pending.version == version else \
             load_manifest(project.root, version)
         keys = ("edition", "file", "pages", "bytes", "sha256", "archival", "signature")
+        record = manifest_dict(manifest)
         rows = [{k: row[k] for k in keys if k in row} | {"summaries": row.get("summaries", [])}
-                for row in manifest_dict(manifest)["editions"]]
+                for row in record["editions"]]
         date = manifest.date
         found.append(Version(version, date, _in_report_order(project, rows),
                              changes.get(version, []), (out / version).is_dir() or
                              manifest is pending,
-                             doi=version_doi(project, version) or project.report.doi))
+                             doi=version_doi(project, version) or project.report.doi,
+                             review=record.get("review")))
     older: list[Version | None] = [*found[1:], None]
     content = {pending.version: pending_content} if pending and pending_content else {}
     return [v if o is None else replace(v, since=o.version, summaries=_summaries(
@@ -299,6 +302,7 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
                              for e in editions if e["pdf"]), None),
             "canonical": absolute(project, f"{v.version}/index.html" if home else "index.html"),
             "icon": home + "favicon.ico", "doi": v.doi,
+            "reviewed": reviewed_by(project, v.review),
             "sums": prefix + "SHA256SUMS" if f"{v.version}/SHA256SUMS" in kept else None,
             "manifest": prefix + "manifest.json" if f"{v.version}/manifest.json" in kept
             else None,
@@ -321,8 +325,8 @@ def _render(templates: Templates, env: jinja2.Environment, name: str, site: dict
             feed: dict[str, Any] | None = None) -> bytes:
     context = {"site": site, "page": page, "css": css, "theme": theme, "feed": feed or {},
                "locale": site.get("lang")}  # the tool's words in the report's language
-    return render_template(templates, name, context, env,
-                           page=name.endswith(".html")).encode("utf-8")
+    html = render_template(templates, name, context, env, page=name.endswith(".html"))
+    return with_reviewers(html, page.get("reviewed"), site["lang"]).encode("utf-8")
 
 
 def _feed(slug: str, versions: list[Version]) -> dict[str, Any]:

@@ -9,8 +9,9 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from ..compose.i18n import N_, Words
 from ..compose.pages import render_template
 from ..compose.templating import Templates
 from ..source.project import Project
@@ -18,6 +19,7 @@ from ..source.project import Project
 if TYPE_CHECKING:
     import jinja2
 
+_REVIEWED_BY = N_("Reviewed by %(names)s")  # review: {show_on_site: true}
 _MAX_STATEMENT = 5_000_000  # far more than a statement of any release holds
 
 
@@ -62,3 +64,34 @@ def _read(path: Path) -> bytes | None:
     if path.is_symlink() or not path.is_file() or path.stat().st_size > _MAX_STATEMENT:
         return None
     return path.read_bytes()
+
+
+def reviewed_by(project: Project, summary: dict[str, Any] | None) -> str | None:
+    """Who approved a version ("Dr A. Lee, Clinical lead (6 December 2026); …"), when
+    report.yaml's ``review: {show_on_site: true}`` asks for it and the version's record holds
+    approvals; None prints nothing."""
+    import datetime as dt
+
+    from ..compose.render import format_date
+
+    if not project.report.review.show_on_site or not summary:
+        return None
+    lang = project.report.language
+    names = []
+    for approval in summary.get("approvals") or []:
+        name = ", ".join(p for p in (approval.get("by"), approval.get("role")) if p)
+        if approval.get("date"):
+            name += f" ({format_date(dt.date.fromisoformat(approval['date']), lang)})"
+        names.append(name)
+    return "; ".join(names) or None
+
+
+def with_reviewers(page: str, names: str | None, lang: str) -> str:
+    """A version page with its "Reviewed by" line at the end of its masthead. Added here, not
+    in web/site.html: templates are part of every release's build fingerprint, and a report
+    that does not ask for the line keeps byte for byte the site (and fingerprints) it had."""
+    if not names:
+        return page
+    words = Words(lang)
+    line = escape(words.gettext(_REVIEWED_BY)) % {"names": names}
+    return page.replace("</header>", f'  <p class="reviewed">{line}</p>\n</header>', 1)

@@ -33,9 +33,8 @@ from .thememodels import Theme as Theme  # re-exported: defined here first
 
 Cell = str | int | float
 
-# Where YAML's own reading of an unquoted value (Yes -> true, 1.10 -> 1.1, 2026-01-01 -> a date)
-# would change what the author wrote, the loader's source text is used instead. Text fields
-# take any plain scalar as written; cells keep numbers that print as written (26, 1.5).
+# Where YAML's reading of an unquoted value (Yes -> true, 1.10 -> 1.1) would change what the
+# author wrote, the loader's source text is used instead (cells keep numbers like 26, 1.5).
 TEXT_FIELDS = frozenset({
     "title", "subtitle", "caption", "label", "text", "alt", "audience", "key_messages",
     "cover_note", "study", "design", "population", "finding", "note", "changes", "caveat",
@@ -93,10 +92,11 @@ class Site(Strict):
 
 
 class ReviewPolicy(Strict):
-    """``review: {required, approvals}``: release waits for open comments and approvals."""
+    """``review``: release waits for open comments and approvals; the site may name them."""
 
     required: StrictBool = False
     approvals: Annotated[StrictInt, Field(ge=0, le=100)] = 0
+    show_on_site: StrictBool = False
 
 
 class Report(Strict):

@@ -56,7 +56,7 @@ class Reviews:
         """What a release record keeps of the round."""
         return {"rounds": self.rounds, "comments": len(self.comments),
                 "resolved": sum(c.get("status") == "resolved" for c in self.comments),
-                "approvals": [{k: a[k] for k in ("by", "role") if a.get(k)}
+                "approvals": [{k: str(a[k]) for k in ("by", "role", "date") if a.get(k)}
                               for a in self.approvals]}
 
     def save(self) -> None:
