@@ -152,9 +152,10 @@ def test_the_versions_doi_is_printed_on_the_cover_and_in_how_to_cite(
         pages = pdftext(pdf).split("\f")
         cover = " ".join(pages[0].split())
         assert f"Authors Test Author DOI {url} Content fingerprint" in cover, (name, cover)
-        cite = " ".join(pages[1].split())  # How to cite, on the contents page
-        assert f"Fixture Unit; 2026. {url}" in cite, (name, cite)
-        assert _doi_links(pdf) == [url, url], name  # both are links to the resolver
+        cite = "".join(pdftext(pdf).split())  # the line may break after https://
+        assert f"FixtureUnit;2026.{url}" in cite, name
+        links = _doi_links(pdf)  # a link broken over two lines is two annotations
+        assert set(links) == {url} and len(links) >= 2, (name, links)
         assert CONCEPT not in pdftext(pdf)  # the version's own DOI wins
     web = (cited["folder"] / "tiny-briefing-clinician-v1.0.0.html").read_text()
     assert f'2026. <a href="{url}">{url}</a></p>' in web

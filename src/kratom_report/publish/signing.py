@@ -9,7 +9,6 @@ bad key is one error and no files. pyHanko and cryptography are imported only he
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import re
 import warnings
@@ -133,7 +132,7 @@ def probe_timestamp(url: str) -> None:
                            "give --timestamp-url the address of an RFC 3161 timestamp authority")
     try:
         asyncio.run(HTTPTimeStamper(url, timeout=_TIMEOUT).async_timestamp(
-            hashlib.sha256(b"").digest(), "sha256"))
+            bytes.fromhex(digest(b"")), "sha256"))
     except Exception as exc:  # pyHanko wraps network failures; the cause says which
         raise SigningError(f"timestamp authority {url}: no timestamp ({_why(exc)}); check "
                            "--timestamp-url, or sign without it (PAdES B-B: no trusted "
@@ -179,7 +178,8 @@ def sign(data: bytes, key: SignerKey, reason: str, location: str) -> bytes:
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD, reason=reason, location=location, name=key.name,
         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256")
-    stamper = timestamps.HTTPTimeStamper(key.timestamp_url, timeout=_TIMEOUT) if key.timestamp_url else None
+    stamper = timestamps.HTTPTimeStamper(key.timestamp_url, timeout=_TIMEOUT) \
+        if key.timestamp_url else None
     try:
         out = signers.PdfSigner(meta, key.signer, timestamper=stamper).sign_pdf(
             writer, in_place=False)

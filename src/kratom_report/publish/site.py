@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from .. import __version__
+from ..compose.document import doi_link
 from ..compose.i18n import N_, Words
 from ..compose.pages import render_template
-from ..compose.document import doi_link
 from ..compose.render import RenderedEdition, format_date, licence_name
 from ..compose.summary import TITLES
 from ..compose.templating import Templates
