@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from kratom_report.cli import main
 
-from conftest import FIXTURES
+from conftest import FIXTURES, pdftext
 
 BASE = "https://briefings.example.org/tiny"
 CONCEPT, VERSION_DOI = "10.5281/zenodo.1000000", "10.5281/zenodo.1000001"
@@ -89,7 +89,7 @@ def test_no_relative_url_in_the_sites_metadata_with_base_url(cited: dict[str, Pa
     feed = (out / "feed.xml").read_text()
     assert all(h.startswith(BASE + "/") for h in re.findall(r'href="([^"]*)"', feed))
     page = (out / "1.0.0" / "index.html").read_text()
-    assert f"doi:{VERSION_DOI}" in page
+    assert f'<a href="https://doi.org/{VERSION_DOI}">https://doi.org/{VERSION_DOI}</a>' in page
     assert '"DOI": "' + VERSION_DOI in (out / "1.0.0" / "cite.json").read_text()
 
 
@@ -133,3 +133,46 @@ def test_without_base_url_pdf_url_stays_relative(themed_release: dict[str, Path]
     html = (themed_release["folder"] / "index.html").read_text()
     assert re.search(r'<meta name="citation_pdf_url" content="[^":/]+\.pdf">', html)
     assert 'rel="canonical"' not in html
+
+
+def _doi_links(pdf: Path) -> list[str]:
+    import pikepdf
+
+    with pikepdf.open(pdf) as doc:
+        return [str(a.A.URI) for page in doc.pages for a in page.obj.get("/Annots", [])
+                if "/A" in a and "/URI" in a.A and "doi.org/10.5281" in str(a.A.URI)]
+
+
+def test_the_versions_doi_is_printed_on_the_cover_and_in_how_to_cite(
+        cited: dict[str, Path]) -> None:
+    url = f"https://doi.org/{VERSION_DOI}"
+    for name in ("tiny-briefing-clinician-v1.0.0.pdf", "tiny-briefing-clinician-v1.0.0-pdfa.pdf",
+                 "tiny-briefing-policymaker-v1.0.0.pdf"):
+        pdf = cited["folder"] / name
+        pages = pdftext(pdf).split("\f")
+        cover = " ".join(pages[0].split())
+        assert f"Authors Test Author DOI {url} Content fingerprint" in cover, (name, cover)
+        cite = "".join(pdftext(pdf).split())  # the line may break after https://
+        assert f"FixtureUnit;2026.{url}" in cite, name
+        links = _doi_links(pdf)  # a link broken over two lines is two annotations
+        assert set(links) == {url} and len(links) >= 2, (name, links)
+        assert CONCEPT not in pdftext(pdf)  # the version's own DOI wins
+    web = (cited["folder"] / "tiny-briefing-clinician-v1.0.0.html").read_text()
+    assert f'2026. <a href="{url}">{url}</a></p>' in web
+
+
+def test_the_concept_doi_is_printed_when_the_version_has_none(
+        cited: dict[str, Path], tmp_path: Path) -> None:
+    root = tmp_path / "tiny"
+    shutil.copytree(cited["root"], root, ignore=shutil.ignore_patterns("releases"))
+    changelog = root / "report" / "changelog.yaml"
+    changelog.write_text(changelog.read_text().replace(f"\n    doi: {VERSION_DOI}", ""))
+    result = CliRunner().invoke(main, ["build", "--source", str(root), "--format", "html",
+                                       "--edition", "clinician", "--out", str(tmp_path / "o")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    html = (tmp_path / "o" / "tiny-briefing-clinician-v1.0.0-print.html").read_text()
+    url = f"https://doi.org/{CONCEPT}"
+    assert f'<dt>DOI</dt><dd><a href="{url}">{url}</a></dd>' in html
+    assert f'2026. <a href="{url}">{url}</a></p>' in html
+    assert VERSION_DOI not in html

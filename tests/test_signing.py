@@ -8,9 +8,13 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,7 +22,7 @@ from click.testing import CliRunner, Result
 
 from kratom_report.cli import main
 
-from conftest import FIXTURES, writable_copy
+from conftest import FIXTURES, tree_snapshot, writable_copy
 
 PASS = "correct horse"
 VERSION = "1.0.0"
@@ -285,3 +289,177 @@ def test_releasing_a_signed_version_again_is_a_no_op(signed: dict[str, Path], pk
     assert result.exit_code == 0, result.stderr
     assert "release 1.0.0 already exists and is identical" in result.stderr
     assert (signed["folder"] / "manifest.json").read_bytes() == before
+
+
+def test_releasing_an_unsigned_version_again_with_sign_is_refused(
+        tmp_path: Path, pki: Pki) -> None:
+    root = tmp_path / "tiny"
+    shutil.copytree(FIXTURES / "tiny", root, ignore=shutil.ignore_patterns("releases"))
+    out = tmp_path / "public"
+    assert run("release", "--source", root, "--out", out).exit_code == 0
+    before = tree_snapshot(tmp_path)
+    result = run("release", "--source", root, "--out", out, "--sign", pki.signer,
+                 "--passphrase-env", "KR_TEST_PASS", env={"KR_TEST_PASS": PASS})
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{out / VERSION}: version {VERSION} was released unsigned, so it cannot be signed "
+        "now; a release never changes. Run 'kratom-report version bump patch' (or minor, "
+        "major), describe the change in the changelog, and release the new version with "
+        "--sign\n")
+    assert tree_snapshot(tmp_path) == before
+
+
+def test_signing_a_signed_release_again_with_another_key_is_refused(
+        signed: dict[str, Path], pki: Pki, tmp_path: Path) -> None:
+    before = tree_snapshot(signed["out"]), tree_snapshot(signed["root"] / "releases")
+    other = make_p12(tmp_path / "other.p12", make_ca("Other CA"), "Mallory")
+    result = run("release", "--source", signed["root"], "--out", signed["out"], "--sign",
+                 tmp_path / "other.p12", "--passphrase-env", "KR_TEST_PASS",
+                 env={"KR_TEST_PASS": PASS})
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{signed['folder']}: version {VERSION} was released signed by Test Signer "
+        f"(certificate SHA-256 {pki.fingerprint}), not by Mallory (certificate SHA-256 "
+        f"{other}); a release never changes. Run 'kratom-report version bump patch' (or "
+        "minor, major), describe the change in the changelog, and release the new version "
+        "with --sign\n")
+    assert (tree_snapshot(signed["out"]), tree_snapshot(signed["root"] / "releases")) == before
+
+
+def test_the_signature_widget_is_in_the_structure_tree(signed: dict[str, Path]) -> None:
+    """PDF/UA-1 7.18.1 and 7.18.4: every annotation not hidden is reached from the structure
+    tree, a widget through a Form element; PDF/A forbids hiding it, so it is tagged."""
+    import pikepdf
+
+    hidden = 2 | 32  # Hidden, NoView
+    for pdf_path in _pdfs(signed["folder"]):
+        with pikepdf.open(pdf_path) as pdf:
+            tree = pdf.Root.StructTreeRoot
+            nums = tree.ParentTree.Nums
+            parents = dict(zip([int(n) for n in nums[::2]], nums[1::2], strict=True))
+            widgets = 0
+            for page in pdf.pages:
+                for annot in page.obj.get("/Annots", []):
+                    assert not int(annot.get("/F", 0)) & hidden, pdf_path.name  # PDF/A
+                    element = parents[int(annot.StructParent)]
+                    kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+                    assert annot.objgen in [k.Obj.objgen for k in kids
+                                            if isinstance(k, pikepdf.Dictionary)
+                                            and k.get("/Type") == "/OBJR"], pdf_path.name
+                    if annot.get("/FT") == "/Sig":
+                        widgets += 1
+                        assert element.S == "/Form" and element.P.S == "/Document"
+                        assert str(annot.TU) == str(element.Alt) == \
+                            f"Release {VERSION} of Tiny evidence briefing"
+            assert widgets == 1, pdf_path.name
+            assert int(tree.ParentTreeNextKey) == max(parents) + 1
+        done = subprocess.run([sys.executable, "-m", "pdfua", "check", str(pdf_path)],
+                              capture_output=True, text=True)
+        assert done.returncode == 0 and "result: PASS" in done.stdout, done.stdout[-1500:]
+
+
+@dataclass(frozen=True)
+class Tsa:
+    url: str
+    ca_pem: Path
+
+
+@pytest.fixture(scope="module")
+def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tsa]:
+    """An RFC 3161 timestamp authority on 127.0.0.1: pyHanko's DummyTimeStamper (RSA only)
+    with a timestamping certificate from its own throwaway CA, served over HTTP."""
+    from asn1crypto import keys, tsp
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from pyhanko.sign.timestamps import DummyTimeStamper
+
+    ca_key, ca_cert = make_ca("Test TSA CA")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(_name("Test TSA")).issuer_name(ca_cert.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                           critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    der = serialization.Encoding.DER
+    stamper = DummyTimeStamper(
+        asn1_x509.Certificate.load(cert.public_bytes(der)),
+        keys.PrivateKeyInfo.load(key.private_bytes(der, serialization.PrivateFormat.PKCS8,
+                                                   serialization.NoEncryption())),
+        certs_to_embed=[asn1_x509.Certificate.load(ca_cert.public_bytes(der))])
+
+    class Authority(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            request = self.rfile.read(int(self.headers["Content-Length"]))
+            reply = stamper.request_tsa_response(tsp.TimeStampReq.load(request)).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Authority)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    ca_pem = tmp_path_factory.mktemp("tsa") / "tsa-ca.pem"
+    ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    yield Tsa(f"http://127.0.0.1:{server.server_port}/", ca_pem)
+    server.shutdown()
+    thread.join()
+
+
+def test_release_with_a_timestamp_authority_makes_b_t_signatures(
+        tsa: Tsa, pki: Pki, tmp_path: Path) -> None:
+    from asn1crypto import pem, x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    root = tmp_path / "tiny"
+    shutil.copytree(FIXTURES / "tiny", root, ignore=shutil.ignore_patterns("releases"))
+    out = tmp_path / "public"
+    result = run("release", "--source", root, "--out", out, "--sign", pki.signer,
+                 "--passphrase-env", "KR_TEST_PASS", "--timestamp-url", tsa.url,
+                 env={"KR_TEST_PASS": PASS})
+    assert result.exit_code == 0, result.stderr
+    roots = {name: ValidationContext(trust_roots=[x509.Certificate.load(
+        pem.unarmor(path.read_bytes())[2])]) for name, path in
+        (("signer", pki.ca_pem), ("tsa", tsa.ca_pem))}
+    pdfs = _pdfs(out / VERSION)
+    assert len(pdfs) >= 4
+    for pdf in pdfs:
+        with pdf.open("rb") as f:
+            [sig] = PdfFileReader(f).embedded_signatures
+            status = validate_pdf_signature(sig, roots["signer"],
+                                            ts_validation_context=roots["tsa"])
+            assert status.bottom_line, pdf.name
+            stamp = status.timestamp_validity
+            assert stamp is not None and stamp.intact and stamp.valid and stamp.trusted
+            assert abs(stamp.timestamp - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=30)
+    assert run("verify", "--source", root, pdfs[0]).exit_code == 0
+
+
+def test_an_unreachable_timestamp_authority_is_one_error_and_nothing_is_written(
+        tiny: Path, tmp_path: Path, pki: Pki) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    shutil.rmtree(tiny / "releases", ignore_errors=True)
+    before = tree_snapshot(tiny)
+    out = tmp_path / "public"
+    result = run("release", "--source", tiny, "--out", out, "--sign", pki.signer,
+                 "--passphrase-env", "KR_TEST_PASS", "--timestamp-url", url,
+                 env={"KR_TEST_PASS": PASS})
+    assert result.exit_code == 1
+    assert result.stderr == (f"timestamp authority {url}: no timestamp (connection refused); "
+                             "check --timestamp-url, or sign without it (PAdES B-B: no "
+                             "trusted signing time)\n")
+    assert not out.exists() and tree_snapshot(tiny) == before

@@ -22,6 +22,7 @@ from .pipeline import TAGGED as VARIANT
 from .publish.output import ensure_folder, write_all
 from .publish.records import (
     Manifest,
+    Signature,
     content_document,
     load_manifest,
     manifest_dict,
@@ -38,8 +39,9 @@ from .source.project import Project, load_project
 
 
 class ReleaseError(ReportError):
-    """Raised when a release is refused: a draft version, or a version already released with
-    different content (exit 1, nothing written)."""
+    """Raised when a release is refused: a draft version, a version already released with
+    different content, or ``--sign`` for a version released unsigned or signed by another
+    certificate (exit 1, nothing written)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
         r, composer.templates, "pdf", VARIANT, s.html) for r in editions for s in r.summaries}
     target, record = out / rel.version, root / "releases" / rel.version
     refuse_links([out, target, record.parent, record], folders=True)
-    existing = _same_release(rel.version, fingerprints, out, root)
+    existing = _same_release(rel.version, fingerprints, out, root, key)
     content = content_document(rel.version, rel.date.isoformat(),
                                {r.edition.id: r.record() for r in editions})
     if target.is_dir() and target in existing and record in existing:
@@ -250,10 +252,11 @@ def _write_release(project: Project, out: Path, where: Folders, files: dict[str,
     write_all(later, durable=False)  # rewritten by every release run
 
 
-def _same_release(version: str, fingerprints: dict[str, str], out: Path, root: Path
-                  ) -> list[Path]:
-    """The folders that already hold this release; refused if any holds other content, and
-    a damaged manifest is named as such."""
+def _same_release(version: str, fingerprints: dict[str, str], out: Path, root: Path,
+                  key: SignerKey | None = None) -> list[Path]:
+    """The folders that already hold this release; refused if any holds other content, or
+    ``key`` would sign a release made unsigned or signed by another certificate, and a
+    damaged manifest is named as such."""
     existing = []
     for base, folder, shown in ((out, (), f"{out}/{version}/manifest.json"),
                                 (root, ("releases",), f"releases/{version}/manifest.json")):
@@ -269,8 +272,27 @@ def _same_release(version: str, fingerprints: dict[str, str], out: Path, root: P
                 f"{path}: version {version} was already released with different content; "
                 "a release never changes. Run 'kratom-report version bump patch' (or minor, "
                 "major), describe the change in the changelog, and release the new version")
+        if key is not None:
+            _refuse_signing_again(path, manifest.editions[0].signature, key)
         existing.append(path)
     return existing
+
+
+def _refuse_signing_again(path: Path, recorded: Signature | None, key: SignerKey) -> None:
+    """A release's files never change: signing one made unsigned, or signed with another
+    certificate, would change every PDF."""
+    version = path.name
+    again = ("a release never changes. Run 'kratom-report version bump patch' (or minor, "
+             "major), describe the change in the changelog, and release the new version with "
+             "--sign")
+    if recorded is None:
+        raise ReleaseError(f"{path}: version {version} was released unsigned, so it cannot be "
+                           f"signed now; {again}")
+    if recorded.certificate_sha256 != key.fingerprint:
+        raise ReleaseError(f"{path}: version {version} was released signed by "
+                           f"{recorded.signer} (certificate SHA-256 "
+                           f"{recorded.certificate_sha256}), not by {key.name} (certificate "
+                           f"SHA-256 {key.fingerprint}); {again}")
 
 
 def _release_files(project: Project, version: str, date: str, editions: list[RenderedEdition],

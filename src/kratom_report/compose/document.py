@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from .. import __version__
 from ..source.models import ChangelogEntry, Edition
@@ -79,7 +80,17 @@ def document_meta(project: Project, edition: Edition, release: Release, words: W
         "fingerprint": fingerprint[:16],
         "fingerprint_full": fingerprint,
         "how_to_cite": _how_to_cite(project, edition, release, words),
+        "doi": doi_link((release.entry.doi if release.entry else None) or report.doi),
     }
+
+
+def doi_link(doi: str | None) -> dict[str, str] | None:
+    """The DOI as the DOI Foundation asks it printed, ``https://doi.org/<doi>``: ``text`` as
+    written, ``href`` with the characters a URL reserves (``#``, ``?``, ``%``) encoded."""
+    if not doi:
+        return None
+    return {"text": f"https://doi.org/{doi}",
+            "href": f"https://doi.org/{quote(doi, safe='/:;()[]')}"}
 
 
 def changelog_context(project: Project, edition: Edition, release: Release,

@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import ReportError
 from ..fingerprint import digest
@@ -111,8 +112,50 @@ def open_key(request: SigningRequest, when: dt.datetime | None = None) -> Signer
                                            passphrase=request.passphrase)
     if signer is None:
         raise SigningError(f"{shown}: pyHanko could not load this key")
+    if request.timestamp_url is not None:
+        probe_timestamp(request.timestamp_url)
     fingerprint = digest(cert.public_bytes(Encoding.DER))
     return SignerKey(signer, name, fingerprint, request.timestamp_url)
+
+
+def probe_timestamp(url: str) -> None:
+    """Ask the authority for one timestamp now: an unreachable or wrong address is then one
+    error before anything is rendered, not a failure after every PDF was made."""
+    import asyncio
+
+    _quiet_imports()
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SigningError(f"timestamp authority {url}: not an http:// or https:// address; "
+                           "give --timestamp-url the address of an RFC 3161 timestamp authority")
+    try:
+        asyncio.run(HTTPTimeStamper(url, timeout=_TIMEOUT).async_timestamp(
+            bytes.fromhex(digest(b"")), "sha256"))
+    except Exception as exc:  # pyHanko wraps network failures; the cause says which
+        raise SigningError(f"timestamp authority {url}: no timestamp ({_why(exc)}); check "
+                           "--timestamp-url, or sign without it (PAdES B-B: no trusted "
+                           "signing time)") from None
+
+
+_TIMEOUT = 10  # seconds a timestamp authority may take to answer
+
+
+def _why(exc: BaseException) -> str:
+    """What went wrong in a timestamp request, in a few words, from the exception's causes."""
+    import socket
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, socket.gaierror):
+            return "host not found"
+        if isinstance(seen, TimeoutError):
+            return f"no answer within {_TIMEOUT} seconds"
+        seen = seen.__cause__ or seen.__context__
+    return str(exc)[:200] or type(exc).__name__
 
 
 def _common_name(cert: Any) -> str:
@@ -130,10 +173,13 @@ def sign(data: bytes, key: SignerKey, reason: str, location: str) -> bytes:
     from pyhanko.sign import fields, signers, timestamps
 
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    fields.append_signature_field(writer, fields.SigFieldSpec(SIGNATURE_FIELD))
+    _tag_field(writer, reason)
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD, reason=reason, location=location, name=key.name,
         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256")
-    stamper = timestamps.HTTPTimeStamper(key.timestamp_url) if key.timestamp_url else None
+    stamper = timestamps.HTTPTimeStamper(key.timestamp_url, timeout=_TIMEOUT) \
+        if key.timestamp_url else None
     try:
         out = signers.PdfSigner(meta, key.signer, timestamper=stamper).sign_pdf(
             writer, in_place=False)
@@ -143,6 +189,48 @@ def sign(data: bytes, key: SignerKey, reason: str, location: str) -> bytes:
     signed: bytes = out.getvalue()
     assert signed.startswith(data), "pyHanko rewrote the signed revision"
     return signed
+
+
+def _tag_field(writer: Any, description: str) -> None:
+    """Put the (invisible) signature widget in the structure tree, as PDF/UA-1 asks of every
+    annotation (7.18.1, 7.18.4: a widget sits in a Form element), with ``description`` as
+    its alternative text. Hiding it instead would break PDF/A, which forbids hidden
+    annotations; it is done in the signature's own update, so the signature covers it."""
+    from pyhanko.pdf_utils import generic
+
+    catalog = writer.root
+    if "/StructTreeRoot" not in catalog:
+        return  # an untagged PDF: nothing to keep consistent
+    form = catalog["/AcroForm"]["/Fields"]
+    widget_ref = next(form.raw_get(i) for i in range(len(form))
+                      if form[i].get("/T") == SIGNATURE_FIELD)
+    widget = widget_ref.get_object()
+    page_ref = widget.raw_get("/P")
+    tree = catalog["/StructTreeRoot"]
+    kids = tree.raw_get("/K")
+    document_ref = kids if isinstance(kids, generic.IndirectObject) else \
+        tree["/K"].raw_get(0)
+    numbers = tree["/ParentTree"]["/Nums"]
+    key = max(int(numbers[i]) for i in range(0, len(numbers), 2)) + 1 if len(numbers) else 0
+    name = generic.NameObject
+    element_ref = writer.add_object(generic.DictionaryObject({
+        name("/Type"): name("/StructElem"), name("/S"): name("/Form"),
+        name("/P"): document_ref, name("/Pg"): page_ref,
+        name("/Alt"): generic.TextStringObject(description),
+        name("/K"): generic.DictionaryObject({
+            name("/Type"): name("/OBJR"), name("/Obj"): widget_ref, name("/Pg"): page_ref})}))
+    document = document_ref.get_object()
+    children = document.get("/K")
+    if not isinstance(children, generic.ArrayObject):
+        children = generic.ArrayObject([] if children is None else [document.raw_get("/K")])
+    children.append(element_ref)
+    document[name("/K")] = children
+    numbers.extend([generic.NumberObject(key), element_ref])
+    tree[name("/ParentTreeNextKey")] = generic.NumberObject(key + 1)
+    widget[name("/StructParent")] = generic.NumberObject(key)
+    widget[name("/TU")] = generic.TextStringObject(description)
+    for changed in (document, numbers, tree, widget):
+        writer.update_container(changed)
 
 
 def read_signature(data: bytes, trust: list[bytes] | None = None) -> FoundSignature | None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from .. import __version__
+from ..compose.document import doi_link
 from ..compose.i18n import N_, Words
 from ..compose.pages import render_template
 from ..compose.render import RenderedEdition, format_date, licence_name
@@ -35,7 +36,7 @@ from .records import (
     manifest_dict,
     released_versions,
 )
-from .sitepages import accessibility_page, favicon, reviewed_by, with_reviewers
+from .sitepages import accessibility_page, favicon, reviewed_by
 
 if TYPE_CHECKING:
     import jinja2
@@ -301,7 +302,7 @@ def _page(project: Project, v: Version, versions: list[Version], kept: set[str],
             "pdf_url": next((absolute(project, f"{v.version}/{e['file']}") or e["pdf"]
                              for e in editions if e["pdf"]), None),
             "canonical": absolute(project, f"{v.version}/index.html" if home else "index.html"),
-            "icon": home + "favicon.ico", "doi": v.doi,
+            "icon": home + "favicon.ico", "doi": v.doi, "doi_link": doi_link(v.doi),
             "reviewed": reviewed_by(project, v.review),
             "sums": prefix + "SHA256SUMS" if f"{v.version}/SHA256SUMS" in kept else None,
             "manifest": prefix + "manifest.json" if f"{v.version}/manifest.json" in kept
@@ -325,8 +326,8 @@ def _render(templates: Templates, env: jinja2.Environment, name: str, site: dict
             feed: dict[str, Any] | None = None) -> bytes:
     context = {"site": site, "page": page, "css": css, "theme": theme, "feed": feed or {},
                "locale": site.get("lang")}  # the tool's words in the report's language
-    html = render_template(templates, name, context, env, page=name.endswith(".html"))
-    return with_reviewers(html, page.get("reviewed"), site["lang"]).encode("utf-8")
+    return render_template(templates, name, context, env,
+                           page=name.endswith(".html")).encode("utf-8")
 
 
 def _feed(slug: str, versions: list[Version]) -> dict[str, Any]:
@@ -352,12 +353,12 @@ def _feed(slug: str, versions: list[Version]) -> dict[str, Any]:
 
 def cite_text(project: Project, v: Version, words: Words) -> str:
     """How to cite one version of the briefing as a whole (every edition shares it), in the
-    report's language."""
+    report.s language; the template links the DOI after it."""
     r = project.report
     title = f"{r.title}: {r.subtitle}" if r.subtitle else r.title
     version = words.gettext("Version %(version)s") % {"version": v.version}
     return (f"{', '.join(a.name for a in r.authors)}. {title}. {version}. "
-            f"{r.organisation}; {v.date.year}." + (f" doi:{v.doi}" if v.doi else ""))
+            f"{r.organisation}; {v.date.year}.")
 
 
 def _csl_item(project: Project, v: Version) -> dict[str, Any]:

@@ -9,9 +9,8 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from ..compose.i18n import N_, Words
 from ..compose.pages import render_template
 from ..compose.templating import Templates
 from ..source.project import Project
@@ -19,7 +18,6 @@ from ..source.project import Project
 if TYPE_CHECKING:
     import jinja2
 
-_REVIEWED_BY = N_("Reviewed by %(names)s")  # review: {show_on_site: true}
 _MAX_STATEMENT = 5_000_000  # far more than a statement of any release holds
 
 
@@ -84,14 +82,3 @@ def reviewed_by(project: Project, summary: dict[str, Any] | None) -> str | None:
             name += f" ({format_date(dt.date.fromisoformat(approval['date']), lang)})"
         names.append(name)
     return "; ".join(names) or None
-
-
-def with_reviewers(page: str, names: str | None, lang: str) -> str:
-    """A version page with its "Reviewed by" line at the end of its masthead. Added here, not
-    in web/site.html: templates are part of every release's build fingerprint, and a report
-    that does not ask for the line keeps byte for byte the site (and fingerprints) it had."""
-    if not names:
-        return page
-    words = Words(lang)
-    line = escape(words.gettext(_REVIEWED_BY)) % {"names": names}
-    return page.replace("</header>", f'  <p class="reviewed">{line}</p>\n</header>', 1)
