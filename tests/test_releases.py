@@ -253,3 +253,55 @@ def test_a_change_rebuilds_only_the_edition_it_touches(cli, tiny, tmp_path):
     assert (tmp_path / POL).stat().st_mtime_ns == stamps[POL]
     assert (tmp_path / CLIN).stat().st_mtime_ns != stamps[CLIN]
     assert "Clinician-only guidance" in pdftext(tmp_path / CLIN)
+
+
+def test_a_release_made_before_a_template_change_is_kept_when_its_bytes_rebuild(
+        cli, tiny, tmp_path):
+    """A file added to the report's templates changes every build fingerprint but no byte:
+    publishing the released version again (a clean checkout in CI) keeps its record."""
+    out = tmp_path / "rel"
+    assert cli("release", "--source", tiny, "--out", out).exit_code == 0
+    record = tiny / "releases" / "1.0.0"
+    recorded = tree_snapshot(record)
+    (tiny / "templates").mkdir()
+    (tiny / "templates" / "notes.txt").write_text("Ideas for the next cover.\n")
+    fresh = tmp_path / "public"
+    result = cli("release", "--source", tiny, "--out", fresh)
+    assert result.exit_code == 0, result.stderr
+    assert ("release 1.0.0 was made by another tool or template version; this one builds "
+            "the recorded bytes, so the record stays as released\n") in result.stderr
+    assert tree_snapshot(record) == recorded
+    for name in ("manifest.json", "SHA256SUMS", "content.json"):
+        assert (fresh / "1.0.0" / name).read_bytes() == (record / name).read_bytes(), name
+    for name in (CLIN, POL):
+        assert (fresh / "1.0.0" / name).read_bytes() == (out / "1.0.0" / name).read_bytes()
+    before = tree_snapshot(fresh / "1.0.0")
+    again = cli("release", "--source", tiny, "--out", fresh)
+    assert again.exit_code == 0, again.stderr
+    assert ("release 1.0.0 already exists and is identical; nothing to do; site rewritten\n"
+            in again.stderr)
+    assert tree_snapshot(fresh / "1.0.0") == before and tree_snapshot(record) == recorded
+
+
+def test_a_template_change_that_changes_a_released_pdf_is_refused(cli, tiny, tmp_path):
+    from kratom_report.compose.templating import PACKAGE_TEMPLATES
+
+    out = tmp_path / "rel"
+    assert cli("release", "--source", tiny, "--out", out).exit_code == 0
+    record = tiny / "releases" / "1.0.0"
+    recorded = tree_snapshot(record)
+    cover = (PACKAGE_TEMPLATES / "cover.html").read_text()
+    (tiny / "templates").mkdir()
+    (tiny / "templates" / "cover.html").write_text(cover.replace("</section>",
+                                                                 "<p>New line</p></section>", 1))
+    fresh = tmp_path / "public"
+    result = cli("release", "--source", tiny, "--out", fresh)
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        f"{record}: version 1.0.0 was released from these sources, but this tool "
+        f"builds other bytes for {CLIN} (the tool or its templates changed since); a release "
+        "never changes. Publish it with the tool version that made it, or run 'kratom-report "
+        "version bump patch' (or minor, major), describe the change in the changelog, and "
+        "release the new version\n")
+    assert not fresh.exists() or not (fresh / "1.0.0").exists()
+    assert tree_snapshot(record) == recorded

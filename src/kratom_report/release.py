@@ -23,10 +23,12 @@ from .publish.output import ensure_folder, write_all
 from .publish.records import (
     Manifest,
     Signature,
+    build_fingerprints,
     content_document,
     load_manifest,
     manifest_dict,
     record_problems,
+    unsigned_sums,
 )
 from .publish.signing import SignerKey, SigningRequest, open_key, sign
 from .publish.site import site_files, write_site
@@ -87,26 +89,35 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
         r, composer.templates, "pdf", VARIANT, s.html) for r in editions for s in r.summaries}
     target, record = out / rel.version, root / "releases" / rel.version
     refuse_links([out, target, record.parent, record], folders=True)
-    existing = _same_release(rel.version, fingerprints, out, root, key)
+    contents = {r.edition.id: r.content_fingerprint for r in editions}
+    existing, rebuilt = _same_release(rel.version, fingerprints, contents, out, root, key)
     content = content_document(rel.version, rel.date.isoformat(),
                                {r.edition.id: r.record() for r in editions})
+    folders = Folders(target, record, existing)
     if target.is_dir() and target in existing and record in existing:
-        added = _add_missing_content(record, content)
-        say(f"release {rel.version} already exists and is identical; "
-            + (f"added its content record {relpath(added, root)}" if added else "nothing to do")
-            + "; site rewritten")
-        _site(project, out, rel.version, composer, editions)
-        return ReleaseResult(target, False,
-                             manifest_dict(load_manifest(out, rel.version, folder=())))
-    if target.exists() and target not in existing:
+        return _identical(project, out, folders, content, composer, editions, say)
+    if target.exists() and target not in existing + list(rebuilt):
         raise OutputError(target, "exists but is not a release folder; move it away first")
-    accepted = _evidence_gate(project)  # a new release only: one made stays as it was
-    review = _review_gate(project, rel.version)
+    made = next(iter(rebuilt.values()), None)  # as recorded by another tool or templates
+    # A new release only meets the gates; one made stays as it was.
+    accepted = _evidence_gate(project) if made is None else manifest_dict(made).get(
+        "accepted_overdue")
+    review = _review_gate(project, rel.version) if made is None else manifest_dict(made).get(
+        "review")
 
-    say(f"releasing version {rel.version} ({rel.date.isoformat()})")
+    say(f"{'rebuilding' if made else 'releasing'} version {rel.version} "
+        f"({rel.date.isoformat()})")
     if pieces is not None:
         say(f"assembling {len(pieces)} PDFs built in {', '.join(str(f) for f in assemble)}")
     products = _products(planned, composer, editions, say, jobs, pieces)
+    if made is not None:
+        _same_bytes(rel.version, rebuilt, products)
+        say(f"release {rel.version} was made by another tool or template version; this one "
+            "builds the recorded bytes, so the record stays as released")
+        fingerprints = build_fingerprints(made)
+        existing += list(rebuilt)
+        if target in existing and record in existing:
+            return _identical(project, out, folders, content, composer, editions, say)
     described = _described(project, rel.version, rel.date, products)  # the unsigned files
     products, signed = _signed(project, rel.version, products, key, say)
     files, manifest, sums = _release_files(project, rel.version, rel.date.isoformat(),
@@ -117,9 +128,37 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     if review is not None:
         manifest["review"] = review
     web = {p.target.edition: p.edition for p in products if p.target.fmt == "web"}
-    _write_release(project, out, Folders(target, record, existing), files, manifest, sums,
-                   content, web, composer)
+    _write_release(project, out, folders, files, manifest, sums, content, web, composer)
     return ReleaseResult(target, True, manifest)
+
+
+def _identical(project: Project, out: Path, where: Folders, content: bytes, composer: Composer,
+               editions: list[RenderedEdition], say: Progress) -> ReleaseResult:
+    """A release that exists in both places as this tree makes it: its site is rewritten, its
+    content record added if an older release lacks one, and nothing else changes."""
+    root, version = project.root, where.target.name
+    added = _add_missing_content(where.record, content)
+    say(f"release {version} already exists and is identical; "
+        + (f"added its content record {relpath(added, root)}" if added else "nothing to do")
+        + "; site rewritten")
+    _site(project, out, version, composer, editions)
+    return ReleaseResult(where.target, False,
+                         manifest_dict(load_manifest(out, version, folder=())))
+
+
+def _same_bytes(version: str, rebuilt: dict[Path, Manifest], products: list[Product]) -> None:
+    """Refuse unless every PDF built now is, byte for byte, the one each record lists
+    (before any signature): the sources are the same, the tool or its templates are not."""
+    made = {p.target.name: digest(p.data) for p in products if p.target.fmt == "pdf"}
+    for path, manifest in rebuilt.items():
+        for name, sha in unsigned_sums(manifest).items():
+            if made.get(name) != sha:
+                raise ReleaseError(
+                    f"{path}: version {version} was released from these sources, but this "
+                    f"tool builds other bytes for {name} (the tool or its templates changed "
+                    "since); a release never changes. Publish it with the tool version that "
+                    "made it, or run 'kratom-report version bump patch' (or minor, major), "
+                    "describe the change in the changelog, and release the new version")
 
 
 def _evidence_gate(project: Project) -> list[dict[str, str]]:
@@ -252,30 +291,36 @@ def _write_release(project: Project, out: Path, where: Folders, files: dict[str,
     write_all(later, durable=False)  # rewritten by every release run
 
 
-def _same_release(version: str, fingerprints: dict[str, str], out: Path, root: Path,
-                  key: SignerKey | None = None) -> list[Path]:
-    """The folders that already hold this release; refused if any holds other content, or
-    ``key`` would sign a release made unsigned or signed by another certificate, and a
-    damaged manifest is named as such."""
-    existing = []
+def _same_release(version: str, fingerprints: dict[str, str], contents: dict[str, str],
+                  out: Path, root: Path, key: SignerKey | None = None
+                  ) -> tuple[list[Path], dict[Path, Manifest]]:
+    """The folders that already hold this release as built now, and those that hold it from
+    the same sources (``contents``: content fingerprints) built by another tool or template
+    version, with their manifests (the bytes decide: :func:`_same_bytes`). Refused if any
+    holds other content, or ``key`` would sign a release made unsigned or signed by another
+    certificate; a damaged manifest is named as such."""
+    existing: list[Path] = []
+    rebuilt: dict[Path, Manifest] = {}
     for base, folder, shown in ((out, (), f"{out}/{version}/manifest.json"),
                                 (root, ("releases",), f"releases/{version}/manifest.json")):
         path = base.joinpath(*folder, version)
         if not os.path.lexists(path / "manifest.json"):
             continue
         manifest = load_manifest(base, version, shown, folder)
-        recorded = {row.edition: row.build_fingerprint for row in manifest.editions} | {
-            f"{row.edition}/{s.kind}": s.build_fingerprint
-            for row in manifest.editions for s in row.summaries or ()}
-        if recorded != fingerprints:
+        same_sources = {row.edition: row.content_fingerprint
+                        for row in manifest.editions} == contents
+        if build_fingerprints(manifest) != fingerprints and not same_sources:
             raise ReleaseError(
                 f"{path}: version {version} was already released with different content; "
                 "a release never changes. Run 'kratom-report version bump patch' (or minor, "
                 "major), describe the change in the changelog, and release the new version")
         if key is not None:
             _refuse_signing_again(path, manifest.editions[0].signature, key)
-        existing.append(path)
-    return existing
+        if build_fingerprints(manifest) == fingerprints:
+            existing.append(path)
+        else:
+            rebuilt[path] = manifest
+    return existing, rebuilt
 
 
 def _refuse_signing_again(path: Path, recorded: Signature | None, key: SignerKey) -> None:

@@ -203,6 +203,22 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where.lstrip('.') or 'top level'}: {what}{more}"
 
 
+def build_fingerprints(manifest: Manifest) -> dict[str, str]:
+    """The recorded build fingerprints: by edition id, and ``<edition>/<kind>`` for summaries."""
+    return {row.edition: row.build_fingerprint for row in manifest.editions} | {
+        f"{row.edition}/{s.kind}": s.build_fingerprint
+        for row in manifest.editions for s in row.summaries or ()}
+
+
+def unsigned_sums(manifest: Manifest) -> dict[str, str]:
+    """Each released PDF's SHA-256 as it was built, before any signature: what a rebuild
+    from the same sources must give, by file name."""
+    copies: list[Any] = []
+    for row in manifest.editions:
+        copies += [row, *([row.archival] if row.archival else []), *(row.summaries or ())]
+    return {c.file: c.signature.unsigned_sha256 if c.signature else c.sha256 for c in copies}
+
+
 def manifest_dict(manifest: Manifest) -> dict[str, Any]:
     """The manifest as the JSON data ``release`` wrote (absent optional parts left out)."""
     return manifest.model_dump(mode="json", exclude_none=True)
