@@ -34,7 +34,7 @@ from ..publish.output import ensure_folder, write_all
 from ..source.limits import limit_bytes
 from .kept import TemplatesKept, edition_inputs, shared_inputs
 from .previewsite import Page, PreviewServer, Site, bind
-from .reviewnotes import annotate, open_comments
+from .reviewnotes import annotate, open_comments, rows_positioned
 from .watch import Changes, interruptible
 
 if TYPE_CHECKING:
@@ -199,7 +199,10 @@ class WebBuilder:
         # The same plan, composed edition and web view ``build --format web`` and the site use.
         web, *pdfs = plan(project, editions=[edition_id], formats=["web", "pdf"]).targets
         composer = Composer(project, templates, self._bib)
-        r = composer.web(composer.edition(edition_id, review=self._review, summaries=False))
+        r = composer.edition(edition_id, review=self._review, summaries=False)
+        if self._review and r.context is not None:
+            r = replace(r, context=rows_positioned(r.context))
+        r = composer.web(r)
         return (Page(edition_id, r.edition.title, web.name, r.html.encode("utf-8")),
                 {t.summary: t.name for t in pdfs})
 

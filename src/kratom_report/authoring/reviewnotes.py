@@ -92,6 +92,32 @@ def annotate(doc: str, edition: str, comments: Sequence[Comment]) -> str:
     return _with_bar("".join(out), len(shown) + len(astray), astray)
 
 
+def rows_positioned(context: dict[str, Any]) -> dict[str, Any]:
+    """The composed edition's template context with each table row's source position on its
+    first cell. The print templates put a row's position on its ``<tr>``; the screen
+    templates do not (and stay as they are: they are part of every build's fingerprint), so
+    the preview carries it on the cell, where a row's note goes anyway."""
+    from markupsafe import Markup
+
+    def wrap(src: str | None, cell: Any) -> Any:
+        if not src:
+            return cell
+        return Markup('<span class="src-unit" data-src="%s">%s</span>') % (src, cell)
+
+    def block(b: dict[str, Any]) -> dict[str, Any]:
+        srcs = b.get("row_src") or []
+        if b.get("type") == "table" and any(srcs):
+            return {**b, "rows": [[wrap(src, row[0]), *row[1:]] if row else row
+                                  for src, row in zip(srcs, b["rows"], strict=True)]}
+        if b.get("type") == "evidence_table" and any(srcs):
+            return {**b, "rows": [{**row, "study": wrap(src, row["study"])}
+                                  for src, row in zip(srcs, b["rows"], strict=True)]}
+        return b
+
+    return {**context, "sections": [{**s, "blocks": [block(b) for b in s["blocks"]]}
+                                     for s in context["sections"]]}
+
+
 def note(c: Comment) -> str:
     """One comment as a margin note: reviewer and date, the text (and what it quotes), id."""
     e = lambda v: html.escape(str(v))  # noqa: E731 - every field is reviewers' text
