@@ -691,3 +691,44 @@ def test_open_review_comments_show_beside_their_text_and_go_when_resolved(tiny, 
     assert body[:start] + body[end:] == built[0].path.read_text(encoding="utf-8").replace(
         "form-action 'none'\">",
         f"form-action 'none'; script-src 'nonce-{nonce}'; connect-src 'self'\">", 1)
+
+
+def test_a_rebuild_parses_only_the_edited_text_and_keeps_the_templates_until_one_changes(
+        tiny, tmp_path, monkeypatch):
+    """Issue 33: what a rebuild keeps (Markdown tokens of unchanged texts, compiled templates
+    and inlined stylesheets) is what doing it again would give, and a change is picked up."""
+    from kratom_report.compose.templating import PACKAGE_TEMPLATES, Templates
+    from kratom_report.source.texts import MARKDOWN
+
+    parsed: list[str] = []
+    inlined: list[str] = []
+    real_parse, real_inline = MARKDOWN.parse, Templates._inline
+    monkeypatch.setattr(MARKDOWN, "parse", lambda text, env=None: (
+        parsed.append(text), real_parse(text, env))[1])
+    monkeypatch.setattr(Templates, "_inline", lambda self, source, **kw: (
+        inlined.append(source.name), real_inline(self, source, **kw))[1])
+    builder = WebBuilder(tiny, ("clinician",), tmp_path / "out")
+    builder.build()
+    assert "Refer when needed." in parsed and "web.css" in inlined
+    parsed.clear()
+    inlined.clear()
+
+    intro = tiny / "report" / "sections" / "intro.yaml"
+    save_like_an_editor(intro, "Shared paragraph citing", "Shared paragraph, edited, citing")
+    pages, changed = builder.build()
+    assert parsed == ["Shared paragraph, edited, citing one source [@kruegel2016synthetic].\n\n"
+                      "## A subheading\n\nA second paragraph with two sources "
+                      "[@dea2016notice; @cdc2018salmonella, p. 2].\n"]
+    assert inlined == []
+    assert changed == ["tiny-briefing-clinician-v1.0.0.html"]
+
+    # A stylesheet of the report's own replaces the kept templates at once.
+    (tiny / "templates" / "web").mkdir(parents=True)
+    css = (PACKAGE_TEMPLATES / "web" / "web.css").read_text(encoding="utf-8")
+    (tiny / "templates" / "web" / "web.css").write_text(css + "\n.kr-own-rule { color: red }\n",
+                                                        encoding="utf-8")
+    pages, changed = builder.build()
+    assert changed == ["tiny-briefing-clinician-v1.0.0.html"]
+    assert b".kr-own-rule { color: red }" in pages[0].html
+    fresh = build(tiny, BuildRequest(fmt="web", editions=("clinician",), out=tmp_path / "web"))
+    assert pages[0].html == fresh[0].path.read_bytes()

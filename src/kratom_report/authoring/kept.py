@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..compose.templating import Templates
 from ..fingerprint import Hasher, add_files, add_templates, json_digest
@@ -90,3 +90,20 @@ def edition_inputs(project: Project, edition_id: str, shared: str) -> str:
                  for s in select(project, edition)]
     return json_digest({"shared": shared, "edition": edition.model_dump(mode="json"),
                         "selection": selection})
+
+
+class CarriedTokens(dict[str, list[Any]]):
+    """One load's Markdown tokens of each text (``load_project(parsed=...)``), where a text
+    the last load parsed is taken from ``last``, not parsed again: the checks only read
+    tokens, and a save changes a few texts of hundreds. The caller keeps only this load's
+    texts for the next one, so the memo does not grow with every edit."""
+
+    def __init__(self, last: dict[str, list[Any]]) -> None:
+        super().__init__()
+        self.last = last
+
+    def get(self, text: str, default: Any = None) -> Any:
+        found = super().get(text)
+        if found is None and text in self.last:
+            found = self[text] = self.last[text]
+        return default if found is None else found

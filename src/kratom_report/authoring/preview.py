@@ -24,7 +24,7 @@ import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..atomic import scratch_folder
 from ..errors import ProblemsError, ReportError, UnknownEdition
@@ -32,7 +32,7 @@ from ..fingerprint import Hasher, add_files, json_digest
 from ..pipeline import Composer, plan, requested
 from ..publish.output import ensure_folder, write_all
 from ..source.limits import limit_bytes
-from .kept import TemplatesKept, edition_inputs, shared_inputs
+from .kept import CarriedTokens, TemplatesKept, edition_inputs, shared_inputs
 from .previewsite import Page, PreviewServer, Site, bind
 from .reviewnotes import annotate, open_comments, rows_positioned
 from .watch import Changes, interruptible
@@ -53,7 +53,7 @@ class PreviewOptions:
     out: Path | None = None  # None: a temporary folder, removed on exit
     pdf: bool = False
     open_browser: bool = False
-    debounce: float = 0.03  # seconds of quiet before a rebuild starts
+    debounce: float = 0.01  # seconds of quiet before a rebuild starts (a save is one burst)
     poll: float = 0.5  # how often files outside report/ and templates/ are checked
 
 
@@ -140,6 +140,7 @@ class WebBuilder:
         self._unwritten: list[str] = []
         self._review = False  # compose with source positions (while comments are open)
         self._templates = TemplatesKept()
+        self._tokens: dict[str, list[Any]] = {}  # the last good load's Markdown tokens
 
     def build(self, early: Callable[[Page], None] | None = None,
               first: frozenset[str] = frozenset()) -> tuple[list[Page], list[str]]:
@@ -150,7 +151,9 @@ class WebBuilder:
         """
         from ..source.project import load_project
 
-        project = load_project(self.root)
+        tokens = CarriedTokens(self._tokens)
+        project = load_project(self.root, parsed=tokens)
+        self._tokens = dict(tokens)
         wanted = requested(project, self.editions)
         comments = open_comments(project.root, project.report.version)
         self._review = bool(comments)
