@@ -44,6 +44,7 @@ STYLE = (
     ".kr-review-id{font:11px ui-monospace,monospace;color:#6b5a2e}"
     "@media (min-width:68rem){.kr-review-note{position:absolute;right:1rem;width:14rem;"
     "margin:0}}"
+    "#kr-review-bar .kr-review-note{position:static;width:auto;margin:.15rem 0}"
     "#kr-review-show:not(:checked)~* .kr-review-note{display:none}"
     "#kr-review-show:not(:checked)~#kr-review-bar .kr-review-hide,"
     "#kr-review-show:checked~#kr-review-bar .kr-review-showing{display:none}"
