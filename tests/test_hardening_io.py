@@ -138,7 +138,7 @@ def test_preview_never_reads_a_style_linked_outside_or_a_huge_one_in_full(
 
 def test_preview_shared_inputs_skip_links_out_and_fifos(tmp_path: Path,
                                                         opened: list[str]) -> None:
-    from kratom_report.compose.templating import Templates
+    from kratom_report.authoring.kept import shared_inputs
 
     root = _copy(FIXTURES / "tiny", tmp_path / "tiny")
     outside = tmp_path / "outside.yaml"
@@ -147,7 +147,7 @@ def test_preview_shared_inputs_skip_links_out_and_fifos(tmp_path: Path,
     os.mkfifo(root / "report" / "data" / "pipe.yaml")  # reading it would hang the preview
     project = load_project(root)
     opened.clear()
-    preview_mod._shared_inputs(project, Templates.for_root(root), None)
+    shared_inputs(project, "", None)
     assert str(outside) not in opened
     assert not [p for p in opened if p.endswith("pipe.yaml")]
 

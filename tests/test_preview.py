@@ -563,3 +563,172 @@ def subscribed(driver) -> bool:
     """The page's event stream is open (the script marks the page when it is)."""
     return driver.execute_script(
         "return document.documentElement.getAttribute('data-preview') === 'live'")
+
+
+def _comment(cid: str, source: str, text: str, status: str = "open", **more) -> dict:
+    return {"id": cid, "reviewer": "Dr A. Lee", "date": "2026-12-07", "edition": "clinician",
+            "source": source, "kind": "note", "quote": None, "comment": text,
+            "status": status, "round": 1, **more}
+
+
+def _write_reviews(root: Path, comments: list[dict]) -> None:
+    import yaml
+
+    folder = root / "report" / "reviews"
+    folder.mkdir(exist_ok=True)
+    tmp = folder / ".1.0.0.yaml.swp"
+    tmp.write_text(yaml.safe_dump({"version": "1.0.0", "rounds": 1, "comments": comments,
+                                   "approvals": []}), encoding="utf-8")
+    os.replace(tmp, folder / "1.0.0.yaml")
+
+
+class _Positioned:
+    """The text of each element carrying ``data-src`` and the review notes inside it."""
+
+    def __init__(self, page: str) -> None:
+        from html.parser import HTMLParser
+
+        self.text: dict[str, str] = {}
+        self.notes: dict[str, list[str]] = {}
+        stack: list[tuple[str, str | None, bool]] = []  # (tag, data-src, inside a note)
+        found = self
+        void = {"meta", "link", "img", "br", "hr", "input", "col", "wbr", "source"}
+
+        class Parser(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                if tag in void:
+                    return
+                a = dict(attrs)
+                note = "kr-review-note" in (a.get("class") or "")
+                stack.append((tag, a.get("data-src"), note))
+                if note:
+                    for _, src, _ in stack:
+                        if src:
+                            found.notes.setdefault(src, []).append("")
+
+            def handle_endtag(self, tag):
+                while stack and stack.pop()[0] != tag:
+                    pass
+
+            def handle_data(self, data):
+                in_note = any(n for _, _, n in stack)
+                for _, src, _ in stack:
+                    if src and in_note:
+                        found.notes[src][-1] += data
+                    elif src:
+                        found.text[src] = found.text.get(src, "") + data
+
+        Parser().feed(page)
+
+
+def test_open_review_comments_show_beside_their_text_and_go_when_resolved(tiny, tmp_path):
+    """Issue 31: comments of reviews/<version>.yaml as margin notes, escaped, in the preview
+    only; resolving them takes them away and the page is build's again."""
+    from kratom_report.authoring.reviews import set_status
+
+    page = "tiny-briefing-clinician-v1.0.0.html"
+    server = Preview(tiny, PreviewOptions(editions=("clinician",), debounce=0.05))
+    events = Events(server.host, server.port, page=page)
+    try:
+        _, headers, before = server.get(f"/{page}")
+        assert "kr-review" not in before and "data-src" not in before
+        _write_reviews(tiny, [
+            _comment("c1", "report/sections/intro.yaml:7:7", "Is there a newer source?"),
+            _comment("c2", "report/sections/intro.yaml:11:7", "Already answered.",
+                     status="resolved"),
+            _comment("c3", "report/sections/intro.yaml:11:7",
+                     'Say which two. <script>alert("x")</script> & more', reviewer="<b>Eve</b>"),
+            _comment("c4", "report/sections/intro.yaml:21:18", "Is n really 0?"),
+            _comment("c5", "report/report.yaml:22:10", "Drop this message.", kind="strike-out",
+                     quote="Refer when needed."),
+            _comment("c6", "report/sections/intro.yaml:99:1", "Where did this go?"),
+            _comment("c7", "report/sections/intro.yaml:99:1", "Another edition's.",
+                     edition="policymaker"),
+        ])
+        assert events.next("reload")["changed"] == [page]
+        status, after_headers, body = server.get(f"/{page}")
+        assert status == 200
+        found = _Positioned(body)
+        intro = "report/sections/intro.yaml"
+        assert found.text[f"{intro}:7:7"].startswith("Shared paragraph citing one source")
+        assert found.notes[f"{intro}:7:7"] == ["Dr A. Lee 2026-12-07Is there a newer source?c1"]
+        assert found.text[f"{intro}:11:7"].startswith("A second paragraph with two sources")
+        assert found.notes[f"{intro}:11:7"] == [
+            '<b>Eve</b> 2026-12-07Say which two. <script>alert("x")</script> & morec3']
+        assert found.text[f"{intro}:21:18"].startswith("Kruegel")  # the table row
+        assert found.notes[f"{intro}:21:18"] == ["Dr A. Lee 2026-12-07Is n really 0?c4"]
+        assert found.text["report/report.yaml:22:10"] == "Refer when needed."
+        assert found.notes["report/report.yaml:22:10"] == [
+            "Dr A. Lee 2026-12-07Drop this message. Refer when needed.c5"]
+        assert "Already answered." not in body  # resolved: hidden
+        assert "Another edition&#x27;s." not in body  # astray, and of another edition
+        # The bar counts what this page shows and lists what it cannot place.
+        bar = body[body.index('<aside id="kr-review-bar"'):]
+        bar = bar[:bar.index("</aside>")]
+        assert "5 open review comments" in bar
+        assert "1 of them is not beside any text of this page" in bar
+        assert f"{intro}:99:1: " in bar and "Where did this go?" in bar
+        # Reviewers' text stays text; the only script is the preview's, under the same policy.
+        assert body.count("<script") == 1
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in body
+        assert "&lt;b&gt;Eve&lt;/b&gt;" in body
+        assert after_headers["Content-Security-Policy"].split("'nonce-")[0] == \
+            headers["Content-Security-Policy"].split("'nonce-")[0]
+
+        set_status(tiny, "c7", "resolved")  # not on this page: no reload of its own
+        for cid in ("c1", "c3", "c4", "c5", "c6"):
+            set_status(tiny, cid, "resolved")
+            events.next("reload")
+        _, _, body = server.get(f"/{page}")
+    finally:
+        events.close()
+        server.close()
+    # None open: the page is build's web edition again, plus the reload script only.
+    built = build(tiny, BuildRequest(fmt="web", editions=("clinician",), out=tmp_path / "web"))
+    start = body.index('<style id="kr-preview-style">')
+    end = body.index("</script>", start) + len("</script>\n")
+    nonce = body.split("'nonce-")[1].split("'")[0]
+    assert body[:start] + body[end:] == built[0].path.read_text(encoding="utf-8").replace(
+        "form-action 'none'\">",
+        f"form-action 'none'; script-src 'nonce-{nonce}'; connect-src 'self'\">", 1)
+
+
+def test_a_rebuild_parses_only_the_edited_text_and_keeps_the_templates_until_one_changes(
+        tiny, tmp_path, monkeypatch):
+    """Issue 33: what a rebuild keeps (Markdown tokens of unchanged texts, compiled templates
+    and inlined stylesheets) is what doing it again would give, and a change is picked up."""
+    from kratom_report.compose.templating import PACKAGE_TEMPLATES, Templates
+    from kratom_report.source.texts import MARKDOWN
+
+    parsed: list[str] = []
+    inlined: list[str] = []
+    real_parse, real_inline = MARKDOWN.parse, Templates._inline
+    monkeypatch.setattr(MARKDOWN, "parse", lambda text, env=None: (
+        parsed.append(text), real_parse(text, env))[1])
+    monkeypatch.setattr(Templates, "_inline", lambda self, source, **kw: (
+        inlined.append(source.name), real_inline(self, source, **kw))[1])
+    builder = WebBuilder(tiny, ("clinician",), tmp_path / "out")
+    builder.build()
+    assert "Refer when needed." in parsed and "web.css" in inlined
+    parsed.clear()
+    inlined.clear()
+
+    intro = tiny / "report" / "sections" / "intro.yaml"
+    save_like_an_editor(intro, "Shared paragraph citing", "Shared paragraph, edited, citing")
+    pages, changed = builder.build()
+    assert parsed == ["Shared paragraph, edited, citing one source [@kruegel2016synthetic].\n\n"
+                      "## A subheading\n\nA second paragraph with two sources "
+                      "[@dea2016notice; @cdc2018salmonella, p. 2].\n"]
+    assert inlined == []
+    assert changed == ["tiny-briefing-clinician-v1.0.0.html"]
+
+    # A stylesheet of the report's own replaces the kept templates at once.
+    (tiny / "templates" / "web").mkdir(parents=True)
+    css = (PACKAGE_TEMPLATES / "web" / "web.css").read_text(encoding="utf-8")
+    (tiny / "templates" / "web" / "web.css").write_text(css + "\n.kr-own-rule { color: red }\n",
+                                                        encoding="utf-8")
+    pages, changed = builder.build()
+    assert changed == ["tiny-briefing-clinician-v1.0.0.html"]
+    assert b".kr-own-rule { color: red }" in pages[0].html
+    fresh = build(tiny, BuildRequest(fmt="web", editions=("clinician",), out=tmp_path / "web"))
+    assert pages[0].html == fresh[0].path.read_bytes()

@@ -153,15 +153,17 @@ class Composer:
         return cls(project, templates or _Templates.for_root(project.root), {})
 
     def edition(self, edition_id: str, *, paper: str | None = None,
-                marks: ChangeMarks | None = None, review: bool = False) -> RenderedEdition:
+                marks: ChangeMarks | None = None, review: bool = False,
+                summaries: bool = True) -> RenderedEdition:
         """One composed edition (its print HTML included); raises ProblemsError. A review
-        copy's edition carries source positions and no summaries."""
+        copy's edition carries source positions and no summaries; ``summaries=False`` skips
+        them too (the preview serves web pages only, which name the summaries, not hold them)."""
         from .compose.render import render_edition
         from .compose.summary import compose_summaries
 
         r = render_edition(self.project, edition_id, paper=paper, bib_cache=self.bib_cache,
                            marks=marks, templates=self.templates, review=review)
-        if marks is not None or review or not r.edition.summaries:
+        if marks is not None or review or not summaries or not r.edition.summaries:
             return r
         return replace(r, summaries=compose_summaries(
             self.project, r, self.templates, self.bib_cache, read_at(self.project, edition_id)))

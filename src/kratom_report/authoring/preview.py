@@ -22,19 +22,19 @@ import threading
 import time
 import webbrowser
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..atomic import scratch_folder
 from ..errors import ProblemsError, ReportError, UnknownEdition
-from ..fingerprint import Hasher, add_files, add_templates, json_digest
+from ..fingerprint import Hasher, add_files, json_digest
 from ..pipeline import Composer, plan, requested
 from ..publish.output import ensure_folder, write_all
 from ..source.limits import limit_bytes
-from ..source.paths import is_inside
-from ..source.reportfile import listed_references
+from .kept import CarriedTokens, TemplatesKept, edition_inputs, shared_inputs
 from .previewsite import Page, PreviewServer, Site, bind
+from .reviewnotes import annotate, open_comments, rows_positioned
 from .watch import Changes, interruptible
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class PreviewOptions:
     out: Path | None = None  # None: a temporary folder, removed on exit
     pdf: bool = False
     open_browser: bool = False
-    debounce: float = 0.03  # seconds of quiet before a rebuild starts
+    debounce: float = 0.01  # seconds of quiet before a rebuild starts (a save is one burst)
     poll: float = 0.5  # how often files outside report/ and templates/ are checked
 
 
@@ -123,7 +123,9 @@ class WebBuilder:
     formatted references (while every reference, the report's own .csl files and the tool are
     the same, a cached entry is exactly what the CSL processor would give again), and each
     edition's page (while its selected blocks and every other input file are the same, so an
-    edit to one edition's blocks re-renders only that edition).
+    edit to one edition's blocks re-renders only that edition). While review comments are open
+    the editions are composed with source positions and each page shows its comments
+    (:mod:`.reviewnotes`); a change to the comments alone re-renders nothing.
     """
 
     def __init__(self, root: Path, editions: tuple[str, ...], out: Path,
@@ -136,6 +138,9 @@ class WebBuilder:
         # edition -> (inputs, page, its PDFs: the edition's under "", its summaries' by kind)
         self._kept: dict[str, tuple[str, Page, dict[str, str]]] = {}
         self._unwritten: list[str] = []
+        self._review = False  # compose with source positions (while comments are open)
+        self._templates = TemplatesKept()
+        self._tokens: dict[str, list[Any]] = {}  # the last good load's Markdown tokens
 
     def build(self, early: Callable[[Page], None] | None = None,
               first: frozenset[str] = frozenset()) -> tuple[list[Page], list[str]]:
@@ -144,19 +149,29 @@ class WebBuilder:
         Editions whose pages are named in ``first`` (pages open in a browser) render first,
         and each goes to ``early`` as soon as it is ready, before the other editions render.
         """
-        from ..compose.templating import Templates
         from ..source.project import load_project
 
-        project = load_project(self.root)
+        tokens = CarriedTokens(self._tokens)
+        project = load_project(self.root, parsed=tokens)
+        self._tokens = dict(tokens)
         wanted = requested(project, self.editions)
+        comments = open_comments(project.root, project.report.version)
+        self._review = bool(comments)
         self._keep_bib_if_same(project)
-        templates = Templates.for_root(project.root)
-        shared = _shared_inputs(project, templates, self.skip)
+        templates, templates_key = self._templates.get(project.root)
+        shared = shared_inputs(project, templates_key, self.skip) + ("+review" * self._review)
+
+        def shown(page: Page) -> Page:
+            if not comments:
+                return page
+            doc = annotate(page.html.decode("utf-8"), page.edition, comments)
+            return replace(page, html=doc.encode("utf-8"))
+
         kept: dict[str, tuple[str, Page, dict[str, str]]] = {}
         problems = []
-        shown = {e for e, (_, page, _) in self._kept.items() if page.name in first}
-        for edition_id in sorted(wanted, key=lambda e: e not in shown):
-            inputs = _edition_inputs(project, edition_id, shared)
+        opened = {e for e, (_, page, _) in self._kept.items() if page.name in first}
+        for edition_id in sorted(wanted, key=lambda e: e not in opened):
+            inputs = edition_inputs(project, edition_id, shared)
             previous = self._kept.get(edition_id)
             if previous and previous[0] == inputs:
                 kept[edition_id] = previous
@@ -166,11 +181,11 @@ class WebBuilder:
             except ProblemsError as exc:
                 problems += exc.problems
                 continue
-            if early and edition_id in shown:
-                early(kept[edition_id][1])
+            if early and edition_id in opened:
+                early(shown(kept[edition_id][1]))
         if problems:
             raise ProblemsError(list(dict.fromkeys(problems)))
-        pages = [kept[e][1] for e in wanted]
+        pages = [shown(kept[e][1]) for e in wanted]
         old = {p.name: p.html for p in self.pages}
         changed = [p.name for p in pages if old.get(p.name) != p.html]
         self._kept = kept
@@ -187,7 +202,10 @@ class WebBuilder:
         # The same plan, composed edition and web view ``build --format web`` and the site use.
         web, *pdfs = plan(project, editions=[edition_id], formats=["web", "pdf"]).targets
         composer = Composer(project, templates, self._bib)
-        r = composer.web(composer.edition(edition_id))
+        r = composer.edition(edition_id, review=self._review, summaries=False)
+        if self._review and r.context is not None:
+            r = replace(r, context=rows_positioned(r.context))
+        r = composer.web(r)
         return (Page(edition_id, r.edition.title, web.name, r.html.encode("utf-8")),
                 {t.summary: t.name for t in pdfs})
 
@@ -211,34 +229,6 @@ class WebBuilder:
         key = json_digest({"refs": refs, "tool": __version__, "styles": styles.hexdigest()})
         if key != self._bib_key:
             self._bib_key, self._bib = key, {}
-
-
-def _shared_inputs(project: Project, templates: Templates, skip: Path | None) -> str:
-    """Hash of every input but the section files: report.yaml, references, data, changelog,
-    theme files and templates, by the build's own rules (``fingerprint.add_files``)."""
-    from .. import __version__
-
-    sections = {located.doc.path.resolve() for located in project.sections}
-    files = sorted(p for p in project.report_dir.rglob("*") if p.is_file())
-    kept = [path for path in dict.fromkeys(files + listed_references(project.root))
-            if path.resolve() not in sections
-            and (skip is None or not is_inside(skip, path))]
-    h = Hasher(__version__.encode())
-    add_files(h, project.root, kept, limit_bytes(project.report.max_file_mb))
-    add_templates(h, templates.files())
-    return h.hexdigest()
-
-
-def _edition_inputs(project: Project, edition_id: str, shared: str) -> str:
-    """``shared`` plus this edition's own selection: equal means the page cannot differ."""
-    from ..compose.editions import get_edition, select
-
-    edition = get_edition(project, edition_id)
-    selection = [{"section": s.section.model_dump(mode="json", exclude={"blocks"}),
-                  "blocks": [(i, b.model_dump(mode="json")) for i, b in s.blocks]}
-                 for s in select(project, edition)]
-    return json_digest({"shared": shared, "edition": edition.model_dump(mode="json"),
-                        "selection": selection})
 
 
 def _first_build(builder: WebBuilder, site: Site, say: Say) -> None:

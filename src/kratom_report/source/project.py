@@ -60,10 +60,14 @@ class Project:
         return self.root / "report"
 
 
-def load_project(root: Path) -> Project:
+def load_project(root: Path, *, parsed: dict[str, list[Any]] | None = None) -> Project:
     """Load every file of the report; raise ProblemsError listing all problems found. One
     mistake is one message: a part that fails (report.yaml's editions, a reference file) is
-    reported where it is, and the checks that depend on it are skipped, not failed."""
+    reported where it is, and the checks that depend on it are skipped, not failed.
+
+    ``parsed``: each text's Markdown tokens (see ``texts.parse_once``), filled as texts are
+    read; a caller that loads again and again (the preview) passes the last load's, so
+    unchanged texts are not parsed again."""
     problems: list[Problem] = []
     if not is_inside(root, root / "report"):  # a link out: say so, not blame report.yaml
         raise ProblemsError([Problem("report/", message=outside_message("folder", "report"))])
@@ -93,7 +97,7 @@ def load_project(root: Path) -> Project:
     warnings: list[Problem] = []
     if report is not None:
         check_languages(report, report_doc, sections, block_in_edition, problems, warnings)
-    parsed: dict[str, list[Any]] = {}  # each text's markdown tokens, shared by the checks
+    parsed = {} if parsed is None else parsed  # each text's tokens, shared by the checks
     cited = _check_citations(parts.texts, report_doc, sections, data, references, unavailable,
                              problems, warnings, parsed)
     facts, notes = facts_and_notes(root, report_doc, parts, sections, data, references,

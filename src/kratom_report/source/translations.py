@@ -7,6 +7,7 @@ language; a block without one prints the original, with a located warning naming
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ DOMAIN = "kratom_report"
 BUILT_IN = "en"  # the msgids: no catalog needed
 
 
+@functools.cache  # the package's own files: asked for every word a page prints
 def catalog_languages() -> tuple[str, ...]:
     """Every language the tool's words are shipped in, English first."""
     shipped = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
