@@ -289,13 +289,13 @@ def test_resolve_reopen_approve_and_the_release_gate(review_copy, tiny, cli, tmp
     approved = cli("--source", tiny, "review", "approve", "--by", "Dr A. Lee", "--role",
                    "Clinical lead")
     assert approved.stdout == "approved by Dr A. Lee (Clinical lead) on 2026-12-06\n"
-    assert cli("--source", tiny, "review", "approve", "--by", "B. Ng").exit_code == 0
+    assert cli("--source", tiny, "review", "approve", "--by", "B. Ng <Q&A>").exit_code == 0
     released = cli("--source", tiny, "release", "--out", out)
     assert released.exit_code == 0, released.output
     manifest = json.loads((out / "1.0.0" / "manifest.json").read_text())
     assert manifest["review"] == {"rounds": 1, "comments": 4, "resolved": 4, "approvals": [
         {"by": "Dr A. Lee", "role": "Clinical lead", "date": "2026-12-06"},
-        {"by": "B. Ng", "date": "2026-12-06"}]}
+        {"by": "B. Ng <Q&A>", "date": "2026-12-06"}]}
     assert not any(p.name.endswith("-review.pdf") for p in out.rglob("*.pdf"))
     pages = (out / "index.html", out / "1.0.0" / "index.html")
     assert not any("Reviewed by" in p.read_text() or 'class="reviewed"' in p.read_text()
@@ -306,7 +306,7 @@ def test_resolve_reopen_approve_and_the_release_gate(review_copy, tiny, cli, tmp
     assert again.exit_code == 0 and "site rewritten" in again.stderr, again.output
     for page in pages:
         assert ('<p class="reviewed">Reviewed by Dr A. Lee, Clinical lead (6 December 2026); '
-                "B. Ng (6 December 2026)</p>") in page.read_text(), page
+                "B. Ng &lt;Q&amp;A&gt; (6 December 2026)</p>") in page.read_text(), page
 
 
 # Each unit of tests/fixtures/review-forms/forms.yaml (and a plain key message over two lines)
@@ -375,13 +375,11 @@ def test_every_way_of_writing_a_text_maps_to_its_exact_line(tiny, cli, tmp_path)
         phrase: f"report/{where}" for phrase, where in FORMS.items()}
 
 
-def test_reviewed_by_is_in_the_report_language_and_escaped():
-    from kratom_report.publish.sitepages import with_reviewers
+def test_reviewed_by_is_in_the_report_language():
+    """The site template prints the line with the report's catalog (escaping: the release
+    gate test above, with a name holding markup characters)."""
+    from kratom_report.compose.i18n import Words
 
-    page = "<header>\n  <h1>T</h1>\n</header>\n<footer></footer>\n</header>"
-    assert with_reviewers(page, None, "fr") == page
-    assert with_reviewers(page, "A. <b>Lee</b>", "fr") == (
-        '<header>\n  <h1>T</h1>\n  <p class="reviewed">Relu par A. &lt;b&gt;Lee&lt;/b&gt;</p>\n'
-        "</header>\n<footer></footer>\n</header>")
-    for lang, words in (("es", "Revisado por"), ("th", "ตรวจทานโดย")):
-        assert f'<p class="reviewed">{words} B. Ng</p>' in with_reviewers(page, "B. Ng", lang)
+    for lang, words in (("en", "Reviewed by"), ("fr", "Relu par"), ("es", "Revisado por"),
+                        ("th", "ตรวจทานโดย")):
+        assert Words(lang).gettext("Reviewed by %(names)s") == words + " %(names)s", lang
