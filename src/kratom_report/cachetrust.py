@@ -167,10 +167,14 @@ def read_entry(kind: str, key: str) -> str | None:
 def write_entry(kind: str, key: str, payload: str) -> None:
     """Store ``payload`` under ``key`` atomically; a cache that cannot be written is not kept."""
     found = _entry_place(kind, key)
-    data = json.dumps({"format": ENTRY_FORMAT, "payload": payload,
-                       "mac": mac(found[1], kind, key, payload) if found else ""},
-                      ensure_ascii=False).encode("utf-8")
-    if found is None or len(data) > MAX_ENTRY_BYTES:
+    if found is None:
+        return
+    try:
+        data = json.dumps({"format": ENTRY_FORMAT, "payload": payload,
+                           "mac": mac(found[1], kind, key, payload)}).encode("utf-8")
+    except UnicodeError:
+        return
+    if len(data) > MAX_ENTRY_BYTES:
         return
     from .atomic import write_all
     from .errors import OutputError

@@ -66,7 +66,7 @@ def _payload(doc: YamlDoc) -> str | None:
                            "values": [[list(k), *v] for k, v in doc.values.items()],
                            "keys": [[list(k), *v] for k, v in doc.keys.items()],
                            "raw": [[list(k), v] for k, v in doc.raw.items()]},
-                          ensure_ascii=False, allow_nan=False)
+                          allow_nan=False)  # ASCII: a lone surrogate cannot break the MAC
     except (TypeError, ValueError, RecursionError):
         return None
 
