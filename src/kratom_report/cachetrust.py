@@ -11,6 +11,9 @@ others can write to), so nothing read from it is used unless the tool can authen
   **outside** the cache folder, in ``$XDG_STATE_HOME/kratom-report/cache-key`` (default
   ``~/.local/state``), 0600, in a folder held to the same rules: a cache restored from
   elsewhere brings its entries but never the key that would make them pass.
+
+Below the two rules, the one store for small caches (:func:`read_entry`, :func:`write_entry`):
+one file per entry, in a folder per kind held to the same rules.
 """
 
 from __future__ import annotations
@@ -149,9 +152,11 @@ def read_entry(kind: str, key: str) -> str | None:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
             return None
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            raw = handle.read(MAX_ENTRY_BYTES + 1)
-        entry = json.loads(raw.decode("utf-8"))
+        chunks, size = [], 0
+        while size <= info.st_size and (chunk := os.read(fd, info.st_size + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        entry = json.loads(b"".join(chunks).decode("utf-8"))
     except (OSError, ValueError):
         return None
     finally:

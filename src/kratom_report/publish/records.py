@@ -295,7 +295,7 @@ def _checked_key(root: Path, version: str) -> str | None:
     cannot be read (the full check then says why)."""
     from ..compose import record
 
-    files = []
+    files: list[str | None] = []
     for name in ("manifest.json", "content.json"):
         if name == "content.json" and \
                 not os.path.lexists(root / "releases" / version / "content.json"):
