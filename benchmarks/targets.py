@@ -129,7 +129,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
             res["profiles"][name] = summarize(prof)
     run([KR, "check", *src], env=env)  # the cache knows the current text of every file
     changed = _touch_section(root, 1)
-    parsed = run([sys.executable, "-c", _COUNT_PARSES, str(root)], env=env).stdout.split()
+    parsed = run([sys.executable, "-c", _COUNT_PARSES, str(root)], env=env).stdout.splitlines()
     yaml_files = len(list((root / "report").rglob("*.yaml")))
     res["one_file_check"] = {"changed": changed, "yaml_files": yaml_files,
                              "yaml_files_parsed": len(parsed), "parsed": parsed,

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO
 from kratom_report import cachetrust
 from kratom_report.cachetrust import read_entry, write_entry
 from kratom_report.fingerprint import mac
 from kratom_report.publish import pdf
 from kratom_report.publish.records import record_problems
 from kratom_report.source import loader, parsecache
+
+from conftest import FIXTURES, REPO
 
 
 @pytest.fixture
