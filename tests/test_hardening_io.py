@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 
+from kratom_report import cachetrust
 from kratom_report.authoring import preview as preview_mod
 from kratom_report.authoring.previewsite import Page, Site, bind
 from kratom_report.compose.record import derived_view, edition_record
 from kratom_report.errors import printable
-from kratom_report.references import cachetrust, refcache
+from kratom_report.references import refcache
 from kratom_report.source.project import load_project
 
 from conftest import FIXTURES, REPO

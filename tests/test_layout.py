@@ -22,6 +22,7 @@ RANKS = {
     "kratom_report": 0,
     "errors": 0,
     "atomic": 0,  # the one atomic writer: every stage that writes uses it
+    "cachetrust": 1,  # the one rule for trusting an on-disk cache (and its entry files)
     "fingerprint": 1,  # the one way to hash (it skips what source.paths refuses to read)
     "source": 1,
     "references": 1,

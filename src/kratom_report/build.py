@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .cachetrust import read_entry, write_entry
 from .compose.templating import Templates
 from .errors import Problem, ProblemsError
 from .fingerprint import (
@@ -115,13 +116,36 @@ def _summaries(project: Project, rendered: list[RenderedEdition]) -> list[Proble
     from .publish.summaryfit import fit_problems
 
     errors: list[Problem] = []
+    base = _fit_context()
     for r in rendered:
         for s in r.summaries:
-            errors += lay_out(s.html, project.root, f"{r.edition.id} {s.kind} summary", partial(
-                fit_problems, limit=s.max_pages, at=s.at, edition=r.edition.id, kind=s.kind))
+            key = json_digest([base, s.max_pages, digest(s.html)])
+            if read_entry(FITS, key) == "fits":
+                continue
+            found, fetched = lay_out(s.html, project.root, f"{r.edition.id} {s.kind} summary",
+                                     partial(fit_problems, limit=s.max_pages, at=s.at,
+                                             edition=r.edition.id, kind=s.kind))
+            if not found and not fetched:  # only a clean verdict on the HTML alone is kept
+                write_entry(FITS, key, "fits")
+            errors += found
     if errors:
         raise ProblemsError(errors)
     return [w for r in rendered for w in number_warnings(project, r)]
+
+
+FITS = "summary-fits"  # cache entries: summaries whose layout fits their pages
+
+
+def _fit_context() -> str:
+    """Everything but its HTML (stylesheets and declared fonts inlined) and page limit that a
+    summary's layout depends on when it reads no file: the tool and renderer versions, the
+    code that lays it out and judges it, and the shipped fallback fonts (the only others)."""
+    from .publish import fonts, pdf, summaryfit
+
+    code = [digest(Path(m.__file__).read_bytes()) for m in (pdf, summaryfit, fonts)
+            if m.__file__]
+    shipped = sorted((p.name, p.stat().st_size) for p in fonts.SHIPPED_FONTS.iterdir())
+    return json_digest(["summary-fits-1", __version__, tool_versions(), code, shipped])
 
 
 def _undescribed(project: Project, rendered: list[RenderedEdition]) -> list[Problem]:

@@ -106,7 +106,7 @@ def add_files(h: Hasher, root: Path, files: Iterable[Path], limit: int) -> None:
 
 def mac(key: bytes, *parts: str) -> str:
     """HMAC-SHA256 of ``parts`` (each length-prefixed, so parts never run into each other):
-    what authenticates a cache entry the tool wrote (references/cachetrust.py)."""
+    what authenticates a cache entry the tool wrote (cachetrust.py)."""
     h = hmac.new(key, digestmod=hashlib.sha256)
     for part in parts:
         data = part.encode("utf-8")

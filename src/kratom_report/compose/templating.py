@@ -163,13 +163,27 @@ class Templates:
         path, ``..`` or a link that leads out is a located error naming the stylesheet line.
         """
         self.environment()  # every file of templates/ meets the web-output policy first
-        out, refused = self._inline(self.find(name), load=True)
+        source = self.find(name)
+        # Every edition and summary inlines the same stylesheets: once per Templates, again
+        # only when the stylesheet or a file it inlined changed (size or modification time).
+        inlined = self._env.setdefault("inlined", {})
+        kept = inlined.get(source)
+        if kept is not None and kept[1] == _stamps([path for path, *_ in kept[1]]):
+            return kept[0]
+        used: list[tuple[Path, int, int]] = []
+        out, refused = self._inline(source, load=True, used=used)
         if refused:
             raise ProblemsError(refused)
+        inlined[source] = (out, tuple(used))
         return out
 
-    def _inline(self, source: Path, *, load: bool) -> tuple[str, list[Problem]]:
-        """The stylesheet inlined (``load``) or only checked, and what it may not hold."""
+    def _inline(self, source: Path, *, load: bool,
+                used: list[tuple[Path, int, int]] | None = None) -> tuple[str, list[Problem]]:
+        """The stylesheet inlined (``load``) or only checked, and what it may not hold;
+        ``used`` gets every file read with its modification time and size, taken before
+        it is read."""
+        stamped = used if used is not None else []
+        stamped.append(_stamp(source))
         css = source.read_text(encoding="utf-8")
         fonts: set[str] = set()  # reasons that carry their own fix (fonts, images)
 
@@ -180,6 +194,7 @@ class Templates:
                 return exc.reason
             except FileNotFoundError:
                 return "not found in the template folders"
+            stamped.append(_stamp(path))
             data = path.read_bytes()
             packed = packed_problem(data, font_limit(limit_bytes(None))) or pixel_problem(data)
             if packed:
@@ -204,6 +219,19 @@ class TemplateOutside(ValueError):
         super().__init__(f"'{name}' {reason}")
         self.name = name
         self.reason = reason
+
+
+def _stamp(path: Path) -> tuple[Path, int, int]:
+    info = path.stat()
+    return path, info.st_mtime_ns, info.st_size
+
+
+def _stamps(paths: list[Path]) -> tuple[tuple[Path, int, int], ...] | None:
+    """Each file's modification time and size (None when one cannot be read)."""
+    try:
+        return tuple(_stamp(p) for p in paths)
+    except OSError:
+        return None
 
 
 def _inside(path: Path, folder: Path) -> bool:

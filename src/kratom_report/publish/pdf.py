@@ -113,19 +113,21 @@ def layout_engine() -> tuple[Any, Any, Any]:
     return boxes, ffi, pango
 
 
-def lay_out(html: str, root: Path, display: str, fit: Fit) -> list[Problem]:
+def lay_out(html: str, root: Path, display: str, fit: Fit) -> tuple[list[Problem], bool]:
     """What ``fit`` finds in the layout ``write_pdf`` would make, without writing a PDF
-    (``check`` judges summaries by it); the renderer's own problems come first."""
+    (``check`` judges summaries by it); the renderer's own problems come first. The flag
+    says whether the layout read any file (an image): then it depends on more than ``html``."""
     with _rendering(html, root, display, {"custom_metadata": True,
                                           "pdf_variant": "pdf/ua-1"}) as (rendered, problems):
         misfit = fit(rendered)
-    return problems.found + misfit
+    return problems.found + misfit, problems.fetched
 
 
 @dataclass
 class _Found:
     found: list[Problem]
     subsetter: str
+    fetched: bool = False  # a URL other than data: was read
 
 
 @contextlib.contextmanager
@@ -141,6 +143,7 @@ def _rendering(html: str, root: Path, display: str, options: dict
     class LocalFetcher(weasyprint.URLFetcher):
         def fetch(self, url, headers=None):  # noqa: ANN001 - WeasyPrint's signature
             reason = fetch_refusal(url, root)
+            found.fetched |= not url.startswith("data:")
             if reason:
                 refusals.append(reason)
                 raise ValueError(reason)

@@ -22,9 +22,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .. import __version__
+from ..cachetrust import read_entry, write_entry
 from ..compose.record import FORMAT, derived_view
 from ..errors import Problem, ReportError, printable
-from ..fingerprint import canonical_json
+from ..fingerprint import canonical_json, digest, json_digest
 
 WORKTREE = "worktree"
 _SEMVER = re.compile(r"([0-9]+)\.([0-9]+)\.([0-9]+)")
@@ -287,13 +289,41 @@ def record_problems(root: Path) -> list[Problem]:
     problems = []
     for version in released_versions(root):
         try:
+            key = _checked_key(root, version)
+            if key is not None and read_entry(CHECKED, key) == "ok":
+                continue  # these very bytes checked out before, by this very code
             load_manifest(root, version)
             if os.path.lexists(root / "releases" / version / "content.json"):
                 load_record(root, version)
+            if key is not None:
+                write_entry(CHECKED, key, "ok")
         except RecordError as exc:
             where, _, message = str(exc).partition(": ")
             problems.append(Problem(where, message=message))
     return problems
+
+
+CHECKED = "records-checked"  # cache entries: release records found whole and consistent
+
+
+def _checked_key(root: Path, version: str) -> str | None:
+    """What a record's verdict depends on: the bytes of its manifest and content record (read
+    by the one reader), the tool version and the code that checks them; None when a file
+    cannot be read (the full check then says why)."""
+    from ..compose import record
+
+    files: list[str | None] = []
+    for name in ("manifest.json", "content.json"):
+        if name == "content.json" and \
+                not os.path.lexists(root / "releases" / version / "content.json"):
+            files.append(None)
+            continue
+        try:
+            files.append(digest(read_record(root, ("releases", version, name), name)))
+        except RecordError:
+            return None
+    code = [digest(Path(m).read_bytes()) for m in (__file__, record.__file__ or "")]
+    return json_digest(["records-checked-1", __version__, version, files, code])
 
 
 def _short(exc: BaseException) -> str:

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Problem, did_you_mean, relpath
-from ..source.loader import Located, YamlDoc, YamlLoadError, parse_yaml, read_text
+from ..source.loader import Located, YamlDoc, YamlLoadError, read_text
 from ..source.models import Reference, ReferenceFile
+from ..source.parsecache import parse_cached
 from ..source.paths import OutsideReport, inside_root
 from ..source.schema import validate
 from .bibread import read_bibtex
@@ -119,7 +120,7 @@ def _parse(text: str, path: Path, display: str, suffix: str):
     if suffix == ".json":
         return _csljson(text, path, display)
     try:
-        doc = parse_yaml(text, path, display)
+        doc = parse_cached(text, path, display)
     except YamlLoadError as exc:
         return [], None, exc.problems
     shape, errs = validate(ReferenceFile, doc)

@@ -16,7 +16,7 @@ folder (``check`` writes nothing there, and ``build`` fingerprints it). Set
 ignored and replaced on the next write.
 
 Why a planted entry is never printed: the folder and every entry are held to
-:mod:`.cachetrust` (a private folder; an HMAC with a per-user key kept outside the cache on
+:mod:`..cachetrust` (a private folder; an HMAC with a per-user key kept outside the cache on
 each entry). An entry without a valid MAC is ignored and formatted again.
 """
 
@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..cachetrust import DISABLE_ENV as DISABLE_ENV  # re-exported: the switch's one name
+from ..cachetrust import cache_disabled as cache_disabled
+from ..cachetrust import cache_key, trusted_cache_folder
 from ..fingerprint import Hasher, json_digest, mac, mac_ok
-from .cachetrust import DISABLE_ENV as DISABLE_ENV  # re-exported: the switch's one name
-from .cachetrust import cache_disabled as cache_disabled
-from .cachetrust import cache_key, trusted_cache_folder
 
 FORMAT = 3  # 2: each entry is [fragment, HMAC]; 3: per-style title case, "et al.." and quotes
 MAX_ENTRIES = 4096  # older entries (edited references) are dropped beyond this

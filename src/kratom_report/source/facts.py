@@ -18,8 +18,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictFloat, StrictInt, StrictStr, field_validator
 
 from ..errors import Problem, relpath
-from .loader import YamlDoc, YamlLoadError, load_yaml
+from .loader import YamlDoc, YamlLoadError
 from .modelbase import Strict
+from .parsecache import load_cached
 from .paths import located_inside
 from .schema import validate
 
@@ -121,7 +122,7 @@ def load_facts(root: Path, report_doc: YamlDoc, problems: list[Problem],
                                                "found"))
         return FactBook()
     try:
-        doc = load_yaml(target, relpath(target, root), max_bytes=max_bytes)
+        doc = load_cached(target, relpath(target, root), max_bytes=max_bytes)
     except YamlLoadError as exc:
         problems += exc.problems
         return FactBook()

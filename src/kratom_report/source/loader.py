@@ -20,6 +20,7 @@ from .yamlerrors import syntax_problem
 Loc = tuple[Any, ...]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LOADER_NAME = _Loader.__name__  # part of the parsed-source cache key (parsecache.py)
 
 # Tags a plain data file may carry; anything else (!!python/object, custom tags) is refused.
 _SAFE_SCALAR_TAGS = {
@@ -204,3 +205,4 @@ class Located:
     model: Any
     doc: YamlDoc
     loc: Loc = ()
+

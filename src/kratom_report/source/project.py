@@ -17,10 +17,11 @@ from .datamodels import DataFile
 from .factcheck import FactBook, facts_and_notes
 from .figurefiles import FigureFiles, figure_keys_ok, load_figure_files
 from .limits import MAX_ID, limit_bytes
-from .loader import Loc, Located, YamlDoc, YamlLoadError, load_yaml
+from .loader import Loc, Located, YamlDoc, YamlLoadError
 from .locate import REPORT_FILE
 from .markdown import MAX_DEPTH, MAX_SLIPS, nesting_depth, scan_citations
 from .models import Block, Changelog, Edition, FigureBlock, MarkdownBlock, Report, Section
+from .parsecache import load_cached
 from .parts import ReportParts, report_parts
 from .paths import is_inside, located_inside, outside_message
 from .schema import as_written, did_you_mean, validate
@@ -117,7 +118,7 @@ def _load(root: Path, path: Path, problems: list[Problem], max_bytes: int) -> Ya
         problems.append(Problem(shown, message=outside_message("file", shown)))
         return None
     try:
-        return load_yaml(path, relpath(path, root), max_bytes=max_bytes)
+        return load_cached(path, relpath(path, root), max_bytes=max_bytes)
     except YamlLoadError as exc:
         problems += exc.problems
         return None

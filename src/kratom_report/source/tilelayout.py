@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem, did_you_mean, relpath
-from .loader import Located, YamlDoc, YamlLoadError, load_yaml
+from .loader import Located, YamlDoc, YamlLoadError
 from .models import DataFile, LayoutFile, LayoutTile
+from .parsecache import load_cached
 from .paths import located_inside
 from .schema import validate
 
@@ -68,7 +69,7 @@ def tile_label(label: str) -> tuple[bool, list[str]]:
 
 def shipped_layout(name: str = DEFAULT_LAYOUT) -> TileLayout:
     """A shipped layout, for figures drawn without a report (its files are checked by tests)."""
-    doc = load_yaml(SHIPPED / f"{name}.yaml", f"{name} layout (built-in)")
+    doc = load_cached(SHIPPED / f"{name}.yaml", f"{name} layout (built-in)")
     model = LayoutFile.model_validate(doc.data)
     return TileLayout(name, model.title or name, tuple(model.regions), True)
 
@@ -95,7 +96,7 @@ def load_layout(root: Path, name: str, where: tuple[YamlDoc, tuple], problems: l
             f"({', '.join(shipped)}) or a YAML file in report/ like layouts/regions.yaml")))
         return None
     try:
-        layout_doc = load_yaml(path, display, max_bytes=max_bytes)
+        layout_doc = load_cached(path, display, max_bytes=max_bytes)
     except YamlLoadError as exc:
         problems += exc.problems
         return None
