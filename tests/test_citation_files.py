@@ -174,5 +174,5 @@ def test_the_concept_doi_is_printed_when_the_version_has_none(
     html = (tmp_path / "o" / "tiny-briefing-clinician-v1.0.0-print.html").read_text()
     url = f"https://doi.org/{CONCEPT}"
     assert f'<dt>DOI</dt><dd><a href="{url}">{url}</a></dd>' in html
-    assert f'2026. <a href="{url}">{url}</a></p>' in html
+    assert f'2026. <a class="nobr" href="{url}">{url}</a></p>' in html
     assert VERSION_DOI not in html
