@@ -181,6 +181,8 @@ def test_version_page_shows_the_signer_and_how_to_check(signed: dict[str, Path],
                                                         pki: Pki) -> None:
     page = (signed["folder"] / "index.html").read_text()
     assert f"Signed by Test Signer — certificate fingerprint {pki.fingerprint}" in page
+    assert ("Not time-stamped (PAdES B-B): the signing time is the signer&#39;s own clock."
+            in page) and "Time-stamped by" not in page
     assert "How to check this PDF" in page
     assert "kratom-report verify" in page and "pyhanko sign validate" in page
 
@@ -444,6 +446,13 @@ def test_release_with_a_timestamp_authority_makes_b_t_signatures(
             stamp = status.timestamp_validity
             assert stamp is not None and stamp.intact and stamp.valid and stamp.trusted
             assert abs(stamp.timestamp - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=30)
+    manifest = json.loads((out / VERSION / "manifest.json").read_text())
+    rows = [r for row in manifest["editions"] for r in (row, row["archival"],
+                                                         *row.get("summaries", []))]
+    assert {r["signature"]["timestamp_authority"] for r in rows} == {tsa.url}
+    page = (out / VERSION / "index.html").read_text()
+    assert f"Time-stamped by {tsa.url} when it was signed (PAdES B-T)." in page
+    assert "Not time-stamped" not in page
     assert run("verify", "--source", root, pdfs[0]).exit_code == 0
 
 

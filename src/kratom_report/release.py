@@ -99,11 +99,10 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     if target.exists() and target not in existing + list(rebuilt):
         raise OutputError(target, "exists but is not a release folder; move it away first")
     made = next(iter(rebuilt.values()), None)  # as recorded by another tool or templates
-    # A new release only meets the gates; one made stays as it was.
     accepted = _evidence_gate(project) if made is None else manifest_dict(made).get(
         "accepted_overdue")
     review = _review_gate(project, rel.version) if made is None else manifest_dict(made).get(
-        "review")
+        "review")  # a new release only meets the gates; one made stays as it was
 
     say(f"{'rebuilding' if made else 'releasing'} version {rel.version} "
         f"({rel.date.isoformat()})")
@@ -115,7 +114,7 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
         say(f"release {rel.version} was made by another tool or template version; this one "
             "builds the recorded bytes, so the record stays as released")
         fingerprints = build_fingerprints(made)
-        existing += list(rebuilt)
+        existing.extend(rebuilt)  # Folders sees them too
         if target in existing and record in existing:
             return _identical(project, out, folders, content, composer, editions, say)
     described = _described(project, rel.version, rel.date, products)  # the unsigned files
@@ -246,7 +245,8 @@ def _signed(project: Project, version: str, products: list[Product], key: Signer
             continue
         out.append(replace(p, data=sign(p.data, key, reason, project.report.organisation)))
         signed[p.target.name] = {"signer": key.name, "certificate_sha256": key.fingerprint,
-                                 "unsigned_sha256": digest(p.data)}
+                                 "unsigned_sha256": digest(p.data)} | (
+            {"timestamp_authority": key.timestamp_url} if key.timestamp_url else {})
     return out, signed
 
 

@@ -58,6 +58,8 @@ class Signature(_Record):
     signer: str = Field(max_length=1000)
     certificate_sha256: _Hex64
     unsigned_sha256: _Hex64
+    # The RFC 3161 authority that time-stamped the signature (PAdES B-T); none: B-B.
+    timestamp_authority: str | None = Field(default=None, max_length=2000)
 
 
 class ArchivalCopy(_Record):
