@@ -124,7 +124,7 @@ def main() -> None:
     pdf.write_pdf = timed("write_pdf", write_pdf)
     # Exactly what a PDF worker runs for one job: render, then the post-processing steps the
     # worker applies (tagging repairs, metadata), whatever they are in this version.
-    _edition, data, pages, problems, _seconds = workers._render_job(job)
+    _edition, data, pages, problems, _seconds, _subsetter = workers._render_job(job)[0]
     if problems:
         sys.exit(f"phases: the render failed: {problems[0].message}")
     now = lap("write_pdf_total", now)

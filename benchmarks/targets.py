@@ -7,6 +7,8 @@ HTML, the variant ``build`` uses):
 
     python benchmarks/targets.py                    # check, no-change rebuild, one-file check
     python benchmarks/targets.py --release          # also release vs build --all --force (slow)
+    python benchmarks/targets.py --release-only --baseline /work/main/src   # release only, and
+                                                    # the same for another copy of the tool
     python benchmarks/targets.py --preview          # also benchmarks/preview.py (save → reload)
     python benchmarks/targets.py --profile DIR      # cProfile of check and of a no-change rebuild
 
@@ -22,13 +24,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 from measure import Series, run
-from profiling import profile, summarize
+from profiling import profile, summarize, timeline
 from run import KR, VARIANT, WP, Quiet, child_env, snapshot
 
 HERE = Path(__file__).resolve().parent
@@ -69,6 +70,11 @@ def main() -> None:
     ap.add_argument("--edition", default="clinician")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--release", action="store_true")
+    ap.add_argument("--release-only", action="store_true",
+                    help="measure release vs build --all --force only (with the bare render)")
+    ap.add_argument("--baseline", type=Path,
+                    help="a src/ folder of another version of the tool (e.g. main's): its "
+                         "release and build are measured too, interleaved (before/after)")
     ap.add_argument("--preview", action="store_true")
     ap.add_argument("--profile", type=Path, help="write check.prof and nochange.prof here")
     ap.add_argument("--json", type=Path)
@@ -92,13 +98,21 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
     run([KR, "check", *src], env=env)  # warm-up: bytecode, reference cache
     run([KR, "build", *src, "--format", "html", "--force", "--out", str(tmp / "html")], env=env)
     html = next((tmp / "html").glob(f"*-{args.edition}-v*.html"))
+    bare_cmd = [WP, "--pdf-variant", VARIANT, "--custom-metadata", str(html), str(tmp / "bare.pdf")]
+    if args.release_only or args.release:
+        base_env = None
+        if args.baseline:
+            base_env = child_env(tmp, _frozen(args.baseline, tmp / "baseline"))
+            run([KR, "check", *src], env=base_env)  # its bytecode, as for the tool measured
+        res: dict = {"release": _release(root, env, quiet, bare_cmd, args.repeat, base_env)}
+        if args.release_only:
+            return res
     out = tmp / "out"
     run([KR, "build", *src, "--jobs", "1", "--out", str(out)], env=env)
     s = {k: Series(k) for k in ("bare", "check", "check_edit", "nochange")}
     edits = iter(range(1000, 2000))
     for _ in range(args.repeat):  # interleaved: drift hits every series alike
-        for key, cmd in (("bare", [WP, "--pdf-variant", VARIANT, "--custom-metadata", str(html),
-                                   str(tmp / "bare.pdf")]),
+        for key, cmd in (("bare", bare_cmd),
                          ("check", [KR, "check", *src]),
                          ("check", [KR, "check", *src]),
                          ("check_edit", [KR, "check", *src]),
@@ -113,8 +127,9 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
             if key == "nochange" and "skipped" not in proc.stderr + proc.stdout:
                 sys.exit(f"the no-change rebuild rendered something:\n{proc.stderr}")
     bare = s["bare"].wall
-    res: dict = {"bare_render_s": round(bare, 3), "bare_cpu_s": round(s["bare"].cpu, 3),
-                 "contended_runs": quiet.contended, "runs": quiet.runs}
+    res = {"bare_render_s": round(bare, 3), "bare_cpu_s": round(s["bare"].cpu, 3),
+           "contended_runs": quiet.contended, "runs": quiet.runs,
+           **({"release": res["release"]} if args.release else {})}
     for key in ("check", "check_edit", "nochange"):
         limit = LIMITS["check" if key == "check_edit" else key]
         res[key] = {"wall_s": round(s[key].wall, 3), "ratio": round(s[key].wall / bare, 4),
@@ -134,8 +149,6 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
     res["one_file_check"] = {"changed": changed, "yaml_files": yaml_files,
                              "yaml_files_parsed": len(parsed), "parsed": parsed,
                              "met": parsed == [changed]}
-    if args.release:
-        res["release"] = _release(root, env, quiet, bare)
     if args.preview:
         proc = run([sys.executable, str(HERE / "preview.py"), "--saves", "5", "--rebuilds", "20",
                     "--json", str(tmp / "preview.json")], env=env, timeout=900)
@@ -144,24 +157,54 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
     return res
 
 
-def _release(root: Path, env: dict[str, str], quiet: Quiet, bare: float) -> dict:
-    """``release`` into a new folder vs ``build --all --force``, interleaved, twice each."""
-    builds, releases = [], []
-    for i in range(2):
+def _frozen(src: Path, dest: Path) -> Path:
+    """A frozen copy of another version of the tool (``src/`` holding ``kratom_report``)."""
+    shutil.copytree(src / "kratom_report", dest / "kratom_report",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+# long: one interleaved loop over up to five commands, then one table of medians
+def _release(root: Path, env: dict[str, str], quiet: Quiet, bare_cmd: list[str], repeat: int,
+             base_env: dict[str, str] | None) -> dict:
+    """``release`` into a new folder vs ``build --all --force``, interleaved with a bare
+    render, ``repeat`` times each (medians); with ``base_env`` the baseline tool's build and
+    release too, so before and after come from the same run. Wall and CPU (the process and
+    its workers), and the peak RSS of the largest process."""
+    tools = {"": env} | ({"baseline_": base_env} if base_env else {})
+    s = {f"{t}{k}": Series(f"{t}{k}") for t in tools for k in ("build", "release")}
+    s["bare"] = Series("bare")
+    folder = root.parent
+    for i in range(repeat):
         quiet.wait()
-        builds.append(run([KR, "build", "--source", str(root), "--force", "--out",
-                           str(root.parent / f"all-{i}")], env=env, timeout=1800).wall)
-        quiet.wait()
-        proc = run([KR, "release", "--source", str(root), "--out", str(root.parent / f"rel-{i}")],
-                   env=env, check=False, timeout=1800)
-        if proc.returncode:
-            return {"error": proc.stderr.strip().splitlines()[-3:]}
-        releases.append(proc.wall)
-    ratio = statistics.median(releases) / statistics.median(builds)
-    return {"build_all_s": round(statistics.median(builds), 2), "release_s":
-            round(statistics.median(releases), 2), "ratio": round(ratio, 3),
+        s["bare"].add(run(bare_cmd, env=env))
+        for tool, tool_env in tools.items():
+            quiet.wait()
+            s[f"{tool}build"].add(run([KR, "build", "--source", str(root), "--all", "--force",
+                                       "--out", str(folder / f"{tool}all-{i}")],
+                                      env=tool_env, timeout=1800))
+            quiet.wait()
+            s[f"{tool}release"].add(run([KR, "release", "--source", str(root), "--out",
+                                         str(folder / f"{tool}rel-{i}")],
+                                        env=tool_env, timeout=1800))
+    res: dict = {"bare_render_s": round(s["bare"].wall, 2), "runs": quiet.runs,
+                 "contended_runs": quiet.contended, "repeat": repeat}
+    for tool in tools:
+        build, release = s[f"{tool}build"], s[f"{tool}release"]
+        ratio = release.wall / build.wall
+        res[f"{tool}ratio"] = {
+            "build_all_s": round(build.wall, 2), "release_s": round(release.wall, 2),
+            "ratio": round(ratio, 3), "cpu_ratio": round(release.cpu / build.cpu, 3),
+            "build_cpu_s": round(build.cpu, 2), "release_cpu_s": round(release.cpu, 2),
+            "build_peak_rss_mb": round(build.rss_mb), "release_peak_rss_mb": round(release.rss_mb),
             "limit": LIMITS["release"], "met": ratio <= LIMITS["release"],
-            "build_in_bare_renders": round(statistics.median(builds) / bare, 2)}
+            "build_in_bare_renders": round(build.wall / s["bare"].wall, 2),
+            "build_walls": build.as_dict()["walls_s"],
+            "release_walls": release.as_dict()["walls_s"]}
+    # One more release, its progress lines stamped: where a release spends its time.
+    res["timeline"] = timeline([KR, "release", "--source", str(root), "--out",
+                                str(folder / "rel-timeline")], env)
+    return res
 
 
 if __name__ == "__main__":

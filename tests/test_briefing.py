@@ -88,6 +88,26 @@ def test_a_released_version_rebuilds_to_the_recorded_bytes(briefing):
         pytest.skip(f"the sources of {version} changed since its release")
 
 
+def test_a_release_rebuilds_every_recorded_file(shipped, briefing):
+    """The release itself, not only a build: both editions, their archival PDF/A copies
+    (written from the same layout as the edition) and the summaries are the recorded bytes."""
+    version = briefing["report"]["version"]
+    record = REPO / "releases" / version
+    if not (record / "manifest.json").is_file():
+        pytest.skip(f"version {version} is a draft: no release record to compare with")
+    manifest = json.loads((record / "manifest.json").read_text())
+    made = json.loads((shipped.release() / version / "manifest.json").read_text())
+
+    def fingerprints(m: dict) -> list[str]:
+        return [row["build_fingerprint"] for row in m["editions"]]
+
+    if fingerprints(made) != fingerprints(manifest):
+        pytest.skip(f"release {version} was built by another tool or template version")
+    sums = (shipped.release() / version / "SHA256SUMS").read_text()
+    assert sums == (record / "SHA256SUMS").read_text()
+    assert len(sums.splitlines()) == 8  # 2 editions, 2 archival copies, 4 summaries
+
+
 def test_page_estimate_is_within_two_pages(briefing):
     from kratom_report.build import check
     from kratom_report.compose.estimate import estimate_pages

@@ -203,8 +203,9 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
     (or taking ``composed``, editions the caller composed already).
 
     PDFs go to the workers as soon as their edition is composed, so the next edition composes
-    while the last one is laid out. A web product's ``edition`` is its web view (the site
-    needs it). Nothing is written here: the caller writes after every product exists.
+    while the last one is laid out; an edition's variants (tagged, archival) share one layout.
+    A web product's ``edition`` is its web view (the site needs it). Nothing is written here:
+    the caller writes after every product exists.
     """
     from .publish.workers import job_for, report_result
 
@@ -215,17 +216,20 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
     editions = composed if composed is not None else composer.editions(
         plan_.editions, paper=plan_.paper, marks=marks, review=plan_.review)
     for r in editions:
-        for target in plan_.for_edition(r.edition.id):
-            if not wanted(target, r):
-                continue
+        targets = [t for t in plan_.for_edition(r.edition.id) if wanted(t, r)]
+        sent: dict[Target, tuple[Any, int]] = {}  # a PDF's job and its place among the results
+        for job in _pdf_jobs(targets):
+            if not pending:
+                say(f"rendering PDFs with {max(1, workers.count)} "
+                    f"worker{'s' if workers.count > 1 else ''}")
+            pending += len(job)
+            summary = r.summary(job[0].summary) if job[0].summary else None
+            handle = workers.submit(job_for(plan_.project.root, r, [t.variant for t in job],
+                                            summary))
+            sent |= {target: (handle, i) for i, target in enumerate(job)}
+        for target in targets:
             if target.fmt == "pdf":
-                if not pending:
-                    say(f"rendering PDFs with {max(1, workers.count)} "
-                        f"worker{'s' if workers.count > 1 else ''}")
-                pending += 1
-                summary = r.summary(target.summary) if target.summary else None
-                made.append((target, workers.submit(job_for(plan_.project.root, r,
-                                                            target.variant, summary)), r))
+                made.append((target, sent[target], r))
             elif target.fmt == "web":
                 try:
                     web = composer.web(r, env)
@@ -241,7 +245,7 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
         if isinstance(handle, bytes):
             products.append(Product(target, handle, None, r))
             continue
-        result = handle.get()
+        result = handle[0].get(handle[1])
         done += 1
         report_result(result, done, pending, say)
         _edition, data, pages, found, _seconds = result
@@ -251,3 +255,12 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
     if problems:
         raise ProblemsError(problems)
     return products
+
+
+def _pdf_jobs(targets: list[Target]) -> list[list[Target]]:
+    """The PDF targets of one edition grouped by the layout they are written from: every
+    variant of the edition itself from one (only what WeasyPrint writes after layout differs:
+    tags, output intent, attachments), each summary and a review copy from their own."""
+    pdfs = [t for t in targets if t.fmt == "pdf"]
+    shared = [t for t in pdfs if not t.summary and t.variant != REVIEW]
+    return ([shared] if shared else []) + [[t] for t in pdfs if t not in shared]

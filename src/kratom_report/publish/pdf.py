@@ -10,8 +10,8 @@ import datetime as dt
 import io
 import logging
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -36,6 +36,7 @@ class PdfResult:
     data: bytes
     pages: int
     subsetter: str = "harfbuzz"  # or "fonttools": which library subset the embedded fonts
+    seconds: float = 0.0  # laying out (the first PDF of a layout only) and writing it
 
 
 def fetch_refusal(url: str, root: Path) -> str | None:
@@ -81,27 +82,74 @@ def write_pdf(html: str, root: Path, display: str, *, variant: str = "pdf/ua-1",
     """Render with only the declared fonts (see fonts.py); any WeasyPrint warning or error
     about the content (fonts, fetches, CSS) fails the render. ``fit`` judges the layout
     before any PDF is written (a summary that runs past its pages)."""
-    import weasyprint
+    return write_pdfs(html, root, display, [Variant(variant, tuple(attachments or ()))],
+                      date=date, fit=fit)[0]
 
-    options: dict = {"custom_metadata": True}
-    if variant != "none":
-        options["pdf_variant"] = variant
+
+@dataclass(frozen=True)
+class Variant:
+    """One PDF to write from a layout: its WeasyPrint variant (``none``: plain PDF) and the
+    files attached to it as (name, bytes, description)."""
+
+    name: str
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
+
+
+def write_pdfs(html: str, root: Path, display: str, variants: Sequence[Variant], *,
+               date: dt.datetime | None = None, fit: Fit | None = None) -> list[PdfResult]:
+    """:func:`write_pdf` for several variants of one document, laid out once: layout is
+    about four fifths of a render, and no variant WeasyPrint has changes the layout (the
+    tags, the output intent, the attachments and the metadata are all written afterwards)."""
+    import time
+
+    start = time.perf_counter()
+    options = _options(variants[0].name)
+    results = []
     with _rendering(html, root, display, options) as (rendered, problems):
         if fit is not None and (misfit := fit(rendered)):
             raise ProblemsError(misfit)
-        if attachments:
-            # Fixed dates: otherwise WeasyPrint stamps attachments with the clock.
-            stamp = date or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-            options["attachments"] = [
-                weasyprint.Attachment(file_obj=io.BytesIO(data), name=name, description=desc,
-                                      created=stamp, modified=stamp, relationship="Source")
-                for name, data, desc in attachments
-            ]
-        out = io.BytesIO()
-        rendered.write_pdf(out, **options)
+        for variant in variants:
+            out = io.BytesIO()
+            options = _options(variant.name) | _attached(variant.attachments, date)
+            _as_variant(rendered, variant.name).write_pdf(out, **options)
+            now = time.perf_counter()
+            results.append(PdfResult(out.getvalue(), len(rendered.pages), seconds=now - start))
+            start = now
     if problems.found:
         raise ProblemsError(problems.found)
-    return PdfResult(out.getvalue(), len(rendered.pages), problems.subsetter)
+    return [replace(r, subsetter=problems.subsetter) for r in results]
+
+
+def _options(variant: str) -> dict[str, Any]:
+    return {"custom_metadata": True} | ({"pdf_variant": variant} if variant != "none" else {})
+
+
+def _attached(attachments: tuple[tuple[str, bytes, str], ...], date: dt.datetime | None
+              ) -> dict[str, Any]:
+    """WeasyPrint's ``attachments`` option, or nothing when there are none."""
+    if not attachments:
+        return {}
+    import weasyprint
+
+    # Fixed dates: otherwise WeasyPrint stamps attachments with the clock.
+    stamp = date or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return {"attachments": [
+        weasyprint.Attachment(file_obj=io.BytesIO(data), name=name, description=desc,
+                              created=stamp, modified=stamp, relationship="Source")
+        for name, data, desc in attachments]}
+
+
+def _as_variant(rendered: Any, variant: str) -> Any:
+    """The laid-out document as ``render`` would have made it for ``variant``: a variant's
+    only mark on a layout is its output intent (PDF/A's sRGB), which WeasyPrint keeps on the
+    document, and writing adds that profile to the document's colour profiles, so each copy
+    gets its own. Fonts are collected afresh for each PDF (a copy starts with none)."""
+    from weasyprint.pdf import VARIANTS
+
+    copy = rendered.copy()
+    copy.color_profiles = dict(rendered.color_profiles)
+    copy.output_intent = VARIANTS[variant][1].get("output_intent") if variant != "none" else None
+    return copy
 
 
 def layout_engine() -> tuple[Any, Any, Any]:

@@ -14,7 +14,7 @@ import multiprocessing
 import re
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,24 +36,29 @@ FONTTOOLS_WARNING = (
     "the PDF bytes differ from a build that has it")
 
 
+Attachments = tuple[tuple[str, bytes, str], ...]
+
+
 @dataclass(frozen=True)
 class _Job:
-    """What a worker needs to render one PDF; plain data so it crosses a process boundary."""
+    """What a worker needs to render one document into one PDF per variant, laid out once;
+    plain data so it crosses a process boundary."""
 
     edition: str
     html: str
     root: Path
-    variant: str
-    attachments: tuple[tuple[str, bytes, str], ...]
+    variants: tuple[tuple[str, Attachments], ...]  # (variant, its attachments), in order
     date: dt.datetime | None
     fit: tuple[int, Problem, str] | None = None  # a summary's pages, where asked, kind
     review: bool = False  # a review copy (publish/review.py)
 
 
-def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float, str | None]:
-    """Runs in a worker; WeasyPrint's log is captured here, where it is emitted. The last item
-    is the font subsetter ("harfbuzz" or "fonttools"; None when nothing was rendered)."""
-    from .pdf import write_pdf
+def _render_job(job: _Job) -> list[tuple[str, bytes | None, int, list[Problem], float, str | None]]:
+    """Runs in a worker; WeasyPrint's log is captured here, where it is emitted. One result per
+    variant of the job, in its order; the last item of each is the font subsetter ("harfbuzz"
+    or "fonttools"; None when nothing was rendered). A failed job's problems are in its first
+    result only, so they are reported once."""
+    from .pdf import Variant, write_pdfs
     from .pdfmeta import finish_metadata
     from .pdftags import tidy_structure
 
@@ -64,8 +69,8 @@ def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float
         try:
             data, pages = review_pdf(job.html, job.root)
         except ProblemsError as exc:
-            return job.edition, None, 0, exc.problems, time.perf_counter() - start, None
-        return job.edition, data, pages, [], time.perf_counter() - start, "harfbuzz"
+            return [(job.edition, None, 0, exc.problems, time.perf_counter() - start, None)]
+        return [(job.edition, data, pages, [], time.perf_counter() - start, "harfbuzz")]
     fit, label = None, job.edition
     if job.fit is not None:
         from .summaryfit import fit_problems
@@ -75,17 +80,23 @@ def _render_job(job: _Job) -> tuple[str, bytes | None, int, list[Problem], float
         fit = functools.partial(fit_problems, limit=limit, at=at, edition=job.edition,
                                 kind=kind)
     try:
-        result = write_pdf(job.html, job.root, f"{label} edition" if label == job.edition
-                           else label, variant=job.variant,
-                           attachments=list(job.attachments) or None, date=job.date, fit=fit)
+        results = write_pdfs(job.html, job.root, f"{label} edition" if label == job.edition
+                             else label, [Variant(v, a) for v, a in job.variants],
+                             date=job.date, fit=fit)
     except ProblemsError as exc:
-        return label, None, 0, exc.problems, time.perf_counter() - start, None
-    data = tidy_structure(result.data, job.html)
+        seconds = time.perf_counter() - start
+        return [(label, None, 0, exc.problems if i == 0 else [], seconds, None)
+                for i in range(len(job.variants))]
     lang = re.search(r'<html lang="([^"]+)"', job.html)
-    data = finish_metadata(data, lang.group(1) if lang else "en",
-                           archival=job.variant.startswith("pdf/a"))
-    return (label, data, result.pages, [], time.perf_counter() - start,
-            result.subsetter)
+    made: list[tuple[str, bytes | None, int, list[Problem], float, str | None]] = []
+    for (variant, _attachments), result in zip(job.variants, results, strict=True):
+        begun = time.perf_counter()
+        data = finish_metadata(tidy_structure(result.data, job.html),
+                               lang.group(1) if lang else "en",
+                               archival=variant.startswith("pdf/a"))
+        made.append((label, data, result.pages, [],
+                     result.seconds + time.perf_counter() - begun, result.subsetter))
+    return made
 
 
 class Workers:
@@ -149,11 +160,17 @@ class Workers:
 
 @dataclass
 class _Handle:
+    """One job's results (one per variant), received from its worker once and kept, so each
+    variant's target takes its own with ``get(index)``."""
+
     pool: Workers
     inner: Any
+    results: list[Result] | None = None
 
-    def get(self) -> Result:
-        return self.pool.received(self.inner.get())
+    def get(self, index: int = 0) -> Result:
+        if self.results is None:
+            self.results = [self.pool.received(r) for r in self.inner.get()]
+        return self.results[index]
 
 
 @dataclass
@@ -200,7 +217,7 @@ class _Reply:
     worker: _Worker
     ticket: int
 
-    def get(self) -> tuple:
+    def get(self) -> list[tuple]:
         return self.worker.result(self.ticket)
 
 
@@ -217,7 +234,7 @@ def _serve(conn: Any) -> None:
 class _Deferred:
     job: _Job
 
-    def get(self) -> tuple:
+    def get(self) -> list[tuple]:
         return _render_job(self.job)
 
 
@@ -235,26 +252,34 @@ def report_result(result: tuple, done: int, total: int, say: Progress) -> None:
     say(f"[{done}/{total}] {edition}: {status}")
 
 
-def job_for(root: Path, r: RenderedEdition, variant: str, summary: Any = None) -> _Job:
-    """The job of one PDF: the edition, or one of its summaries (compose/summary.py), which
-    fails when it needs more pages than it may take."""
-    attachments: tuple[tuple[str, bytes, str], ...] = ()
+def job_for(root: Path, r: RenderedEdition, variant: str | Sequence[str],
+            summary: Any = None) -> _Job:
+    """The job of one PDF, or of several variants of the edition's PDF from one layout: the
+    edition, or one of its summaries (compose/summary.py), which fails when it needs more
+    pages than it may take."""
+    variants = [variant] if isinstance(variant, str) else list(variant)
     date = None
     if r.release.date is not None:
         date = dt.datetime.combine(r.release.date, dt.time(), tzinfo=dt.UTC)
     if summary is not None:
-        return _Job(r.edition.id, summary.html, root, variant, (), date,
+        return _Job(r.edition.id, summary.html, root, tuple((v, ()) for v in variants), date,
                     (summary.max_pages, summary.at, summary.kind))
-    if variant == "review":
-        return _Job(r.edition.id, r.html, root, TAGGED_VARIANT, (), date, review=True)
-    if variant.startswith("pdf/a"):
-        # The edition's own resolved sources, never another edition's text.
-        attachments = (
-            (f"{r.edition.id}-content.json", canonical_json(r.payload),
-             f"Resolved content of the {r.edition.title}"),
-            # Bibliographic data only: the author's research notes (verified_by, …) stay out.
-            (f"{r.edition.id}-references.json",
-             export_csljson(list(r.cited_refs), notes=False).encode("utf-8"),
-             f"References cited in the {r.edition.title} (CSL-JSON)"),
-        )
-    return _Job(r.edition.id, r.html, root, variant, attachments, date)
+    if variants == ["review"]:
+        return _Job(r.edition.id, r.html, root, ((TAGGED_VARIANT, ()),), date, review=True)
+    return _Job(r.edition.id, r.html, root, tuple((v, _attachments(r, v)) for v in variants),
+                date)
+
+
+def _attachments(r: RenderedEdition, variant: str) -> Attachments:
+    """What an archival (PDF/A) copy carries: the edition's own resolved sources, never
+    another edition's text; other variants carry nothing."""
+    if not variant.startswith("pdf/a"):
+        return ()
+    return (
+        (f"{r.edition.id}-content.json", canonical_json(r.payload),
+         f"Resolved content of the {r.edition.title}"),
+        # Bibliographic data only: the author's research notes (verified_by, …) stay out.
+        (f"{r.edition.id}-references.json",
+         export_csljson(list(r.cited_refs), notes=False).encode("utf-8"),
+         f"References cited in the {r.edition.title} (CSL-JSON)"),
+    )
