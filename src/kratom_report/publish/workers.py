@@ -15,7 +15,7 @@ import re
 import signal
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,9 +103,11 @@ class Workers:
     """Forked PDF workers, started early so each imports the PDF engine in parallel with the
     parent's loading and HTML rendering; with ``count`` 0 or no fork, work runs in-process.
 
-    Each worker owns one pipe and has at most one job in flight, so neither side can block
-    the other on a full pipe. No lock is shared between processes, so an interrupted build can
-    always kill its workers without waiting on them.
+    Jobs wait in one queue and the largest waiting job goes to whichever worker is free first,
+    so no worker idles while another has a backlog (a release's editions, archival copies and
+    summaries differ in size tenfold). Each worker has at most one job in flight on its own pipe,
+    so neither side can block the other on a full pipe. No lock is shared between processes, so
+    an interrupted build can always kill its workers without waiting on them.
 
     ``subsetter`` is the library that subset the fonts of the PDFs received so far ("harfbuzz"
     or "fonttools", None before any); ``say`` hears once per run that fontTools did.
@@ -114,9 +116,11 @@ class Workers:
     def __init__(self, count: int, say: Progress | None = None) -> None:
         self.count = count
         self.workers: list[_Worker] = []
-        self.sent = 0
         self.say = say
         self.subsetter: str | None = None
+        self._waiting: list[tuple[int, _Job]] = []  # (ticket, job), not yet sent
+        self._results: dict[int, Any] = {}
+        self._tickets = 0
         if count > 0 and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
             for _ in range(count):
@@ -144,9 +148,42 @@ class Workers:
         """A handle whose ``get()`` returns the job's result (computed here without workers)."""
         if not self.workers:
             return _Handle(self, _Deferred(job))
-        worker = self.workers[self.sent % len(self.workers)]
-        self.sent += 1
-        return _Handle(self, worker.add(job))
+        ticket = self._tickets
+        self._tickets += 1
+        self._waiting.append((ticket, job))
+        self._dispatch()
+        return _Handle(self, _Reply(self, ticket))
+
+    def _dispatch(self) -> None:
+        """Send the largest waiting job to each idle worker (its HTML's size: layout time)."""
+        for worker in self.workers:
+            if worker.in_flight is None and self._waiting:
+                largest = max(range(len(self._waiting)),
+                              key=lambda i: len(self._waiting[i][1].html))
+                ticket, job = self._waiting.pop(largest)
+                worker.conn.send(job)
+                worker.in_flight = ticket
+
+    def result(self, ticket: int) -> Any:
+        """The results of ``ticket``, collecting every worker that finishes meanwhile (and
+        giving it the next job) in whatever order they finish."""
+        from multiprocessing.connection import wait
+
+        while ticket not in self._results:
+            busy = {w.conn: (w, w.in_flight) for w in self.workers if w.in_flight is not None}
+            if not busy:  # nothing on the wire: waiting would hang for good
+                raise KeyError(f"ticket {ticket} is not pending")
+            for conn in wait(list(busy)):
+                worker, sent = busy[conn]
+                try:
+                    answer = worker.conn.recv()
+                except EOFError:
+                    raise ProblemsError([Problem("build", None, None,
+                                                 "a PDF worker stopped unexpectedly")]) from None
+                self._results[sent] = answer
+                worker.in_flight = None
+            self._dispatch()
+        return self._results.pop(ticket)
 
     def received(self, result: tuple) -> Result:
         """A worker's result without its subsetter, which is noted (and warned of) here."""
@@ -177,48 +214,16 @@ class _Handle:
 class _Worker:
     proc: Any
     conn: Any
-    queue: list[int] = field(default_factory=list)
-    jobs: dict[int, _Job] = field(default_factory=dict)
-    results: dict[int, Any] = field(default_factory=dict)
-    in_flight: int | None = None
-    counter: int = 0
-
-    def add(self, job: _Job) -> _Reply:
-        ticket = self.counter
-        self.counter += 1
-        self.jobs[ticket] = job
-        self.queue.append(ticket)
-        self._send_next()
-        return _Reply(self, ticket)
-
-    def _send_next(self) -> None:
-        if self.in_flight is None and self.queue:
-            self.in_flight = self.queue.pop(0)
-            self.conn.send(self.jobs.pop(self.in_flight))
-
-    def result(self, ticket: int) -> Any:
-        while ticket not in self.results:
-            sent = self.in_flight
-            if sent is None:  # nothing on the wire: waiting would hang for good
-                raise KeyError(f"ticket {ticket} is not pending on this worker")
-            try:
-                answer = self.conn.recv()
-            except EOFError:
-                raise ProblemsError([Problem("build", None, None,
-                                             "a PDF worker stopped unexpectedly")]) from None
-            self.results[sent] = answer
-            self.in_flight = None
-            self._send_next()
-        return self.results.pop(ticket)
+    in_flight: int | None = None  # the ticket of the job it renders
 
 
 @dataclass
 class _Reply:
-    worker: _Worker
+    pool: Workers
     ticket: int
 
     def get(self) -> list[tuple]:
-        return self.worker.result(self.ticket)
+        return self.pool.result(self.ticket)
 
 
 def _serve(conn: Any) -> None:
