@@ -5,7 +5,6 @@ same. ``preview.WebBuilder`` uses them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,27 +19,13 @@ if TYPE_CHECKING:
     from ..source.project import Project
 
 
-@dataclass(frozen=True)
-class KeptTemplates(Templates):
-    """Templates whose inlined stylesheets are made once: a stylesheet with its fonts as
-    data: URIs takes longer to inline than an edition takes to render. Kept only while no
-    template file changed, so an inlined stylesheet is what inlining it again would give;
-    the compiled templates of its environment are kept the same way (Jinja still checks each
-    file's time before using one)."""
-
-    _css: dict[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
-
-    def inline_css(self, name: str) -> str:
-        if name not in self._css:
-            self._css[name] = super().inline_css(name)
-        return self._css[name]
-
-
 class TemplatesKept:
-    """The last build's templates and the hash of their files, while no file changed."""
+    """The last build's templates and the hash of their files, while no file changed: the
+    same ``Templates`` keeps its compiled templates and inlined stylesheets
+    (``Templates.inline_css``) from one rebuild to the next."""
 
     def __init__(self) -> None:
-        self.templates: Templates | None = None  # a KeptTemplates (for_root makes cls)
+        self.templates: Templates | None = None
         self.key = ""
         self.stats: list[tuple[str, int, int, int]] = []
 
@@ -48,7 +33,7 @@ class TemplatesKept:
         """(templates, hash of every template file by the build's rules)."""
         from .. import __version__
 
-        templates = KeptTemplates.for_root(root)
+        templates = Templates.for_root(root)
         files = templates.files()
         # Stat first, as the watcher does: the bytes are hashed only when a file was touched.
         stats = [(str(p), st.st_mtime_ns, st.st_size, st.st_ino) for p in files
