@@ -217,3 +217,131 @@ def test_a_release_record_is_checked_again_when_its_bytes_change(cache_home: Pat
     [problem] = record_problems(root)
     assert problem.path == f"releases/{content.parent.name}/content.json"
     assert "damaged or edited by hand" in problem.message
+
+
+# ------------------------------------------------- a clean check remembered (checkmemo.py)
+
+def _cited_outside(tmp_path: Path) -> Path:
+    """The tiny report citing three works with notices, its Retraction Watch CSV kept outside
+    report/ (report.yaml names it as ../data/rw.csv): check warns once per notice."""
+    from test_retractions import HEADER, REFERENCES, ROWS
+
+    root = _copy("tiny", tmp_path / "r")
+    refs = root / "report" / "references.yaml"
+    refs.write_text(refs.read_text() + REFERENCES)
+    intro = root / "report" / "sections" / "intro.yaml"
+    intro.write_text(intro.read_text().replace(
+        "[@kruegel2016synthetic].\n",
+        "[@kruegel2016synthetic; @retracted2020; @concern2021; @corrected2019].\n", 1))
+    (root / "data").mkdir()
+    (root / "data" / "rw.csv").write_text(HEADER + "\r\n" + "\r\n".join(ROWS) + "\r\n")
+    yaml = root / "report" / "report.yaml"
+    yaml.write_text(yaml.read_text() + "retractions: ../data/rw.csv\n")
+    return root
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The checks really run from now on (a remembered one is not run)."""
+    from kratom_report import build
+
+    ran: list[Path] = []
+    real = build.check
+
+    def counting(root: Path, **kwargs: object) -> build.CheckResult:
+        ran.append(root)
+        return real(root, **kwargs)
+
+    monkeypatch.setattr(build, "check", counting)
+    return ran
+
+
+def test_an_unchanged_report_is_not_checked_again(cache_home: Path, tmp_path: Path, cli,
+                                                  checks: list[Path]) -> None:
+    root = _cited_outside(tmp_path)
+    cold = cli("check", "--source", root)
+    assert cold.exit_code == 0, cold.output
+    assert cold.stderr.count("warning: reference '") == 3  # warnings are remembered too
+    warm, strict = cli("check", "--source", root), cli("check", "--source", root, "--strict")
+    assert len(checks) == 1
+    assert (warm.exit_code, warm.stdout, warm.stderr) == (0, cold.stdout, cold.stderr)
+    assert (strict.exit_code, strict.stderr) == (1, cold.stderr)
+    # The file report.yaml names outside report/ is an input: a notice gone is one warning less.
+    csv = root / "data" / "rw.csv"
+    csv.write_text(csv.read_text().replace(
+        csv.read_text().splitlines(keepends=True)[3], ""))
+    after = cli("check", "--source", root)
+    assert len(checks) == 2
+    assert after.exit_code == 0 and after.stderr.count("warning: reference '") == 2
+
+
+def _key_after(root: Path, change: str, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    from kratom_report.checkmemo import unchanged_key
+
+    if change == "a section":
+        section = root / "report" / "sections" / "intro.yaml"
+        section.write_text(section.read_text() + "# an edit\n")
+    elif change == "a new file in report/":
+        (root / "report" / "notes.txt").write_text("new\n")
+    elif change == "a template":
+        (root / "templates").mkdir()
+        (root / "templates" / "print.css").write_text("p { color: black }\n")
+    elif change == "a release record":
+        (root / "releases" / "1.0.0").mkdir(parents=True)
+        (root / "releases" / "1.0.0" / "manifest.json").write_text("{}\n")
+    elif change == "today":
+        monkeypatch.setenv("KRATOM_REPORT_TODAY", "2031-01-01")
+    elif change == "a renderer's version":
+        from kratom_report import fingerprint
+
+        monkeypatch.setattr(fingerprint, "_version", lambda name: "99")  # every library
+    return unchanged_key(root)
+
+
+@pytest.mark.parametrize("change", ["a section", "a new file in report/", "a template",
+                                    "a release record", "today", "a renderer's version"])
+def test_every_input_of_a_check_is_in_its_key(cache_home: Path, tmp_path: Path, change: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from kratom_report.checkmemo import unchanged_key
+
+    root = _copy("tiny", tmp_path / "r")
+    before = unchanged_key(root)
+    assert before is not None and unchanged_key(root) == before
+    assert _key_after(root, change, monkeypatch) not in (before, None)
+
+
+def test_a_check_with_errors_is_never_remembered(cache_home: Path, tmp_path: Path, cli,
+                                                 checks: list[Path]) -> None:
+    root = _copy("tiny", tmp_path / "r")
+    section = root / "report" / "sections" / "intro.yaml"
+    section.write_text(section.read_text() + "blocks: [\n")
+    first, second = cli("check", "--source", root), cli("check", "--source", root)
+    assert first.exit_code == second.exit_code == 1 and first.output == second.output
+    assert "report/sections/intro.yaml:" in first.output
+    assert len(checks) == 2
+    assert not list((cache_home / "checked").glob("*.json"))
+
+
+def test_stats_are_always_counted_and_no_cache_means_no_memo(
+        cache_home: Path, tmp_path: Path, cli, checks: list[Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _copy("tiny", tmp_path / "r")
+    assert cli("check", "--source", root).exit_code == 0
+    stats = cli("check", "--source", root, "--stats")
+    assert stats.exit_code == 0 and "reading grade" in stats.stdout
+    assert len(checks) == 2  # statistics need the composed editions: never remembered
+    monkeypatch.setenv(cachetrust.DISABLE_ENV, "1")
+    assert cli("check", "--source", root).exit_code == 0
+    assert len(checks) == 3
+
+
+def test_an_edited_remembered_check_is_not_believed(cache_home: Path, tmp_path: Path, cli,
+                                                    checks: list[Path]) -> None:
+    root = _copy("tiny", tmp_path / "r")
+    cold = cli("check", "--source", root)
+    entry = _entry_file(cache_home, "checked")
+    stored = json.loads(entry.read_text())
+    stored["payload"] = stored["payload"].replace('"sections": ', '"sections": 1')
+    entry.write_text(json.dumps(stored))
+    again = cli("check", "--source", root)
+    assert len(checks) == 2 and again.output == cold.output

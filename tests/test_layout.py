@@ -33,6 +33,7 @@ RANKS = {
     "assemble": 4,  # release --assemble: the PDFs of a release from other machines
     "verification": 4,
     "compare": 4,
+    "checkmemo": 4,  # a clean check remembered for unchanged inputs
     "pipeline": 4,
     "authoring": 5,
     "_api": 6,

@@ -108,12 +108,23 @@ class Report:
 
         Content problems are returned, never raised.
         """
+        from .checkmemo import Remembered, recall, remember, unchanged_key
+
+        key = unchanged_key(self.root)
+        if not stats and (seen := recall(key)) is not None:
+            return CheckResult(seen.problems, strict, seen.editions, seen.sections,
+                               seen.references, stale_after=seen.stale_after)
         from .build import check
 
         try:
             result = check(self.root)
         except ProblemsError as exc:
             return CheckResult(tuple(exc.problems), strict)
+        stale = result.project.report.stale_after
+        editions = tuple(r.edition.id for r in result.editions)
+        remember(key, Remembered(tuple(result.warnings), editions, len(result.project.sections),
+                                 len(result.project.references),
+                                 (stale.references_years, stale.data_days)))
         numbers: tuple[EditionStats, ...] = ()
         facts: tuple[str, ...] = ()
         if stats:
@@ -124,9 +135,7 @@ class Report:
             from .source.currency import today
 
             facts = tuple(fact_lines(result.project, today()))
-        stale = result.project.report.stale_after
-        return CheckResult(tuple(result.warnings), strict,
-                           tuple(r.edition.id for r in result.editions),
+        return CheckResult(tuple(result.warnings), strict, editions,
                            len(result.project.sections), len(result.project.references),
                            numbers, (stale.references_years, stale.data_days), facts)
 

@@ -11,32 +11,14 @@ checking how a release will look on a given day) set it with ``KRATOM_REPORT_TOD
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Problem, ReportError, did_you_mean
+from ..errors import Problem, did_you_mean
 from .models import AcceptedOverdue, ChangelogEntry
 from .project import Project
-
-TODAY_ENV = "KRATOM_REPORT_TODAY"
-
-
-class TodayError(ReportError):
-    """Raised when ``KRATOM_REPORT_TODAY`` is set but is not an ISO date."""
-
-
-def today() -> dt.date:
-    """``KRATOM_REPORT_TODAY`` (an ISO date) when set, else the system date."""
-    value = os.environ.get(TODAY_ENV, "").strip()
-    if not value:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise TodayError(f"{TODAY_ENV}='{value[:40]}' is not a date; write it like "
-                         "2026-12-02, or unset it") from None
+from .today import TODAY_ENV, TodayError, today  # noqa: F401 - their home is today.py
 
 
 @dataclass(frozen=True)

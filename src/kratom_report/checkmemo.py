@@ -1,0 +1,144 @@
+"""A clean ``check`` remembered for inputs that have not changed since.
+
+Authors run ``check`` on every save and in commit hooks, often on a tree it has already passed.
+Its answer is a function of the files it reads, the tool's own files, the libraries' versions
+and today's date (facts fall due), so when all of those are what they were at the last clean
+check, that check's findings are given again instead of loading and composing every edition.
+
+Only a check without errors is remembered (warnings and notes included): every error always
+comes from a real run, with its file, line and column. Entries live in the one authenticated
+cache store (cachetrust.py), so a planted or edited entry is ignored, and
+``KRATOM_REPORT_NO_CACHE=1`` turns this off with every other cache.
+
+What the key covers: every file under ``report/`` and ``releases/`` (release records are
+checked too), each file report.yaml names outside ``report/`` (reference files, a CSL style,
+the retractions CSV), the template files in use (fonts included), every file of the installed
+tool, the versions of the libraries that render, and today's date.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .cachetrust import cache_disabled, read_entry, write_entry
+from .errors import Problem
+from .fingerprint import Hasher, add_files, add_templates, canonical_json, tool_versions
+
+KIND = "checked"
+_FORMAT = 1
+# Libraries whose answers a check repeats (validation, templates, text, CSS, images) besides
+# the renderers fingerprint.TOOLS names.
+_READERS = ("pydantic", "pydantic-core", "jinja2", "pyyaml", "babel", "tinycss2", "pillow")
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """What a clean check found, as the command and the library report it."""
+
+    problems: tuple[Problem, ...]
+    editions: tuple[str, ...]
+    sections: int
+    references: int
+    stale_after: tuple[int, int]
+
+
+def unchanged_key(root: Path) -> str | None:
+    """The key of everything ``check`` reads for ``root`` today; None when caching is off
+    (nothing is hashed then) or when the inputs cannot be read quickly: the check itself
+    then says what is wrong, as it would without this memo."""
+    if cache_disabled():
+        return None
+    from .errors import ReportError
+    from .source.today import today
+
+    try:
+        return _key(root, today().isoformat())
+    except (ReportError, OSError, ValueError):
+        return None
+
+
+def _key(root: Path, today: str) -> str:
+    from .compose.templating import Templates
+    from .source.reportfile import quick_limit, quick_report_yaml
+
+    root = root.resolve()
+    limit = quick_limit(root)
+    h = Hasher()
+    for folder in ("report", "releases"):
+        files = sorted(p for p in (root / folder).rglob("*") if p.is_file())
+        h.add(f"\0{folder}\0".encode())
+        add_files(h, root, files, limit)
+    h.add(b"\0named\0")
+    add_files(h, root, _named_outside(root, quick_report_yaml(root)), limit)
+    h.add(b"\0templates\0")
+    add_templates(h, Templates.for_root(root).files())
+    h.add(b"\0tool\0")
+    package = Path(__file__).resolve().parent
+    for path in sorted(p for p in package.rglob("*")
+                       if p.is_file() and "__pycache__" not in p.parts):
+        h.add(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    h.add(canonical_json({"format": _FORMAT, "tool": __version__, "tools": tool_versions(),
+                          "reads": tool_versions(_READERS),
+                          "python": sys.version, "today": today}))
+    return h.hexdigest()
+
+
+def _named_outside(root: Path, data: Any) -> list[Path]:
+    """Files that report.yaml's values name (relative to report/) outside ``report/``: a
+    guess from every string in it, so a new key that names a file is covered too."""
+    from .source.paths import is_inside
+
+    found = []
+    for value in _strings(data):
+        if len(value) > 1000 or "\0" in value:
+            continue
+        try:
+            path = root / "report" / value
+            if path.is_file() and is_inside(root, path) and not is_inside(root / "report", path):
+                found.append(path)
+        except (OSError, ValueError):
+            continue
+    return sorted(set(found))
+
+
+def _strings(data: Any) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+
+
+def recall(key: str | None) -> Remembered | None:
+    """The clean check stored under ``key``, or None (none, or not ours)."""
+    payload = read_entry(KIND, key) if key else None
+    if payload is None:
+        return None
+    try:
+        data = json.loads(payload)
+        problems = tuple(Problem(p["file"], p["line"], p["column"], p["message"],
+                                 p["severity"]) for p in data["problems"])
+        years, days = data["stale_after"]
+        return Remembered(problems, tuple(data["editions"]), int(data["sections"]),
+                          int(data["references"]), (int(years), int(days)))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def remember(key: str | None, found: Remembered) -> None:
+    """Keep a check that found no error under ``key``."""
+    if not key or any(p.severity == "error" for p in found.problems):
+        return
+    write_entry(KIND, key, json.dumps({
+        "problems": [p.as_json() for p in found.problems], "editions": list(found.editions),
+        "sections": found.sections, "references": found.references,
+        "stale_after": list(found.stale_after)}, ensure_ascii=False))
