@@ -183,6 +183,7 @@ def test_unexpected_errors_are_one_line_unless_debug(cli, tiny, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setattr("kratom_report.source.project.load_project", crash)
+    monkeypatch.setenv("KRATOM_REPORT_NO_CACHE", "1")  # a remembered check loads nothing
     result = cli("check", "--source", tiny)
     assert result.exit_code == 1
     assert result.stderr == ("internal error: RuntimeError: boom (run again with --debug for "

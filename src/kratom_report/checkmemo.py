@@ -32,9 +32,10 @@ from .fingerprint import Hasher, add_files, add_templates, canonical_json, tool_
 
 KIND = "checked"
 _FORMAT = 1
-# Libraries whose answers a check repeats (validation, templates, text, CSS, images) besides
-# the renderers fingerprint.TOOLS names.
-_READERS = ("pydantic", "pydantic-core", "jinja2", "pyyaml", "babel", "tinycss2", "pillow")
+# Libraries whose answers a check repeats (validation, templates, text, images) besides the
+# renderers fingerprint.TOOLS names. The stylesheet reader is left out: what it finds is an
+# error, and errors are never remembered.
+_READERS = ("pydantic", "pydantic-core", "jinja2", "pyyaml", "babel", "pillow")
 
 
 @dataclass(frozen=True)

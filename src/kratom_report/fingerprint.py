@@ -67,9 +67,9 @@ class Hasher:
         return self._h.hexdigest()
 
 
-def tool_versions(names: Iterable[str] = TOOLS) -> dict[str, str]:
+def tool_versions(names: Iterable[str] | None = None) -> dict[str, str]:
     """The installed version of each library (default :data:`TOOLS`; "absent" when missing)."""
-    return {name: _version(name) for name in names}
+    return {name: _version(name) for name in (TOOLS if names is None else names)}
 
 
 def _version(dist: str) -> str:
