@@ -106,7 +106,8 @@ class Report:
     def check(self, *, strict: bool = False, stats: bool = False) -> CheckResult:
         """Validate everything and compose every edition in memory; write nothing.
 
-        Content problems are returned, never raised.
+        Content problems are returned, never raised. A check without errors is remembered
+        (checkmemo.py) and given again while no input has changed; ``stats`` always runs.
         """
         from .checkmemo import Remembered, recall, remember, unchanged_key
 
