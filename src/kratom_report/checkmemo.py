@@ -11,9 +11,9 @@ cache store (cachetrust.py), so a planted or edited entry is ignored, and
 ``KRATOM_REPORT_NO_CACHE=1`` turns this off with every other cache.
 
 What the key covers: every file under ``report/`` and ``releases/`` (release records are
-checked too), each file report.yaml names outside ``report/`` (reference files, a CSL style,
-the retractions CSV), the template files in use (fonts included), every file of the installed
-tool, the versions of the libraries that render, and today's date.
+checked too) and ``templates/``, each file report.yaml names outside ``report/`` (reference
+files, a CSL style, the retractions CSV), every file of the installed tool (its built-in
+templates and fonts included), the versions of the libraries it uses, and today's date.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 from . import __version__
 from .cachetrust import cache_disabled, read_entry, write_entry
 from .errors import Problem
-from .fingerprint import Hasher, add_files, add_templates, canonical_json, tool_versions
+from .fingerprint import Hasher, add_files, canonical_json, tool_versions
 
 KIND = "checked"
 _FORMAT = 1
@@ -65,20 +65,18 @@ def unchanged_key(root: Path) -> str | None:
 
 
 def _key(root: Path, today: str) -> str:
-    from .compose.templating import Templates
     from .source.reportfile import quick_limit, quick_report_yaml
 
     root = root.resolve()
     limit = quick_limit(root)
     h = Hasher()
-    for folder in ("report", "releases"):
+    # templates/: the report's own templates and stylesheets (the built-in ones are the tool's).
+    for folder in ("report", "releases", "templates"):
         files = sorted(p for p in (root / folder).rglob("*") if p.is_file())
         h.add(f"\0{folder}\0".encode())
         add_files(h, root, files, limit)
     h.add(b"\0named\0")
     add_files(h, root, _named_outside(root, quick_report_yaml(root)), limit)
-    h.add(b"\0templates\0")
-    add_templates(h, Templates.for_root(root).files())
     h.add(b"\0tool\0")
     package = Path(__file__).resolve().parent
     for path in sorted(p for p in package.rglob("*")
