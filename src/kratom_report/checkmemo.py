@@ -84,7 +84,8 @@ def _key(root: Path, today: str) -> str:
         h.add(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     h.add(canonical_json({"format": _FORMAT, "tool": __version__, "tools": tool_versions(),
                           "reads": tool_versions(_READERS),
-                          "python": sys.version, "today": today}))
+                          "python": sys.version, "today": today,
+                          "root": str(root)}))  # a message may name the folder
     return h.hexdigest()
 
 
