@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from .compose.citations import BibCache
+    from .compose.markup import KeptHtml
     from .compose.marks import ChangeMarks
     from .compose.render import RenderedEdition
     from .compose.summary import ReadAt
@@ -154,15 +155,16 @@ class Composer:
 
     def edition(self, edition_id: str, *, paper: str | None = None,
                 marks: ChangeMarks | None = None, review: bool = False,
-                summaries: bool = True) -> RenderedEdition:
+                summaries: bool = True, kept: KeptHtml | None = None) -> RenderedEdition:
         """One composed edition (its print HTML included); raises ProblemsError. A review
         copy's edition carries source positions and no summaries; ``summaries=False`` skips
-        them too (the preview serves web pages only, which name the summaries, not hold them)."""
+        them too (the preview serves web pages only, which name the summaries, not hold them).
+        ``kept``: the edition's texts rendered before (see ``compose.markup.KeptHtml``)."""
         from .compose.render import render_edition
         from .compose.summary import compose_summaries
 
         r = render_edition(self.project, edition_id, paper=paper, bib_cache=self.bib_cache,
-                           marks=marks, templates=self.templates, review=review)
+                           marks=marks, templates=self.templates, review=review, kept=kept)
         if marks is not None or review or not summaries or not r.edition.summaries:
             return r
         return replace(r, summaries=compose_summaries(

@@ -27,11 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..atomic import scratch_folder
+from ..compose.markup import KeptHtml
 from ..errors import ProblemsError, ReportError, UnknownEdition
 from ..fingerprint import Hasher, add_files, json_digest
 from ..pipeline import Composer, plan, requested
 from ..publish.output import ensure_folder, write_all
 from ..source.limits import limit_bytes
+from ..source.parsecache import ParsedDocs
 from .kept import CarriedTokens, TemplatesKept, edition_inputs, shared_inputs
 from .previewsite import Page, PreviewServer, Site, bind
 from .reviewnotes import annotate, open_comments, rows_positioned
@@ -141,6 +143,8 @@ class WebBuilder:
         self._review = False  # compose with source positions (while comments are open)
         self._templates = TemplatesKept()
         self._tokens: dict[str, list[Any]] = {}  # the last good load's Markdown tokens
+        self._docs = ParsedDocs()  # parsed files of the last load (see load_project)
+        self._html: dict[str, KeptHtml] = {}  # each edition's rendered texts
 
     def build(self, early: Callable[[Page], None] | None = None,
               first: frozenset[str] = frozenset()) -> tuple[list[Page], list[str]]:
@@ -152,9 +156,10 @@ class WebBuilder:
         from ..source.project import load_project
 
         tokens = CarriedTokens(self._tokens)
-        project = load_project(self.root, parsed=tokens)
+        project = load_project(self.root, parsed=tokens, docs=self._docs)
         self._tokens = dict(tokens)
         wanted = requested(project, self.editions)
+        self._html = {e: self._html.get(e) or KeptHtml() for e in wanted}
         comments = open_comments(project.root, project.report.version)
         self._review = bool(comments)
         self._keep_bib_if_same(project)
@@ -202,7 +207,9 @@ class WebBuilder:
         # The same plan, composed edition and web view ``build --format web`` and the site use.
         web, *pdfs = plan(project, editions=[edition_id], formats=["web", "pdf"]).targets
         composer = Composer(project, templates, self._bib)
-        r = composer.edition(edition_id, review=self._review, summaries=False)
+        kept = self._html[edition_id]
+        kept.new_round()
+        r = composer.edition(edition_id, review=self._review, summaries=False, kept=kept)
         if self._review and r.context is not None:
             r = replace(r, context=rows_positioned(r.context))
         r = composer.web(r)

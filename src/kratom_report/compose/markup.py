@@ -45,10 +45,123 @@ class MarkupEnv:
         return self.printer.note(text) if self.printer is not None else ""
 
 
-def render(md: MarkdownIt, text: str, env: MarkupEnv, *, inline: bool = False) -> Markup:
-    """Render author Markdown; ``inline`` for table cells and captions (no paragraphs)."""
+def render(md: MarkdownIt, text: str, env: MarkupEnv, *, inline: bool = False,
+           kept: KeptHtml | None = None) -> Markup:
+    """Render author Markdown; ``inline`` for table cells and captions (no paragraphs).
+
+    With ``kept`` (see :class:`KeptHtml`), HTML rendered before from this very text is used
+    when the hooks, called again as the render would call them, return what they returned
+    then."""
+    if kept is None:
+        return _render(md, text, env, inline)
+    entry = kept.take((inline, text))
+    if entry is None:
+        recorder = _Recorder(env)
+        html = _render(md, text, recorder, inline)
+        kept.put((inline, text), _Kept(recorder.calls, {tuple(recorder.results): html}))
+        return html
+    # The same hooks, with the same arguments, in the same order as a render calls them: the
+    # citation numbers, facts used and problems found are what rendering again would leave.
+    results = tuple(getattr(env, name)(*args) for name, args in entry.calls)
+    html = entry.html.get(results)
+    if html is None:  # a hook answered otherwise (a citation renumbered, a fact changed)
+        html = _render(md, text, _Replay(entry.calls, results), inline)
+        entry.add(results, html)
+    return html
+
+
+def _render(md: MarkdownIt, text: str, env: Any, inline: bool) -> Markup:
     html = md.renderInline(text, {"kr": env}) if inline else md.render(text, {"kr": env})
     return Markup(typeset(html))
+
+
+Call = tuple[str, tuple[Any, ...]]  # a hook's name and arguments
+_HOOKS = ("cite", "image", "fact", "note")
+_VARIANTS = 4  # answers kept per text: an author-date edition renders each text twice
+
+
+@dataclass
+class _Kept:
+    calls: list[Call]
+    html: dict[tuple[str, ...], Markup]  # by what the hooks answered
+
+    def add(self, results: tuple[str, ...], html: Markup) -> None:
+        if len(self.html) >= _VARIANTS:
+            del self.html[next(iter(self.html))]
+        self.html[results] = html
+
+
+class KeptHtml:
+    """One edition's rendered texts, kept by a session that renders it again and again (the
+    preview), owned by that session and handed to each render of the edition.
+
+    A text's HTML is a function of the text and of what the render's hooks (citations,
+    images, facts, notes) answer; which hooks are called, with what, in what order, depends on
+    the text alone. So for a text rendered before, the hooks are called again as a render
+    would call them (their side effects, like citation numbering, happen as they would) and
+    the HTML kept for the same answers is used; other answers render the text again.
+    :meth:`new_round` (one per render of the edition) drops every text the render before did
+    not use, so edited and deleted texts do not pile up. Only for the plain Markdown parser:
+    not with change marks or source positions, whose rules read more than the text.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[bool, str], _Kept] = {}
+        self._used: dict[tuple[bool, str], _Kept] = {}
+
+    def new_round(self) -> None:
+        self._last, self._used = self._used, {}
+
+    def take(self, key: tuple[bool, str]) -> _Kept | None:
+        found = self._used.get(key) or self._last.get(key)
+        if found is not None:
+            self._used[key] = found
+        return found
+
+    def put(self, key: tuple[bool, str], entry: _Kept) -> None:
+        self._used[key] = entry
+
+    def __len__(self) -> int:
+        return len(self._last.keys() | self._used.keys())
+
+
+class _Recorder:
+    """Passes each hook call on to ``env`` and notes it, with its answer."""
+
+    def __init__(self, env: MarkupEnv) -> None:
+        self.env = env
+        self.calls: list[Call] = []
+        self.results: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _HOOKS:
+            raise AttributeError(name)
+
+        def call(*args: Any) -> str:
+            result = getattr(self.env, name)(*args)
+            self.calls.append((name, args))
+            self.results.append(result)
+            return result
+        return call
+
+
+class _Replay:
+    """Answers each hook call with the answer already obtained for it (the render calls the
+    hooks exactly as recorded, so nothing is called twice)."""
+
+    def __init__(self, calls: list[Call], results: tuple[str, ...]) -> None:
+        self.answers = iter(zip(calls, results, strict=True))
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _HOOKS:
+            raise AttributeError(name)
+
+        def call(*args: Any) -> str:
+            (expected, result) = next(self.answers)
+            if expected != (name, args):  # pragma: no cover - the text decides the calls
+                raise AssertionError(f"hook {name}{args!r} out of order")
+            return result
+        return call
 
 
 # Where a line must not break: a superscript citation keeps to the word before it (AMA sets it

@@ -31,7 +31,7 @@ from .editions import SelectedSection, content_fingerprint, content_payload, get
 from .facts import Printer
 from .i18n import N_, Words
 from .marks import ChangeMarks, mark_rules
-from .markup import MarkupEnv, local_image_data_uri, render
+from .markup import KeptHtml, MarkupEnv, local_image_data_uri, render
 from .pages import render_template
 from .srcpos import origin, source_rules
 from .studies import study_label
@@ -75,12 +75,14 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
                    templates: Templates | None = None,
                    bib_cache: BibCache | None = None,
                    marks: ChangeMarks | None = None, template: str = "document.html",
-                   stylesheet: str = "briefing.css", review: bool = False) -> RenderedEdition:
+                   stylesheet: str = "briefing.css", review: bool = False,
+                   kept: KeptHtml | None = None) -> RenderedEdition:
     """Everything WeasyPrint needs for one edition, as one HTML string.
 
     With ``marks``, what changed since an earlier version carries a margin bar and a note;
     with ``review``, every unit of text carries its source position (``data-src``).
     ``template`` and ``stylesheet`` let the screen edition render the very same context.
+    ``kept``: this edition's texts rendered before (the preview's, see :class:`KeptHtml`).
     """
     templates = templates or Templates.for_root(project.root)
     edition = get_edition(project, edition_id)
@@ -92,7 +94,7 @@ def render_edition(project: Project, edition_id: str, *, paper: str | None = Non
     style = edition.citation_style or project.report.citation_style
     ctx, composed, styled = compose_cited(
         project, style, lambda citer: TextContext(project, edition, marks, words, citer,
-                                    review=review),
+                                    review=review, kept=kept),
         lambda c: _compose_text(c, project, edition, selected))
     cover_note, key_messages, sections = composed
     cited = ctx.citer.cited()
@@ -175,7 +177,8 @@ class TextContext:
 
     def __init__(self, project: Project, edition: Edition,
                  marks: ChangeMarks | None = None, words: Words | None = None,
-                 citer: Citer | None = None, *, review: bool = False) -> None:
+                 citer: Citer | None = None, *, review: bool = False,
+                 kept: KeptHtml | None = None) -> None:
         self.project = project
         self.edition = edition
         self.words = words or Words()
@@ -188,6 +191,8 @@ class TextContext:
         self.review = review
         if review:
             source_rules(self.md)
+        # Kept HTML holds for the plain parser only (see KeptHtml).
+        self.kept = kept if marks is None and not review else None
         self.problems: list[Problem] = []
         self.printer = Printer(project.facts, self.words.lang, release_of(project).draft)
         self.data_used: dict[str, Any] = {}
@@ -246,7 +251,7 @@ class TextContext:
 
         where = origin(doc, loc, str(text)) if self.review else None
         env = MarkupEnv(cite=self.citer.cite, image=image, printer=self.printer, origin=where)
-        html = render(self.md, str(text), env, inline=inline)
+        html = render(self.md, str(text), env, inline=inline, kept=self.kept)
         if where is None or not (inline and unit):
             return html
         return Markup('<span class="src-unit" data-src="%s">%s</span>') % (where.at(0), html)

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import Problem, did_you_mean, relpath
 from ..source.loader import Located, YamlDoc, YamlLoadError, read_text
 from ..source.models import Reference, ReferenceFile
-from ..source.parsecache import parse_cached
+from ..source.parsecache import ParsedDocs, parse_cached
 from ..source.paths import OutsideReport, inside_root
 from ..source.schema import validate
 from .bibread import read_bibtex
@@ -62,7 +62,7 @@ class Unavailable:
 
 
 def load_reference_file(root: Path, path: Path, max_bytes: int,
-                        unavailable: Unavailable | None = None,
+                        unavailable: Unavailable | None = None, docs: ParsedDocs | None = None,
                         ) -> Iterator[tuple[Located | None, list[Problem]]]:
     """Yield each reference of one file, validated, with the problems it raised."""
     lost = unavailable if unavailable is not None else Unavailable()
@@ -93,7 +93,7 @@ def load_reference_file(root: Path, path: Path, max_bytes: int,
             yield None, errors
         doc = _foreign_doc(entries, path, display, text)
     else:
-        entries, doc, errs = _parse(text, path, display, suffix)
+        entries, doc, errs = _parse(text, path, display, suffix, docs)
         if errs:
             lost.add(_rough_keys(text, suffix))
             yield None, errs
@@ -115,12 +115,12 @@ def load_reference_file(root: Path, path: Path, max_bytes: int,
         yield None, leftover
 
 
-def _parse(text: str, path: Path, display: str, suffix: str):
+def _parse(text: str, path: Path, display: str, suffix: str, docs: ParsedDocs | None):
     """Entries, document and problems of a YAML or CSL-JSON reference file."""
     if suffix == ".json":
         return _csljson(text, path, display)
     try:
-        doc = parse_cached(text, path, display)
+        doc = parse_cached(text, path, display, docs)
     except YamlLoadError as exc:
         return [], None, exc.problems
     shape, errs = validate(ReferenceFile, doc)
@@ -228,7 +228,8 @@ def _json_text(raw: str) -> str:
 
 def load_references(root: Path, files: list[str] | None, report_doc: YamlDoc,
                     problems: list[Problem], max_bytes: int,
-                    unavailable: Unavailable | None = None) -> dict[str, Located]:
+                    unavailable: Unavailable | None = None, docs: ParsedDocs | None = None
+                    ) -> dict[str, Located]:
     """Every reference of the listed files by lower-cased key; duplicates and bad files reported.
 
     ``files`` None means the list itself is invalid (reported already): nothing is loaded and
@@ -252,7 +253,7 @@ def load_references(root: Path, files: list[str] | None, report_doc: YamlDoc,
             lost.everything = True
             problems.append(report_doc.problem(("references", i), exc.message))
             continue
-        for located, errs in load_reference_file(root, path, max_bytes, lost):
+        for located, errs in load_reference_file(root, path, max_bytes, lost, docs):
             warns = [p for p in errs if p.severity == "warning"]
             problems += [p for p in errs if p.severity != "warning"]
             if located is None:

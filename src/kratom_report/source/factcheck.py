@@ -20,6 +20,7 @@ from .facts import FactBook, load_facts
 from .loader import Loc, Located, YamlDoc
 from .markdown import FACT, MARKER, NOTE, brace_marks, citations_in
 from .models import Changelog, EvidenceTableBlock, FigureBlock, TableBlock
+from .parsecache import ParsedDocs
 from .parts import ReportParts
 from .texts import MARKDOWN, iter_texts, parse_once
 
@@ -67,10 +68,10 @@ def facts_and_notes(root: Path, report_doc: YamlDoc, parts: ReportParts,
                     sections: list[Located], data: dict[str, Located],
                     references: dict[str, Located], changelog: Changelog | None,
                     problems: list[Problem], warnings: list[Problem],
-                    parsed: dict[str, list[Any]] | None = None
-                    ) -> tuple[FactBook, list[Problem]]:
+                    parsed: dict[str, list[Any]] | None = None,
+                    docs: ParsedDocs | None = None) -> tuple[FactBook, list[Problem]]:
     """The facts file and every note, for :func:`.project.load_project`."""
-    book = load_facts(root, report_doc, problems, parts.max_bytes)
+    book = load_facts(root, report_doc, problems, parts.max_bytes, docs)
     entry = next((e for e in changelog.entries if e.version == parts.version), None) \
         if changelog is not None else None
     draft = entry is None or entry.date is None or not entry.any_changes()

@@ -20,7 +20,7 @@ from pydantic import Field, StrictFloat, StrictInt, StrictStr, field_validator
 from ..errors import Problem, relpath
 from .loader import YamlDoc, YamlLoadError
 from .modelbase import Strict
-from .parsecache import load_cached
+from .parsecache import ParsedDocs, load_cached
 from .paths import located_inside
 from .schema import validate
 
@@ -103,7 +103,7 @@ def add_period(day: dt.date, period: str) -> dt.date:
 
 
 def load_facts(root: Path, report_doc: YamlDoc, problems: list[Problem],
-               max_bytes: int) -> FactBook:
+               max_bytes: int, docs: ParsedDocs | None = None) -> FactBook:
     """The facts file report.yaml names (or ``facts.yaml`` when present); an empty book when
     there is none. Problems are located; a fact used but not defined is reported at its use."""
     raw = report_doc.data if isinstance(report_doc.data, dict) else {}
@@ -122,7 +122,7 @@ def load_facts(root: Path, report_doc: YamlDoc, problems: list[Problem],
                                                "found"))
         return FactBook()
     try:
-        doc = load_cached(target, relpath(target, root), max_bytes=max_bytes)
+        doc = load_cached(target, relpath(target, root), max_bytes=max_bytes, docs=docs)
     except YamlLoadError as exc:
         problems += exc.problems
         return FactBook()

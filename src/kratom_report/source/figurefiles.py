@@ -18,6 +18,7 @@ from ..fingerprint import digest
 from .limits import over_limit
 from .loader import Located, YamlDoc
 from .models import FigureBlock
+from .parsecache import ParsedDocs
 from .paths import located_inside
 from .pixels import pixel_problem
 from .svgsafe import SvgRefused, clean_svg
@@ -74,7 +75,8 @@ def figure_keys_ok(block: FigureBlock, doc: YamlDoc, loc: tuple, problems: list[
 
 
 def load_figure_files(root: Path, sections: list[Located], data: dict[str, Located],
-                      problems: list[Problem], max_bytes: int) -> FigureFiles:
+                      problems: list[Problem], max_bytes: int,
+                      docs: ParsedDocs | None = None) -> FigureFiles:
     """Every image and layout the figures name, checked once each, and each map's regions."""
     out = FigureFiles()
     failed: set[str] = set()
@@ -97,7 +99,7 @@ def load_figure_files(root: Path, sections: list[Located], data: dict[str, Locat
                 if name not in out.layouts and ("layout", name) not in checked:
                     checked.add(("layout", name))
                     layout = load_layout(root, name, (located.doc, loc + ("layout",)),
-                                         problems, max_bytes)
+                                         problems, max_bytes, docs)
                     if layout is not None:
                         out.layouts[name] = layout
                 located_data = data.get(block.data or "")

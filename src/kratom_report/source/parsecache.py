@@ -26,23 +26,65 @@ from . import loader
 from .loader import YamlDoc, read_text
 
 
-def load_cached(path: Path, display: str, *, max_bytes: int = 5_000_000) -> YamlDoc:
-    """:func:`.loader.load_yaml` through the cache."""
-    return parse_cached(read_text(path, display, max_bytes), path, display)
+def load_cached(path: Path, display: str, *, max_bytes: int = 5_000_000,
+                docs: ParsedDocs | None = None) -> YamlDoc:
+    """:func:`.loader.load_yaml` through the cache (and ``docs``, see :func:`parse_cached`)."""
+    return parse_cached(read_text(path, display, max_bytes), path, display, docs)
 
 
-def parse_cached(text: str, path: Path, display: str) -> YamlDoc:
+def parse_cached(text: str, path: Path, display: str, docs: ParsedDocs | None = None
+                 ) -> YamlDoc:
     """:func:`.loader.parse_yaml`, or the same document from the cache when this very text
-    was parsed clean before (by this tool version and loader)."""
+    was parsed clean before (by this tool version and loader). With ``docs``, the document a
+    load before this one kept for the same file and text is used as it is."""
+    if docs is not None and (kept := docs.get(path, display, text)) is not None:
+        return kept
     key = _entry_key(text)
     doc = _from_payload(read_entry(PARSED, key), path, display, text)
-    if doc is not None:
-        return doc
-    doc = loader.parse_yaml(text, path, display)  # looked up here: benchmarks count it
-    payload = _payload(doc)
-    if payload is not None:
-        write_entry(PARSED, key, payload)
+    if doc is None:
+        doc = loader.parse_yaml(text, path, display)  # looked up here: benchmarks count it
+        payload = _payload(doc)
+        if payload is not None:
+            write_entry(PARSED, key, payload)
+    if docs is not None:
+        docs.keep(path, display, text, doc)
     return doc
+
+
+class ParsedDocs:
+    """Clean parses kept in memory by a session that loads the same report again and again
+    (the preview), owned by that session and handed to each load.
+
+    A save changes one file of twenty; reading the others back from the cache on disk costs
+    more than keeping them (JSON decoding, rebuilding the position tables). A document is
+    found only by its file's path, shown name and whole text, so an edited file is parsed (or
+    read from the disk cache) again. Only clean parses are kept: a file with an error raises
+    before it could be, so its messages always come from a real parse. :meth:`new_load`
+    (called by ``load_project``) drops every document the load before did not use, so the
+    documents of files that changed or vanished do not pile up.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[str, str], tuple[str, YamlDoc]] = {}
+        self._used: dict[tuple[str, str], tuple[str, YamlDoc]] = {}
+
+    def new_load(self) -> None:
+        self._last, self._used = self._used, {}
+
+    def get(self, path: Path, display: str, text: str) -> YamlDoc | None:
+        where = (str(path), display)
+        found = self._used.get(where) or self._last.get(where)
+        if found is None or found[0] != text:
+            return None
+        self._used[where] = found
+        return found[1]
+
+    def keep(self, path: Path, display: str, text: str, doc: YamlDoc) -> None:
+        self._used[(str(path), display)] = (text, doc)
+
+    def __len__(self) -> int:
+        """Documents held: those of the last load and of this one so far, each file once."""
+        return len(self._last.keys() | self._used.keys())
 
 
 PARSED = "parsed-yaml"  # the cache's kind: its folder in the cache folder

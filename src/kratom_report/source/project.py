@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import Problem, ProblemsError, relpath
 from ..references.files import Unavailable, load_references
 from ..references.lint import lint_references
-from .changelogfile import load_changelog
+from .changelogfile import Loader, load_changelog
 from .datamodels import DataFile
 from .factcheck import FactBook, facts_and_notes
 from .figurefiles import FigureFiles, figure_keys_ok, load_figure_files
@@ -21,7 +22,7 @@ from .loader import Loc, Located, YamlDoc, YamlLoadError
 from .locate import REPORT_FILE
 from .markdown import MAX_DEPTH, MAX_SLIPS, nesting_depth, scan_citations
 from .models import Block, Changelog, Edition, FigureBlock, MarkdownBlock, Report, Section
-from .parsecache import load_cached
+from .parsecache import ParsedDocs, load_cached
 from .parts import ReportParts, report_parts
 from .paths import is_inside, located_inside, outside_message
 from .schema import as_written, did_you_mean, validate
@@ -61,31 +62,36 @@ class Project:
         return self.root / "report"
 
 
-def load_project(root: Path, *, parsed: dict[str, list[Any]] | None = None) -> Project:
+def load_project(root: Path, *, parsed: dict[str, list[Any]] | None = None,
+                 docs: ParsedDocs | None = None) -> Project:
     """Load every file of the report; raise ProblemsError listing all problems found. One
     mistake is one message: a part that fails (report.yaml's editions, a reference file) is
     reported where it is, and the checks that depend on it are skipped, not failed.
 
     ``parsed``: each text's Markdown tokens (see ``texts.parse_once``), filled as texts are
     read; a caller that loads again and again (the preview) passes the last load's, so
-    unchanged texts are not parsed again."""
+    unchanged texts are not parsed again. ``docs``: parsed files kept between loads by such
+    a caller (see :class:`.parsecache.ParsedDocs`); this load starts a new round of it."""
     problems: list[Problem] = []
+    if docs is not None:
+        docs.new_load()
+    load: Loader = partial(_load, docs=docs)
     if not is_inside(root, root / "report"):  # a link out: say so, not blame report.yaml
         raise ProblemsError([Problem("report/", message=outside_message("folder", "report"))])
-    report_doc = _load(root, root / REPORT_FILE, problems, limit_bytes(None))
+    report_doc = load(root, root / REPORT_FILE, problems, limit_bytes(None))
     if report_doc is None:
         raise ProblemsError(problems)
     report, errs = validate(Report, report_doc)
     problems += errs
     parts = report_parts(report, as_written(report_doc, report_doc.data))
 
-    sections, complete = _load_sections(root, parts, report_doc, problems)
+    sections, complete = _load_sections(root, parts, report_doc, problems, load)
     unavailable = Unavailable()
     references = load_references(root, parts.references, report_doc, problems, parts.max_bytes,
-                                 unavailable)
-    changelog, changelog_doc = load_changelog(root, parts, report_doc, problems, _load)
-    data = _load_data(root, sections, problems, parts.max_bytes)
-    figures = load_figure_files(root, sections, data, problems, parts.max_bytes)
+                                 unavailable, docs)
+    changelog, changelog_doc = load_changelog(root, parts, report_doc, problems, load)
+    data = _load_data(root, sections, problems, parts.max_bytes, load)
+    figures = load_figure_files(root, sections, data, problems, parts.max_bytes, docs)
 
     check_contrast(parts.editions, report_doc, problems)
     _check_edition_ids(report_doc, problems)
@@ -102,7 +108,7 @@ def load_project(root: Path, *, parsed: dict[str, list[Any]] | None = None) -> P
     cited = _check_citations(parts.texts, report_doc, sections, data, references, unavailable,
                              problems, warnings, parsed)
     facts, notes = facts_and_notes(root, report_doc, parts, sections, data, references,
-                                   changelog, problems, warnings, parsed)
+                                   changelog, problems, warnings, parsed, docs)
     # "Not cited" needs every text read: not so when a section or an edition failed.
     lint_references(references, cited, problems, warnings,
                     unused=complete and parts.edition_ids is not None)
@@ -112,20 +118,21 @@ def load_project(root: Path, *, parsed: dict[str, list[Any]] | None = None) -> P
                    data, warnings, figures, facts, notes)
 
 
-def _load(root: Path, path: Path, problems: list[Problem], max_bytes: int) -> YamlDoc | None:
+def _load(root: Path, path: Path, problems: list[Problem], max_bytes: int,
+          docs: ParsedDocs | None = None) -> YamlDoc | None:
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     if not is_inside(root, path):
         problems.append(Problem(shown, message=outside_message("file", shown)))
         return None
     try:
-        return load_cached(path, relpath(path, root), max_bytes=max_bytes)
+        return load_cached(path, relpath(path, root), max_bytes=max_bytes, docs=docs)
     except YamlLoadError as exc:
         problems += exc.problems
         return None
 
 
 def _load_sections(root: Path, parts: ReportParts, report_doc: YamlDoc,
-                   problems: list[Problem]) -> tuple[list[Located], bool]:
+                   problems: list[Problem], load: Loader) -> tuple[list[Located], bool]:
     """Sections in report order, and whether every listed one loaded and validated."""
     folder = root / "report" / "sections"
     if parts.sections and located_inside(root, folder, report_doc, ("sections",), problems,
@@ -157,7 +164,8 @@ def _load_sections(root: Path, parts: ReportParts, report_doc: YamlDoc,
             problems.append(report_doc.problem(("sections", i), (
                 f"section '{sid}' has no file report/sections/{sid}.yaml{hint}")))
             continue
-        located = _load_section(root, path, sid, parts.edition_ids, problems, parts.max_bytes)
+        located = _load_section(root, path, sid, parts.edition_ids, problems, parts.max_bytes,
+                                load)
         if located is None or located.loc == ("salvaged",):
             complete = False
         if located is not None:
@@ -172,9 +180,9 @@ def _load_sections(root: Path, parts: ReportParts, report_doc: YamlDoc,
 
 
 def _load_section(root: Path, path: Path, sid: str, edition_ids: list[str] | None,
-                  problems: list[Problem], max_bytes: int) -> Located | None:
+                  problems: list[Problem], max_bytes: int, load: Loader) -> Located | None:
     """One section, or its valid blocks (marked salvaged) so their mistakes show in one run."""
-    doc = _load(root, path, problems, max_bytes)
+    doc = load(root, path, problems, max_bytes)
     if doc is None:
         return None
     section, errs = validate(Section, doc)
@@ -233,7 +241,7 @@ def _check_audiences(section: Section, doc: YamlDoc, edition_ids: list[str] | No
 
 
 def _load_data(root: Path, sections: list[Located], problems: list[Problem],
-               max_bytes: int) -> dict[str, Located]:
+               max_bytes: int, load: Loader) -> dict[str, Located]:
     out: dict[str, Located] = {}
     report_dir = (root / "report").resolve()
     for located in sections:
@@ -253,7 +261,7 @@ def _load_data(root: Path, sections: list[Located], problems: list[Problem],
                     problems.append(located.doc.problem(loc, (
                         f"data file 'report/{block.data}' not found")))
                     continue
-                doc = _load(root, target, problems, max_bytes)
+                doc = load(root, target, problems, max_bytes)
                 if doc is None:
                     continue
                 model, errs = validate(DataFile, doc)

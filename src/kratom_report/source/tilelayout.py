@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import Problem, did_you_mean, relpath
 from .loader import Located, YamlDoc, YamlLoadError
 from .models import DataFile, LayoutFile, LayoutTile
-from .parsecache import load_cached
+from .parsecache import ParsedDocs, load_cached
 from .paths import located_inside
 from .schema import validate
 
@@ -75,7 +75,7 @@ def shipped_layout(name: str = DEFAULT_LAYOUT) -> TileLayout:
 
 
 def load_layout(root: Path, name: str, where: tuple[YamlDoc, tuple], problems: list[Problem],
-                max_bytes: int) -> TileLayout | None:
+                max_bytes: int, docs: ParsedDocs | None = None) -> TileLayout | None:
     """The layout a figure names, checked; None (with a located problem) when it is unusable."""
     doc, loc = where
     shipped = shipped_names()
@@ -96,7 +96,7 @@ def load_layout(root: Path, name: str, where: tuple[YamlDoc, tuple], problems: l
             f"({', '.join(shipped)}) or a YAML file in report/ like layouts/regions.yaml")))
         return None
     try:
-        layout_doc = load_cached(path, display, max_bytes=max_bytes)
+        layout_doc = load_cached(path, display, max_bytes=max_bytes, docs=docs)
     except YamlLoadError as exc:
         problems += exc.problems
         return None
