@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     import jinja2
 
     from .compose.citations import BibCache
-    from .compose.markup import KeptHtml
     from .compose.marks import ChangeMarks
+    from .compose.markup import KeptHtml
     from .compose.render import RenderedEdition
     from .compose.summary import ReadAt
     from .compose.templating import Templates

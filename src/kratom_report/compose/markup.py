@@ -63,10 +63,12 @@ def render(md: MarkdownIt, text: str, env: MarkupEnv, *, inline: bool = False,
     # The same hooks, with the same arguments, in the same order as a render calls them: the
     # citation numbers, facts used and problems found are what rendering again would leave.
     results = tuple(getattr(env, name)(*args) for name, args in entry.calls)
-    html = entry.html.get(results)
-    if html is None:  # a hook answered otherwise (a citation renumbered, a fact changed)
-        html = _render(md, text, _Replay(entry.calls, results), inline)
-        entry.add(results, html)
+    found = entry.html.get(results)
+    if found is not None:
+        return found
+    # A hook answered otherwise (a citation renumbered, a fact changed): render again.
+    html = _render(md, text, _Replay(entry.calls, results), inline)
+    entry.add(results, html)
     return html
 
 
