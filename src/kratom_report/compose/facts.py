@@ -68,11 +68,12 @@ class Printer:
     def text(self, fact_id: str) -> str | None:
         """The printed value of a fact, or None for an id the book does not know (the check
         of every text reports it where it stands)."""
+        if fact_id in self.used:  # formatted once: the same fact, language and text as written
+            return self.used[fact_id]
         fact = self.book.facts.get(fact_id)
         if fact is None:
             return None
-        out = format_fact(fact, self.lang, self.book.written.get(fact_id))
-        self.used.setdefault(fact_id, out)
+        out = self.used[fact_id] = format_fact(fact, self.lang, self.book.written.get(fact_id))
         return out
 
     def fact(self, fact_id: str) -> str:

@@ -96,7 +96,7 @@ def printed_text(html: str) -> str:
 def css_words(css: str, html: str) -> str:
     """The quoted strings of ``content:`` declarations ("Page ", "Table ", "●●○○ ") in rules
     that can apply: every class a selector names is used somewhere in ``html``."""
-    used = {c for m in _CLASS.finditer(html) for c in m.group(1).split()}
+    used = set(" ".join(_CLASS.findall(html)).split())
     out = []
     for rule in _RULE.finditer(css):
         selectors, body = rule.group(1), rule.group(2)

@@ -111,6 +111,8 @@ def scan_citations(md: MarkdownIt, text: str, tokens: list | None = None
     that counts the rest: time stays linear in the text however many there are."""
     cites: list[Cite] = []
     slips: list[Slip] = []
+    if "@" not in text:  # every citation and every slip has one: most texts have none
+        return cites, slips
     escaped = {m.group(1).rstrip(_TRAILING) for m in _ESCAPED.finditer(text)}
 
     def walk(tokens) -> None:
@@ -160,6 +162,8 @@ def _placed(slips: list[Slip], source: str) -> list[Slip]:
 def _slips_in(content: str, escaped: set[str]) -> list[Slip]:
     """Slips in one run of plain text, in the order they stand (``escaped``: names written
     with a backslash before the ``@`` in the source, meant as text)."""
+    if "@" not in content:  # what every pattern below needs
+        return []
     found: list[tuple[int, Slip]] = []
     covered: list[tuple[int, int]] = []  # in order and apart, so one bisect finds the candidate
     for m in re.finditer(r"\[@", content):
