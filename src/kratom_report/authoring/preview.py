@@ -121,13 +121,15 @@ def _serve(server: PreviewServer, stack: contextlib.ExitStack) -> None:
 class WebBuilder:
     """Renders the web editions in memory and writes the pages whose bytes changed.
 
-    Two things are kept between builds, each only while what it was made from is unchanged:
-    formatted references (while every reference, the report's own .csl files and the tool are
-    the same, a cached entry is exactly what the CSL processor would give again), and each
-    edition's page (while its selected blocks and every other input file are the same, so an
-    edit to one edition's blocks re-renders only that edition). While review comments are open
-    the editions are composed with source positions and each page shows its comments
-    (:mod:`.reviewnotes`); a change to the comments alone re-renders nothing.
+    Kept between builds, each only while what it was made from is unchanged: formatted
+    references (while every reference, the report's own .csl files and the tool are the same,
+    a cached entry is exactly what the CSL processor would give again); each edition's page
+    (while its selected blocks and every other input file are the same, so an edit to one
+    edition's blocks re-renders only that edition); each file's parsed document (while its
+    text is the same, ``ParsedDocs``) and each edition's rendered texts (while the text and
+    what its citations, images and facts print are the same, ``KeptHtml``). While review
+    comments are open the editions are composed with source positions and each page shows its
+    comments (:mod:`.reviewnotes`); a change to the comments alone re-renders nothing.
     """
 
     def __init__(self, root: Path, editions: tuple[str, ...], out: Path,
