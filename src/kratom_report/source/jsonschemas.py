@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import OutputError
 from .facts import FactsFile
-from .models import Reference, Report, Section
+from .models import Reference, ReferenceFile, Report, Section
 
 # Draft-07: the dialect the YAML language server (VS Code's YAML extension) validates with;
 # pydantic's output uses nothing newer (``$defs`` is only a place its ``$ref`` pointers reach).
@@ -55,9 +55,11 @@ def _by_tag(node: Any) -> Any:
         return node
     del node["oneOf"]
     tag, mapping = tagged["propertyName"], tagged["mapping"]
+    about = f"Which kind this is ({', '.join(sorted(mapping))}); it decides the other keys."
     return {**node, "type": "object", "required": [tag],
-            "properties": {tag: {"enum": sorted(mapping)}},
-            "allOf": [{"if": {"properties": {tag: {"const": value}}, "required": [tag]},
+            "properties": {tag: {"enum": sorted(mapping), "description": about}},
+            "allOf": [{"if": {"properties": {tag: {"const": value, "description": about}},
+                              "required": [tag]},
                        "then": {"$ref": ref}} for value, ref in sorted(mapping.items())]}
 
 
@@ -71,7 +73,8 @@ def _schema(name: str) -> dict[str, Any]:
     else:
         reference = Reference.model_json_schema()
         body = {"type": "object", "properties": {"references": {
-            "type": "array", "items": {"$ref": "#/$defs/Reference"}}},
+            "type": "array", "items": {"$ref": "#/$defs/Reference"},
+            "description": ReferenceFile.model_fields["references"].description}},
             "required": ["references"], "additionalProperties": False,
             "$defs": {**reference.pop("$defs", {}), "Reference": reference}}
     title, description = FILES[name]
