@@ -194,7 +194,7 @@ class Section(Strict):
     title: Line = Field(description="The section's heading.")
     kind: Kind = Field(description=(
         "The section's role: front, evidence, guidance, policy or back; it sets the section's "
-        "style."))
+        "style, and check --stats dates the works evidence sections cite."))
     audiences: list[StrictStr] | None = Field(
         default=None, description="Edition ids this section is in; absent means every edition.")
     translations: dict[Language, SectionText] | None = Field(

@@ -52,7 +52,9 @@ class Fact(Strict):
         min_length=1, description="The keys of the references the value comes from.")
     as_of: StrictStr | StrictInt | dt.date | None = Field(
         default=None, description="The period the value describes, like 2019; optional.")
-    checked: dt.date = Field(description="When an author last confirmed the value in its sources.")
+    checked: dt.date = Field(description=(
+        "When an author last confirmed the value in its sources; with review_every, when it is "
+        "due again."))
     review_every: StrictStr | None = Field(default=None, description=(
         "How often to re-check this fact, like 3 months; default the file's review_every."))
     certainty: Literal["high", "moderate", "low", "very low", "very-low"] | None = Field(

@@ -69,7 +69,8 @@ class Author(Strict):
 
 class StaleAfter(Strict):
     references_years: int = Field(default=10, ge=0, le=1000, description=(
-        "check --stats lists cited works older than this many years; default 10."))
+        "check --stats lists works evidence sections cite that are older than this many years; "
+        "default 10."))
     data_days: int = Field(default=365, ge=0, le=100_000, description=(
         "A figure's data is overdue this many days after its as_of; default 365."))
 
@@ -159,8 +160,8 @@ class Report(Strict):
     changelog: StrictStr = Field(
         default=DEFAULT_CHANGELOG, description="The changelog file, relative to report/.")
     retractions: StrictStr | None = Field(default=None, description=(
-        "A Retraction Watch CSV, relative to report/: check warns at cited works with a notice; "
-        "optional."))
+        "A Retraction Watch CSV, relative to report/: check warns at cited works with a notice "
+        "and release refuses a retracted one; optional."))
     theme: Theme = Field(default=Theme(), description=(
         "How every edition looks: logo, colours, fonts, stylesheet, breaks, numbering."))
     facts: StrictStr | None = Field(default=None, description=(

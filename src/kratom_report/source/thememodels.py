@@ -15,7 +15,8 @@ class ThemeColours(Strict):
     text: Annotated[StrictStr, Field(pattern=_COLOUR)] | None = Field(default=None, description=(
         "Body text colour, a quoted #rrggbb with 4.5:1 contrast on white; optional."))
     muted: Annotated[StrictStr, Field(pattern=_COLOUR)] | None = Field(default=None, description=(
-        "Secondary text colour (running heads, sources, cover details), a quoted #rrggbb."))
+        "Secondary text colour (running heads, sources, cover details), a quoted #rrggbb with "
+        "4.5:1 contrast on white; optional."))
 
     @field_validator("text", "muted", mode="before")
     @classmethod
@@ -51,7 +52,8 @@ class Theme(Strict):
         "An .svg or .png logo on the cover and atop every web page; optional."))
     logo_in_header: bool = Field(default=False, description=(
         "Also show the logo in the running head of every page but the cover; default false."))
-    colours: ThemeColours = Field(default=ThemeColours(), description="Text colours.")
+    colours: ThemeColours = Field(
+        default=ThemeColours(), description="The body and secondary text colours.")
     fonts: ThemeFonts | None = Field(
         default=None, description="Font files that replace Inter everywhere; optional.")
     fallback_fonts: list[StrictStr] = Field(
