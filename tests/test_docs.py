@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,10 @@ def test_the_key_tables_list_every_key_of_the_models(site, page):
     assert keys
     for key in keys:
         assert f"<td><code>{key}</code></td>" in html, f"{page}: key '{key}' is not listed"
+    for body in objects:  # each key's description beside it, read as the reader reads it
+        for key, prop in body.get("properties", {}).items():
+            cells = f"<td><code>{key}</code></td>\n<td>{escape(prop['description'], False)}</td>"
+            assert cells in html, f"{page}: '{key}' lacks its description"
     for name in schema.get("$defs", {}):
         assert f'id="schema-{name.lower()}"' in html, f"{page}: no table for {name}"
     assert "::: schema" not in html

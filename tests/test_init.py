@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from kratom_report.cli import main
-from kratom_report.source.jsonschemas import json_schemas
+from kratom_report.source.jsonschemas import editor_mapping, json_schemas
 
 from conftest import pdftext, tree_snapshot
 
@@ -86,6 +86,49 @@ def test_the_editor_settings_map_the_written_schemas_onto_every_starter_file(cli
     assert {p.relative_to(report).as_posix() for p in covered} == {
         "report.yaml", "references.yaml", "facts.yaml",
         *(f"sections/{s}.yaml" for s in ("about", "evidence", "glossary", "guidance", "options"))}
+
+
+def test_the_reference_schema_is_mapped_onto_every_yaml_reference_file_report_yaml_lists():
+    refs = "./report/.schemas/references.schema.json"
+    mapping = editor_mapping(["references.yaml", "extra/more.yml", "zotero.json", "old.bib",
+                              "../shared/refs.YAML", "references.yaml", "../../outside.yaml",
+                              "/abs/refs.yaml", "odd[1].yaml"])
+    assert mapping[refs] == ["/report/references.yaml", "/report/extra/more.yml",
+                             "/shared/refs.YAML"]
+    assert mapping["./report/.schemas/section.schema.json"] == "/report/sections/*.yaml"
+    assert mapping["./report/.schemas/facts.schema.json"] == "/report/facts.yaml"
+    assert editor_mapping(["references.yaml"])[refs] == "/report/references.yaml"  # as before
+    assert refs not in editor_mapping(["zotero.json", "old.bib"])  # no YAML file to map
+
+
+def test_init_maps_every_reference_file_its_report_yaml_lists(tmp_path):
+    """Each listed file in our YAML is mapped and valid under the schema; other settings stay."""
+    from kratom_report.authoring.starter import init_report
+
+    init_report(tmp_path / "first")
+    report = yaml.safe_load((tmp_path / "first" / "report" / "report.yaml").read_text())
+    report["references"] = ["references.yaml", "more-references.bib", "extra/trials.yml",
+                            "../shared.yaml"]
+    dest = tmp_path / "second"
+    settings = dest / ".vscode" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('{"editor.rulers": [100]}')
+    entry = {"key": "doe2020", "type": "report", "title": "A report", "issued": 2020,
+             "URL": "https://example.org/r"}
+    listed = {Path("report/report.yaml"): yaml.safe_dump(report).encode(),
+              Path("report/extra/trials.yml"): yaml.safe_dump({"references": [entry]}).encode(),
+              Path("shared.yaml"): yaml.safe_dump({"references": [
+                  {**entry, "key": "roe2021"}]}).encode()}
+    init_report(dest, extra=listed)
+    written = json.loads(settings.read_text())
+    assert written["editor.rulers"] == [100]
+    globs = written["yaml.schemas"]["./report/.schemas/references.schema.json"]
+    assert globs == ["/report/references.yaml", "/report/extra/trials.yml", "/shared.yaml"]
+    schema = json.loads((dest / "report" / ".schemas" / "references.schema.json").read_bytes())
+    for glob in globs:
+        data = json.loads(json.dumps(yaml.safe_load((dest / glob.lstrip("/")).read_text()),
+                                     default=str))
+        assert list(jsonschema.Draft7Validator(schema).iter_errors(data)) == [], glob
 
 
 def test_init_keeps_the_other_editor_settings_and_leaves_commented_ones_alone(cli, tmp_path):

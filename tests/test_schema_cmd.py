@@ -141,3 +141,52 @@ def test_schema_refuses_a_file_as_its_folder(cli, tiny):
     assert result.exit_code == 1
     assert result.stderr == f"{target}: not a folder; give --out a folder for the schemas\n"
     assert target.read_text(encoding="utf-8") == "x"
+
+
+def undescribed(node: object, where: str = "") -> list[str]:
+    """Every property, anywhere in a schema ($defs, items, conditions included), whose
+    description is missing or blank, as a path."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, prop in node.get("properties", {}).items():
+            text = prop.get("description") if isinstance(prop, dict) else None
+            if not isinstance(text, str) or not text.strip():
+                found.append(f"{where}.{key}")
+        for key, value in node.items():
+            found += undescribed(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += undescribed(value, f"{where}[{index}]")
+    return found
+
+
+def test_every_key_of_every_schema_has_a_description():
+    """The editor shows it on hover and the docs' key tables print it."""
+    counted = 0
+    for name in NAMES:
+        schema = json.loads(json_schemas()[name])
+        assert undescribed(schema) == [], name
+        counted += sum(len(body["properties"]) for body in [schema, *schema["$defs"].values()]
+                       if "properties" in body)
+    assert counted > 200  # every key of the four files and of the objects they hold
+    # The walk finds a key without one wherever it is, so the check above can fail.
+    assert undescribed({"$defs": {"A": {"properties": {"x": {"type": "string"},
+                                                       "y": {"description": " "}}}},
+                        "allOf": [{"if": {"properties": {"t": {"const": 1}}}}]}) == [
+        "/$defs/A.x", "/$defs/A.y", "/allOf[0]/if.t"]
+
+
+def test_every_model_key_has_a_description():
+    """Changelog, data and layout files have no schema yet: their keys are described too."""
+    from kratom_report.source import blockmodels, datamodels, facts, models, refmodels, thememodels
+    from kratom_report.source.modelbase import Strict
+
+    classes = {cls for module in (models, blockmodels, datamodels, facts, refmodels, thememodels)
+               for cls in vars(module).values()
+               if isinstance(cls, type) and issubclass(cls, Strict) and cls is not Strict}
+    assert {"Changelog", "DataFile", "LayoutFile", "Section", "FigureBlock", "Fact"} <= {
+        cls.__name__ for cls in classes}
+    missing = [f"{cls.__name__}.{name}" for cls in classes
+               for name, field in cls.model_fields.items()
+               if not (field.description or "").strip()]
+    assert missing == []

@@ -16,8 +16,9 @@ from pathlib import Path
 from ..atomic import write_all
 from ..errors import OutputError, ReportError
 from ..source.currency import today
-from ..source.jsonschemas import GLOBS, SCHEMA_DIR, json_schemas
+from ..source.jsonschemas import SCHEMA_DIR, editor_mapping, json_schemas
 from ..source.locate import REPORT_FILE
+from ..source.reportfile import quick_yaml, reference_names
 from .scaffold import id_problem
 
 STARTER = Path(__file__).parent / "starter"
@@ -73,7 +74,8 @@ def init_report(dest: Path, *, title: str | None = None, editions: list[str] | N
     title = (title or DEFAULT_TITLE).strip() or DEFAULT_TITLE
     ids = editions or list(DEFAULT_EDITIONS)
     _refuse_existing(dest)
-    files = {**_render(title, ids), **_editor_files(dest), **(extra or {})}
+    files = {**_render(title, ids), **(extra or {})}
+    files = {**files, **_editor_files(dest, files[REPORT_FILE]), **(extra or {})}
     notes = () if EDITOR_SETTINGS in files else (
         f"{dest / EDITOR_SETTINGS}: not plain JSON, so it was left as it is; map the schemas in "
         f"{dest / SCHEMA_DIR} to your YAML files under \"yaml.schemas\" yourself",)
@@ -119,16 +121,16 @@ def _render(title: str, ids: list[str]) -> dict[Path, bytes]:
     return out
 
 
-def _editor_files(dest: Path) -> dict[Path, bytes]:
+def _editor_files(dest: Path, report_yaml: bytes) -> dict[Path, bytes]:
     """The JSON Schemas (generated, as ``schema`` writes them) and the VS Code setting that maps
-    each to the files it describes, so the editor completes and checks keys as the author types.
+    each to the files it describes (every reference file in our YAML that ``report_yaml``
+    lists), so the editor completes and checks keys as the author types.
 
     An existing settings file keeps its other settings; one that is not plain JSON (VS Code
     allows comments) is left alone rather than rewritten without them.
     """
     files = {SCHEMA_DIR / name: data for name, data in json_schemas().items()}
-    mapping = {f"./{(SCHEMA_DIR / name).as_posix()}": f"/report/{glob}"
-               for name, glob in GLOBS.items()}
+    mapping = editor_mapping(reference_names(quick_yaml(report_yaml)))
     path = dest / EDITOR_SETTINGS
     if path.is_symlink():
         raise InitError(f"{path}: is a symbolic link; init writes only real files")

@@ -39,16 +39,28 @@ def _period(value: Any) -> Any:
 
 
 class Fact(Strict):
-    id: Annotated[StrictStr, Field(pattern=FACT_ID)]
-    value: StrictInt | StrictFloat | StrictStr
-    format: Format | None = None
-    decimals: Annotated[StrictInt, Field(ge=0, le=6)] | None = None
-    sources: list[StrictStr] = Field(min_length=1)
-    as_of: StrictStr | StrictInt | dt.date | None = None
-    checked: dt.date
-    review_every: StrictStr | None = None
-    certainty: Literal["high", "moderate", "low", "very low", "very-low"] | None = None
-    note: StrictStr | None = None
+    id: Annotated[StrictStr, Field(pattern=FACT_ID)] = Field(
+        description="The fact's id, printed with {{fact:ID}}: lower-case words joined by hyphens.")
+    value: StrictInt | StrictFloat | StrictStr = Field(
+        description="The value, a number or text; a number keeps the decimals it is written with.")
+    format: Format | None = Field(default=None, description=(
+        "How the value prints: number, percent (as written, with a percent sign), integer or "
+        "text; default number, or text for text."))
+    decimals: Annotated[StrictInt, Field(ge=0, le=6)] | None = Field(
+        default=None, description="How many decimals to print; default as written.")
+    sources: list[StrictStr] = Field(
+        min_length=1, description="The keys of the references the value comes from.")
+    as_of: StrictStr | StrictInt | dt.date | None = Field(
+        default=None, description="The period the value describes, like 2019; optional.")
+    checked: dt.date = Field(description=(
+        "When an author last confirmed the value in its sources; with review_every, when it is "
+        "due again."))
+    review_every: StrictStr | None = Field(default=None, description=(
+        "How often to re-check this fact, like 3 months; default the file's review_every."))
+    certainty: Literal["high", "moderate", "low", "very low", "very-low"] | None = Field(
+        default=None, description="The certainty of the evidence for the value; optional.")
+    note: StrictStr | None = Field(
+        default=None, description="Free text for authors; never printed.")
 
     _periods = field_validator("review_every")(_period)
 
@@ -59,8 +71,9 @@ class Fact(Strict):
 
 
 class FactsFile(Strict):
-    review_every: StrictStr = DEFAULT_PERIOD
-    facts: list[Fact] = []
+    review_every: StrictStr = Field(default=DEFAULT_PERIOD, description=(
+        "How often each fact is due for re-checking: days, weeks, months or years."))
+    facts: list[Fact] = Field(default=[], description="The facts, each printed with {{fact:ID}}.")
 
     _periods = field_validator("review_every")(_period)
 

@@ -9,12 +9,14 @@ does, such as "a section id must be listed once").
 from __future__ import annotations
 
 import json
+import posixpath
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
 from .facts import FactsFile
-from .models import Reference, Report, Section
+from .models import Reference, ReferenceFile, Report, Section
 
 # Draft-07: the dialect the YAML language server (VS Code's YAML extension) validates with;
 # pydantic's output uses nothing newer (``$defs`` is only a place its ``$ref`` pointers reach).
@@ -30,7 +32,8 @@ FILES = {
     "facts.schema.json": ("The facts file", "report/facts.yaml: facts printed with {{fact:ID}}."),
 }
 
-#: File name -> the files of ``report/`` it describes, as globs an editor matches paths with.
+#: File name -> the files of ``report/`` it describes, as globs an editor matches paths with
+#: (the reference schema: the default reference file; :func:`editor_mapping` has every one).
 GLOBS = {
     "report.schema.json": "report.yaml",
     "section.schema.json": "sections/*.yaml",
@@ -39,6 +42,34 @@ GLOBS = {
 }
 #: Where ``schema`` and ``init`` write them, under the report's root.
 SCHEMA_DIR = Path("report") / ".schemas"
+_GLOB_CHARACTERS = frozenset("*?[]{}!")
+
+
+def editor_mapping(references: Iterable[str]) -> dict[str, str | list[str]]:
+    """The YAML language server's ``yaml.schemas`` setting for a report whose report.yaml lists
+    ``references``: each schema (as ``./report/.schemas/NAME``) -> the files it describes, from
+    the folder holding report/. The reference schema goes to every reference file in our YAML
+    that report.yaml lists (CSL-JSON and BibTeX files have shapes of their own); a name a glob
+    would misread is left out rather than mapped onto other files."""
+    mapping: dict[str, str | list[str]] = {}
+    for name, glob in GLOBS.items():
+        globs = [f"/report/{glob}"]
+        if name == "references.schema.json":
+            found = (_reference_glob(ref) for ref in references)
+            globs = list(dict.fromkeys(where for where in found if where is not None))
+        if globs:
+            mapping[f"./{(SCHEMA_DIR / name).as_posix()}"] = globs[0] if len(globs) == 1 else globs
+    return mapping
+
+
+def _reference_glob(name: str) -> str | None:
+    """Where a reference file report.yaml lists sits, from the folder holding report/ (a name
+    is relative to report/; ``..`` may step out of it, never out of the folder)."""
+    path = posixpath.normpath(posixpath.join("report", name))
+    if (not name.lower().endswith((".yaml", ".yml")) or path.startswith("../") or
+            path.startswith("/") or "\\" in name or _GLOB_CHARACTERS & set(path)):
+        return None
+    return "/" + path
 
 
 def _by_tag(node: Any) -> Any:
@@ -55,9 +86,11 @@ def _by_tag(node: Any) -> Any:
         return node
     del node["oneOf"]
     tag, mapping = tagged["propertyName"], tagged["mapping"]
+    about = f"Which kind this is ({', '.join(sorted(mapping))}); it decides the other keys."
     return {**node, "type": "object", "required": [tag],
-            "properties": {tag: {"enum": sorted(mapping)}},
-            "allOf": [{"if": {"properties": {tag: {"const": value}}, "required": [tag]},
+            "properties": {tag: {"enum": sorted(mapping), "description": about}},
+            "allOf": [{"if": {"properties": {tag: {"const": value, "description": about}},
+                              "required": [tag]},
                        "then": {"$ref": ref}} for value, ref in sorted(mapping.items())]}
 
 
@@ -71,7 +104,8 @@ def _schema(name: str) -> dict[str, Any]:
     else:
         reference = Reference.model_json_schema()
         body = {"type": "object", "properties": {"references": {
-            "type": "array", "items": {"$ref": "#/$defs/Reference"}}},
+            "type": "array", "items": {"$ref": "#/$defs/Reference"},
+            "description": ReferenceFile.model_fields["references"].description}},
             "required": ["references"], "additionalProperties": False,
             "$defs": {**reference.pop("$defs", {}), "Reference": reference}}
     title, description = FILES[name]

@@ -22,6 +22,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
 _ALLOWED = frozenset({"\u200c", "\u200d"})  # ZWNJ, ZWJ: spelling in Persian and Indic scripts
 
 
+# Shared by the models of report.yaml, sections and references.
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+# BCP 47 in the shape tools accept: a 2-3 letter language, then subtags (en, en-GB, zh-Hant-TW).
+LANGUAGE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
+Cell = str | int | float  # a table cell: YAML reads `n: 12` as a number
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 

@@ -21,10 +21,27 @@ _FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def quick_report_yaml(root: Path) -> dict:
     """report.yaml read quickly and leniently: for guesses only, loading checks it properly."""
     try:
-        data = yaml.load((root / REPORT_FILE).read_bytes(), Loader=_FastLoader)
+        return quick_yaml((root / REPORT_FILE).read_bytes())
+    except OSError:
+        return {}
+
+
+def quick_yaml(text: bytes) -> dict:
+    """The text of a report.yaml read as :func:`quick_report_yaml` reads the file."""
+    try:
+        data = yaml.load(text, Loader=_FastLoader)
     except Exception:  # noqa: BLE001 - a guess only; loading reports the real problem
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def reference_names(report: dict) -> list[str]:
+    """The reference files a report.yaml (read quickly) lists, relative to report/; the
+    model's default when it lists none."""
+    names = report.get("references", list(DEFAULT_REFERENCES))
+    if not isinstance(names, list):
+        names = list(DEFAULT_REFERENCES)
+    return [n for n in names if isinstance(n, str)]
 
 
 def quick_limit(root: Path) -> int:
@@ -34,10 +51,7 @@ def quick_limit(root: Path) -> int:
 
 def quick_reference_files(root: Path) -> list[Path]:
     """The reference files report.yaml lists (the model's default when it lists none)."""
-    names = quick_report_yaml(root).get("references", list(DEFAULT_REFERENCES))
-    if not isinstance(names, list):
-        names = list(DEFAULT_REFERENCES)
-    return [root / "report" / n for n in names if isinstance(n, str)]
+    return [root / "report" / n for n in reference_names(quick_report_yaml(root))]
 
 
 def listed_references(root: Path) -> list[Path]:
