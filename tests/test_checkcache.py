@@ -224,17 +224,10 @@ def test_a_release_record_is_checked_again_when_its_bytes_change(cache_home: Pat
 def _cited_outside(tmp_path: Path) -> Path:
     """The tiny report citing three works with notices, its Retraction Watch CSV kept outside
     report/ (report.yaml names it as ../data/rw.csv): check warns once per notice."""
-    from test_retractions import HEADER, REFERENCES, ROWS
+    from test_retractions import cite_the_test_works
 
     root = _copy("tiny", tmp_path / "r")
-    refs = root / "report" / "references.yaml"
-    refs.write_text(refs.read_text() + REFERENCES)
-    intro = root / "report" / "sections" / "intro.yaml"
-    intro.write_text(intro.read_text().replace(
-        "[@kruegel2016synthetic].\n",
-        "[@kruegel2016synthetic; @retracted2020; @concern2021; @corrected2019].\n", 1))
-    (root / "data").mkdir()
-    (root / "data" / "rw.csv").write_text(HEADER + "\r\n" + "\r\n".join(ROWS) + "\r\n")
+    cite_the_test_works(root, root / "data" / "rw.csv")
     yaml = root / "report" / "report.yaml"
     yaml.write_text(yaml.read_text() + "retractions: ../data/rw.csv\n")
     return root

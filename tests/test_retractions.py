@@ -75,15 +75,20 @@ def cited(tmp_path: Path) -> Path:
     """The tiny report citing three test works, and the CSV at report/retraction_watch.csv."""
     root = tmp_path / "tiny"
     shutil.copytree(FIXTURES / "tiny", root)
+    cite_the_test_works(root, root / "report" / "retraction_watch.csv")
+    return root
+
+
+def cite_the_test_works(root: Path, csv: Path) -> None:
+    """Make the tiny report at ``root`` cite the three test works; write the CSV at ``csv``."""
     refs = root / "report" / "references.yaml"
     refs.write_text(refs.read_text() + REFERENCES)
     intro = root / "report" / "sections" / "intro.yaml"
     intro.write_text(intro.read_text().replace(
         "[@kruegel2016synthetic].\n",
         "[@kruegel2016synthetic; @retracted2020; @concern2021; @corrected2019].\n", 1))
-    (root / "report" / "retraction_watch.csv").write_text(HEADER + "\r\n" + "\r\n".join(ROWS)
-                                                          + "\r\n")
-    return root
+    csv.parent.mkdir(parents=True, exist_ok=True)
+    csv.write_text(HEADER + "\r\n" + "\r\n".join(ROWS) + "\r\n")
 
 
 def _line_of(path: Path, text: str) -> int:
