@@ -69,12 +69,15 @@ class Plan:
 
 @dataclass(frozen=True)
 class Product:
-    """A made target: its bytes, its page count (PDFs only) and the edition it came from."""
+    """A made target: its bytes, its page count (PDFs only), the edition it came from, and
+    for a PDF made with ``checks`` its accessibility claims and counts (measured where it was
+    made: publish/accessibility.py)."""
 
     target: Target
     data: bytes
     pages: int | None
     edition: RenderedEdition
+    checks: dict[str, Any] | None = None
 
 
 def requested(project: Project, wanted: Iterable[str] = ()) -> list[str]:
@@ -196,7 +199,7 @@ class Composer:
 
 
 def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
-            marks: dict[str, ChangeMarks] | None = None,
+            marks: dict[str, ChangeMarks] | None = None, checks: bool = False,
             wanted: Callable[[Target, RenderedEdition], bool] = lambda _t, _r: True,
             composed: Iterable[RenderedEdition] | None = None) -> list[Product]:
     """Make every target of the plan ``wanted`` keeps, composing each edition exactly once
@@ -204,8 +207,8 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
 
     PDFs go to the workers as soon as their edition is composed, so the next edition composes
     while the last one is laid out; an edition's variants (tagged, archival) share one layout.
-    A web product's ``edition`` is its web view (the site needs it). Nothing is written here:
-    the caller writes after every product exists.
+    A web product's ``edition`` is its web view (the site needs it); ``checks``: workers
+    measure each PDF for the accessibility statement. Nothing is written here.
     """
     from .publish.workers import job_for, report_result
 
@@ -225,7 +228,7 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
             pending += len(job)
             summary = r.summary(job[0].summary) if job[0].summary else None
             handle = workers.submit(job_for(plan_.project.root, r, [t.variant for t in job],
-                                            summary))
+                                            summary, checks=checks))
             sent |= {target: (handle, i) for i, target in enumerate(job)}
         for target in targets:
             if target.fmt == "pdf":
@@ -248,10 +251,10 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
         result = handle[0].get(handle[1])
         done += 1
         report_result(result, done, pending, say)
-        _edition, data, pages, found, _seconds = result
+        _edition, data, pages, found, _seconds, measured = result
         problems += found
         if data:
-            products.append(Product(target, data, pages, r))
+            products.append(Product(target, data, pages, r, measured))
     if problems:
         raise ProblemsError(problems)
     return products
