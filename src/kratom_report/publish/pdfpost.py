@@ -20,6 +20,7 @@ __all__ = ["structure_report"]
 
 _HEADING_TYPES = frozenset({"H", "H1", "H2", "H3", "H4", "H5", "H6"})
 _TABLE = pikepdf.Name("/Table")
+_CONTENT_REFS = (pikepdf.Name.MCR, pikepdf.Name.OBJR)  # made once: each pikepdf.Name.X is new
 # Called for each structure element a walk meets: (element, its standard type, /RoleMap).
 Visit = Callable[[pikepdf.Dictionary, str, Any], None]
 
@@ -42,7 +43,7 @@ def elem_type(elem: pikepdf.Dictionary, role_map: pikepdf.Dictionary | None) -> 
 def is_struct_elem(obj: Any) -> bool:
     """True for a structure element; MCR/OBJR dicts and MCIDs are content, not elements."""
     return (isinstance(obj, pikepdf.Dictionary) and "/S" in obj
-            and obj.get("/Type") not in (pikepdf.Name.MCR, pikepdf.Name.OBJR))
+            and obj.get("/Type") not in _CONTENT_REFS)
 
 
 def struct_kids(obj: Any) -> list[Any]:
