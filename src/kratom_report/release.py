@@ -180,17 +180,13 @@ class Folders:
 
 def _products(planned: Plan, composer: Composer, editions: list[RenderedEdition],
               say: Progress, pool: Workers, pieces: list[Product] | None) -> list[Product]:
-    """Every PDF and web edition of the release, in the plan's order: the PDFs rendered here
-    (each measured for the accessibility statement by its worker), or the assembled
-    ``pieces`` with only the web editions made here."""
+    """Every PDF and web edition of the release: the PDFs rendered here (each measured for
+    the accessibility statement by its worker, the largest jobs sent first), or the
+    assembled ``pieces`` with only the web editions made here."""
     if pieces is not None:
         return pieces + produce(planned, composer, pool, say, composed=editions,
                                 wanted=lambda t, _r: t.fmt == "web")
-    # The largest edition first: its layout is the longest job, the rest fill the other
-    # workers around it.
-    largest = sorted(editions, key=lambda r: len(r.html), reverse=True)
-    made = produce(planned, composer, pool, say, composed=largest, checks=True)
-    return sorted(made, key=lambda p: planned.targets.index(p.target))
+    return produce(planned, composer, pool, say, composed=editions, checks=True)
 
 
 def _described(project: Project, version: str, date: dt.date, products: list[Product]

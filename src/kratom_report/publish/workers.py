@@ -14,7 +14,7 @@ import multiprocessing
 import re
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -134,9 +134,10 @@ class Workers:
         self.workers: list[_Worker] = []
         self.say = say
         self.subsetter: str | None = None
-        self._waiting: list[tuple[int, _Job]] = []  # (ticket, job), not yet sent
+        self._waiting: list[tuple[int, _Job, int]] = []  # (ticket, job, cost), not yet sent
         self._results: dict[int, Any] = {}
         self._tickets = 0
+        self._held = False  # inside together(): jobs queue, none is sent
         if count > 0 and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
             for _ in range(count):
@@ -168,17 +169,27 @@ class Workers:
             return _Handle(self, _Deferred(job))
         ticket = self._tickets
         self._tickets += 1
-        self._waiting.append((ticket, job))
+        self._waiting.append((ticket, job, _cost(job)))
         self._dispatch()
         return _Handle(self, _Reply(self, ticket))
 
+    @contextlib.contextmanager
+    def together(self) -> Iterator[None]:
+        """Jobs submitted inside wait until the block ends, then go out largest first: with
+        every job known, no worker starts a small one while a large one is still to come."""
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
+            self._dispatch()
+
     def _dispatch(self) -> None:
-        """Send the largest waiting job to each idle worker (its HTML's size: layout time)."""
+        """Send the largest waiting job to each idle worker (:func:`_cost`: layout time)."""
         for worker in self.workers:
-            if worker.in_flight is None and self._waiting:
-                largest = max(range(len(self._waiting)),
-                              key=lambda i: len(self._waiting[i][1].html))
-                ticket, job = self._waiting.pop(largest)
+            if worker.in_flight is None and self._waiting and not self._held:
+                largest = max(range(len(self._waiting)), key=lambda i: self._waiting[i][2])
+                ticket, job, _ = self._waiting.pop(largest)
                 worker.conn.send(job)
                 worker.in_flight, worker.used = ticket, True
 
@@ -211,6 +222,17 @@ class Workers:
         if subsetter is not None and self.subsetter != "fonttools":
             self.subsetter = subsetter
         return tuple(rest)
+
+
+# Inline data (fonts, images) is most of a print HTML's bytes and costs the layout little.
+_INLINE_DATA = re.compile(r"data:[^\"')\s]+")
+
+
+def _cost(job: _Job) -> int:
+    """How long a job takes, roughly: its HTML's characters other than inline data (the
+    text laid out), and once more per further variant written from the layout, in part."""
+    text = len(job.html) - sum(len(m) for m in _INLINE_DATA.findall(job.html))
+    return text * (3 + len(job.variants)) // 4
 
 
 @dataclass
