@@ -129,6 +129,45 @@ def test_accessibility_statement_counts_what_each_file_holds(cited: dict[str, Pa
     assert '<a href="accessibility.html">' in (cited["folder"] / "index.html").read_text()
 
 
+def test_the_statement_the_workers_measured_is_the_files_read_back(cited: dict[str, Path]
+                                                                    ) -> None:
+    """Each PDF's checks are taken in the worker that made it; read back from the released
+    files, the statement is the same, byte for byte."""
+    from kratom_report.publish.accessibility import statement
+
+    folder = cited["folder"]
+    recorded = (folder / "accessibility.json").read_text()
+    pdfs = {p.name: p.read_bytes() for p in folder.glob("*.pdf")}
+    web = [f["file"] for f in json.loads(recorded)["files"] if not f["file"].endswith(".pdf")]
+    assert len(pdfs) >= 4 and web
+    assert json.dumps(statement("1.0.0", pdfs, web), indent=2, ensure_ascii=False) + "\n" \
+        == recorded
+
+
+def test_workers_measure_each_pdf_only_when_asked(tiny: Path) -> None:
+    from kratom_report.pipeline import Composer, plan, produce
+    from kratom_report.publish.accessibility import pdf_checks, statement
+    from kratom_report.publish.workers import Workers
+    from kratom_report.source.project import load_project
+
+    project = load_project(tiny)
+    planned = plan(project, editions=["clinician"], variants=["pdf/ua-1", "pdf/a-3a"])
+    composer = Composer.for_project(project)
+    with Workers(0) as pool:
+        made = produce(planned, composer, pool, lambda _m: None, checks=True,
+                       wanted=lambda t, _r: not t.summary)
+        plain = produce(planned, composer, pool, lambda _m: None,
+                        wanted=lambda t, _r: t.variant == "pdf/ua-1" and not t.summary)
+    assert [p.target.variant for p in made] == ["pdf/ua-1", "pdf/a-3a"]
+    assert [p.checks for p in made] == [pdf_checks(p.data) for p in made]
+    assert "PDF/A-3a" in made[1].checks["claims"] and [p.checks for p in plain] == [None]
+    # What the worker measured is what the statement says; nothing is measured again.
+    measured = {p.target.name: p.checks for p in made}
+    pdfs = {p.target.name: b"not read" for p in made}
+    files = statement("1.0.0", pdfs, [], measured)["files"]
+    assert files == [{"file": name, **measured[name]} for name in sorted(measured)]
+
+
 def test_without_base_url_pdf_url_stays_relative(themed_release: dict[str, Path]) -> None:
     html = (themed_release["folder"] / "index.html").read_text()
     assert re.search(r'<meta name="citation_pdf_url" content="[^":/]+\.pdf">', html)

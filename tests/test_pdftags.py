@@ -157,7 +157,7 @@ def paged(request: pytest.FixtureRequest) -> dict[str, bytes]:
 
 def _artifacts(pdf: bytes) -> list[list[tuple[str, str]]]:
     """Per page: (subtype, text) of each /Artifact sequence of /Type /Pagination."""
-    from kratom_report.publish.pdfpost import _FontDecoder
+    from kratom_report.publish.pdftext import FontDecoder
 
     pages = []
     with pikepdf.open(io.BytesIO(pdf)) as doc:
@@ -179,7 +179,7 @@ def _artifacts(pdf: bytes) -> list[list[tuple[str, str]]]:
                 elif op == "EMC":
                     stack.pop()
                 elif op == "Tf":
-                    decoder = _FontDecoder(fonts[args[0]])
+                    decoder = FontDecoder(fonts[args[0]])
                 elif op == "TJ" and decoder and stack and stack[-1] is not None:
                     kind, text = found[stack[-1]]
                     shown = "".join(decoder.decode(bytes(s)) for s in args[0]

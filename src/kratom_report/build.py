@@ -280,11 +280,12 @@ def render_html(project: Project, edition_ids: list[str], paper: str | None
 
 def _worker_count(root: Path, request: BuildRequest) -> int:
     """Workers worth forking: one per requested edition, at most ``--jobs`` or one per core."""
-    wanted = len(set(request.editions)) if request.editions else _edition_count(root)
+    wanted = len(set(request.editions)) if request.editions else edition_count(root)
     return max(1, min(wanted, request.jobs or os.cpu_count() or 1))
 
 
-def _edition_count(root: Path) -> int:
+def edition_count(root: Path) -> int:
+    """How many editions report.yaml lists, read before the project loads (at least one)."""
     editions = _report_yaml(root).get("editions")
     return max(1, len(editions)) if isinstance(editions, list) else 1
 

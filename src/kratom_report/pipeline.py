@@ -10,6 +10,7 @@ because none of them composes an edition of its own.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -70,12 +71,15 @@ class Plan:
 
 @dataclass(frozen=True)
 class Product:
-    """A made target: its bytes, its page count (PDFs only) and the edition it came from."""
+    """A made target: its bytes, its page count (PDFs only), the edition it came from, and
+    for a PDF made with ``checks`` its accessibility claims and counts (measured where it was
+    made: publish/accessibility.py)."""
 
     target: Target
     data: bytes
     pages: int | None
     edition: RenderedEdition
+    checks: dict[str, Any] | None = None
 
 
 def requested(project: Project, wanted: Iterable[str] = ()) -> list[str]:
@@ -198,7 +202,7 @@ class Composer:
 
 
 def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
-            marks: dict[str, ChangeMarks] | None = None,
+            marks: dict[str, ChangeMarks] | None = None, checks: bool = False,
             wanted: Callable[[Target, RenderedEdition], bool] = lambda _t, _r: True,
             composed: Iterable[RenderedEdition] | None = None) -> list[Product]:
     """Make every target of the plan ``wanted`` keeps, composing each edition exactly once
@@ -206,29 +210,27 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
 
     PDFs go to the workers as soon as their edition is composed, so the next edition composes
     while the last one is laid out; an edition's variants (tagged, archival) share one layout.
-    A web product's ``edition`` is its web view (the site needs it). Nothing is written here:
-    the caller writes after every product exists.
+    A web product's ``edition`` is its web view (the site needs it); ``checks``: workers
+    measure each PDF for the accessibility statement. Nothing is written here.
     """
-    from .publish.workers import job_for, report_result
+    from .publish.workers import report_result
 
     env = composer.templates.environment()  # every web page shares it: templates compile once
     made: list[tuple[Target, Any, RenderedEdition]] = []
     problems: list[Problem] = []  # every edition's, reported together
-    pending = 0
     editions = composed if composed is not None else composer.editions(
         plan_.editions, paper=plan_.paper, marks=marks, review=plan_.review)
-    for r in editions:
-        targets = [t for t in plan_.for_edition(r.edition.id) if wanted(t, r)]
-        sent: dict[Target, tuple[Any, int]] = {}  # a PDF's job and its place among the results
-        for job in _pdf_jobs(targets):
-            if not pending:
-                say(f"rendering PDFs with {max(1, workers.count)} "
-                    f"worker{'s' if workers.count > 1 else ''}")
-            pending += len(job)
-            summary = r.summary(job[0].summary) if job[0].summary else None
-            handle = workers.submit(job_for(plan_.project.root, r, [t.variant for t in job],
-                                            summary))
-            sent |= {target: (handle, i) for i, target in enumerate(job)}
+    sent: dict[Target, tuple[Any, int]] = {}  # a PDF's job and its place among the results
+    kept: list[tuple[RenderedEdition, list[Target]]] = []
+    # Editions composed already: every job is queued before any is sent, so the largest go
+    # first (composing as we go, the first edition's go out while the next one composes).
+    with workers.together() if composed is not None else contextlib.nullcontext():
+        for r in editions:
+            targets = [t for t in plan_.for_edition(r.edition.id) if wanted(t, r)]
+            sent |= _submit(plan_, r, targets, workers, say, checks, first=not sent)
+            kept.append((r, targets))
+    pending = len(sent)
+    for r, targets in kept:
         for target in targets:
             if target.fmt == "pdf":
                 made.append((target, sent[target], r))
@@ -250,13 +252,31 @@ def produce(plan_: Plan, composer: Composer, workers: Workers, say: Progress, *,
         result = handle[0].get(handle[1])
         done += 1
         report_result(result, done, pending, say)
-        _edition, data, pages, found, _seconds = result
+        _edition, data, pages, found, _seconds, measured = result
         problems += found
         if data:
-            products.append(Product(target, data, pages, r))
+            products.append(Product(target, data, pages, r, measured))
     if problems:
         raise ProblemsError(problems)
     return products
+
+
+def _submit(plan_: Plan, r: RenderedEdition, targets: list[Target], workers: Workers,
+            say: Progress, checks: bool, *, first: bool) -> dict[Target, tuple[Any, int]]:
+    """Send the edition's PDF jobs to the workers: each PDF target's job and its place among
+    that job's results."""
+    from .publish.workers import job_for
+
+    sent: dict[Target, tuple[Any, int]] = {}
+    for job in _pdf_jobs(targets):
+        if first and not sent:
+            say(f"rendering PDFs with {max(1, workers.count)} "
+                f"worker{'s' if workers.count > 1 else ''}")
+        summary = r.summary(job[0].summary) if job[0].summary else None
+        handle = workers.submit(job_for(plan_.project.root, r, [t.variant for t in job],
+                                        summary, checks=checks))
+        sent |= {target: (handle, i) for i, target in enumerate(job)}
+    return sent
 
 
 def _pdf_jobs(targets: list[Target]) -> list[list[Target]]:

@@ -13,12 +13,13 @@ from typing import Any
 
 from .assemble import assembled
 from .atomic import discard_folder, place_folder, refuse_links, stage_folder
-from .build import build_fingerprint
+from .build import build_fingerprint, edition_count
 from .compose.render import RenderedEdition, release_of
-from .errors import OutputError, Problem, ProblemsError, ReportError, relpath
+from .errors import OutputError, ProblemsError, ReportError, relpath
 from .fingerprint import digest
 from .pipeline import ARCHIVAL, Composer, Plan, Product, plan, produce
 from .pipeline import TAGGED as VARIANT
+from .publish.gates import evidence_gate, review_gate
 from .publish.output import ensure_folder, write_all
 from .publish.records import (
     Manifest,
@@ -53,7 +54,6 @@ class ReleaseResult:
     manifest: dict
 
 
-# long: the release's steps in order, each one line, read best as one
 def release(root: Path, out: Path, jobs: int | None = None, progress: Progress | None = None,
             *, assemble: Sequence[Path] = (), signing: SigningRequest | None = None
             ) -> ReleaseResult:
@@ -63,7 +63,16 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     :mod:`.assemble`); every other step is the same, so the release is the same bytes.
     With ``signing``, every PDF is signed (an incremental update) before anything is placed.
     """
-    say = progress or (lambda _msg: None)
+    # The PDF workers fork first: they import the PDF engine while the sources load and the
+    # editions compose, as build's do. None when the PDFs are assembled.
+    count = 0 if assemble else min(edition_count(root), jobs or os.cpu_count() or 1)
+    with Workers(count, progress) as pool:
+        return _release(root, out, pool, progress or (lambda _msg: None), assemble, signing)
+
+
+# long: the release's steps in order, each one line, read best as one
+def _release(root: Path, out: Path, pool: Workers, say: Progress, assemble: Sequence[Path],
+             signing: SigningRequest | None) -> ReleaseResult:
     project = load_project(root)
     rel = release_of(project)
     changelog = relpath(project.report_dir / project.report.changelog, root)
@@ -99,16 +108,16 @@ def release(root: Path, out: Path, jobs: int | None = None, progress: Progress |
     if target.exists() and target not in existing + list(rebuilt):
         raise OutputError(target, "exists but is not a release folder; move it away first")
     made = next(iter(rebuilt.values()), None)  # as recorded by another tool or templates
-    accepted = _evidence_gate(project) if made is None else manifest_dict(made).get(
+    accepted = evidence_gate(project) if made is None else manifest_dict(made).get(
         "accepted_overdue")
-    review = _review_gate(project, rel.version) if made is None else manifest_dict(made).get(
+    review = review_gate(project, rel.version) if made is None else manifest_dict(made).get(
         "review")  # a new release only meets the gates; one made stays as it was
 
     say(f"{'rebuilding' if made else 'releasing'} version {rel.version} "
         f"({rel.date.isoformat()})")
     if pieces is not None:
         say(f"assembling {len(pieces)} PDFs built in {', '.join(str(f) for f in assemble)}")
-    products = _products(planned, composer, editions, say, jobs, pieces)
+    products = _products(planned, composer, editions, say, pool, pieces)
     if made is not None:
         _same_bytes(rel.version, rebuilt, products)
         say(f"release {rel.version} was made by another tool or template version; this one "
@@ -160,39 +169,6 @@ def _same_bytes(version: str, rebuilt: dict[Path, Manifest], products: list[Prod
                     "describe the change in the changelog, and release the new version")
 
 
-def _evidence_gate(project: Project) -> list[dict[str, str]]:
-    """Refuse editorial notes and evidence due for review that the changelog entry does not
-    accept (one located line each); return the accepted items for the manifest."""
-    from .source.currency import overdue, overdue_problems, today
-    from .source.factcheck import NOTE_SUFFIX
-
-    day = today()
-    problems = [Problem(n.path, n.line, n.column, n.message.removesuffix(NOTE_SUFFIX)
-                        + "; remove it before releasing") for n in project.notes]
-    problems += [p for p in overdue_problems(project, day, "error") if p.severity == "error"]
-    if problems:
-        raise ProblemsError(problems)
-    return [{d.kind: d.name, "due": d.due.isoformat(), "reason": d.accepted.reason}
-            for d in sorted(overdue(project, day), key=lambda d: (d.kind, d.name))
-            if d.accepted is not None]
-
-
-def _review_gate(project: Project, version: str) -> dict[str, Any] | None:
-    """Refuse while report.yaml's ``review`` asks for more (open comments, approvals); the
-    round's summary for the manifest when review is asked for or anything was recorded."""
-    from .source.reviews import gate_problems, load_reviews
-
-    policy = project.report.review
-    line, column = project.report_doc.at(("review",), key=True)
-    problems = gate_problems(project.root, version, policy.required, policy.approvals,
-                             Problem(project.report_doc.display, line, column))
-    if problems:
-        raise ProblemsError(problems)
-    reviews = load_reviews(project.root, version)
-    wanted = policy.required or policy.show_on_site
-    return reviews.summary() if wanted or reviews.comments or reviews.approvals else None
-
-
 @dataclass(frozen=True)
 class Folders:
     """Where a release goes: ``DIR/<version>``, ``releases/<version>``, and which exist."""
@@ -203,31 +179,32 @@ class Folders:
 
 
 def _products(planned: Plan, composer: Composer, editions: list[RenderedEdition],
-              say: Progress, jobs: int | None, pieces: list[Product] | None) -> list[Product]:
-    """Every PDF and web edition of the release: the PDFs rendered here, or the assembled
-    ``pieces`` with only the web editions made here."""
-    if pieces is None:
-        with Workers(min(len(editions), jobs or os.cpu_count() or 1), say) as pool:
-            return produce(planned, composer, pool, say, composed=editions)
-    with Workers(0) as pool:  # nothing is sent to it: no PDF is rendered here
+              say: Progress, pool: Workers, pieces: list[Product] | None) -> list[Product]:
+    """Every PDF and web edition of the release: the PDFs rendered here (each measured for
+    the accessibility statement by its worker, the largest jobs sent first), or the
+    assembled ``pieces`` with only the web editions made here."""
+    if pieces is not None:
         return pieces + produce(planned, composer, pool, say, composed=editions,
                                 wanted=lambda t, _r: t.fmt == "web")
+    return produce(planned, composer, pool, say, composed=editions, checks=True)
 
 
 def _described(project: Project, version: str, date: dt.date, products: list[Product]
                ) -> dict[str, bytes]:
-    """The release folder's CITATION.cff, zenodo.json and accessibility.json."""
+    """The release folder's CITATION.cff, zenodo.json and accessibility.json (each PDF's
+    checks as its worker measured them; an assembled PDF's are measured here)."""
     from .publish.accessibility import statement
     from .publish.citation import citation_cff, zenodo_json
 
     pdfs = {p.target.name: p.data for p in products if p.target.fmt == "pdf"}
+    measured = {p.target.name: p.checks for p in products if p.checks is not None}
     web = [p.target.name for p in products if p.target.fmt == "web"]
     editions = [p.target.name for p in products if p.target.fmt == "pdf"
                 and p.target.variant == VARIANT and not p.target.summary]
     return {"CITATION.cff": citation_cff(project, version, date),
             "zenodo.json": zenodo_json(project, version, date, sorted(editions)),
-            "accessibility.json": (json.dumps(statement(version, pdfs, web), indent=2,
-                                              ensure_ascii=False) + "\n").encode()}
+            "accessibility.json": (json.dumps(statement(version, pdfs, web, measured),
+                                              indent=2, ensure_ascii=False) + "\n").encode()}
 
 
 def _signed(project: Project, version: str, products: list[Product], key: SignerKey | None,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pikepdf
 
-from .pdfpost import elem_type, structure_report, walk_struct
+from .pdfpost import elem_type, read_structure
 
 # What the tool knows it cannot promise, whatever the counts say.
 LIMITS = [
@@ -28,12 +28,12 @@ LIMITS = [
 
 
 def pdf_checks(data: bytes) -> dict[str, Any]:
-    """The claims and counts of one PDF (see the module's docstring)."""
-    report = structure_report(data)
+    """The claims and counts of one PDF (see the module's docstring): one read of the file,
+    one walk of its structure tree."""
+    counts = _Counts()
     with pikepdf.open(io.BytesIO(data)) as doc:
-        claims = _claims(doc)
-        lists, tables, artifacts = _structure_counts(doc), _table_count(doc), _artifacts(doc)
-        fonts = _fonts(doc)
+        report = read_structure(doc, counts.visit)
+        claims, artifacts, fonts = _claims(doc), _artifacts(doc), _fonts(doc)
     headings = report["headings"]
     figures, scopes = report["figures"], report["th_scopes"]
     return {
@@ -45,8 +45,8 @@ def pdf_checks(data: bytes) -> dict[str, Any]:
             "title_displayed": report["display_doc_title"],
             "headings": {"count": len(headings),
                          "with_text": sum(1 for _, text in headings if text)},
-            "lists": lists,
-            "tables": {"count": tables, "header_cells": len(scopes),
+            "lists": counts.lists,
+            "tables": {"count": counts.tables, "header_cells": len(scopes),
                        "header_cells_with_scope": sum(1 for s in scopes if s)},
             "figures": {"count": len(figures),
                         "with_alternative_text": sum(1 for a in figures if a and a.strip())},
@@ -72,39 +72,26 @@ def _claims(doc: pikepdf.Pdf) -> list[str]:
     return claims
 
 
-def _root(doc: pikepdf.Pdf) -> tuple[Any, Any]:
-    struct_root = doc.Root.get("/StructTreeRoot")
-    if not isinstance(struct_root, pikepdf.Dictionary):
-        return None, None
-    role_map = struct_root.get("/RoleMap")
-    return struct_root, role_map if isinstance(role_map, pikepdf.Dictionary) else None
+class _Counts:
+    """Lists, their items, items that carry a label (/Lbl), and tables, counted during the
+    structure walk."""
 
+    def __init__(self) -> None:
+        self.lists = {"count": 0, "items": 0, "items_with_label": 0}
+        self.tables = 0
 
-def _structure_counts(doc: pikepdf.Pdf) -> dict[str, int]:
-    """Lists, their items, and items that carry a label (/Lbl)."""
-    struct_root, role_map = _root(doc)
-    counts = {"count": 0, "items": 0, "items_with_label": 0}
-    if struct_root is None:
-        return counts
-    for elem in walk_struct(struct_root):
-        kind = elem_type(elem, role_map)
+    def visit(self, elem: pikepdf.Dictionary, kind: str, role_map: Any) -> None:
         if kind == "L":
-            counts["count"] += 1
+            self.lists["count"] += 1
         elif kind == "LI":
-            counts["items"] += 1
+            self.lists["items"] += 1
             k_entry = elem.get("/K")
             kids = list(k_entry) if isinstance(k_entry, pikepdf.Array) else [k_entry]
             if any(isinstance(k, pikepdf.Dictionary) and elem_type(k, role_map) == "Lbl"
                    for k in kids):
-                counts["items_with_label"] += 1
-    return counts
-
-
-def _table_count(doc: pikepdf.Pdf) -> int:
-    struct_root, role_map = _root(doc)
-    if struct_root is None:
-        return 0
-    return sum(1 for elem in walk_struct(struct_root) if elem_type(elem, role_map) == "Table")
+                self.lists["items_with_label"] += 1
+        elif kind == "Table":
+            self.tables += 1
 
 
 def _artifacts(doc: pikepdf.Pdf) -> int:
@@ -142,11 +129,15 @@ def _fonts(doc: pikepdf.Pdf) -> dict[str, int]:
     return {"count": len(seen), "embedded": embedded, "mapped_to_unicode": mapped}
 
 
-def statement(version: str, pdfs: dict[str, bytes], web: list[str]) -> dict[str, Any]:
+def statement(version: str, pdfs: dict[str, bytes], web: list[str],
+              measured: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """``accessibility.json``: every PDF's claims and counts, the web editions' target, the
-    known limits."""
+    known limits. ``measured`` holds :func:`pdf_checks` of some of ``pdfs`` already (taken
+    where each PDF was made); the others are measured here."""
+    known = measured or {}
     return {"version": version,
-            "files": [{"file": name, **pdf_checks(data)} for name, data in sorted(pdfs.items())]
+            "files": [{"file": name, **(known.get(name) or pdf_checks(data))}
+                      for name, data in sorted(pdfs.items())]
             + [{"file": name, "claims": [], "targets": ["WCAG 2.1 AA"], "checks": {}}
                for name in sorted(web)],
             "limits": LIMITS}

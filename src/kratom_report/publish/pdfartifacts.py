@@ -16,7 +16,8 @@ from typing import Any, cast
 
 import pikepdf
 
-from .pdfpost import TextCollector, is_struct_elem, structure_of, walk_struct
+from .pdfpost import is_struct_elem, structure_of, walk_struct
+from .pdftext import TextCollector
 
 # The class of the draft stamp the print template runs in the top margin (cover.html).
 DRAFT_STAMP_CLASS = "draft-stamp"

@@ -17,8 +17,6 @@ from typing import Any
 import pikepdf
 
 from .pdfpost import (
-    McKey,
-    TextCollector,
     clean_text,
     elem_type,
     element_text,
@@ -27,6 +25,7 @@ from .pdfpost import (
     structure_of,
     walk_struct,
 )
+from .pdftext import McKey, TextCollector
 
 _LABEL = re.compile(r"\d{1,4}[.)]?")
 _LBL = pikepdf.Name("/Lbl")

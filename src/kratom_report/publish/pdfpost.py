@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pikepdf
+
+from .pdftext import McKey, TextCollector
 
 __all__ = ["structure_report"]
 
 _HEADING_TYPES = frozenset({"H", "H1", "H2", "H3", "H4", "H5", "H6"})
 _TABLE = pikepdf.Name("/Table")
-# A TJ adjustment at least this wide (thousandths of an em) reads as a word gap.
-_TJ_SPACE = -250
+_CONTENT_REFS = (pikepdf.Name.MCR, pikepdf.Name.OBJR)  # made once: each pikepdf.Name.X is new
+# Called for each structure element a walk meets: (element, its standard type, /RoleMap).
+Visit = Callable[[pikepdf.Dictionary, str, Any], None]
 
 
 # --------------------------------------------------------------------------- structure tree walk
@@ -40,7 +43,7 @@ def elem_type(elem: pikepdf.Dictionary, role_map: pikepdf.Dictionary | None) -> 
 def is_struct_elem(obj: Any) -> bool:
     """True for a structure element; MCR/OBJR dicts and MCIDs are content, not elements."""
     return (isinstance(obj, pikepdf.Dictionary) and "/S" in obj
-            and obj.get("/Type") not in (pikepdf.Name.MCR, pikepdf.Name.OBJR))
+            and obj.get("/Type") not in _CONTENT_REFS)
 
 
 def struct_kids(obj: Any) -> list[Any]:
@@ -111,170 +114,16 @@ def structure_of(doc: pikepdf.Pdf) -> tuple[pikepdf.Dictionary, Any] | None:
 
 # --------------------------------------------------------------------------- text by MCID
 
-_CMAP_TOKEN = re.compile(rb"<([0-9A-Fa-f\s]*)>|\[|\]")
-_CMAP_SECTION = re.compile(rb"begin(bfchar|bfrange)(.*?)end\1", re.S)
-
-
-def _utf16(hex_digits: bytes) -> str:
-    raw = bytes.fromhex(re.sub(rb"\s", b"", hex_digits).decode("ascii"))
-    return raw.decode("utf-16-be", errors="replace")
-
-
-def _parse_to_unicode(data: bytes) -> dict[int, str]:
-    """bfchar/bfrange entries of a ToUnicode CMap (what WeasyPrint and most producers write)."""
-    mapping: dict[int, str] = {}
-    for kind, body in _CMAP_SECTION.findall(data):
-        tokens: list[bytes | None] = []  # hex strings; None marks '[' / ']'
-        for match in _CMAP_TOKEN.finditer(body):
-            tokens.append(match.group(1) if match.group(1) is not None else None)
-        if kind == b"bfchar":
-            for src, dst in zip(tokens[0::2], tokens[1::2], strict=False):
-                if src is not None and dst is not None:
-                    mapping[int(src, 16)] = _utf16(dst)
-            continue
-        i = 0
-        while i + 2 < len(tokens):
-            lo, hi = tokens[i], tokens[i + 1]
-            if lo is None or hi is None:
-                break
-            start, end = int(lo, 16), int(hi, 16)
-            if tokens[i + 2] is None:  # [ <dst> <dst> ... ]
-                j = i + 3
-                dsts: list[bytes] = []
-                while j < len(tokens) and tokens[j] is not None:
-                    dsts.append(tokens[j])  # type: ignore[arg-type]
-                    j += 1
-                for code, dst in zip(range(start, end + 1), dsts, strict=False):
-                    mapping[code] = _utf16(dst)
-                i = j + 1
-            else:
-                base = _utf16(tokens[i + 2])  # type: ignore[arg-type]
-                for offset in range(min(end - start, 0xFFFF) + 1):
-                    mapping[start + offset] = base[:-1] + chr(ord(base[-1]) + offset) \
-                        if base else ""
-                i += 3
-    return mapping
-
-
-class _FontDecoder:
-    """Byte codes → text. Type0 fonts are taken as 2-byte (Identity-H, as WeasyPrint writes)."""
-
-    def __init__(self, font: pikepdf.Object) -> None:
-        self.width = 2 if font.get("/Subtype") == pikepdf.Name.Type0 else 1
-        self.map: dict[int, str] = {}
-        to_unicode = font.get("/ToUnicode")
-        if isinstance(to_unicode, pikepdf.Stream):
-            try:
-                self.map = _parse_to_unicode(to_unicode.read_bytes())
-            except (pikepdf.PdfError, ValueError):
-                self.map = {}
-
-    def decode(self, raw: bytes) -> str:
-        out = []
-        for i in range(0, len(raw) - self.width + 1, self.width):
-            code = int.from_bytes(raw[i:i + self.width], "big")
-            text = self.map.get(code)
-            if text is None and self.width == 1:
-                text = chr(code)  # simple font without ToUnicode: Latin-1 is the best guess
-            out.append(text or "")
-        return "".join(out)
-
-
-McKey = tuple[tuple[int, int], int]  # (owner page/stream objgen, MCID)
-
-
-class TextCollector:
-    """Text shown inside each marked-content sequence, keyed by (page or stream, MCID)."""
-
-    def __init__(self) -> None:
-        self.texts: dict[McKey, list[str]] = {}
-        self._fonts: dict[tuple[int, int] | int, _FontDecoder] = {}
-
-    def _font(self, font: pikepdf.Object) -> _FontDecoder:
-        key = font.objgen if font.is_indirect else id(font)
-        if key not in self._fonts:
-            self._fonts[key] = _FontDecoder(font)
-        return self._fonts[key]
-
-    def scan(self, stream: pikepdf.Object, resources: Any, owner: tuple[int, int],
-             outer: McKey | None, active: frozenset[tuple[int, int]]) -> None:
-        try:
-            instructions = pikepdf.parse_content_stream(stream)
-        except (pikepdf.PdfError, TypeError, ValueError):
-            return  # unreadable content: report the structure without its text
-        resources = resources if isinstance(resources, pikepdf.Dictionary) else None
-        stack: list[McKey | None] = []
-        font: _FontDecoder | None = None
-        for instruction in instructions:
-            if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-                continue
-            op = str(instruction.operator)
-            operands = list(instruction.operands)
-            current = next((key for key in reversed(stack) if key is not None), outer)
-            if op in ("BMC", "BDC"):
-                stack.append(self._mcid_key(op, operands, resources, owner))
-            elif op == "EMC":
-                if stack:
-                    stack.pop()
-            elif op == "Tf" and operands and resources is not None:
-                fonts = resources.get("/Font")
-                name = operands[0]
-                f = fonts.get(name) if isinstance(fonts, pikepdf.Dictionary) \
-                    and isinstance(name, pikepdf.Name) else None
-                font = self._font(f) if isinstance(f, pikepdf.Dictionary) else None
-            elif op in ("Tj", "'", '"', "TJ") and current is not None and font is not None:
-                self.texts.setdefault(current, []).append(self._shown(op, operands, font))
-            elif op == "ET" and current is not None:
-                self.texts.setdefault(current, []).append(" ")
-            elif op == "Do" and operands and resources is not None:
-                self._form(operands[0], resources, owner, current, active)
-
-    @staticmethod
-    def _mcid_key(op: str, operands: list[Any], resources: pikepdf.Dictionary | None,
-                  owner: tuple[int, int]) -> McKey | None:
-        if op != "BDC" or len(operands) < 2:
-            return None
-        props = operands[1]
-        if isinstance(props, pikepdf.Name) and resources is not None:
-            named = resources.get("/Properties")
-            props = named.get(props) if isinstance(named, pikepdf.Dictionary) else None
-        if isinstance(props, pikepdf.Dictionary) and isinstance(props.get("/MCID"), int):
-            return (owner, int(props.MCID))
-        return None
-
-    @staticmethod
-    def _shown(op: str, operands: list[Any], font: _FontDecoder) -> str:
-        if op == "TJ" and operands and isinstance(operands[0], pikepdf.Array):
-            parts = []
-            for item in operands[0]:
-                if isinstance(item, pikepdf.String):
-                    parts.append(font.decode(bytes(item)))
-                elif float(item) <= _TJ_SPACE:
-                    parts.append(" ")
-            return "".join(parts)
-        if operands and isinstance(operands[-1], pikepdf.String):
-            return font.decode(bytes(operands[-1]))
-        return ""
-
-    def _form(self, name: Any, resources: pikepdf.Dictionary, owner: tuple[int, int],
-              current: McKey | None, active: frozenset[tuple[int, int]]) -> None:
-        xobjects = resources.get("/XObject")
-        form = xobjects.get(name) if isinstance(xobjects, pikepdf.Dictionary) else None
-        if not isinstance(form, pikepdf.Stream) or form.get("/Subtype") != pikepdf.Name.Form:
-            return
-        if form.objgen in active:
-            return  # a form that draws itself
-        # A form with its own /StructParents numbers its MCIDs itself (MCRs point at it by /Stm);
-        # otherwise its marked content belongs to the page that draws it (WeasyPrint's opacity).
-        form_owner = form.objgen if "/StructParents" in form else owner
-        self.scan(form, form.get("/Resources", resources), form_owner, current,
-                  active | {form.objgen})
-
-
-def _collect_texts(doc: pikepdf.Pdf) -> dict[McKey, list[str]]:
-    collector = TextCollector()
-    for page in doc.pages:
-        obj = page.obj
+def _collect_texts(doc: pikepdf.Pdf, wanted: set[McKey] | None = None
+                   ) -> dict[McKey, list[str]]:
+    """The text of every marked-content sequence, or with ``wanted`` of those only (reading
+    only their pages when each belongs to a page, not to a form of its own)."""
+    collector = TextCollector(wanted)
+    owners = {owner for owner, _mcid in wanted} if wanted is not None else set()
+    pages = [p.obj for p in doc.pages]
+    if wanted is not None and owners <= {obj.objgen for obj in pages}:
+        pages = [obj for obj in pages if obj.objgen in owners]
+    for obj in pages:
         collector.scan(obj, obj.get("/Resources"), obj.objgen, None, frozenset())
     return collector.texts
 
@@ -285,13 +134,11 @@ def clean_text(text: str) -> str:
     return text.replace("\u00ad", "")
 
 
-def element_text(elem: pikepdf.Dictionary, texts: dict[McKey, list[str]]) -> str | None:
-    """/ActualText if present, else the text of every MCID below ``elem`` in order."""
-    actual = elem.get("/ActualText")
-    if isinstance(actual, pikepdf.String):
-        return str(actual)
+def mcid_keys(elem: pikepdf.Dictionary) -> list[McKey | None]:
+    """The marked-content sequences below ``elem`` in reading order (None: an MCID whose page
+    is unknown, which reads as a gap)."""
     guard = _Guard()
-    parts: list[str] = []
+    keys: list[McKey | None] = []
     # (kid, inherited /Pg objgen)
     pg = elem.get("/Pg")
     stack: list[tuple[Any, tuple[int, int] | None]] = [
@@ -300,9 +147,7 @@ def element_text(elem: pikepdf.Dictionary, texts: dict[McKey, list[str]]) -> str
     while stack:
         kid, page = stack.pop()
         if isinstance(kid, int):
-            if page is not None:
-                parts.extend(texts.get((page, int(kid)), []))
-            parts.append(" ")
+            keys.append((page, int(kid)) if page is not None else None)
         elif isinstance(kid, pikepdf.Dictionary):
             if not guard.first_visit(kid):
                 continue
@@ -314,12 +159,34 @@ def element_text(elem: pikepdf.Dictionary, texts: dict[McKey, list[str]]) -> str
                 owner = stm.objgen if isinstance(stm, pikepdf.Stream) else page
                 mcid = kid.get("/MCID")
                 if owner is not None and isinstance(mcid, int):
-                    parts.extend(texts.get((owner, int(mcid)), []))
-                    parts.append(" ")
+                    keys.append((owner, int(mcid)))
             elif is_struct_elem(kid):
                 stack.extend((child, page) for child in reversed(struct_kids(kid)))
+    return keys
+
+
+def element_text(elem: pikepdf.Dictionary, texts: dict[McKey, list[str]]) -> str | None:
+    """/ActualText if present, else the text of every MCID below ``elem`` in order."""
+    actual = elem.get("/ActualText")
+    if isinstance(actual, pikepdf.String):
+        return str(actual)
+    parts: list[str] = []
+    for key in mcid_keys(elem):
+        if key is not None:
+            parts.extend(texts.get(key, []))
+        parts.append(" ")
     text = clean_text("".join(parts))
     return text or None
+
+
+def _headings_text(doc: pikepdf.Pdf, headings: list[tuple[str, pikepdf.Dictionary]]
+                   ) -> list[tuple[str, str | None]]:
+    """Each heading's type and text, decoding only the text the headings hold."""
+    wanted = {key for _kind, elem in headings
+              if not isinstance(elem.get("/ActualText"), pikepdf.String)
+              for key in mcid_keys(elem) if key is not None}
+    texts = _collect_texts(doc, wanted) if headings else {}
+    return [(kind, element_text(elem, texts)) for kind, elem in headings]
 
 
 # --------------------------------------------------------------------------- report
@@ -354,39 +221,44 @@ def structure_report(pdf: bytes) -> dict[str, Any]:
     (top-level bookmark titles). Custom structure types are resolved through /RoleMap.
     """
     with pikepdf.open(io.BytesIO(pdf)) as doc:
-        root = doc.Root
-        struct_root = root.get("/StructTreeRoot")
-        has_tree = isinstance(struct_root, pikepdf.Dictionary)
-        mark_info = root.get("/MarkInfo")
-        marked = isinstance(mark_info, pikepdf.Dictionary) and bool(mark_info.get("/Marked"))
-        lang = root.get("/Lang")
-        prefs = root.get("/ViewerPreferences")
-        display = isinstance(prefs, pikepdf.Dictionary) and bool(prefs.get("/DisplayDocTitle"))
-        headings: list[tuple[str, str | None]] = []
-        figures: list[str | None] = []
-        th_scopes: list[str | None] = []
-        if isinstance(struct_root, pikepdf.Dictionary):  # has_tree, spelled for the type checker
-            role_map = struct_root.get("/RoleMap")
-            role_map = role_map if isinstance(role_map, pikepdf.Dictionary) else None
-            texts: dict[McKey, list[str]] | None = None
-            for elem in walk_struct(struct_root):
-                kind = elem_type(elem, role_map)
-                if kind in _HEADING_TYPES:
-                    if texts is None:
-                        texts = _collect_texts(doc)
-                    headings.append((kind, element_text(elem, texts)))
-                elif kind == "Figure":
-                    alt = elem.get("/Alt")
-                    figures.append(str(alt) if isinstance(alt, pikepdf.String) else None)
-                elif kind == "TH":
-                    th_scopes.append(_scope_of(elem))
-        return {
-            "tagged": marked and has_tree,
-            "lang": str(lang) if isinstance(lang, pikepdf.String) else None,
-            "display_doc_title": display,
-            "title": _title(doc),
-            "headings": headings,
-            "figures": figures,
-            "th_scopes": th_scopes,
-            "outline": _outline_titles(doc),
-        }
+        return read_structure(doc)
+
+
+def read_structure(doc: pikepdf.Pdf, visit: Visit | None = None) -> dict[str, Any]:
+    """:func:`structure_report` of an open PDF, in one walk of its structure tree; ``visit``
+    sees every element with its standard type on the way (what else a caller counts)."""
+    root = doc.Root
+    struct_root = root.get("/StructTreeRoot")
+    has_tree = isinstance(struct_root, pikepdf.Dictionary)
+    mark_info = root.get("/MarkInfo")
+    marked = isinstance(mark_info, pikepdf.Dictionary) and bool(mark_info.get("/Marked"))
+    lang = root.get("/Lang")
+    prefs = root.get("/ViewerPreferences")
+    display = isinstance(prefs, pikepdf.Dictionary) and bool(prefs.get("/DisplayDocTitle"))
+    headings: list[tuple[str, pikepdf.Dictionary]] = []
+    figures: list[str | None] = []
+    th_scopes: list[str | None] = []
+    if isinstance(struct_root, pikepdf.Dictionary):  # has_tree, spelled for the type checker
+        role_map = struct_root.get("/RoleMap")
+        role_map = role_map if isinstance(role_map, pikepdf.Dictionary) else None
+        for elem in walk_struct(struct_root):
+            kind = elem_type(elem, role_map)
+            if visit is not None:
+                visit(elem, kind, role_map)
+            if kind in _HEADING_TYPES:
+                headings.append((kind, elem))
+            elif kind == "Figure":
+                alt = elem.get("/Alt")
+                figures.append(str(alt) if isinstance(alt, pikepdf.String) else None)
+            elif kind == "TH":
+                th_scopes.append(_scope_of(elem))
+    return {
+        "tagged": marked and has_tree,
+        "lang": str(lang) if isinstance(lang, pikepdf.String) else None,
+        "display_doc_title": display,
+        "title": _title(doc),
+        "headings": _headings_text(doc, headings),
+        "figures": figures,
+        "th_scopes": th_scopes,
+        "outline": _outline_titles(doc),
+    }

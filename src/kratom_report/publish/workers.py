@@ -14,7 +14,7 @@ import multiprocessing
 import re
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from ..compose.render import RenderedEdition
 
 Progress = Callable[[str], None]
-Result = tuple[str, bytes | None, int, list[Problem], float]
+# (label, PDF, pages, problems, seconds, its accessibility checks when the job asked for them)
+Result = tuple[str, bytes | None, int, list[Problem], float, dict[str, Any] | None]
+Made = tuple[str, bytes | None, int, list[Problem], float, dict[str, Any] | None, str | None]
 TAGGED_VARIANT = "pdf/ua-1"
 
 FONTTOOLS_WARNING = (
@@ -51,9 +53,12 @@ class _Job:
     date: dt.datetime | None
     fit: tuple[int, Problem, str] | None = None  # a summary's pages, where asked, kind
     review: bool = False  # a review copy (publish/review.py)
+    # Measure each finished PDF for the accessibility statement (release): here, in parallel,
+    # rather than in the parent after the last PDF.
+    checks: bool = False
 
 
-def _render_job(job: _Job) -> list[tuple[str, bytes | None, int, list[Problem], float, str | None]]:
+def _render_job(job: _Job) -> list[Made]:
     """Runs in a worker; WeasyPrint's log is captured here, where it is emitted. One result per
     variant of the job, in its order; the last item of each is the font subsetter ("harfbuzz"
     or "fonttools"; None when nothing was rendered). A failed job's problems are in its first
@@ -69,8 +74,9 @@ def _render_job(job: _Job) -> list[tuple[str, bytes | None, int, list[Problem], 
         try:
             data, pages = review_pdf(job.html, job.root)
         except ProblemsError as exc:
-            return [(job.edition, None, 0, exc.problems, time.perf_counter() - start, None)]
-        return [(job.edition, data, pages, [], time.perf_counter() - start, "harfbuzz")]
+            return [(job.edition, None, 0, exc.problems, time.perf_counter() - start, None,
+                     None)]
+        return [(job.edition, data, pages, [], time.perf_counter() - start, None, "harfbuzz")]
     fit, label = None, job.edition
     if job.fit is not None:
         from .summaryfit import fit_problems
@@ -85,18 +91,28 @@ def _render_job(job: _Job) -> list[tuple[str, bytes | None, int, list[Problem], 
                              date=job.date, fit=fit)
     except ProblemsError as exc:
         seconds = time.perf_counter() - start
-        return [(label, None, 0, exc.problems if i == 0 else [], seconds, None)
+        return [(label, None, 0, exc.problems if i == 0 else [], seconds, None, None)
                 for i in range(len(job.variants))]
     lang = re.search(r'<html lang="([^"]+)"', job.html)
-    made: list[tuple[str, bytes | None, int, list[Problem], float, str | None]] = []
+    made: list[Made] = []
     for (variant, _attachments), result in zip(job.variants, results, strict=True):
         begun = time.perf_counter()
         data = finish_metadata(tidy_structure(result.data, job.html),
                                lang.group(1) if lang else "en",
                                archival=variant.startswith("pdf/a"))
         made.append((label, data, result.pages, [],
-                     result.seconds + time.perf_counter() - begun, result.subsetter))
+                     result.seconds + time.perf_counter() - begun, _checks(job, data),
+                     result.subsetter))
     return made
+
+
+def _checks(job: _Job, data: bytes) -> dict[str, Any] | None:
+    """The accessibility statement's claims and counts of a finished PDF, if the job asks."""
+    if not job.checks:
+        return None
+    from .accessibility import pdf_checks
+
+    return pdf_checks(data)
 
 
 class Workers:
@@ -118,9 +134,10 @@ class Workers:
         self.workers: list[_Worker] = []
         self.say = say
         self.subsetter: str | None = None
-        self._waiting: list[tuple[int, _Job]] = []  # (ticket, job), not yet sent
+        self._waiting: list[tuple[int, _Job, int]] = []  # (ticket, job, cost), not yet sent
         self._results: dict[int, Any] = {}
         self._tickets = 0
+        self._held = False  # inside together(): jobs queue, none is sent
         if count > 0 and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
             for _ in range(count):
@@ -135,7 +152,9 @@ class Workers:
 
     def __exit__(self, exc_type: object, *_rest: object) -> None:
         for worker in self.workers:
-            if exc_type is None:
+            # One never sent a job holds nothing: it is not waited for (a release found
+            # identical would otherwise wait for it to import the PDF engine).
+            if exc_type is None and worker.used:
                 with contextlib.suppress(OSError):
                     worker.conn.send(None)
                 worker.proc.join()
@@ -150,19 +169,29 @@ class Workers:
             return _Handle(self, _Deferred(job))
         ticket = self._tickets
         self._tickets += 1
-        self._waiting.append((ticket, job))
+        self._waiting.append((ticket, job, _cost(job)))
         self._dispatch()
         return _Handle(self, _Reply(self, ticket))
 
+    @contextlib.contextmanager
+    def together(self) -> Iterator[None]:
+        """Jobs submitted inside wait until the block ends, then go out largest first: with
+        every job known, no worker starts a small one while a large one is still to come."""
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
+            self._dispatch()
+
     def _dispatch(self) -> None:
-        """Send the largest waiting job to each idle worker (its HTML's size: layout time)."""
+        """Send the largest waiting job to each idle worker (:func:`_cost`: layout time)."""
         for worker in self.workers:
-            if worker.in_flight is None and self._waiting:
-                largest = max(range(len(self._waiting)),
-                              key=lambda i: len(self._waiting[i][1].html))
-                ticket, job = self._waiting.pop(largest)
+            if worker.in_flight is None and self._waiting and not self._held:
+                largest = max(range(len(self._waiting)), key=lambda i: self._waiting[i][2])
+                ticket, job, _ = self._waiting.pop(largest)
                 worker.conn.send(job)
-                worker.in_flight = ticket
+                worker.in_flight, worker.used = ticket, True
 
     def result(self, ticket: int) -> Any:
         """The results of ``ticket``, collecting every worker that finishes meanwhile (and
@@ -195,6 +224,17 @@ class Workers:
         return tuple(rest)
 
 
+# Inline data (fonts, images) is most of a print HTML's bytes and costs the layout little.
+_INLINE_DATA = re.compile(r"data:[^\"')\s]+")
+
+
+def _cost(job: _Job) -> int:
+    """How long a job takes, roughly: its HTML's characters other than inline data (the
+    text laid out), and once more per further variant written from the layout, in part."""
+    text = len(job.html) - sum(len(m) for m in _INLINE_DATA.findall(job.html))
+    return text * (3 + len(job.variants)) // 4
+
+
 @dataclass
 class _Handle:
     """One job's results (one per variant), received from its worker once and kept, so each
@@ -215,6 +255,7 @@ class _Worker:
     proc: Any
     conn: Any
     in_flight: int | None = None  # the ticket of the job it renders
+    used: bool = False  # was ever sent a job
 
 
 @dataclass
@@ -252,27 +293,28 @@ def _worker_init() -> None:
 
 
 def report_result(result: tuple, done: int, total: int, say: Progress) -> None:
-    edition, data, pages, problems, seconds = result
+    edition, _data, pages, problems, seconds, _measured = result
     status = "failed" if problems else f"{pages} pages in {seconds:.1f} s"
     say(f"[{done}/{total}] {edition}: {status}")
 
 
 def job_for(root: Path, r: RenderedEdition, variant: str | Sequence[str],
-            summary: Any = None) -> _Job:
+            summary: Any = None, *, checks: bool = False) -> _Job:
     """The job of one PDF, or of several variants of the edition's PDF from one layout: the
     edition, or one of its summaries (compose/summary.py), which fails when it needs more
-    pages than it may take."""
+    pages than it may take. With ``checks``, each PDF comes back with its accessibility
+    checks (publish/accessibility.py)."""
     variants = [variant] if isinstance(variant, str) else list(variant)
     date = None
     if r.release.date is not None:
         date = dt.datetime.combine(r.release.date, dt.time(), tzinfo=dt.UTC)
     if summary is not None:
         return _Job(r.edition.id, summary.html, root, tuple((v, ()) for v in variants), date,
-                    (summary.max_pages, summary.at, summary.kind))
+                    (summary.max_pages, summary.at, summary.kind), checks=checks)
     if variants == ["review"]:
         return _Job(r.edition.id, r.html, root, ((TAGGED_VARIANT, ()),), date, review=True)
     return _Job(r.edition.id, r.html, root, tuple((v, _attachments(r, v)) for v in variants),
-                date)
+                date, checks=checks)
 
 
 def _attachments(r: RenderedEdition, variant: str) -> Attachments:
