@@ -67,6 +67,18 @@ def tree_snapshot(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache folder and key folder of this test's own, caching on."""
+    from kratom_report import cachetrust
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv(cachetrust.DISABLE_ENV, raising=False)
+    cachetrust.warn_untrusted.cache_clear()
+    return tmp_path / "cache" / "kratom-report"
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _reference_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Formatted references are cached under XDG_CACHE_HOME: keep the tests' cache out of ~."""

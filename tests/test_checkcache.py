@@ -23,16 +23,6 @@ from conftest import FIXTURES, REPO
 
 
 @pytest.fixture
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty cache folder and key folder of this test's own."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.delenv(cachetrust.DISABLE_ENV, raising=False)
-    cachetrust.warn_untrusted.cache_clear()
-    return tmp_path / "cache" / "kratom-report"
-
-
-@pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files really parsed from now on (a cache hit is not a parse)."""
     seen: list[str] = []

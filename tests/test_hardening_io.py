@@ -329,15 +329,6 @@ def _refs() -> list[dict]:
     return yaml.safe_load((REPO / "report" / "references.yaml").read_text())["references"][:3]
 
 
-@pytest.fixture
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.delenv(refcache.DISABLE_ENV, raising=False)
-    cachetrust.warn_untrusted.cache_clear()
-    return tmp_path / "cache" / "kratom-report"
-
-
 @pytest.mark.parametrize("forger", ["another key", "no mac"])
 def test_a_forged_reference_cache_entry_is_never_printed(cache_home: Path, forger: str) -> None:
     from kratom_report.references.bibliography import format_bibliography

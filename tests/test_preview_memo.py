@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from kratom_report import cachetrust
 from kratom_report.authoring.preview import WebBuilder
 from kratom_report.build import BuildRequest, build
 from kratom_report.compose.markup import KeptHtml, MarkupEnv, render
@@ -26,12 +25,9 @@ CLIN = "tiny-briefing-clinician-v1.0.0.html"
 
 
 @pytest.fixture
-def reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def reads(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Each file read back from the parsed-source cache on disk or really parsed, from now on
     (a document kept in memory is neither); with a cache folder of this test's own."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.delenv(cachetrust.DISABLE_ENV, raising=False)
     seen: list[str] = []
     real_parse, real_read = loader.parse_yaml, parsecache.read_entry
 

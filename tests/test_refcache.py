@@ -24,14 +24,6 @@ def _refs() -> list[dict]:
 
 
 @pytest.fixture
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty cache folder of this test's own."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv(refcache.DISABLE_ENV, raising=False)
-    return tmp_path / "cache" / "kratom-report"
-
-
-@pytest.fixture
 def no_citeproc(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail if anything is formatted by the CSL processor (everything must come from the cache)."""
     def refuse(*_args: object, **_kwargs: object) -> None:

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import __version__
 from .cachetrust import cache_disabled, read_entry, write_entry
@@ -65,7 +63,7 @@ def unchanged_key(root: Path) -> str | None:
 
 
 def _key(root: Path, today: str) -> str:
-    from .source.reportfile import quick_limit, quick_report_yaml
+    from .source.reportfile import named_outside, quick_limit
 
     root = root.resolve()
     limit = quick_limit(root)
@@ -76,7 +74,7 @@ def _key(root: Path, today: str) -> str:
         h.add(f"\0{folder}\0".encode())
         add_files(h, root, files, limit)
     h.add(b"\0named\0")
-    add_files(h, root, _named_outside(root, quick_report_yaml(root)), limit)
+    add_files(h, root, named_outside(root), limit)
     h.add(b"\0tool\0")
     package = Path(__file__).resolve().parent
     for path in sorted(p for p in package.rglob("*")
@@ -87,35 +85,6 @@ def _key(root: Path, today: str) -> str:
                           "python": sys.version, "today": today,
                           "root": str(root)}))  # a message may name the folder
     return h.hexdigest()
-
-
-def _named_outside(root: Path, data: Any) -> list[Path]:
-    """Files that report.yaml's values name (relative to report/) outside ``report/``: a
-    guess from every string in it, so a new key that names a file is covered too."""
-    from .source.paths import is_inside
-
-    found = []
-    for value in _strings(data):
-        if len(value) > 1000 or "\0" in value:
-            continue
-        try:
-            path = root / "report" / value
-            if path.is_file() and is_inside(root, path) and not is_inside(root / "report", path):
-                found.append(path)
-        except (OSError, ValueError):
-            continue
-    return sorted(set(found))
-
-
-def _strings(data: Any) -> Iterator[str]:
-    if isinstance(data, str):
-        yield data
-    elif isinstance(data, dict):
-        for value in data.values():
-            yield from _strings(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _strings(value)
 
 
 def recall(key: str | None) -> Remembered | None:

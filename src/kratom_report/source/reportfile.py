@@ -7,7 +7,9 @@ takes them from, so a value the loader refuses is never used here either.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -63,3 +65,32 @@ def listed_references(root: Path) -> list[Path]:
         if path.is_file() and is_inside(root, path) and not is_inside(root / "report", path):
             out.append(path)
     return out
+
+
+def named_outside(root: Path) -> list[Path]:
+    """Files that report.yaml's values name (relative to report/) outside ``report/`` but
+    inside the report folder: reference files, a CSL style, the retractions CSV. A guess from
+    every string in it (files under report/ are hashed already), so a new key that names a
+    file is covered too; what hashes the inputs (build, preview, check) reads these."""
+    found = []
+    for value in _strings(quick_report_yaml(root)):
+        if len(value) > 1000 or "\0" in value:
+            continue
+        try:
+            path = root / "report" / value
+            if path.is_file() and is_inside(root, path) and not is_inside(root / "report", path):
+                found.append(path)
+        except (OSError, ValueError):
+            continue
+    return sorted(set(found))
+
+
+def _strings(data: Any) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
