@@ -298,3 +298,19 @@ def test_every_record_takes_tool_versions_from_the_one_list(tiny, monkeypatch):
     before = source_fingerprint(tiny, BuildRequest())
     monkeypatch.setattr(fingerprint, "TOOLS", (*fingerprint.TOOLS, "pytest"))
     assert source_fingerprint(tiny, BuildRequest()) != before
+
+
+def test_a_style_report_yaml_names_outside_report_is_an_input(tiny):
+    """A CSL style beside report/ changes the output: the no-change rebuild must see it."""
+    from kratom_report.build import BuildRequest, source_fingerprint
+
+    (tiny / "styles").mkdir()
+    style = tiny / "styles" / "house.csl"
+    style.write_text("<style/>\n", encoding="utf-8")
+    report = tiny / "report" / "report.yaml"
+    data = yaml.safe_load(report.read_text(encoding="utf-8"))
+    data["citation_style"] = "../styles/house.csl"
+    report.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    before = source_fingerprint(tiny, BuildRequest())
+    style.write_text("<style><!-- edited --></style>\n", encoding="utf-8")
+    assert source_fingerprint(tiny, BuildRequest()) != before

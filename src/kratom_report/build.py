@@ -340,14 +340,14 @@ def source_fingerprint(root: Path, request: BuildRequest) -> str:
 
     Only regular files that resolve inside the report folder are read, each at most
     ``max_file_mb`` (a larger one is hashed by size and time: the build refuses it anyway).
-    Reference files that report.yaml lists outside ``report/`` are included.
+    Files report.yaml names outside ``report/`` (reference files, a CSL style) are included.
     """
-    from .source.reportfile import listed_references, quick_limit
+    from .source.reportfile import named_outside, quick_limit
 
     root = root.resolve()
     h = Hasher()
     report_files = sorted(p for p in (root / "report").rglob("*") if p.is_file())
-    add_files(h, root, dict.fromkeys(report_files + listed_references(root)), quick_limit(root))
+    add_files(h, root, dict.fromkeys(report_files + named_outside(root)), quick_limit(root))
     add_templates(h, Templates.for_root(root).files())
     h.add(canonical_json({"tool": __version__, "tools": tool_versions(),
                           "request": [sorted(set(request.editions)), request.fmt,

@@ -12,7 +12,7 @@ from ..compose.templating import Templates
 from ..fingerprint import Hasher, add_files, add_templates, json_digest
 from ..source.limits import limit_bytes
 from ..source.paths import is_inside
-from ..source.reportfile import listed_references
+from ..source.reportfile import named_outside
 from .reviewnotes import reviews_folder
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def shared_inputs(project: Project, templates_key: str, skip: Path | None) -> st
     sections = {located.doc.path.resolve() for located in project.sections}
     files = sorted(p for p in project.report_dir.rglob("*") if p.is_file())
     reviews = reviews_folder(project.root)
-    kept = [path for path in dict.fromkeys(files + listed_references(project.root))
+    kept = [path for path in dict.fromkeys(files + named_outside(project.root))
             if path.resolve() not in sections and not is_inside(reviews, path)
             and (skip is None or not is_inside(skip, path))]
     h = Hasher(templates_key.encode())

@@ -56,17 +56,6 @@ def quick_reference_files(root: Path) -> list[Path]:
     return [root / "report" / n for n in reference_names(quick_report_yaml(root))]
 
 
-def listed_references(root: Path) -> list[Path]:
-    """Reference files report.yaml lists outside report/ (the rest are hashed already)."""
-    names = quick_report_yaml(root).get("references")
-    out = []
-    for name in names if isinstance(names, list) else []:
-        path = root / "report" / str(name)
-        if path.is_file() and is_inside(root, path) and not is_inside(root / "report", path):
-            out.append(path)
-    return out
-
-
 def named_outside(root: Path) -> list[Path]:
     """Files that report.yaml's values name (relative to report/) outside ``report/`` but
     inside the report folder: reference files, a CSL style, the retractions CSV. A guess from
